@@ -1,0 +1,146 @@
+# containerwallet — top-level Makefile.
+# Each directory adds its own rules in module.mk; this file holds the flags, the shared
+# pattern rules and the user-facing targets (see `make help`).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+PRIVLIBDIR = $(LIBDIR)/containerwallet
+
+# SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into build-asan/.
+SAN ?= 0
+ifeq ($(SAN),1)
+O ?= build-asan
+else
+O ?= build
+endif
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wvla -Wstrict-prototypes \
+            -Wmissing-prototypes -Wnull-dereference -Wimplicit-fallthrough
+HARDEN   := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIC
+HARDEN_LD := -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+ifeq ($(SAN),1)
+OPT      := -O1 -g -fno-omit-frame-pointer
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+HARDEN   += -D_FORTIFY_SOURCE=2
+SANFLAGS :=
+endif
+
+# Flags from pkg-config where the package ships a .pc file; Debian's mbedtls 2.28 and
+# civetweb 1.15 ship none. Recursive variables, so pkg-config runs only when a rule needs
+# them (after `make deps`).
+GPGME_CFLAGS   = $(shell $(PKG_CONFIG) --cflags gpgme)
+GPGME_LIBS     = $(shell $(PKG_CONFIG) --libs gpgme)
+CURL_CFLAGS    = $(shell $(PKG_CONFIG) --cflags libcurl)
+CURL_LIBS      = $(shell $(PKG_CONFIG) --libs libcurl)
+CJSON_CFLAGS   = $(shell $(PKG_CONFIG) --cflags libcjson)
+CJSON_LIBS     = $(shell $(PKG_CONFIG) --libs libcjson)
+OPENSSL_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl)
+OPENSSL_LIBS   = $(shell $(PKG_CONFIG) --libs openssl)
+CMOCKA_CFLAGS  = $(shell $(PKG_CONFIG) --cflags cmocka)
+CMOCKA_LIBS    = $(shell $(PKG_CONFIG) --libs cmocka)
+MBEDTLS_LIBS   = -lmbedx509 -lmbedtls -lmbedcrypto
+CIVETWEB_LIBS  = -lcivetweb
+
+DEP_CFLAGS = $(GPGME_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fvisibility=hidden \
+             $(WARN) $(HARDEN) $(OPT) $(SANFLAGS) -Icommon $(DEP_CFLAGS) $(CFLAGS)
+EXE_LDFLAGS = -pie $(HARDEN_LD) $(SANFLAGS) $(LDFLAGS)
+SO_LDFLAGS  = -shared $(HARDEN_LD) $(SANFLAGS) $(LDFLAGS)
+
+# Filled in by the module.mk files.
+BINS :=
+LIBS_BUILT :=
+UNIT_TESTS :=
+UNIT_LINK :=
+MANPAGES :=
+INSTALL_TARGETS :=
+
+all: build
+
+include common/module.mk
+-include keygen/module.mk
+-include wallet/module.mk
+-include client/module.mk
+-include spec/module.mk
+-include bench/module.mk
+
+# Static libraries link dependents first: common comes last.
+UNIT_LINK += $(O)/lib/libcwcommon.a
+
+build: $(BINS) $(LIBS_BUILT)
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Every unit test links the internal libraries of all modules and every external library;
+# --as-needed drops what a test does not use.
+EXT_LIBS = $(GPGME_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) $(MBEDTLS_LIBS) $(CIVETWEB_LIBS) -lpthread
+$(O)/test/%: $(O)/obj/spec/unit/%.o $(UNIT_LINK)
+	@mkdir -p $(@D)
+	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ $< $(UNIT_LINK) $(CMOCKA_LIBS) $(EXT_LIBS)
+
+$(O)/obj/spec/unit/%.o: ALL_CFLAGS += $(CMOCKA_CFLAGS) -Wno-missing-prototypes
+
+.SECONDARY:
+
+.PHONY: all build deps check check-asan check-docker unit system demo docker-demo install \
+        uninstall clean format format-check lint help bench
+
+deps:
+	@scripts/deps.sh
+
+# The one test command: dependencies, build, every suite, one summary line.
+check:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory build tests O=$(O) SAN=$(SAN)
+	@O=$(O) spec/run
+
+check-asan:
+	@$(MAKE) --no-print-directory check SAN=1 O=build-asan
+
+check-docker:
+	@scripts/deps.sh docker
+	@$(MAKE) --no-print-directory build O=$(O)
+	@O=$(O) spec/run docker
+
+tests: $(UNIT_TESTS)
+
+demo:
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory build O=$(O)
+	@O=$(O) scripts/demo.sh
+
+docker-demo:
+	@scripts/deps.sh docker
+	@scripts/docker-demo.sh
+
+install: build $(INSTALL_TARGETS)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+lint:
+	cppcheck --error-exitcode=1 --enable=warning,portability,performance --inline-suppr \
+	  --suppress=missingIncludeSystem -q -Icommon $$(git ls-files '*.c')
+
+clean:
+	rm -rf build build-asan
+
+help:
+	@echo "make deps | make | make check | make check-asan | make check-docker | make demo | make docker-demo"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=] | make clean | make format | make lint | make bench"
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

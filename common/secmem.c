@@ -1,0 +1,165 @@
+#define _GNU_SOURCE
+#include "secmem.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Each block is its own mapping, so that mlock() and MADV_DONTDUMP cover exactly it and
+ * nothing else shares its pages. The header sits in the first bytes of the mapping. */
+struct hdr {
+	size_t map_len;
+	size_t user_len;
+	bool locked;
+};
+
+/* User data starts HDR_SIZE bytes into the mapping: suitably aligned for any type. */
+#define HDR_SIZE ((size_t)64)
+_Static_assert(sizeof(struct hdr) <= 64, "header fits");
+
+void cw_wipe(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		explicit_bzero(p, n);
+}
+
+bool cw_ct_equal(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = 0;
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(x[i] ^ y[i]);
+	return d == 0;
+}
+
+static struct hdr *hdr_of(const void *p)
+{
+	return (struct hdr *)(void *)((unsigned char *)(uintptr_t)p - HDR_SIZE);
+}
+
+void *cw_secure_alloc(size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t page = pg > 0 ? (size_t)pg : 4096;
+	if (n > SIZE_MAX - HDR_SIZE - page)
+		return NULL;
+	size_t map_len = (HDR_SIZE + n + page - 1) / page * page;
+	void *m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	(void)madvise(m, map_len, MADV_DONTDUMP);
+	(void)madvise(m, map_len, MADV_DONTFORK);
+	struct hdr *h = m;
+	h->map_len = map_len;
+	h->user_len = n;
+	h->locked = mlock(m, map_len) == 0;
+	return (unsigned char *)m + HDR_SIZE;
+}
+
+size_t cw_secure_size(const void *p)
+{
+	return p ? hdr_of(p)->user_len : 0;
+}
+
+bool cw_secure_locked(const void *p)
+{
+	return p ? hdr_of(p)->locked : false;
+}
+
+void cw_secure_free(void *p)
+{
+	if (p == NULL)
+		return;
+	struct hdr *h = hdr_of(p);
+	size_t map_len = h->map_len;
+	bool locked = h->locked;
+	cw_wipe(h, map_len);
+	if (locked)
+		(void)munlock(h, map_len);
+	(void)munmap(h, map_len);
+}
+
+void *cw_secure_realloc(void *p, size_t n)
+{
+	void *q = cw_secure_alloc(n);
+	if (q == NULL)
+		return NULL;
+	if (p != NULL) {
+		size_t old = cw_secure_size(p);
+		memcpy(q, p, old < n ? old : n);
+		cw_secure_free(p);
+	}
+	return q;
+}
+
+cw_status cw_sbuf_append(cw_sbuf *b, const void *src, size_t n)
+{
+	if (n > SIZE_MAX - b->len)
+		return CW_ERR_TOOBIG;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096 - HDR_SIZE;
+		while (cap < b->len + n)
+			cap = cap > SIZE_MAX / 2 ? b->len + n : cap * 2 + HDR_SIZE;
+		void *q = cw_secure_realloc(b->data, cap);
+		if (q == NULL)
+			return CW_ERR_NOMEM;
+		b->data = q;
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->data + b->len, src, n);
+	b->len += n;
+	return CW_OK;
+}
+
+cw_status cw_sbuf_read_fd(cw_sbuf *b, int fd, size_t limit)
+{
+	cw_status st = CW_OK;
+	unsigned char *chunk = cw_secure_alloc(65536);
+	if (chunk == NULL)
+		return CW_ERR_NOMEM;
+	for (;;) {
+		ssize_t r = read(fd, chunk, 65536);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			st = CW_ERR_IO;
+			break;
+		}
+		if (r == 0)
+			break;
+		if ((size_t)r > limit || b->len > limit - (size_t)r) {
+			st = CW_ERR_TOOBIG;
+			break;
+		}
+		st = cw_sbuf_append(b, chunk, (size_t)r);
+		if (st != CW_OK)
+			break;
+	}
+	cw_secure_free(chunk);
+	if (st != CW_OK)
+		cw_sbuf_free(b);
+	return st;
+}
+
+void cw_sbuf_free(cw_sbuf *b)
+{
+	cw_secure_free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+cw_status cw_nodump(void)
+{
+	struct rlimit rl = { 0, 0 };
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return CW_ERR_INTERNAL;
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		return CW_ERR_INTERNAL;
+	return CW_OK;
+}

@@ -1,0 +1,69 @@
+# Shared helpers for system tests (bash). Source it first thing:
+#   . "$(dirname "$0")/../lib.sh"
+# Output is TAP; spec/run sums it. Environment from spec/run: CW_ROOT, CW_BIN, CW_LIB, CW_BUILD.
+set -u
+CW_ROOT=${CW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+CW_BIN=${CW_BIN:-$CW_ROOT/build/bin}
+CW_LIB=${CW_LIB:-$CW_ROOT/build/lib}
+T_N=0
+T_FAILED=0
+T_DIR=$(mktemp -d /tmp/cwtest.XXXXXX)
+T_CLEANUP=()
+export PATH="$CW_BIN:$PATH"
+
+# Registers a command to run at exit (last registered runs first).
+at_exit() { T_CLEANUP=("$*" "${T_CLEANUP[@]}"); }
+_t_exit() {
+	local c
+	for c in "${T_CLEANUP[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+	rm -rf "$T_DIR"
+	echo "1..$T_N"
+}
+trap _t_exit EXIT
+
+t_pass() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
+t_fail() {
+	T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_N - $1"
+	shift
+	[ $# -gt 0 ] && printf '#   %s\n' "$@"
+	return 0
+}
+# t_ok DESC CMD...: passes when CMD exits 0. Output of CMD goes to $T_DIR/last.out.
+t_ok() {
+	local d=$1; shift
+	if "$@" >"$T_DIR/last.out" 2>&1; then t_pass "$d"; else
+		t_fail "$d" "command failed (exit $?): $*" "$(tail -n 5 "$T_DIR/last.out")"; fi
+}
+# t_exit DESC CODE CMD...: passes when CMD exits with CODE.
+t_exit() {
+	local d=$1 want=$2; shift 2
+	"$@" >"$T_DIR/last.out" 2>&1
+	local rc=$?
+	if [ "$rc" -eq "$want" ]; then t_pass "$d"; else
+		t_fail "$d" "expected exit $want, got $rc: $*" "$(tail -n 5 "$T_DIR/last.out")"; fi
+}
+# t_cond DESC EXPR...: passes when the test expression ([ ... ] arguments) is true.
+t_cond() { local d=$1; shift; if [ "$@" ]; then t_pass "$d"; else t_fail "$d" "false: [ $* ]"; fi; }
+# t_grep DESC PATTERN FILE / t_nogrep DESC PATTERN FILE (fixed strings)
+t_grep() { if grep -qF -- "$2" "$3"; then t_pass "$1"; else t_fail "$1" "'$2' not in $3" "$(head -c 400 "$3")"; fi; }
+t_nogrep() { if grep -qF -- "$2" "$3"; then t_fail "$1" "'$2' found in $3"; else t_pass "$1"; fi; }
+t_skip_all() { echo "1..0 # SKIP $1"; trap - EXIT; rm -rf "$T_DIR"; exit 0; }
+
+# wait_until TIMEOUT_S CMD...: polls CMD every 50 ms until it succeeds; fails after TIMEOUT_S.
+wait_until() {
+	local limit=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $(( $(date +%s%N) / 1000000 )) -ge "$limit" ] && return 1
+		sleep 0.05
+	done
+}
+# A TCP port on 127.0.0.1 nobody listens on now.
+pick_port() {
+	local p
+	while :; do
+		p=$(( 20000 + RANDOM % 40000 ))
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
