@@ -1,0 +1,35 @@
+/* The wallet's subcommands: one file each (wallet/cmd_NAME.c), one row each in main.c's
+ * table. Every command returns the process exit status: 0 success, 1 failure, 2 usage. */
+#ifndef WALLET_COMMANDS_H
+#define WALLET_COMMANDS_H
+
+#include <stdio.h>
+
+struct wallet_ctx {
+	const char *datadir; /* --data before the subcommand, else WALLET_DATA, else /var/lib/wallet;
+	                        a subcommand's own --data overrides it */
+	const char *prog;    /* "wallet" */
+};
+
+#define WALLET_DEFAULT_DATA "/var/lib/wallet"
+
+/* argv[0] is the subcommand name; getopt_long state is reset by main before the call. */
+typedef int (*wallet_cmd_fn)(int argc, char **argv, const struct wallet_ctx *ctx);
+typedef void (*wallet_usage_fn)(FILE *out);
+
+#define WALLET_CMD(name)                                                            \
+	int cmd_##name(int argc, char **argv, const struct wallet_ctx *ctx);        \
+	void usage_##name(FILE *out)
+
+WALLET_CMD(init);
+WALLET_CMD(importkey);
+WALLET_CMD(store);
+WALLET_CMD(list);
+WALLET_CMD(rm);
+WALLET_CMD(keys);
+WALLET_CMD(revoke);
+WALLET_CMD(signing_key);
+WALLET_CMD(checkintegrity);
+WALLET_CMD(serve);
+
+#endif
