@@ -85,9 +85,12 @@ $(O)/obj/%.o: %.c
 # Every unit test links the internal libraries of all modules and every external library;
 # --as-needed drops what a test does not use.
 EXT_LIBS = $(GPGME_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) $(MBEDTLS_LIBS) $(CIVETWEB_LIBS) -lpthread
-$(O)/test/%: $(O)/obj/spec/unit/%.o $(UNIT_LINK)
+# The libssl shim goes into every test too (civetweb's dlopen must find it already loaded).
+TEST_SHIM := $(if $(wildcard common/sslshim/sslshim.c),$(SSLSHIM))
+$(O)/test/%: $(O)/obj/spec/unit/%.o $(UNIT_LINK) $(TEST_SHIM)
 	@mkdir -p $(@D)
-	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ $< $(UNIT_LINK) $(CMOCKA_LIBS) $(EXT_LIBS)
+	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ $< $(UNIT_LINK) \
+	  $(if $(TEST_SHIM),-Wl,--no-as-needed $(TEST_SHIM) -Wl,--as-needed) $(CMOCKA_LIBS) $(EXT_LIBS)
 
 $(O)/obj/spec/unit/%.o: ALL_CFLAGS += $(CMOCKA_CFLAGS) -Wno-missing-prototypes
 

@@ -1,0 +1,194 @@
+#define _GNU_SOURCE
+#include "gpgutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <spawn.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "secmem.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+#ifndef RAMFS_MAGIC
+#define RAMFS_MAGIC 0x858458f6
+#endif
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static cw_status init_status = CW_ERR_CRYPTO;
+
+static void do_init(void)
+{
+	if (gpgme_check_version("1.13.0") == NULL)
+		return;
+	gpgme_set_locale(NULL, LC_CTYPE, setlocale(LC_CTYPE, NULL));
+	if (gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP) != 0)
+		return;
+	init_status = CW_OK;
+}
+
+cw_status cw_gpg_init(void)
+{
+	pthread_once(&init_once, do_init);
+	return init_status;
+}
+
+cw_status cw_gpg_ctx(const char *home, gpgme_ctx_t *out)
+{
+	gpgme_ctx_t ctx = NULL;
+	*out = NULL;
+	cw_status st = cw_gpg_init();
+	if (st != CW_OK)
+		return st;
+	if (gpgme_new(&ctx) != 0)
+		return CW_ERR_CRYPTO;
+	if (gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP) != 0)
+		goto fail;
+	if (home != NULL && gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, NULL, home) != 0)
+		goto fail;
+	/* Never prompt: no tty in `docker exec -i`, and a prompt would hang a server. */
+	if (gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_LOOPBACK) != 0)
+		goto fail;
+	gpgme_set_armor(ctx, 0);
+	gpgme_set_offline(ctx, 1);
+	*out = ctx;
+	return CW_OK;
+fail:
+	gpgme_release(ctx);
+	return CW_ERR_CRYPTO;
+}
+
+int cw_on_memory_fs(const char *path)
+{
+	struct statfs sf;
+	if (statfs(path, &sf) != 0)
+		return 0;
+	return (unsigned long)sf.f_type == (unsigned long)TMPFS_MAGIC ||
+	       (unsigned long)sf.f_type == (unsigned long)RAMFS_MAGIC;
+}
+
+cw_status cw_gpg_tmphome(const char *prefix, char *path, size_t pathsz)
+{
+	const char *cands[3];
+	size_t n = 0;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg != NULL && xdg[0] == '/')
+		cands[n++] = xdg;
+	cands[n++] = "/dev/shm";
+	cands[n++] = "/run";
+	for (size_t i = 0; i < n; i++) {
+		if (!cw_on_memory_fs(cands[i]) || access(cands[i], W_OK | X_OK) != 0)
+			continue;
+		if (cw_path(path, pathsz, "%s/%s-XXXXXX", cands[i], prefix ? prefix : "cwgpg") != CW_OK)
+			return CW_ERR_NAME;
+		if (mkdtemp(path) == NULL)
+			continue;
+		if (chmod(path, 0700) != 0) {
+			rmdir(path);
+			continue;
+		}
+		return CW_OK;
+	}
+	if (pathsz > 0)
+		path[0] = '\0';
+	errno = ENOENT;
+	return CW_ERR_IO;
+}
+
+/* Stops the agent of home with `gpgconf --kill gpg-agent`, which finds the socket wherever
+ * gnupg put it (home, or /run/user/UID/gnupg/d.*), then waits (bounded, 2 s) for the socket in
+ * home to vanish, so that no gpg-agent outlives the home it serves. posix_spawn is safe in a
+ * multithreaded process; gpgconf's output goes to /dev/null (library code never prints). */
+static void kill_agent(const char *home)
+{
+	char sock[4096];
+	struct stat sb;
+	posix_spawn_file_actions_t fa;
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return;
+	(void)posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	(void)posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	(void)posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	char *argv[] = { "gpgconf", "--homedir", (char *)home, "--kill", "gpg-agent", NULL };
+	pid_t pid;
+	if (posix_spawnp(&pid, "gpgconf", &fa, NULL, argv, environ) == 0) {
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (cw_path(sock, sizeof sock, "%s/S.gpg-agent", home) != CW_OK)
+		return;
+	for (int i = 0; i < 200 && lstat(sock, &sb) == 0; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int wipe_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag == FTW_F && S_ISREG(sb->st_mode) && sb->st_size > 0) {
+		int fd = open(p, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			static const unsigned char zeros[4096];
+			off_t left = sb->st_size;
+			while (left > 0) {
+				size_t n = left > (off_t)sizeof zeros ? sizeof zeros : (size_t)left;
+				ssize_t w = write(fd, zeros, n);
+				if (w <= 0)
+					break;
+				left -= w;
+			}
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+cw_status cw_gpg_destroy_home(const char *home)
+{
+	if (home == NULL || home[0] == '\0')
+		return CW_OK;
+	kill_agent(home);
+	(void)nftw(home, wipe_one, 16, FTW_PHYS);
+	return cw_rm_rf(home);
+}
+
+int cw_fpr_equal(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	size_t la = strlen(a), lb = strlen(b);
+	if (la != 40 || lb != 40)
+		return 0;
+	unsigned char d = 0;
+	for (size_t i = 0; i < 40; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'a' && x <= 'f')
+			x = (unsigned char)(x - 'a' + 'A');
+		if (y >= 'a' && y <= 'f')
+			y = (unsigned char)(y - 'a' + 'A');
+		d |= (unsigned char)(x ^ y);
+	}
+	return d == 0;
+}
+
+void cw_gpg_errstr(gpgme_error_t err, char *buf, size_t bufsz)
+{
+	char text[256];
+	gpgme_strerror_r(err, text, sizeof text);
+	snprintf(buf, bufsz, "gpgme: %s: %s", gpgme_strsource(err), text);
+}
