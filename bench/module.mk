@@ -1,0 +1,25 @@
+# bench/: the server benchmark (issue 3) and its mutual-TLS load generator. Not part of
+# `make check`: `make bench` builds what it needs and runs bench/server-bench.sh (a few
+# minutes, loopback only). docs/BENCHMARKS.md records the figures.
+LOADGEN := $(O)/bin/cw-loadgen
+BENCH_CIVETWEB := $(O)/bin/cw-bench-civetweb
+
+$(LOADGEN): $(O)/obj/bench/loadgen.o
+	@mkdir -p $(@D)
+	$(CC) $(EXE_LDFLAGS) -o $@ $< $(OPENSSL_LIBS) $(CJSON_LIBS) -lpthread -lm
+
+# The plain-civetweb baseline needs the libssl shim that wallet/module.mk builds.
+$(BENCH_CIVETWEB): $(O)/obj/bench/civetweb-mtls.o $(SSLSHIM)
+	@mkdir -p $(@D)
+	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ $< \
+	  -Wl,--no-as-needed $(SSLSHIM) -Wl,--as-needed $(CIVETWEB_LIBS) -lpthread
+
+BENCH_BINS := $(LOADGEN)
+ifneq ($(wildcard common/sslshim/sslshim.c),)
+BENCH_BINS += $(BENCH_CIVETWEB)
+endif
+BINS += $(BENCH_BINS)
+
+bench: $(BINS) $(LIBS_BUILT)
+	@scripts/deps.sh bench
+	@O=$(O) bench/server-bench.sh
