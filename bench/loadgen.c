@@ -643,7 +643,7 @@ static void report(const struct lg_config *cfg, struct lg_worker *ws, double ela
 	cJSON_AddNumberToObject(o, "max_ms", all && n ? pct_ms(all, n, 1.0) : 0);
 	cJSON_AddNumberToObject(o, "handshakes", (double)hs);
 	cJSON_AddNumberToObject(o, "bytes", (double)bytes);
-	cJSON_AddStringToObject(o, "tls", proto);
+	cJSON_AddStringToObject(o, "tls_version", proto);
 	cJSON_AddStringToObject(o, "cipher", cipher);
 	for (int k = 0; k < E_COUNT; k++)
 		cJSON_AddNumberToObject(eb, err_names[k], (double)errs[k]);

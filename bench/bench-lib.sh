@@ -1,0 +1,149 @@
+# Helpers shared by bench/server-bench.sh and bench/selftest.sh (bash; source it).
+# Everything happens under $BL_DIR (a fresh directory removed at exit) and on 127.0.0.1; every
+# process started through bl_spawn is stopped at exit, by its PID.
+set -u
+BL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+O=${O:-build}
+case "$O" in /*) BL_BUILD=$O ;; *) BL_BUILD=$BL_ROOT/$O ;; esac
+BL_BIN=$BL_BUILD/bin
+BL_DIR=$(mktemp -d /tmp/cwbench.XXXXXX)
+BL_PIDS=()
+BL_KEEP=${BL_KEEP:-0}
+
+bl_log() { printf '# %s\n' "$*" >&2; }
+bl_die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# Stops one process: SIGTERM, up to 10 s for it to exit, then SIGKILL.
+bl_stop() {
+	local pid=$1 i
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+_bl_cleanup() {
+	local p
+	for p in "${BL_PIDS[@]}"; do bl_stop "$p"; done
+	if [ "$BL_KEEP" = 1 ]; then bl_log "kept $BL_DIR"; else rm -rf "$BL_DIR"; fi
+}
+trap _bl_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# bl_spawn LOGFILE CMD...: starts CMD in the background; its PID is in $BL_PID.
+bl_spawn() {
+	local log=$1; shift
+	"$@" >"$log" 2>&1 &
+	BL_PID=$!
+	BL_PIDS+=("$BL_PID")
+}
+
+bl_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# bl_wait_port PORT PID: waits (10 s at most) until PORT accepts connections while PID lives.
+bl_wait_port() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		bl_port_open "$1" && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+bl_pick_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+}
+
+# bl_certs_openssl DIR: a P-256 CA, a server certificate for 127.0.0.1/localhost, client
+# certificates app1 and app2, and a second CA with a client "app1" of its own (for negative
+# checks). Files: ca.crt, server.{crt,key}, app1.{crt,key}, app2.{crt,key}, rogue-ca.crt,
+# rogue-app1.{crt,key}.
+bl_certs_openssl() {
+	local d=$1 n
+	mkdir -p "$d"
+	(
+		cd "$d" || exit 1
+		cat >ext.cnf <<-'EOF'
+		[srv]
+		basicConstraints = critical,CA:FALSE
+		keyUsage = critical,digitalSignature
+		extendedKeyUsage = serverAuth
+		subjectAltName = IP:127.0.0.1,DNS:localhost
+		[cli]
+		basicConstraints = critical,CA:FALSE
+		keyUsage = critical,digitalSignature
+		extendedKeyUsage = clientAuth
+		EOF
+		for ca in ca rogue-ca; do
+			openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+				-keyout "$ca.key" -out "$ca.crt" -days 2 -subj "/CN=bench $ca" \
+				-addext basicConstraints=critical,CA:TRUE \
+				-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null || exit 1
+		done
+		for n in server:ca:srv app1:ca:cli app2:ca:cli rogue-app1:rogue-ca:cli; do
+			IFS=: read -r name ca sect <<<"$n"
+			cn=$name
+			[ "$name" = server ] && cn=localhost
+			[ "$name" = rogue-app1 ] && cn=app1
+			openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+				-keyout "$name.key" -out "$name.csr" -subj "/CN=$cn" 2>/dev/null &&
+				openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" \
+					-CAcreateserial -days 2 -extfile ext.cnf -extensions "$sect" \
+					-out "$name.crt" 2>/dev/null || exit 1
+		done
+		chmod 600 ./*.key
+	) || bl_die "openssl could not make the test certificates"
+}
+
+# bl_nginx_start DIR PORT WORKERS CERTDIR: nginx configured like the prototype: mutual TLS
+# (ssl_verify_client on) with the same certificates, serving files under DIR/www, access log
+# on (the prototype kept nginx's default logging; wallet serve writes its audit log too).
+# Sets BL_NGINX_PID.
+bl_nginx_start() {
+	local d=$1 port=$2 workers=$3 certs=$4
+	mkdir -p "$d/logs" "$d/www" "$d/tmp"
+	cat >"$d/nginx.conf" <<-EOF
+	user root;
+	worker_processes $workers;
+	daemon off;
+	pid $d/nginx.pid;
+	error_log $d/logs/error.log warn;
+	events { worker_connections 4096; }
+	http {
+		access_log $d/logs/access.log;
+		client_body_temp_path $d/tmp;
+		keepalive_requests 1000000;
+		keepalive_timeout 65s;
+		sendfile on;
+		server {
+			listen 127.0.0.1:$port ssl;
+			ssl_certificate $certs/server.crt;
+			ssl_certificate_key $certs/server.key;
+			ssl_client_certificate $certs/ca.crt;
+			ssl_verify_client on;
+			ssl_protocols TLSv1.2 TLSv1.3;
+			root $d/www;
+			default_type application/octet-stream;
+		}
+	}
+	EOF
+	command -v nginx >/dev/null || bl_die "nginx is not installed (scripts/deps.sh bench)"
+	bl_spawn "$d/logs/stderr.log" nginx -p "$d" -c "$d/nginx.conf"
+	BL_NGINX_PID=$BL_PID
+	bl_wait_port "$port" "$BL_NGINX_PID" ||
+		bl_die "nginx did not start: $(tail -n 3 "$d/logs/stderr.log" "$d/logs/error.log" 2>/dev/null)"
+}
+
+# bl_json KEY: reads cw-loadgen's JSON line on stdin and prints the value of KEY (keys are
+# unique in that line, nested ones included; no jq or python on a fresh machine).
+bl_json() {
+	local re='"'"$1"'":("[^"]*"|[^,}]*)'
+	grep -oE "$re" | head -n 1 | sed -E -e 's/^"[^"]*"://' -e 's/^"(.*)"$/\1/'
+}
