@@ -1,0 +1,444 @@
+#include "https.h"
+
+#include <civetweb.h>
+#include <ctype.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define MAX_ROUTES 16
+
+/* TLS 1.2: forward-secret key exchange (ECDHE) and AEAD only. TLS 1.3 suites are all AEAD
+ * with (EC)DHE; the groups list keeps key exchange on elliptic curves. */
+#define TLS12_CIPHERS                                                                        \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                         \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                         \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define TLS_GROUPS "X25519:P-256:P-384"
+
+struct route {
+	char path[128];
+	bool prefix;
+	unsigned listeners;
+	cw_https_handler fn;
+	void *arg;
+};
+
+/* One civetweb context per listener: user data tells the callbacks which one it is. */
+struct listener {
+	cw_https *srv;
+	unsigned kind;
+	struct mg_context *ctx;
+	int port;
+};
+
+struct cw_https {
+	cw_https_opts o;
+	struct route routes[MAX_ROUTES];
+	size_t nroutes;
+	cw_https_observer observer;
+	void *observer_arg;
+	struct listener tls, plain;
+	char tls_ports[300], plain_ports[300];
+	char err[256]; /* first error of init_ssl, reported by cw_https_start */
+	atomic_uint_fast64_t hs_failures;
+};
+
+static int ssl_ex_index = -1;
+static pthread_once_t ssl_ex_once = PTHREAD_ONCE_INIT;
+
+static void ssl_ex_init(void)
+{
+	ssl_ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
+{
+	*out = NULL;
+	if (opts == NULL || opts->listen == NULL || opts->cert_file == NULL ||
+	    opts->key_file == NULL || opts->ca_file == NULL)
+		return CW_ERR_USAGE;
+	cw_https *srv = calloc(1, sizeof *srv);
+	if (srv == NULL)
+		return CW_ERR_NOMEM;
+	srv->o = *opts;
+	if (srv->o.verify_depth <= 0)
+		srv->o.verify_depth = 4;
+	if (srv->o.num_threads <= 0)
+		srv->o.num_threads = 4;
+	if (srv->o.request_timeout_ms <= 0)
+		srv->o.request_timeout_ms = 10000;
+	if (srv->o.keep_alive_timeout_ms <= 0)
+		srv->o.keep_alive_timeout_ms = 15000;
+	if (srv->o.max_header_bytes <= 0)
+		srv->o.max_header_bytes = 8192;
+	if (srv->o.plain_threads <= 0)
+		srv->o.plain_threads = 2;
+	srv->tls.srv = srv;
+	srv->tls.kind = CW_HTTPS_TLS;
+	srv->plain.srv = srv;
+	srv->plain.kind = CW_HTTPS_PLAIN;
+	atomic_init(&srv->hs_failures, 0);
+	*out = srv;
+	return CW_OK;
+}
+
+cw_status cw_https_route(cw_https *srv, const char *path, bool prefix, unsigned listeners,
+			 cw_https_handler fn, void *arg)
+{
+	if (srv->nroutes == MAX_ROUTES || strlen(path) >= sizeof srv->routes[0].path ||
+	    fn == NULL || srv->tls.ctx != NULL)
+		return CW_ERR_USAGE;
+	struct route *r = &srv->routes[srv->nroutes++];
+	snprintf(r->path, sizeof r->path, "%s", path);
+	r->prefix = prefix;
+	r->listeners = listeners;
+	r->fn = fn;
+	r->arg = arg;
+	return CW_OK;
+}
+
+void cw_https_set_observer(cw_https *srv, cw_https_observer fn, void *arg)
+{
+	srv->observer = fn;
+	srv->observer_arg = arg;
+}
+
+/* "ADDR:PORT" -> civetweb's "ADDR:PORT" + suffix. ADDR may be "[v6]"; PORT 0..65535. */
+static bool listen_spec(const char *in, const char *suffix, char *out, size_t outsz)
+{
+	const char *colon = strrchr(in, ':');
+	if (colon == NULL || colon == in || colon[1] == '\0' || strlen(colon + 1) > 5)
+		return false;
+	if (in[0] == '[' && colon[-1] != ']')
+		return false;
+	if (in[0] != '[' && memchr(in, ':', (size_t)(colon - in)) != NULL)
+		return false; /* a bare IPv6 address needs brackets */
+	for (const char *p = colon + 1; *p != '\0'; p++)
+		if (!isdigit((unsigned char)*p))
+			return false;
+	if (atoi(colon + 1) > 65535)
+		return false;
+	for (const char *p = in; p < colon; p++)
+		if (*p == ',' || isspace((unsigned char)*p))
+			return false;
+	int n = snprintf(out, outsz, "%s%s", in, suffix);
+	return n > 0 && (size_t)n < outsz;
+}
+
+/* Counts handshakes that die with a fatal alert: a missing or untrusted client certificate,
+ * a refused protocol version or cipher, or the client giving up on ours. */
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+	if ((where & SSL_CB_ALERT) == 0 || (ret >> 8) != SSL3_AL_FATAL || SSL_is_init_finished(ssl))
+		return;
+	cw_https *srv = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ex_index);
+	if (srv != NULL)
+		atomic_fetch_add(&srv->hs_failures, 1);
+}
+
+static void ssl_err(cw_https *srv, const char *what, const char *file)
+{
+	char e[120];
+	ERR_error_string_n(ERR_get_error(), e, sizeof e);
+	ERR_clear_error();
+	if (srv->err[0] == '\0')
+		snprintf(srv->err, sizeof srv->err, "%s %s: %s", what, file, e);
+}
+
+/* civetweb's init_ssl: we set the whole SSL_CTX up and return 1 (civetweb adds nothing). */
+static int init_ssl(void *ssl_ctx, void *user_data)
+{
+	struct listener *l = user_data;
+	cw_https *srv = l->srv;
+	SSL_CTX *ctx = ssl_ctx;
+	static const unsigned char sid[] = "containerwallet";
+
+	pthread_once(&ssl_ex_once, ssl_ex_init);
+	if (ssl_ex_index < 0 || SSL_CTX_set_ex_data(ctx, ssl_ex_index, srv) != 1)
+		goto fail;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+					 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1 ||
+	    SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1) {
+		ssl_err(srv, "TLS parameters", "");
+		goto fail;
+	}
+	if (SSL_CTX_use_certificate_chain_file(ctx, srv->o.cert_file) != 1) {
+		ssl_err(srv, "cannot use certificate", srv->o.cert_file);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, srv->o.key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		ssl_err(srv, "cannot use private key", srv->o.key_file);
+		goto fail;
+	}
+	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(srv->o.ca_file);
+	if (names == NULL || SSL_CTX_load_verify_locations(ctx, srv->o.ca_file, NULL) != 1) {
+		if (names != NULL)
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+		ssl_err(srv, "cannot use CA file", srv->o.ca_file);
+		goto fail;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names); /* takes ownership */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(ctx, srv->o.verify_depth);
+	if (SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) != 1 ||
+	    SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1) != 1) {
+		ssl_err(srv, "TLS verification parameters", "");
+		goto fail;
+	}
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_info_callback(ctx, info_cb);
+	return 1;
+fail:
+	return -1;
+}
+
+static int log_message(const struct mg_connection *conn, const char *msg)
+{
+	const struct listener *l = mg_get_user_context_data(conn);
+	if (l != NULL && l->srv->o.log != NULL)
+		cw_log_event(l->srv->o.log, "warn", "civetweb", msg);
+	return 1;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Fills peer from the certificate civetweb kept for this connection. civetweb got it with
+ * SSL_get_peer_certificate after a handshake that required and verified it. */
+static void peer_info(const struct mg_request_info *ri, cw_https_peer *peer)
+{
+	memset(peer, 0, sizeof *peer);
+	if (!ri->is_ssl || ri->client_cert == NULL || ri->client_cert->peer_cert == NULL)
+		return;
+	X509 *cert = ri->client_cert->peer_cert;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
+		return;
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(peer->sha256 + 2 * i, 3, "%02x", md[i]);
+	peer->verified = true;
+
+	X509_NAME *subj = X509_get_subject_name(cert);
+	int idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
+	if (idx < 0 || X509_NAME_get_index_by_NID(subj, NID_commonName, idx) >= 0)
+		return; /* none, or ambiguous */
+	unsigned char *utf8 = NULL;
+	int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx)));
+	if (n > 0 && (size_t)n <= CW_CLIENT_NAME_MAX && memchr(utf8, '\0', (size_t)n) == NULL) {
+		memcpy(peer->cn, utf8, (size_t)n);
+		peer->cn[n] = '\0';
+	}
+	OPENSSL_free(utf8);
+}
+
+static const struct route *find_route(const cw_https *srv, const char *path, unsigned kind)
+{
+	for (size_t i = 0; i < srv->nroutes; i++) {
+		const struct route *r = &srv->routes[i];
+		if ((r->listeners & kind) == 0)
+			continue;
+		size_t n = strlen(r->path);
+		if (r->prefix ? strncmp(path, r->path, n) == 0 : strcmp(path, r->path) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* Every request goes through here, before civetweb's own processing; we always answer. */
+static int begin_request(struct mg_connection *conn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct listener *l = ri->user_data;
+	cw_https *srv = l->srv;
+	uint64_t t0 = now_us();
+	cw_https_peer peer;
+	cw_https_req req;
+
+	peer_info(ri, &peer);
+	memset(&req, 0, sizeof req);
+	req.conn = conn;
+	req.listener = l->kind;
+	req.method = ri->request_method;
+	req.path = ri->local_uri_raw != NULL ? ri->local_uri_raw : ri->request_uri;
+	req.query = ri->query_string;
+	req.peer = &peer;
+	if (req.path == NULL)
+		req.path = "";
+
+	const struct route *r = NULL;
+	if (l->kind == CW_HTTPS_PLAIN || peer.verified)
+		r = find_route(srv, req.path, l->kind);
+	else /* cannot happen: the handshake requires a verified certificate */
+		cw_https_reply(&req, 403, "text/plain", NULL, "forbidden\n", 10);
+	if (r != NULL)
+		r->fn(&req, r->arg);
+	else if (req.status == 0)
+		cw_https_reply(&req, 404, "text/plain", NULL, "not found\n", 10);
+	if (req.status == 0) /* a handler that forgot to answer */
+		cw_https_reply(&req, 500, "text/plain", NULL, "internal error\n", 15);
+	if (srv->observer != NULL)
+		srv->observer(&req, now_us() - t0, srv->observer_arg);
+	return req.status;
+}
+
+void cw_https_reply(cw_https_req *req, int status, const char *ctype, const char *extra_headers,
+		    const void *body, size_t len)
+{
+	char clen[24];
+	if (req->status != 0)
+		return; /* answered already */
+	req->status = status;
+	snprintf(clen, sizeof clen, "%zu", len);
+	mg_response_header_start(req->conn, status);
+	if (ctype != NULL)
+		mg_response_header_add(req->conn, "Content-Type", ctype, -1);
+	mg_response_header_add(req->conn, "Content-Length", clen, -1);
+	mg_response_header_add(req->conn, "Cache-Control", "no-store", -1);
+	mg_response_header_add(req->conn, "X-Content-Type-Options", "nosniff", -1);
+	if (extra_headers != NULL)
+		mg_response_header_add_lines(req->conn, extra_headers);
+	mg_response_header_send(req->conn);
+	if (len > 0 && strcmp(req->method, "HEAD") != 0) {
+		int w = mg_write(req->conn, body, len);
+		if (w > 0)
+			req->bytes = (uint64_t)w;
+	}
+}
+
+static int start_one(cw_https *srv, struct listener *l, const char **opts, char *err,
+		     size_t errsz)
+{
+	struct mg_callbacks cb;
+	memset(&cb, 0, sizeof cb);
+	cb.begin_request = begin_request;
+	cb.log_message = log_message;
+	if (l->kind == CW_HTTPS_TLS)
+		cb.init_ssl = init_ssl;
+	l->ctx = mg_start(&cb, l, opts);
+	if (l->ctx == NULL) {
+		if (srv->err[0] != '\0')
+			snprintf(err, errsz, "%s", srv->err);
+		else
+			snprintf(err, errsz, "cannot listen on %s",
+				 l->kind == CW_HTTPS_TLS ? srv->o.listen : srv->o.plain_listen);
+		return -1;
+	}
+	struct mg_server_port ports[2];
+	if (mg_get_server_ports(l->ctx, 2, ports) >= 1)
+		l->port = ports[0].port;
+	return 0;
+}
+
+cw_status cw_https_start(cw_https *srv, char *err, size_t errsz)
+{
+	char threads[16], ptheads[16], rto[16], kato[16], hdr[16], depth[16];
+	cw_status rc = CW_ERR_USAGE;
+
+	if (!listen_spec(srv->o.listen, "s", srv->tls_ports, sizeof srv->tls_ports)) {
+		snprintf(err, errsz, "bad listen address '%s' (want ADDR:PORT)", srv->o.listen);
+		goto out;
+	}
+	if (srv->o.plain_listen != NULL &&
+	    !listen_spec(srv->o.plain_listen, "", srv->plain_ports, sizeof srv->plain_ports)) {
+		snprintf(err, errsz, "bad listen address '%s' (want ADDR:PORT)",
+			 srv->o.plain_listen);
+		goto out;
+	}
+	snprintf(threads, sizeof threads, "%d", srv->o.num_threads);
+	snprintf(ptheads, sizeof ptheads, "%d", srv->o.plain_threads);
+	snprintf(rto, sizeof rto, "%d", srv->o.request_timeout_ms);
+	snprintf(kato, sizeof kato, "%d", srv->o.keep_alive_timeout_ms);
+	snprintf(hdr, sizeof hdr, "%d", srv->o.max_header_bytes);
+	snprintf(depth, sizeof depth, "%d", srv->o.verify_depth);
+	mg_init_library(MG_FEATURES_TLS);
+
+	/* The ssl_* options repeat what init_ssl sets, should civetweb ever consult them. */
+	const char *tls_opts[] = {
+		"listening_ports", srv->tls_ports, "num_threads", threads,
+		"request_timeout_ms", rto, "keep_alive_timeout_ms", kato,
+		"enable_keep_alive", "yes", "max_request_size", hdr, "decode_url", "no",
+		"tcp_nodelay", "1", "enable_directory_listing", "no",
+		"ssl_verify_peer", "yes", "ssl_ca_file", srv->o.ca_file,
+		"ssl_default_verify_paths", "no", "ssl_verify_depth", depth,
+		"ssl_protocol_version", "4", "ssl_cipher_list", TLS12_CIPHERS, NULL};
+	rc = CW_ERR_TLS;
+	if (start_one(srv, &srv->tls, tls_opts, err, errsz) != 0)
+		goto out;
+	if (srv->o.plain_listen != NULL) {
+		const char *plain_opts[] = {
+			"listening_ports", srv->plain_ports, "num_threads", ptheads,
+			"request_timeout_ms", rto, "keep_alive_timeout_ms", kato,
+			"enable_keep_alive", "yes", "max_request_size", hdr, "decode_url", "no",
+			"tcp_nodelay", "1", "enable_directory_listing", "no", NULL};
+		rc = CW_ERR_IO;
+		if (start_one(srv, &srv->plain, plain_opts, err, errsz) != 0)
+			goto out;
+	}
+	rc = CW_OK;
+out:
+	if (rc != CW_OK && srv->tls.ctx != NULL) {
+		mg_stop(srv->tls.ctx);
+		srv->tls.ctx = NULL;
+	}
+	return rc;
+}
+
+int cw_https_port(const cw_https *srv, unsigned listener)
+{
+	const struct listener *l = listener == CW_HTTPS_PLAIN ? &srv->plain : &srv->tls;
+	return l->ctx != NULL ? l->port : 0;
+}
+
+uint64_t cw_https_handshake_failures(const cw_https *srv)
+{
+	return atomic_load(&srv->hs_failures);
+}
+
+static void *stop_thread(void *arg)
+{
+	mg_stop(arg);
+	return NULL;
+}
+
+/* mg_stop waits for civetweb's master thread to notice (up to its poll quantum, ~2 s), so the
+ * two contexts are stopped in parallel. */
+void cw_https_free(cw_https *srv)
+{
+	if (srv == NULL)
+		return;
+	pthread_t th;
+	bool joined = false;
+	if (srv->plain.ctx != NULL) {
+		if (pthread_create(&th, NULL, stop_thread, srv->plain.ctx) == 0)
+			joined = true;
+		else
+			mg_stop(srv->plain.ctx);
+	}
+	if (srv->tls.ctx != NULL)
+		mg_stop(srv->tls.ctx);
+	if (joined)
+		pthread_join(th, NULL);
+	free(srv);
+}
