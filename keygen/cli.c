@@ -1,0 +1,103 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define OPTS_MAX 16
+
+static void vfail(const char *cmd, const char *fmt, va_list ap, const char *suffix)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* Messages quote user input; a newline in it must not split the line. */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	fprintf(stderr, "%s%s%s: %s%s\n", KG_PROG, cmd ? " " : "", cmd ? cmd : "", msg,
+	        suffix ? suffix : "");
+}
+
+int kg_fail(const char *cmd, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(cmd, fmt, ap, NULL);
+	va_end(ap);
+	return code;
+}
+
+int kg_usage_error(const char *cmd, const char *fmt, ...)
+{
+	char suffix[80];
+	va_list ap;
+
+	snprintf(suffix, sizeof suffix, " (see '%s%s%s --help')", KG_PROG, cmd ? " " : "",
+	         cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfail(cmd, fmt, ap, suffix);
+	va_end(ap);
+	return KG_EXIT_USAGE;
+}
+
+int kg_exit_code(cw_status st)
+{
+	return (st == CW_ERR_USAGE || st == CW_ERR_NAME) ? KG_EXIT_USAGE : KG_EXIT_FAIL;
+}
+
+int kg_getopt(const char *cmd, int argc, char **argv, const kg_opt *opts, kg_usage_fn usage)
+{
+	struct option lo[OPTS_MAX + 2];
+	size_t n = 0;
+	int c;
+
+	for (; opts[n].name && n < OPTS_MAX; n++)
+		lo[n] = (struct option){opts[n].name, opts[n].val ? required_argument : no_argument,
+		                        NULL, (int)n + 1000};
+	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n + 1] = (struct option){NULL, 0, NULL, 0};
+
+	optind = 0; /* glibc: full re-initialisation */
+	opterr = 0; /* we print our own single line */
+	while ((c = getopt_long(argc, argv, "+:h", lo, NULL)) != -1) {
+		const kg_opt *o;
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c == '?') {
+			return kg_usage_error(cmd, "unknown option '%s'",
+			                      optopt ? (char[]){'-', (char)optopt, '\0'}
+			                             : argv[optind - 1]);
+		}
+		if (c == ':')
+			return kg_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		o = &opts[c - 1000];
+		if (o->flag) {
+			*o->flag = true;
+			continue;
+		}
+		if (*o->val)
+			return kg_usage_error(cmd, "option --%s given twice", o->name);
+		if (optarg[0] == '\0')
+			return kg_usage_error(cmd, "option --%s needs a non-empty value", o->name);
+		*o->val = optarg;
+	}
+	if (optind < argc)
+		return kg_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+int kg_publish(const char *cmd, const kg_files *fs, const char *outdir, bool force)
+{
+	char err[512];
+	cw_status st = kg_files_publish(fs, outdir, force, err, sizeof err);
+
+	if (st != CW_OK)
+		return kg_fail(cmd, KG_EXIT_FAIL, "%s", err);
+	for (size_t i = 0; i < fs->n; i++)
+		printf("created %s/%s\n", outdir, fs->f[i].rel);
+	return 0;
+}

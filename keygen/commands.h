@@ -1,0 +1,23 @@
+/* The subcommands of wallet-keygen: one file each (keygen/cmd_NAME.c), one row each in main.c's
+ * table. argv[0] is the subcommand; the return value is the exit status (0, 1 failure,
+ * 2 usage). usage_NAME prints the command's help text. */
+#ifndef KG_COMMANDS_H
+#define KG_COMMANDS_H
+
+#include <stdio.h>
+
+#define KG_CMD(name)                           \
+	int cmd_##name(int argc, char **argv); \
+	void usage_##name(FILE *out)
+
+KG_CMD(ca);
+KG_CMD(server);
+KG_CMD(client);
+KG_CMD(gpg);
+KG_CMD(init);
+
+#define KG_DEFAULT_CA_CN "containerwallet CA"
+#define KG_DEFAULT_SERVER_CN "wallet"
+#define KG_DEFAULT_CLIENTS "app1"
+
+#endif

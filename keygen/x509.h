@@ -1,0 +1,70 @@
+/* X.509 key material with mbedtls 2.28: key pairs, a self-signed CA, server and client
+ * certificates signed by that CA. PEM output of private keys lives in secure memory.
+ * Not thread-safe per object (each kg_rng / kg_ca belongs to one thread). Functions report
+ * failure as a cw_status plus one line of explanation in err. */
+#ifndef KG_X509_H
+#define KG_X509_H
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+#include <stddef.h>
+
+#include "args.h"
+#include "san.h"
+#include "secmem.h"
+#include "status.h"
+
+/* A CTR_DRBG seeded from the system entropy source. */
+typedef struct kg_rng {
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+} kg_rng;
+
+cw_status kg_rng_init(kg_rng *r, char *err, size_t errsz);
+void kg_rng_free(kg_rng *r);
+
+/* An issuer: its certificate (parsed and as PEM) and its private key. */
+typedef struct kg_ca {
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context key;
+	char *crt_pem; /* malloc'd, NUL-terminated */
+	size_t crt_pem_len;
+} kg_ca;
+
+/* Parses a CA from PEM; checks that the certificate is a CA and that the key is its key. */
+cw_status kg_ca_from_pem(kg_ca *ca, const char *crt_pem, size_t crt_len,
+                         const unsigned char *key_pem, size_t key_len, char *err, size_t errsz);
+/* Reads dir/ca.crt and dir/ca.key (CW_ERR_NOTFOUND when one is missing). */
+cw_status kg_ca_load(kg_ca *ca, const char *dir, char *err, size_t errsz);
+/* Wipes the key (mbedtls_pk_free zeroizes) and frees; a zeroed kg_ca is accepted. */
+void kg_ca_free(kg_ca *ca);
+
+typedef enum kg_cert_kind { KG_CERT_CA, KG_CERT_SERVER, KG_CERT_CLIENT } kg_cert_kind;
+
+/* What one certificate should say. */
+typedef struct kg_cert_req {
+	kg_cert_kind kind;
+	const char *cn;
+	unsigned days;
+	kg_keytype key;
+	const kg_san_list *sans; /* KG_CERT_SERVER only; must not be empty */
+} kg_cert_req;
+
+/* One issued certificate: PEM of the certificate (malloc) and of its new private key (secure
+ * memory, wiped when freed). */
+typedef struct kg_issued {
+	char *crt_pem;
+	size_t crt_len;
+	cw_sbuf key_pem;
+} kg_issued;
+
+/* Generates a key pair of req->key and a certificate for it, signed by issuer (NULL: the new
+ * key signs itself; only for KG_CERT_CA). A leaf is verified against issuer before it is
+ * returned. Output in out, which the caller frees with kg_issued_free. */
+cw_status kg_issue(const kg_cert_req *req, kg_ca *issuer, kg_rng *rng, kg_issued *out, char *err,
+                   size_t errsz);
+void kg_issued_free(kg_issued *is);
+
+#endif
