@@ -102,13 +102,14 @@ bl_certs_openssl() {
 	) || bl_die "openssl could not make the test certificates"
 }
 
-# bl_nginx_start DIR PORT WORKERS CERTDIR: nginx configured like the prototype: mutual TLS
-# (ssl_verify_client on) with the same certificates, serving files under DIR/www, access log
+# bl_nginx_start DIR PORT WORKERS CERTDIR [ROOT]: nginx configured like the prototype: mutual
+# TLS (ssl_verify_client on) with the same certificates, serving files under ROOT (default
+# DIR/www), access log
 # on (the prototype kept nginx's default logging; wallet serve writes its audit log too).
 # Sets BL_NGINX_PID.
 bl_nginx_start() {
-	local d=$1 port=$2 workers=$3 certs=$4
-	mkdir -p "$d/logs" "$d/www" "$d/tmp"
+	local d=$1 port=$2 workers=$3 certs=$4 root=${5:-$1/www}
+	mkdir -p "$d/logs" "$root" "$d/tmp"
 	cat >"$d/nginx.conf" <<-EOF
 	user root;
 	worker_processes $workers;
@@ -129,7 +130,7 @@ bl_nginx_start() {
 			ssl_client_certificate $certs/ca.crt;
 			ssl_verify_client on;
 			ssl_protocols TLSv1.2 TLSv1.3;
-			root $d/www;
+			root $root;
 			default_type application/octet-stream;
 		}
 	}
