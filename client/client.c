@@ -1,0 +1,461 @@
+/* libwalletclient: client handles, fetch, list and group fetch. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "name.h"
+#include "sealfmt.h"
+#include "wc_internal.h"
+
+static char *dup_or_null(const char *s, bool *fail)
+{
+	if (s == NULL)
+		return NULL;
+	char *d = strdup(s);
+	if (d == NULL)
+		*fail = true;
+	return d;
+}
+
+static cw_status copy_config(struct wallet_config *dst, const struct wallet_config *src)
+{
+	bool fail = false;
+	*dst = *src;
+	dst->urls = calloc(src->nurls ? src->nurls : 1, sizeof *dst->urls);
+	if (dst->urls == NULL)
+		fail = true;
+	for (size_t i = 0; i < src->nurls && !fail; i++)
+		dst->urls[i] = dup_or_null(src->urls[i], &fail);
+	dst->ca = dup_or_null(src->ca, &fail);
+	dst->cert = dup_or_null(src->cert, &fail);
+	dst->key = dup_or_null(src->key, &fail);
+	dst->key_pass_file = dup_or_null(src->key_pass_file, &fail);
+	dst->gpg_key_file = dup_or_null(src->gpg_key_file, &fail);
+	dst->gnupghome = dup_or_null(src->gnupghome, &fail);
+	dst->signer = dup_or_null(src->signer, &fail);
+	dst->signer_key_file = dup_or_null(src->signer_key_file, &fail);
+	return fail ? CW_ERR_NOMEM : CW_OK;
+}
+
+static void free_config_fields(struct wallet_config *cfg)
+{
+	if (cfg->urls != NULL)
+		for (size_t i = 0; i < cfg->nurls; i++)
+			free(cfg->urls[i]);
+	free(cfg->urls);
+	free(cfg->ca);
+	free(cfg->cert);
+	free(cfg->key);
+	free(cfg->key_pass_file);
+	free(cfg->gpg_key_file);
+	free(cfg->gnupghome);
+	free(cfg->signer);
+	free(cfg->signer_key_file);
+}
+
+/* The first line of the passphrase file, into secure memory. */
+static cw_status read_passphrase(wallet_client *c)
+{
+	cw_sbuf b = { 0 };
+	cw_status st;
+	int fd = open(c->cfg.key_pass_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		wc_err(c, "%s: %s", c->cfg.key_pass_file, strerror(errno));
+		return CW_ERR_IO;
+	}
+	st = cw_sbuf_read_fd(&b, fd, 4096);
+	close(fd);
+	if (st != CW_OK) {
+		wc_err(c, "%s: %s", c->cfg.key_pass_file, cw_strerror(st));
+		goto out;
+	}
+	size_t n = 0;
+	while (n < b.len && b.data[n] != '\n' && b.data[n] != '\r' && b.data[n] != '\0')
+		n++;
+	c->keypass = cw_secure_alloc(n + 1);
+	if (c->keypass == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(c->keypass, b.data, n);
+out:
+	cw_sbuf_free(&b);
+	return st;
+}
+
+WALLET_API wallet_status wallet_client_new(const wallet_config *cfg, wallet_client **out)
+{
+	cw_status st = CW_ERR_USAGE;
+	wallet_client *c = NULL;
+	if (out == NULL)
+		return WALLET_ERR_USAGE;
+	*out = NULL;
+	if (cfg == NULL || cfg->nurls == 0 || cfg->ca == NULL || cfg->cert == NULL ||
+	    cfg->key == NULL || cfg->signer == NULL)
+		return WALLET_ERR_USAGE;
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return WALLET_ERR_NOMEM;
+	st = copy_config(&c->cfg, cfg);
+	if (st != CW_OK)
+		goto out;
+	if (c->cfg.key_pass_file != NULL && (st = read_passphrase(c)) != CW_OK)
+		goto out;
+	if ((st = wc_http_setup(c)) != CW_OK)
+		goto out;
+	st = wc_gpg_setup(c);
+out:
+	if (st != CW_OK) {
+		wallet_client_free(c);
+		return (wallet_status)st;
+	}
+	*out = c;
+	return WALLET_OK;
+}
+
+WALLET_API void wallet_client_free(wallet_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	wc_gpg_teardown(c);
+	cw_secure_free(c->keypass);
+	free_config_fields(&c->cfg);
+	cw_wipe(c, sizeof *c);
+	free(c);
+}
+
+WALLET_API const char *wallet_client_error(const wallet_client *c)
+{
+	return c ? c->err : "";
+}
+
+static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64_t min,
+		       wallet_secret **out)
+{
+	cw_status st = CW_ERR_USAGE;
+	struct wc_resp r = { 0 };
+	unsigned char *sig = NULL;
+	size_t sig_len = 0;
+	uint64_t hv = 0;
+	wallet_secret *s = NULL;
+	char path[64 + CW_NAME_MAX];
+	if (out == NULL)
+		return CW_ERR_USAGE;
+	*out = NULL;
+	if (c == NULL || name == NULL)
+		return CW_ERR_USAGE;
+	c->err[0] = '\0';
+	if (!cw_name_valid(name, strlen(name))) {
+		wc_err(c, "invalid object name");
+		return CW_ERR_NAME;
+	}
+	/* names use only [A-Za-z0-9._-/]: no escaping needed in the URL */
+	if (want != 0)
+		snprintf(path, sizeof path, "%s/%s?version=%llu", CW_API_OBJECTS, name,
+			 (unsigned long long)want);
+	else
+		snprintf(path, sizeof path, "%s/%s", CW_API_OBJECTS, name);
+	if ((st = wc_signer_ensure(c)) != CW_OK)
+		goto out;
+	if ((st = wc_http_get(c, path, WC_MAX_OBJECT, &r)) != CW_OK)
+		goto out;
+	st = CW_ERR_PROTOCOL;
+	if (!wc_parse_version(r.version, &hv)) {
+		wc_err(c, "missing or malformed %s header", CW_HDR_VERSION);
+		goto out;
+	}
+	if (r.sig_b64 == NULL) {
+		wc_err(c, "missing %s header", CW_HDR_SIGNATURE);
+		st = CW_ERR_BADSIG;
+		goto out;
+	}
+	if ((st = wc_b64_decode(r.sig_b64, &sig, &sig_len)) != CW_OK) {
+		wc_err(c, "malformed %s header", CW_HDR_SIGNATURE);
+		goto out;
+	}
+	s = calloc(1, sizeof *s);
+	if (s == NULL || (s->name = strdup(name)) == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	st = wc_open_sealed(c, name, hv, want, min, r.body, r.len, sig, sig_len, &s->plain,
+			    &s->version);
+	if (st != CW_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	wallet_secret_free(s);
+	free(sig);
+	wc_resp_free(&r);
+	return st;
+}
+
+WALLET_API wallet_status wallet_fetch(wallet_client *c, const char *name, uint64_t min_version,
+				      wallet_secret **out)
+{
+	return (wallet_status)fetch(c, name, 0, min_version, out);
+}
+
+WALLET_API wallet_status wallet_fetch_version(wallet_client *c, const char *name,
+					      uint64_t version, wallet_secret **out)
+{
+	if (version == 0 || version > CW_VERSION_MAX) {
+		if (out)
+			*out = NULL;
+		return WALLET_ERR_USAGE;
+	}
+	return (wallet_status)fetch(c, name, version, 0, out);
+}
+
+WALLET_API const unsigned char *wallet_secret_data(const wallet_secret *s)
+{
+	return s ? s->plain.data : NULL;
+}
+
+WALLET_API size_t wallet_secret_size(const wallet_secret *s)
+{
+	return s ? s->plain.len : 0;
+}
+
+WALLET_API uint64_t wallet_secret_version(const wallet_secret *s)
+{
+	return s ? s->version : 0;
+}
+
+WALLET_API const char *wallet_secret_name(const wallet_secret *s)
+{
+	return s ? s->name : NULL;
+}
+
+WALLET_API void wallet_secret_free(wallet_secret *s)
+{
+	if (s == NULL)
+		return;
+	cw_sbuf_free(&s->plain);
+	free(s->name);
+	free(s);
+}
+
+/* ---- listing ---- */
+
+struct wallet_list_entry {
+	char *name;
+	char *created;
+	uint64_t version;
+	uint64_t size;
+};
+
+struct wallet_list {
+	struct wallet_list_entry *v;
+	size_t n;
+};
+
+WALLET_API void wallet_list_free(wallet_list *l)
+{
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].name);
+		free(l->v[i].created);
+	}
+	free(l->v);
+	free(l);
+}
+
+static bool json_u64(const cJSON *o, const char *key, uint64_t *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > (double)CW_VERSION_MAX ||
+	    it->valuedouble != (double)(uint64_t)it->valuedouble)
+		return false;
+	*out = (uint64_t)it->valuedouble;
+	return true;
+}
+
+static cw_status parse_list(wallet_client *c, const char *json, const char *prefix,
+			    wallet_list *l)
+{
+	cw_status st = CW_ERR_PROTOCOL;
+	cJSON *root = cJSON_Parse(json);
+	size_t plen = prefix ? strlen(prefix) : 0;
+	if (!cJSON_IsArray(root)) {
+		wc_err(c, "the object list is not a JSON array");
+		goto out;
+	}
+	int n = cJSON_GetArraySize(root);
+	l->v = calloc(n > 0 ? (size_t)n : 1, sizeof *l->v);
+	if (l->v == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, root)
+	{
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+		const cJSON *cr = cJSON_GetObjectItemCaseSensitive(it, "created");
+		struct wallet_list_entry e = { 0 };
+		if (!cJSON_IsString(nm) || !cw_name_valid(nm->valuestring, strlen(nm->valuestring)) ||
+		    !json_u64(it, "version", &e.version) || !json_u64(it, "size", &e.size)) {
+			wc_err(c, "malformed entry in the object list");
+			goto out;
+		}
+		/* the server narrows by prefix too; a server that does not is not trusted to */
+		if (plen > 0 && strncmp(nm->valuestring, prefix, plen) != 0)
+			continue;
+		struct wallet_list_entry *d = &l->v[l->n];
+		d->version = e.version;
+		d->size = e.size;
+		d->name = strdup(nm->valuestring);
+		d->created = strdup(cJSON_IsString(cr) ? cr->valuestring : "");
+		l->n++;
+		if (d->name == NULL || d->created == NULL) {
+			st = CW_ERR_NOMEM;
+			goto out;
+		}
+	}
+	st = CW_OK;
+out:
+	cJSON_Delete(root);
+	return st;
+}
+
+WALLET_API wallet_status wallet_list_objects(wallet_client *c, const char *prefix,
+					     wallet_list **out)
+{
+	cw_status st;
+	struct wc_resp r = { 0 };
+	wallet_list *l = NULL;
+	char path[64 + 3 * CW_NAME_MAX];
+	if (out == NULL)
+		return WALLET_ERR_USAGE;
+	*out = NULL;
+	if (c == NULL)
+		return WALLET_ERR_USAGE;
+	c->err[0] = '\0';
+	if (prefix != NULL && prefix[0] == '\0')
+		prefix = NULL;
+	if (prefix != NULL && !cw_group_valid(prefix, strlen(prefix)) &&
+	    !cw_name_valid(prefix, strlen(prefix))) {
+		wc_err(c, "invalid prefix");
+		return WALLET_ERR_NAME;
+	}
+	snprintf(path, sizeof path, "%s", CW_API_OBJECTS);
+	if (prefix != NULL) {
+		/* the grammar leaves only '/' to escape in a query value */
+		size_t n = strlen(path);
+		n += (size_t)snprintf(path + n, sizeof path - n, "?prefix=");
+		for (const char *p = prefix; *p && n + 4 < sizeof path; p++)
+			n += (size_t)snprintf(path + n, sizeof path - n, *p == '/' ? "%%2F" : "%c",
+					      *p);
+	}
+	if ((st = wc_http_get(c, path, WC_MAX_LIST, &r)) != CW_OK)
+		goto out;
+	if (r.body == NULL) {
+		st = CW_ERR_PROTOCOL;
+		wc_err(c, "empty object list");
+		goto out;
+	}
+	l = calloc(1, sizeof *l);
+	if (l == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	if ((st = parse_list(c, (const char *)r.body, prefix, l)) != CW_OK)
+		goto out;
+	*out = l;
+	l = NULL;
+out:
+	wallet_list_free(l);
+	wc_resp_free(&r);
+	return (wallet_status)st;
+}
+
+WALLET_API size_t wallet_list_count(const wallet_list *l)
+{
+	return l ? l->n : 0;
+}
+
+WALLET_API const char *wallet_list_name(const wallet_list *l, size_t i)
+{
+	return l && i < l->n ? l->v[i].name : NULL;
+}
+
+WALLET_API uint64_t wallet_list_version(const wallet_list *l, size_t i)
+{
+	return l && i < l->n ? l->v[i].version : 0;
+}
+
+WALLET_API const char *wallet_list_created(const wallet_list *l, size_t i)
+{
+	return l && i < l->n ? l->v[i].created : NULL;
+}
+
+WALLET_API uint64_t wallet_list_size(const wallet_list *l, size_t i)
+{
+	return l && i < l->n ? l->v[i].size : 0;
+}
+
+WALLET_API void wallet_secrets_free(wallet_secret **v, size_t count)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < count; i++)
+		wallet_secret_free(v[i]);
+	free(v);
+}
+
+WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix,
+					    wallet_secret ***out, size_t *count)
+{
+	cw_status st;
+	wallet_list *l = NULL;
+	wallet_secret **v = NULL;
+	size_t n = 0;
+	if (out == NULL || count == NULL)
+		return WALLET_ERR_USAGE;
+	*out = NULL;
+	*count = 0;
+	if (c == NULL || prefix == NULL)
+		return WALLET_ERR_USAGE;
+	if (!cw_group_valid(prefix, strlen(prefix))) {
+		wc_err(c, "invalid group (a name followed by '/')");
+		return WALLET_ERR_NAME;
+	}
+	if ((st = (cw_status)wallet_list_objects(c, prefix, &l)) != CW_OK)
+		goto out;
+	if (l->n == 0) {
+		wc_err(c, "no object in group %s", prefix);
+		st = CW_ERR_NOTFOUND;
+		goto out;
+	}
+	v = calloc(l->n, sizeof *v);
+	if (v == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	for (; n < l->n; n++) {
+		/* the listed version is a floor: a newer one may have been stored meanwhile,
+		 * an older one would be a rollback */
+		st = fetch(c, l->v[n].name, 0, l->v[n].version, &v[n]);
+		if (st != CW_OK) {
+			char e[sizeof c->err];
+			memcpy(e, c->err, sizeof e);
+			wc_err(c, "%s: %s", l->v[n].name, e);
+			goto out;
+		}
+	}
+	*out = v;
+	*count = n;
+	v = NULL;
+out:
+	wallet_secrets_free(v, n);
+	wallet_list_free(l);
+	return (wallet_status)st;
+}

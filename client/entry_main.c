@@ -1,0 +1,428 @@
+/* wallet-entry: an ENTRYPOINT that fetches secrets from the wallet, verifies and decrypts them
+ * in memory (libwalletclient), hands them to PROGRAM without touching a disk, then execs it
+ * (or supervises it with --supervise). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "entry_dest.h"
+#include "entry_run.h"
+#include "secmem.h"
+#include "walletclient.h"
+
+/* The variables wallet-entry reads; removed from PROGRAM's environment. */
+static const char *const own_vars[] = {
+	"WALLET_URL",    "WALLET_CA",	  "WALLET_CERT",       "WALLET_KEY",
+	"WALLET_KEY_PASSPHRASE_FILE", "WALLET_GPG_KEY", "WALLET_GNUPGHOME", "WALLET_SIGNER",
+	"WALLET_SIGNER_KEY", "WALLET_WAIT",  "WALLET_TIMEOUT",
+};
+
+struct args {
+	const char *urls[16];
+	size_t nurls;
+	const char *ca, *cert, *key, *keypass, *gpg_key, *gnupghome, *signer, *signer_key;
+	long wait_s, timeout_s;
+	struct ent_spec *specs;
+	size_t nspecs;
+	struct ent_opts o;
+	bool supervise, verbose;
+	char **prog;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: wallet-entry [options] [--fetch NAME[@MINVERSION][=DEST]]... -- PROGRAM [ARGS...]\n"
+	      "\n"
+	      "Fetches each NAME from the wallet over mutual TLS, verifies the wallet's signatures\n"
+	      "(pinned key), checks the signed name and version, decrypts in memory, then runs\n"
+	      "PROGRAM with the secrets. If any fetch fails, PROGRAM is not run.\n"
+	      "\n"
+	      "  NAME ending in '/' (app1/) fetches every object of that group.\n"
+	      "  DEST  fd:VAR     a sealed memfd, VAR=/proc/self/fd/N (default: fd:NAME_FILE, NAME\n"
+	      "                   upper-cased, other characters than A-Z0-9 made '_')\n"
+	      "        file:PATH  a file with mode 0400, only on tmpfs or ramfs unless --allow-disk\n"
+	      "                   (for a group: a directory)\n"
+	      "        env:VAR    an environment variable (the least safe choice)\n"
+	      "\n"
+	      "options (environment variable in brackets):\n"
+	      "  --url URL[,URL]...      wallet base URLs, tried in order [WALLET_URL]\n"
+	      "  --ca FILE               CA certificate of the wallet [WALLET_CA]\n"
+	      "  --cert FILE             client certificate [WALLET_CERT]\n"
+	      "  --key FILE              client key [WALLET_KEY]\n"
+	      "  --key-passphrase-file F passphrase of the client key [WALLET_KEY_PASSPHRASE_FILE]\n"
+	      "  --gpg-key FILE          armored GPG secret key [WALLET_GPG_KEY]\n"
+	      "  --gnupghome DIR         existing GNUPGHOME or forwarded agent [WALLET_GNUPGHOME]\n"
+	      "  --signer FPR            pinned wallet signing-key fingerprint [WALLET_SIGNER]\n"
+	      "  --signer-key FILE       the wallet's public key from a file [WALLET_SIGNER_KEY]\n"
+	      "  --wait SECONDS          wait for a wallet to answer (default 30) [WALLET_WAIT]\n"
+	      "  --timeout SECONDS       limit per request (default 30) [WALLET_TIMEOUT]\n"
+	      "  --fetch SPEC            a secret to fetch (repeatable)\n"
+	      "  --uid UID, --gid GID    owner of file: and fd: secrets\n"
+	      "  --allow-disk            allow file: on a disk file system\n"
+	      "  --supervise             stay as the parent (like tini): forward signals, reap\n"
+	      "                          zombies, delete file: secrets when PROGRAM exits\n"
+	      "  --verbose               progress on stderr (never a secret)\n"
+	      "  --help, --version\n"
+	      "\n"
+	      "Exit status: PROGRAM's; 1 when a fetch fails, 2 on a usage error, 126/127 when\n"
+	      "PROGRAM cannot be run; under --supervise 128+N when PROGRAM dies of signal N.\n",
+	      out);
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "wallet-entry: %s (try --help)\n", msg);
+	return 2;
+}
+
+static bool parse_seconds(const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 86400)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_id(const char *s, bool user, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno == 0 && end != s && *end == '\0' && v < UINT_MAX) {
+		*out = v;
+		return true;
+	}
+	if (user) {
+		struct passwd *pw = getpwnam(s);
+		if (pw == NULL)
+			return false;
+		*out = pw->pw_uid;
+	} else {
+		struct group *gr = getgrnam(s);
+		if (gr == NULL)
+			return false;
+		*out = gr->gr_gid;
+	}
+	return true;
+}
+
+static const char *env_or(const char *v, const char *name)
+{
+	if (v != NULL)
+		return v;
+	const char *e = getenv(name);
+	return e && e[0] ? e : NULL;
+}
+
+enum { O_URL = 256, O_CA, O_CERT, O_KEY, O_KEYPASS, O_GPGKEY, O_GNUPGHOME, O_SIGNER,
+       O_SIGNERKEY, O_WAIT, O_TIMEOUT, O_FETCH, O_UID, O_GID, O_ALLOWDISK, O_SUPERVISE,
+       O_VERSION };
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "url", required_argument, NULL, O_URL },
+		{ "ca", required_argument, NULL, O_CA },
+		{ "cert", required_argument, NULL, O_CERT },
+		{ "key", required_argument, NULL, O_KEY },
+		{ "key-passphrase-file", required_argument, NULL, O_KEYPASS },
+		{ "gpg-key", required_argument, NULL, O_GPGKEY },
+		{ "gnupghome", required_argument, NULL, O_GNUPGHOME },
+		{ "signer", required_argument, NULL, O_SIGNER },
+		{ "signer-key", required_argument, NULL, O_SIGNERKEY },
+		{ "wait", required_argument, NULL, O_WAIT },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "fetch", required_argument, NULL, O_FETCH },
+		{ "uid", required_argument, NULL, O_UID },
+		{ "gid", required_argument, NULL, O_GID },
+		{ "allow-disk", no_argument, NULL, O_ALLOWDISK },
+		{ "supervise", no_argument, NULL, O_SUPERVISE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *wait = NULL, *timeout = NULL;
+	char err[512];
+	int c;
+	unsigned long id;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+		switch (c) {
+		case O_URL:
+			if (a->nurls == sizeof a->urls / sizeof a->urls[0])
+				return usage_error("too many --url");
+			a->urls[a->nurls++] = optarg;
+			break;
+		case O_CA: a->ca = optarg; break;
+		case O_CERT: a->cert = optarg; break;
+		case O_KEY: a->key = optarg; break;
+		case O_KEYPASS: a->keypass = optarg; break;
+		case O_GPGKEY: a->gpg_key = optarg; break;
+		case O_GNUPGHOME: a->gnupghome = optarg; break;
+		case O_SIGNER: a->signer = optarg; break;
+		case O_SIGNERKEY: a->signer_key = optarg; break;
+		case O_WAIT: wait = optarg; break;
+		case O_TIMEOUT: timeout = optarg; break;
+		case O_FETCH: {
+			struct ent_spec *v = realloc(a->specs, (a->nspecs + 1) * sizeof *v);
+			if (v == NULL)
+				return usage_error("out of memory");
+			a->specs = v;
+			if (ent_parse_spec(optarg, &v[a->nspecs], err, sizeof err) != CW_OK)
+				return usage_error(err);
+			a->nspecs++;
+			break;
+		}
+		case O_UID:
+			if (!parse_id(optarg, true, &id))
+				return usage_error("--uid: unknown user");
+			a->o.uid = (uid_t)id;
+			a->o.has_uid = true;
+			break;
+		case O_GID:
+			if (!parse_id(optarg, false, &id))
+				return usage_error("--gid: unknown group");
+			a->o.gid = (gid_t)id;
+			a->o.has_gid = true;
+			break;
+		case O_ALLOWDISK: a->o.allow_disk = true; break;
+		case O_SUPERVISE: a->supervise = true; break;
+		case 'v': a->verbose = true; break;
+		case 'h':
+			usage(stdout);
+			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+		case O_VERSION:
+			printf("wallet-entry %s\n", wallet_version());
+			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+		default:
+			snprintf(err, sizeof err, "unknown option or missing argument: %s",
+				 argv[optind - 1]);
+			return usage_error(err);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no PROGRAM given after --");
+	a->prog = argv + optind;
+	wait = env_or(wait, "WALLET_WAIT");
+	timeout = env_or(timeout, "WALLET_TIMEOUT");
+	a->wait_s = 30;
+	a->timeout_s = 30;
+	if (wait && !parse_seconds(wait, &a->wait_s))
+		return usage_error("--wait: a number of seconds");
+	if (timeout && (!parse_seconds(timeout, &a->timeout_s) || a->timeout_s == 0))
+		return usage_error("--timeout: a number of seconds from 1");
+	if (a->nurls == 0 && (a->urls[0] = env_or(NULL, "WALLET_URL")) != NULL)
+		a->nurls = 1;
+	a->ca = env_or(a->ca, "WALLET_CA");
+	a->cert = env_or(a->cert, "WALLET_CERT");
+	a->key = env_or(a->key, "WALLET_KEY");
+	a->keypass = env_or(a->keypass, "WALLET_KEY_PASSPHRASE_FILE");
+	a->signer = env_or(a->signer, "WALLET_SIGNER");
+	a->signer_key = env_or(a->signer_key, "WALLET_SIGNER_KEY");
+	if (a->gpg_key == NULL && a->gnupghome == NULL) {
+		a->gpg_key = env_or(NULL, "WALLET_GPG_KEY");
+		if (a->gpg_key == NULL)
+			a->gnupghome = env_or(NULL, "WALLET_GNUPGHOME");
+	}
+	if (a->nspecs == 0)
+		return -1; /* nothing to fetch: the rest is not needed */
+	if (a->nurls == 0 || a->ca == NULL || a->cert == NULL || a->key == NULL ||
+	    a->signer == NULL)
+		return usage_error("--url, --ca, --cert, --key and --signer are required");
+	for (size_t i = 0; i < a->nspecs; i++)
+		if (ent_check_file_dest(&a->specs[i], &a->o, err, sizeof err) != CW_OK)
+			return usage_error(err);
+	return -1;
+}
+
+static void log_line(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "wallet-entry: %s\n", msg);
+}
+
+static int build_config(const struct args *a, wallet_config **out)
+{
+	wallet_config *cfg = NULL;
+	wallet_status st = wallet_config_new(&cfg);
+	for (size_t i = 0; i < a->nurls && st == WALLET_OK; i++)
+		st = wallet_config_add_urls(cfg, a->urls[i]);
+	if (st != WALLET_OK) {
+		wallet_config_free(cfg);
+		return usage_error("--url: a comma-separated list of https:// URLs");
+	}
+	if (wallet_config_set_signer(cfg, a->signer) != WALLET_OK) {
+		wallet_config_free(cfg);
+		return usage_error("--signer: a 40-hex-digit fingerprint");
+	}
+	if (wallet_config_set_ca(cfg, a->ca) != WALLET_OK ||
+	    wallet_config_set_cert(cfg, a->cert, a->key) != WALLET_OK ||
+	    (a->keypass && wallet_config_set_key_passphrase_file(cfg, a->keypass) != WALLET_OK) ||
+	    (a->gpg_key && wallet_config_set_gpg_key_file(cfg, a->gpg_key) != WALLET_OK) ||
+	    (a->gnupghome && wallet_config_set_gnupghome(cfg, a->gnupghome) != WALLET_OK) ||
+	    (a->signer_key && wallet_config_set_signer_key_file(cfg, a->signer_key) != WALLET_OK) ||
+	    wallet_config_set_wait(cfg, a->wait_s * 1000) != WALLET_OK ||
+	    wallet_config_set_timeouts(cfg, a->timeout_s * 1000 < 5000 ? a->timeout_s * 1000 : 5000,
+				       a->timeout_s * 1000) != WALLET_OK ||
+	    wallet_config_set_log(cfg, log_line, NULL) != WALLET_OK) {
+		wallet_config_free(cfg);
+		return usage_error("invalid configuration");
+	}
+	*out = cfg;
+	return -1;
+}
+
+/* The secrets of one spec: one, or a whole group. */
+struct fetched {
+	wallet_secret **v;
+	size_t n;
+};
+
+/* Fetches every spec; one line per failure. Returns the number of failures. */
+static size_t fetch_all(wallet_client *c, const struct args *a, struct fetched *f)
+{
+	size_t failed = 0;
+	for (size_t i = 0; i < a->nspecs; i++) {
+		const struct ent_spec *sp = &a->specs[i];
+		wallet_status st;
+		if (sp->group) {
+			st = wallet_fetch_group(c, sp->name, &f[i].v, &f[i].n);
+			for (size_t k = 0; st == WALLET_OK && k < f[i].n; k++) {
+				if (wallet_secret_version(f[i].v[k]) < sp->min_version) {
+					st = WALLET_ERR_ROLLBACK;
+					fprintf(stderr, "wallet-entry: %s: %s (version %llu)\n",
+						wallet_secret_name(f[i].v[k]), wallet_strerror(st),
+						(unsigned long long)wallet_secret_version(f[i].v[k]));
+					failed++;
+				}
+			}
+			if (st == WALLET_ERR_ROLLBACK)
+				continue;
+		} else {
+			f[i].v = calloc(1, sizeof *f[i].v);
+			if (f[i].v == NULL) {
+				st = WALLET_ERR_NOMEM;
+			} else {
+				st = wallet_fetch(c, sp->name, sp->min_version, &f[i].v[0]);
+				f[i].n = st == WALLET_OK ? 1 : 0;
+			}
+		}
+		if (st != WALLET_OK) {
+			const char *d = wallet_client_error(c);
+			fprintf(stderr, "wallet-entry: %s: %s%s%s\n", sp->name, wallet_strerror(st),
+				d[0] ? ": " : "", d);
+			failed++;
+			continue;
+		}
+		if (a->verbose)
+			for (size_t k = 0; k < f[i].n; k++)
+				fprintf(stderr, "wallet-entry: %s: version %llu verified\n",
+					wallet_secret_name(f[i].v[k]),
+					(unsigned long long)wallet_secret_version(f[i].v[k]));
+	}
+	return failed;
+}
+
+static void free_fetched(struct fetched *f, size_t n)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		wallet_secrets_free(f[i].v, f[i].n);
+	free(f);
+}
+
+static int deliver_all(const struct args *a, struct fetched *f, struct ent_files *files)
+{
+	char err[512];
+	for (size_t i = 0; i < a->nspecs; i++) {
+		for (size_t k = 0; k < f[i].n; k++) {
+			const wallet_secret *s = f[i].v[k];
+			if (ent_deliver(&a->specs[i], wallet_secret_name(s), wallet_secret_data(s),
+					wallet_secret_size(s), &a->o, files, err,
+					sizeof err) != CW_OK) {
+				fprintf(stderr, "wallet-entry: %s: %s\n", wallet_secret_name(s), err);
+				return 1;
+			}
+		}
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	wallet_config *cfg = NULL;
+	wallet_client *c = NULL;
+	struct fetched *f = NULL;
+	struct ent_files files = { 0 };
+	struct rlimit core;
+	bool have_core = getrlimit(RLIMIT_CORE, &core) == 0;
+	int rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		goto out;
+	rc = 1;
+	if (cw_nodump() != CW_OK) {
+		fprintf(stderr, "wallet-entry: cannot disable core dumps\n");
+		goto out;
+	}
+	if (a.nspecs > 0) {
+		if ((rc = build_config(&a, &cfg)) >= 0)
+			goto out;
+		rc = 1;
+		wallet_status st = wallet_client_new(cfg, &c);
+		if (st != WALLET_OK) {
+			const char *d = c ? wallet_client_error(c) : "";
+			fprintf(stderr, "wallet-entry: %s%s%s\n", wallet_strerror(st),
+				d[0] ? ": " : "", d);
+			goto out;
+		}
+		f = calloc(a.nspecs, sizeof *f);
+		if (f == NULL)
+			goto out;
+		size_t failed = fetch_all(c, &a, f);
+		/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup */
+		wallet_client_free(c);
+		c = NULL;
+		if (failed > 0) {
+			fprintf(stderr, "wallet-entry: %zu of %zu fetches failed; not running %s\n",
+				failed, a.nspecs, a.prog[0]);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sizeof own_vars / sizeof own_vars[0]; i++)
+		unsetenv(own_vars[i]);
+	if (f != NULL && (rc = deliver_all(&a, f, &files)) >= 0) {
+		ent_files_remove(&files);
+		goto out;
+	}
+	free_fetched(f, a.nspecs);
+	f = NULL;
+	/* secrets are wiped: PROGRAM gets the core-dump limit it was given */
+	if (have_core)
+		(void)setrlimit(RLIMIT_CORE, &core);
+	if (a.supervise)
+		rc = ent_supervise(a.prog, &files, a.verbose);
+	else
+		rc = ent_exec(a.prog);
+out:
+	wallet_client_free(c);
+	wallet_config_free(cfg);
+	free_fetched(f, a.nspecs);
+	ent_files_free(&files);
+	free(a.specs);
+	return rc;
+}

@@ -1,0 +1,104 @@
+/* Internals of libwalletclient shared by its modules; not installed. */
+#ifndef WC_INTERNAL_H
+#define WC_INTERNAL_H
+
+#include <curl/curl.h>
+#include <gpgme.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "secmem.h"
+#include "status.h"
+#include "walletclient.h"
+
+/* Largest answers accepted: a sealed object, a signature header, a key, a listing. */
+#define WC_MAX_OBJECT ((size_t)64 << 20)
+#define WC_MAX_SIGHDR ((size_t)16 << 10)
+#define WC_MAX_KEY ((size_t)1 << 20)
+#define WC_MAX_LIST ((size_t)16 << 20)
+#define WC_MAX_SIGNER_FPRS 16
+
+struct wallet_config {
+	char **urls;
+	size_t nurls;
+	char *ca;
+	char *cert;
+	char *key;
+	char *key_pass_file;
+	char *gpg_key_file;
+	char *gnupghome;
+	char *signer;
+	char *signer_key_file;
+	long connect_ms;
+	long request_ms;
+	long wait_ms;
+	wallet_log_fn log;
+	void *log_arg;
+};
+
+struct wallet_client {
+	struct wallet_config cfg; /* deep copy */
+	CURL *curl;
+	char *keypass; /* secure memory, NUL-terminated */
+	gpgme_ctx_t gpg;
+	char home[4096]; /* GNUPGHOME in use ("" = default) */
+	bool tmphome;    /* home is ours: destroy it on free */
+	bool signer_ready;
+	char signer_fprs[WC_MAX_SIGNER_FPRS][41]; /* primary and subkeys of the pinned key */
+	size_t nsigner_fprs;
+	size_t cur_url;
+	bool wait_started;
+	struct timespec wait_deadline;
+	char err[768];
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+struct wallet_secret {
+	char *name;
+	uint64_t version;
+	cw_sbuf plain; /* plain.data holds len bytes and a NUL */
+};
+
+/* One HTTP answer: public data only (sealed bytes, signature, listing, key). */
+struct wc_resp {
+	long status;
+	unsigned char *body;
+	size_t len;
+	size_t cap;
+	size_t limit;
+	bool too_big;
+	char version[32];
+	char *sig_b64;
+	bool sig_too_big;
+};
+
+void wc_resp_free(struct wc_resp *r);
+
+/* Formats the client's error line (printf-style). */
+void wc_err(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Passes a progress message to the configured log callback. */
+void wc_log(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* http.c: the curl handle, and GET of path (from "/v1/...", query included) with URL
+ * fail-over and waiting. CW_OK only for a 200 answer. */
+cw_status wc_http_setup(wallet_client *c);
+cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct wc_resp *r);
+/* Decodes base64 (RFC 4648, padding honoured) into malloc'd memory. */
+cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
+
+/* open.c: the GPG side. */
+cw_status wc_gpg_setup(wallet_client *c);
+void wc_gpg_teardown(wallet_client *c);
+cw_status wc_signer_ensure(wallet_client *c);
+/* Verifies and decrypts one sealed object as docs/FORMAT.md demands. want_version 0: any.
+ * On success plain holds the content and *version the signed version. */
+cw_status wc_open_sealed(wallet_client *c, const char *name, uint64_t hdr_version,
+			 uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
+			 size_t sealed_len, const unsigned char *sig, size_t sig_len, cw_sbuf *plain,
+			 uint64_t *version);
+
+/* Parses a decimal version 1..CW_VERSION_MAX; false for anything else. */
+bool wc_parse_version(const char *s, uint64_t *out);
+
+#endif
