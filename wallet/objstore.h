@@ -69,9 +69,63 @@ typedef struct ws_client {
 	char fingerprint[41];
 	char imported[40];
 	bool revoked;
+	char revoked_at[40]; /* added: "" when not revoked */
 } ws_client;
 
 /* CW_ERR_NOTFOUND for an unknown client. */
 cw_status ws_client_get(ws_store *st, const char *client, ws_client *out);
+
+/* ---- additions for the admin commands (writing side and helpers) ---- */
+
+/* The wallet's signing-key fingerprint (from wallet.json) and its GNUPGHOME (DATA/gnupg).
+ * Valid while st is open. */
+const char *ws_store_signing_fpr(const ws_store *st);
+const char *ws_store_gnupg(const ws_store *st);
+
+/* Creates the data directory layout (directories 0700) and, unless present, wallet.json
+ * naming signing_fpr. An existing wallet.json is left alone (CW_ERR_EXISTS). Used by init. */
+cw_status ws_store_layout(const char *datadir);
+cw_status ws_store_create(const char *datadir, const char *signing_fpr);
+
+/* Writes clients/CLIENT.json atomically. With replace false an existing client gives
+ * CW_ERR_EXISTS. */
+cw_status ws_client_put(ws_store *st, const ws_client *c, bool replace);
+/* Calls fn for every registered client in name order. */
+typedef cw_status (*ws_client_fn)(const ws_client *c, void *arg);
+cw_status ws_client_list(ws_store *st, ws_client_fn fn, void *arg);
+
+/* The current UTC time as RFC 3339 without fractions (2026-11-22T16:40:37Z). */
+void ws_time_now(char out[40]);
+
+/* Lowercase hex sha256 of data into out (65 bytes). */
+void ws_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Every published version of name, ascending, into a malloc'd array (*n may be 0 for an object
+ * whose versions were all removed); *latest receives the version `latest` names, 0 if none.
+ * CW_ERR_NOTFOUND when the object never existed. */
+cw_status ws_object_versions(ws_store *st, const char *name, uint64_t **out, size_t *n,
+			     uint64_t *latest);
+
+/* Every object name ever stored (object directories, including fully removed ones), sorted;
+ * a malloc'd array of malloc'd strings, free with ws_names_free. */
+cw_status ws_object_names(ws_store *st, char ***out, size_t *n);
+void ws_names_free(char **names, size_t n);
+
+/* Publication of one new version (docs/FORMAT.md). begin takes the per-object flock (blocking),
+ * picks the next version (never reused) and makes a private work directory under tmp/;
+ * commit writes and fsyncs object.gpg, object.sig and meta.json there (obj->name, version,
+ * created, signer, recipients, sealed and sig are the caller's; commit fills sha256), records the
+ * version in seq, renames the directory to objects/FILE/vN and swaps latest. end releases the
+ * lock and removes what an uncommitted transaction left (NULL accepted). On CW_ERR_IO errno
+ * tells why (ENOSPC: full disk). */
+typedef struct ws_txn ws_txn;
+cw_status ws_publish_begin(ws_store *st, const char *name, ws_txn **out);
+uint64_t ws_txn_version(const ws_txn *t);
+cw_status ws_publish_commit(ws_txn *t, ws_object *obj);
+void ws_txn_end(ws_txn *t);
+
+/* Removes one version (version > 0) or every version (0) of name under the object's lock.
+ * seq is kept, so versions are never reused. CW_ERR_NOTFOUND when there is nothing to remove. */
+cw_status ws_remove(ws_store *st, const char *name, uint64_t version);
 
 #endif

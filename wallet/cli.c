@@ -1,0 +1,94 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealfmt.h"
+
+static void vfail(const char *cmd, const char *fmt, va_list ap, const char *suffix)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* messages quote user input: a newline in it must not split the line */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	fprintf(stderr, "%s%s%s: %s%s\n", WL_PROG, cmd ? " " : "", cmd ? cmd : "", msg,
+		suffix ? suffix : "");
+}
+
+int wl_fail(const char *cmd, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(cmd, fmt, ap, NULL);
+	va_end(ap);
+	return code;
+}
+
+int wl_usage_error(const char *cmd, const char *fmt, ...)
+{
+	char suffix[80];
+	va_list ap;
+	snprintf(suffix, sizeof suffix, " (see '%s%s%s --help')", WL_PROG, cmd ? " " : "",
+		 cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfail(cmd, fmt, ap, suffix);
+	va_end(ap);
+	return WL_EXIT_USAGE;
+}
+
+int wl_getopt(const char *cmd, int argc, char **argv, const struct option *lo)
+{
+	opterr = 0; /* we print our own single line */
+	int c = getopt_long(argc, argv, ":h", lo, NULL);
+	if (c == '?') {
+		if (optopt != 0)
+			wl_usage_error(cmd, "unknown option '-%c'", optopt);
+		else
+			wl_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		return WL_OPT_BAD;
+	}
+	if (c == ':') {
+		wl_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		return WL_OPT_BAD;
+	}
+	return c;
+}
+
+const char *wl_errmsg(cw_status st, int err, char *buf, size_t bufsz)
+{
+	if (st == CW_ERR_IO && err != 0)
+		snprintf(buf, bufsz, "%s", strerror(err));
+	else
+		snprintf(buf, bufsz, "%s", cw_strerror(st));
+	return buf;
+}
+
+int wl_open(const char *cmd, const char *datadir, ws_store **out)
+{
+	char m[256];
+	cw_status st = ws_store_open(datadir, out);
+	if (st == CW_ERR_NOTFOUND)
+		return wl_fail(cmd, WL_EXIT_FAIL, "%s is not an initialised wallet data directory "
+				  "(run 'wallet init')", datadir);
+	if (st != CW_OK)
+		return wl_fail(cmd, WL_EXIT_FAIL, "cannot open data directory %s: %s", datadir,
+			       wl_errmsg(st, errno, m, sizeof m));
+	return 0;
+}
+
+int wl_parse_version(const char *s, unsigned long long *v)
+{
+	char *end;
+	if (s == NULL || s[0] < '1' || s[0] > '9')
+		return -1;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n == 0 || n > CW_VERSION_MAX)
+		return -1;
+	*v = n;
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* Shared plumbing of the wallet's admin commands: one-line errors, option parsing, opening
+ * the data directory. Not thread-safe (getopt state): CLI use only. */
+#ifndef WALLET_CLI_H
+#define WALLET_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "commands.h"
+#include "objstore.h"
+#include "status.h"
+
+#define WL_PROG "wallet"
+#define WL_VERSION "0.1.0"
+#define WL_EXIT_FAIL 1
+#define WL_EXIT_USAGE 2
+#define WL_OPT_BAD (-2) /* wl_getopt printed a usage error */
+
+/* "wallet CMD: message" on stderr, one line (control characters replaced); returns code. */
+int wl_fail(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Same, with " (see 'wallet CMD --help')", returns WL_EXIT_USAGE. */
+int wl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* getopt_long over lo (which should contain "help" -> 'h'); prints its own one-line error and
+ * returns WL_OPT_BAD for an unknown option or a missing value. */
+int wl_getopt(const char *cmd, int argc, char **argv, const struct option *lo);
+
+/* The status as a message, with errno's text for CW_ERR_IO ("input/output error: No space
+ * left on device"). Returns buf. */
+const char *wl_errmsg(cw_status st, int err, char *buf, size_t bufsz);
+
+/* Opens the data directory of ctx; prints the error itself. Returns 0 or an exit code. */
+int wl_open(const char *cmd, const char *datadir, ws_store **out);
+
+/* Parses a decimal version 1..CW_VERSION_MAX. */
+int wl_parse_version(const char *s, unsigned long long *v);
+
+#endif

@@ -1,0 +1,278 @@
+/* wallet checkintegrity: everything that can be checked without decrypting.
+ * One line per item, "OK ..." or "ERROR ...". tmp/ holds work in progress and leftovers of
+ * killed writers: it is not checked. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "keyring.h"
+#include "seal.h"
+
+#define CMD "checkintegrity"
+
+void usage_checkintegrity(FILE *out)
+{
+	fputs("Usage: wallet [--data DIR] checkintegrity\n"
+	      "\n"
+	      "Verifies, without decrypting anything: the wallet's signing key; that no secret key\n"
+	      "other than the wallet's own is in gnupg/; every client's key; every stored version\n"
+	      "(detached signature by the wallet key, size and sha256 of the sealed bytes, name and\n"
+	      "version in meta.json, signer, recipients registered, latest and seq consistent);\n"
+	      "that no file or directory has group or other permission bits and all have the data\n"
+	      "directory's owner. Prints one OK or ERROR line per item; tmp/ is not checked.\n"
+	      "Exit status 1 when any line is an ERROR.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	      "  --help       this text\n",
+	      out);
+}
+
+static int nerrors;
+
+static void ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void ok(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("OK ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void bad(const char *fmt, ...)
+{
+	va_list ap;
+	nerrors++;
+	fputs("ERROR ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void check_keys(ws_store *st)
+{
+	const char *home = ws_store_gnupg(st), *wfpr = ws_store_signing_fpr(st);
+	char **secret = NULL, **grips = NULL;
+	size_t ns = 0, ng = 0;
+	bool have = false, foreign = false;
+	if (wg_list_secret(home, &secret, &ns) != CW_OK) {
+		bad("secret keys: cannot list the secret keys in %s", home);
+		return;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		if (strcasecmp(secret[i], wfpr) == 0) {
+			have = true;
+		} else {
+			bad("secret key %s in gnupg/ is not the wallet's", secret[i]);
+			foreign = true;
+		}
+	}
+	if (have)
+		ok("signing key %s", wfpr);
+	else
+		bad("signing key %s: no secret key in gnupg/", wfpr);
+	/* key files the keyring does not list (a secret key whose public key is gone) */
+	if (wg_key_grips(home, wfpr, &grips, &ng) != CW_OK)
+		ng = 0;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/private-keys-v1.d", home);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.')
+			continue;
+		bool mine = false;
+		for (size_t i = 0; i < ng; i++)
+			if (len == strlen(grips[i]) + 4 && strncasecmp(e->d_name, grips[i], len - 4) == 0 &&
+			    strcmp(e->d_name + len - 4, ".key") == 0)
+				mine = true;
+		if (!mine) {
+			bad("secret key file gnupg/private-keys-v1.d/%s is not the wallet's", e->d_name);
+			foreign = true;
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	if (!foreign)
+		ok("secret keys: only the wallet's");
+	wg_strv_free(secret, ns);
+	wg_strv_free(grips, ng);
+}
+
+static cw_status check_client(const ws_client *c, void *arg)
+{
+	ws_store *st = arg;
+	char err[512];
+	cw_status s = wg_key_usable(ws_store_gnupg(st), c->fingerprint, err, sizeof err);
+	if (s == CW_OK || c->revoked)
+		ok("client %s %s%s", c->client, c->fingerprint, c->revoked ? " (revoked)" : "");
+	else
+		bad("client %s %s: %s", c->client, c->fingerprint, err);
+	return CW_OK;
+}
+
+static void check_version(ws_store *st, const char *name, uint64_t v)
+{
+	ws_object *o = NULL;
+	char sha[65], err[512];
+	unsigned long long uv = (unsigned long long)v;
+	cw_status s = ws_object_load(st, name, v, &o);
+	if (s != CW_OK) {
+		bad("object %s v%llu: cannot load: %s", name, uv, cw_strerror(s));
+		return;
+	}
+	ws_sha256_hex(o->sealed, o->sealed_len, sha);
+	if (strcasecmp(sha, o->sha256) != 0) {
+		bad("object %s v%llu: sha256 of object.gpg differs from meta.json", name, uv);
+		goto out;
+	}
+	if (strcasecmp(o->signer, ws_store_signing_fpr(st)) != 0) {
+		bad("object %s v%llu: signer %s is not the wallet key", name, uv, o->signer);
+		goto out;
+	}
+	for (size_t i = 0; i < o->nrecipients; i++) {
+		ws_client c;
+		if (ws_client_get(st, o->recipients[i].client, &c) != CW_OK) {
+			bad("object %s v%llu: recipient %s is not a registered client", name, uv,
+			    o->recipients[i].client);
+			goto out;
+		}
+	}
+	s = wg_verify_detached(ws_store_gnupg(st), ws_store_signing_fpr(st), o->sealed,
+			       o->sealed_len, o->sig, o->sig_len, err, sizeof err);
+	if (s != CW_OK) {
+		bad("object %s v%llu: detached signature: %s", name, uv, err);
+		goto out;
+	}
+	ok("object %s v%llu", name, uv);
+out:
+	ws_object_free(o);
+}
+
+static void check_objects(ws_store *st)
+{
+	char **names = NULL;
+	size_t n = 0;
+	if (ws_object_names(st, &names, &n) != CW_OK) {
+		bad("objects: cannot list objects/");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *vers = NULL, latest = 0;
+		size_t nv = 0;
+		if (ws_object_versions(st, names[i], &vers, &nv, &latest) != CW_OK) {
+			bad("object %s: cannot list its versions", names[i]);
+			continue;
+		}
+		bool found = latest == 0;
+		for (size_t j = 0; j < nv; j++) {
+			found = found || vers[j] == latest;
+			check_version(st, names[i], vers[j]);
+		}
+		if (!found)
+			bad("object %s: latest names v%llu, which does not exist", names[i],
+			    (unsigned long long)latest);
+		else if (nv > 0 && latest != vers[nv - 1])
+			bad("object %s: latest is v%llu, not the highest version v%llu", names[i],
+			    (unsigned long long)latest, (unsigned long long)vers[nv - 1]);
+		free(vers);
+	}
+	ws_names_free(names, n);
+}
+
+static uid_t owner;
+static size_t tmp_prefix_len;
+static const char *tmp_prefix;
+static size_t nentries;
+static int mode_errors;
+
+static int walk(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)flag;
+	(void)ftw;
+	if (strncmp(p, tmp_prefix, tmp_prefix_len) == 0 && p[tmp_prefix_len] == '/')
+		return 0; /* inside tmp/: work in progress */
+	nentries++;
+	if (sb->st_uid != owner) {
+		bad("owner of %s is uid %u, not %u", p, (unsigned)sb->st_uid, (unsigned)owner);
+		mode_errors++;
+	}
+	if (S_ISLNK(sb->st_mode)) {
+		const char *base = strrchr(p, '/');
+		if (base == NULL || strcmp(base, "/latest") != 0) {
+			bad("unexpected symlink %s", p);
+			mode_errors++;
+		}
+		return 0;
+	}
+	if ((sb->st_mode & 077) != 0) {
+		bad("mode of %s is %04o: group or other bits set", p, (unsigned)(sb->st_mode & 07777));
+		mode_errors++;
+	}
+	return 0;
+}
+
+static void check_modes(const char *datadir)
+{
+	char tmp[4096];
+	struct stat sb;
+	if (lstat(datadir, &sb) != 0) {
+		bad("cannot stat %s", datadir);
+		return;
+	}
+	owner = sb.st_uid;
+	snprintf(tmp, sizeof tmp, "%s/tmp", datadir);
+	tmp_prefix = tmp;
+	tmp_prefix_len = strlen(tmp);
+	if (nftw(datadir, walk, 32, FTW_PHYS) != 0)
+		bad("cannot walk %s: %s", datadir, strerror(errno));
+	else if (mode_errors == 0)
+		ok("file modes and owners (%zu entries, owner uid %u)", nentries, (unsigned)owner);
+}
+
+int cmd_checkintegrity(int argc, char **argv, const struct wallet_ctx *ctx)
+{
+	static const struct option lo[] = { { "data", required_argument, NULL, 'd' },
+					    { "help", no_argument, NULL, 'h' },
+					    { NULL, 0, NULL, 0 } };
+	const char *datadir = ctx->datadir;
+	ws_store *st = NULL;
+	int c, rc;
+
+	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
+		if (c == 'h') {
+			usage_checkintegrity(stdout);
+			return 0;
+		}
+		if (c == 'd')
+			datadir = optarg;
+		else
+			return WL_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return wl_usage_error(CMD, "unexpected argument '%.80s'", argv[optind]);
+	if ((rc = wl_open(CMD, datadir, &st)) != 0)
+		return rc;
+	int agent = wg_agent_enter(ws_store_gnupg(st));
+	check_keys(st);
+	if (ws_client_list(st, check_client, st) != CW_OK)
+		bad("clients: cannot list clients/");
+	check_objects(st);
+	wg_agent_leave(ws_store_gnupg(st), agent);
+	check_modes(datadir);
+	ws_store_close(st);
+	return nerrors ? WL_EXIT_FAIL : 0;
+}

@@ -1,0 +1,78 @@
+/* wallet revoke CLIENT: the server refuses CLIENT from now on. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CMD "revoke"
+
+void usage_revoke(FILE *out)
+{
+	fputs("Usage: wallet [--data DIR] revoke CLIENT\n"
+	      "\n"
+	      "Marks CLIENT revoked: 'wallet serve' refuses it (403) whatever its certificate says,\n"
+	      "and 'wallet store' no longer seals to it. Objects already sealed to it stay as they\n"
+	      "are: store them again without it to re-seal them. Revocation is permanent for the\n"
+	      "name, also across 'importkey --replace'. Revoking twice is not an error.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	      "  --help       this text\n",
+	      out);
+}
+
+int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
+{
+	static const struct option lo[] = { { "data", required_argument, NULL, 'd' },
+					    { "help", no_argument, NULL, 'h' },
+					    { NULL, 0, NULL, 0 } };
+	const char *datadir = ctx->datadir;
+	ws_store *st = NULL;
+	ws_client cl;
+	char m[256];
+	int c, rc;
+
+	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
+		if (c == 'h') {
+			usage_revoke(stdout);
+			return 0;
+		}
+		if (c == 'd')
+			datadir = optarg;
+		else
+			return WL_EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return wl_usage_error(CMD, "missing CLIENT");
+	if (optind + 1 < argc)
+		return wl_usage_error(CMD, "unexpected argument '%.80s'", argv[optind + 1]);
+	const char *client = argv[optind];
+	if (!cw_client_name_valid(client, strlen(client)))
+		return wl_usage_error(CMD, "invalid client name '%.80s'", client);
+	if ((rc = wl_open(CMD, datadir, &st)) != 0)
+		return rc;
+	cw_status s = ws_client_get(st, client, &cl);
+	if (s == CW_ERR_NOTFOUND) {
+		rc = wl_fail(CMD, WL_EXIT_FAIL, "unknown client '%s'", client);
+		goto out;
+	}
+	if (s != CW_OK) {
+		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read client %s: %s", client,
+			     wl_errmsg(s, errno, m, sizeof m));
+		goto out;
+	}
+	if (!cl.revoked) {
+		cl.revoked = true;
+		ws_time_now(cl.revoked_at);
+		s = ws_client_put(st, &cl, true);
+		if (s != CW_OK) {
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot revoke %s: %s", client,
+				     wl_errmsg(s, errno, m, sizeof m));
+			goto out;
+		}
+	}
+	printf("revoked %s (since %s)\n", client, cl.revoked_at);
+out:
+	ws_store_close(st);
+	return rc;
+}

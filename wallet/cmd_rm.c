@@ -1,0 +1,75 @@
+/* wallet rm NAME [--version N]. */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CMD "rm"
+
+void usage_rm(FILE *out)
+{
+	fputs("Usage: wallet [--data DIR] rm NAME [--version N]\n"
+	      "\n"
+	      "Removes every version of NAME, or only version N. Removing the latest version makes\n"
+	      "the highest remaining one the latest. Version numbers are never reused: a later\n"
+	      "store of NAME continues after the highest version ever issued.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --version N  remove only version N\n"
+	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	      "  --help       this text\n",
+	      out);
+}
+
+int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
+{
+	static const struct option lo[] = { { "version", required_argument, NULL, 'v' },
+					    { "data", required_argument, NULL, 'd' },
+					    { "help", no_argument, NULL, 'h' },
+					    { NULL, 0, NULL, 0 } };
+	const char *datadir = ctx->datadir;
+	unsigned long long version = 0;
+	ws_store *st = NULL;
+	char m[256];
+	int c, rc;
+
+	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
+		if (c == 'h') {
+			usage_rm(stdout);
+			return 0;
+		}
+		if (c == 'v') {
+			if (wl_parse_version(optarg, &version) != 0)
+				return wl_usage_error(CMD, "bad --version '%.40s'", optarg);
+		} else if (c == 'd') {
+			datadir = optarg;
+		} else {
+			return WL_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return wl_usage_error(CMD, "missing NAME");
+	if (optind + 1 < argc)
+		return wl_usage_error(CMD, "unexpected argument '%.80s'", argv[optind + 1]);
+	const char *name = argv[optind];
+	if (!cw_name_valid(name, strlen(name)))
+		return wl_usage_error(CMD, "invalid object name '%.80s'", name);
+	if ((rc = wl_open(CMD, datadir, &st)) != 0)
+		return rc;
+	cw_status s = ws_remove(st, name, version);
+	if (s == CW_ERR_NOTFOUND) {
+		if (version)
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "no version %llu of %s", version, name);
+		else
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "no object %s", name);
+	} else if (s != CW_OK) {
+		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot remove %s: %s", name,
+			     wl_errmsg(s, errno, m, sizeof m));
+	} else if (version) {
+		printf("removed %s version %llu\n", name, version);
+	} else {
+		printf("removed %s\n", name);
+	}
+	ws_store_close(st);
+	return rc;
+}

@@ -1,0 +1,364 @@
+#define _GNU_SOURCE
+#include "keyring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gpgme.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "gpgutil.h"
+
+#define WALLET_UID "containerwallet signing key <wallet@containerwallet.invalid>"
+
+static void set_err(char *err, size_t errsz, const char *what, gpgme_error_t ge)
+{
+	char g[256];
+	if (ge != 0) {
+		cw_gpg_errstr(ge, g, sizeof g);
+		snprintf(err, errsz, "%s: %s", what, g);
+	} else {
+		snprintf(err, errsz, "%s", what);
+	}
+}
+
+cw_status wg_create_signing_key(const char *home, char fpr[41], char *err, size_t errsz)
+{
+	gpgme_ctx_t ctx = NULL;
+	cw_status st = cw_gpg_ctx(home, &ctx);
+	err[0] = '\0';
+	if (st != CW_OK) {
+		set_err(err, errsz, "cannot start gpgme", 0);
+		return st;
+	}
+	gpgme_error_t ge = gpgme_op_createkey(ctx, WALLET_UID, "ed25519", 0, 0, NULL,
+					      GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD |
+						      GPGME_CREATE_NOEXPIRE | GPGME_CREATE_FORCE);
+	gpgme_genkey_result_t r = gpgme_op_genkey_result(ctx);
+	if (ge != 0 || r == NULL || r->fpr == NULL || strlen(r->fpr) != 40) {
+		set_err(err, errsz, "key generation failed", ge);
+		st = CW_ERR_CRYPTO;
+	} else {
+		memcpy(fpr, r->fpr, 41);
+	}
+	gpgme_release(ctx);
+	return st;
+}
+
+void wg_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static cw_status strv_add(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (nv == NULL)
+		return CW_ERR_NOMEM;
+	*v = nv;
+	if ((nv[*n] = strdup(s)) == NULL)
+		return CW_ERR_NOMEM;
+	(*n)++;
+	return CW_OK;
+}
+
+cw_status wg_list_secret(const char *home, char ***fprs, size_t *n)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t key;
+	gpgme_error_t ge;
+	*fprs = NULL;
+	*n = 0;
+	cw_status st = cw_gpg_ctx(home, &ctx);
+	if (st != CW_OK)
+		return st;
+	if (gpgme_op_keylist_start(ctx, NULL, 1) != 0) {
+		st = CW_ERR_CRYPTO;
+		goto out;
+	}
+	while ((ge = gpgme_op_keylist_next(ctx, &key)) == 0) {
+		if (st == CW_OK && key->fpr != NULL)
+			st = strv_add(fprs, n, key->fpr);
+		gpgme_key_unref(key);
+	}
+	if (st == CW_OK && gpgme_err_code(ge) != GPG_ERR_EOF)
+		st = CW_ERR_CRYPTO;
+out:
+	gpgme_release(ctx);
+	if (st != CW_OK) {
+		wg_strv_free(*fprs, *n);
+		*fprs = NULL;
+		*n = 0;
+	}
+	return st;
+}
+
+cw_status wg_key_grips(const char *home, const char *fpr, char ***grips, size_t *n)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t key = NULL;
+	*grips = NULL;
+	*n = 0;
+	cw_status st = cw_gpg_ctx(home, &ctx);
+	if (st != CW_OK)
+		return st;
+	/* secret listing: gpg reports keygrips there */
+	if (gpgme_get_key(ctx, fpr, &key, 1) != 0) {
+		st = CW_ERR_NOTFOUND;
+		goto out;
+	}
+	for (gpgme_subkey_t s = key->subkeys; s != NULL && st == CW_OK; s = s->next)
+		if (s->keygrip != NULL)
+			st = strv_add(grips, n, s->keygrip);
+out:
+	if (key != NULL)
+		gpgme_key_unref(key);
+	gpgme_release(ctx);
+	return st;
+}
+
+static bool has_encryption_subkey(gpgme_key_t k)
+{
+	for (gpgme_subkey_t s = k->subkeys; s != NULL; s = s->next)
+		if (s->can_encrypt && !s->revoked && !s->expired && !s->disabled && !s->invalid)
+			return true;
+	return false;
+}
+
+/* The reason a key cannot be a recipient, or NULL. */
+static const char *key_problem(gpgme_key_t k)
+{
+	if (k->secret)
+		return "secret key material refused: give the public key only";
+	if (k->revoked)
+		return "key is revoked";
+	if (k->expired)
+		return "key has expired";
+	if (k->disabled || k->invalid)
+		return "key is disabled or invalid";
+	if (!has_encryption_subkey(k))
+		return "key has no usable encryption subkey";
+	return NULL;
+}
+
+cw_status wg_key_usable(const char *home, const char *fpr, char *err, size_t errsz)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t key = NULL;
+	const char *why;
+	err[0] = '\0';
+	cw_status st = cw_gpg_ctx(home, &ctx);
+	if (st != CW_OK)
+		return st;
+	gpgme_error_t ge = gpgme_get_key(ctx, fpr, &key, 0);
+	if (ge != 0) {
+		set_err(err, errsz, "key not in the keyring", ge);
+		st = CW_ERR_KEY;
+	} else if ((why = key_problem(key)) != NULL) {
+		set_err(err, errsz, why, 0);
+		st = CW_ERR_KEY;
+	}
+	if (key != NULL)
+		gpgme_key_unref(key);
+	gpgme_release(ctx);
+	return st;
+}
+
+/* Lists the keys in data without importing anything (gpg --import-options show-only). */
+static cw_status precheck(gpgme_ctx_t ctx, gpgme_data_t d, char fpr[41], char *err, size_t errsz)
+{
+	gpgme_key_t k;
+	gpgme_error_t ge;
+	int count = 0;
+	cw_status st = CW_OK;
+	const char *why = NULL;
+	if ((ge = gpgme_op_keylist_from_data_start(ctx, d, 0)) != 0) {
+		set_err(err, errsz, "cannot read the key", ge);
+		return CW_ERR_KEY;
+	}
+	while ((ge = gpgme_op_keylist_next(ctx, &k)) == 0) {
+		count++;
+		if (why == NULL)
+			why = key_problem(k);
+		if (count == 1 && k->fpr != NULL && strlen(k->fpr) == 40)
+			memcpy(fpr, k->fpr, 41);
+		gpgme_key_unref(k);
+	}
+	gpgme_op_keylist_end(ctx);
+	if (gpgme_err_code(ge) != GPG_ERR_EOF) {
+		set_err(err, errsz, "cannot read the key", ge);
+		st = CW_ERR_KEY;
+	} else if (count == 0) {
+		set_err(err, errsz, "no OpenPGP key on stdin", 0);
+		st = CW_ERR_KEY;
+	} else if (count > 1) {
+		snprintf(err, errsz, "%d keys on stdin: give exactly one", count);
+		st = CW_ERR_KEY;
+	} else if (why != NULL) {
+		set_err(err, errsz, why, 0);
+		st = CW_ERR_KEY;
+	} else if (fpr[0] == '\0') {
+		set_err(err, errsz, "key without a v4 fingerprint", 0);
+		st = CW_ERR_KEY;
+	}
+	return st;
+}
+
+cw_status wg_import_public(const char *home, const void *data, size_t len, char fpr[41],
+			   char *err, size_t errsz)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_data_t d = NULL;
+	gpgme_key_t key = NULL;
+	gpgme_error_t ge;
+	bool existed = false;
+	const char *why;
+	fpr[0] = '\0';
+	err[0] = '\0';
+	if (memmem(data, len, "PRIVATE KEY BLOCK", 17) != NULL) {
+		set_err(err, errsz, "secret key material refused: give the public key only", 0);
+		return CW_ERR_KEY;
+	}
+	cw_status st = cw_gpg_ctx(home, &ctx);
+	if (st != CW_OK) {
+		set_err(err, errsz, "cannot start gpgme", 0);
+		return st;
+	}
+	if ((ge = gpgme_data_new_from_mem(&d, data, len, 0)) != 0) {
+		set_err(err, errsz, "gpgme data", ge);
+		st = CW_ERR_CRYPTO;
+		goto out;
+	}
+	if ((st = precheck(ctx, d, fpr, err, errsz)) != CW_OK)
+		goto out;
+	if (gpgme_get_key(ctx, fpr, &key, 0) == 0) {
+		existed = true;
+		gpgme_key_unref(key);
+		key = NULL;
+	}
+	gpgme_data_seek(d, 0, SEEK_SET);
+	ge = gpgme_op_import(ctx, d);
+	gpgme_import_result_t ir = gpgme_op_import_result(ctx);
+	if (ge != 0 || ir == NULL || ir->considered != 1 || ir->secret_read != 0 ||
+	    ir->not_imported != 0) {
+		set_err(err, errsz, "import failed", ge);
+		st = CW_ERR_KEY;
+		goto out;
+	}
+	/* What the keyring now says (self-signatures checked) decides. */
+	if ((ge = gpgme_get_key(ctx, fpr, &key, 0)) != 0) {
+		set_err(err, errsz, "imported key not found", ge);
+		st = CW_ERR_KEY;
+	} else if ((why = key_problem(key)) != NULL) {
+		set_err(err, errsz, why, 0);
+		st = CW_ERR_KEY;
+	}
+out:
+	if (st == CW_ERR_KEY && key != NULL && !existed)
+		(void)gpgme_op_delete_ext(ctx, key, GPGME_DELETE_FORCE);
+	if (key != NULL)
+		gpgme_key_unref(key);
+	gpgme_data_release(d);
+	gpgme_release(ctx);
+	return st;
+}
+
+cw_status wg_export_public(const char *home, const char *fpr, int armor, unsigned char **out,
+			   size_t *len)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_data_t d = NULL;
+	*out = NULL;
+	*len = 0;
+	cw_status st = cw_gpg_ctx(home, &ctx);
+	if (st != CW_OK)
+		return st;
+	gpgme_set_armor(ctx, armor);
+	st = CW_ERR_CRYPTO;
+	if (gpgme_data_new(&d) != 0 || gpgme_op_export(ctx, fpr, 0, d) != 0)
+		goto out;
+	size_t n = 0;
+	char *m = gpgme_data_release_and_get_mem(d, &n);
+	d = NULL;
+	if (m == NULL || n == 0) {
+		gpgme_free(m);
+		st = CW_ERR_NOTFOUND;
+		goto out;
+	}
+	if ((*out = malloc(n + 1)) == NULL) {
+		gpgme_free(m);
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(*out, m, n);
+	(*out)[n] = '\0';
+	*len = n;
+	gpgme_free(m);
+	st = CW_OK;
+out:
+	gpgme_data_release(d);
+	gpgme_release(ctx);
+	return st;
+}
+
+int wg_agent_enter(const char *home)
+{
+	char p[4096];
+	if (cw_path(p, sizeof p, "%s/.cw-agent.lock", home) != CW_OK)
+		return -1;
+	int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
+			;
+	return fd;
+}
+
+/* gpgconf finds the agent's socket wherever gnupg put it; then wait (bounded) for the socket
+ * in home to go, so that the next command starts a fresh agent instead of reaching a dying one. */
+static void stop_agent(const char *home)
+{
+	char sock[4096];
+	struct stat sb;
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return;
+	(void)posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	(void)posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	(void)posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	char *argv[] = { "gpgconf", "--homedir", (char *)home, "--kill", "gpg-agent", NULL };
+	if (posix_spawnp(&pid, "gpgconf", &fa, NULL, argv, environ) == 0) {
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (cw_path(sock, sizeof sock, "%s/S.gpg-agent", home) != CW_OK)
+		return;
+	for (int i = 0; i < 200 && lstat(sock, &sb) == 0; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+void wg_agent_leave(const char *home, int lockfd)
+{
+	if (lockfd < 0)
+		return;
+	(void)flock(lockfd, LOCK_UN);
+	/* Only the last one out stops the agent: another store may be signing right now. */
+	if (flock(lockfd, LOCK_EX | LOCK_NB) == 0)
+		stop_agent(home);
+	close(lockfd);
+}

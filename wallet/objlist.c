@@ -1,0 +1,296 @@
+/* Listing: the latest version of every object, in name order.
+ * A listing has to visit every object directory, but it need not re-read every meta.json: the
+ * handle caches what it read, keyed by the object directory's inode and mtime and the version
+ * `latest` names. Any publication or removal creates, renames or unlinks an entry in that
+ * directory and so changes its mtime. Because mtimes come from a coarse clock, an entry whose
+ * directory changed in the last two seconds is never trusted from the cache ("racy" entries,
+ * as git's index calls them). */
+#define _GNU_SOURCE
+#include "objstore_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+struct ws_cache_ent {
+	char *name;
+	char created[40];
+	size_t size;
+	uint64_t version;
+	uint64_t nversions;
+	ws_recipient *recips;
+	size_t nrecips;
+	ino_t ino;
+	struct timespec mtime;
+};
+
+static void ent_clear(struct ws_cache_ent *e)
+{
+	free(e->name);
+	free(e->recips);
+	memset(e, 0, sizeof *e);
+}
+
+void ws_list_cache_free(ws_store *st)
+{
+	for (size_t i = 0; i < st->ncache; i++)
+		ent_clear(&st->cache[i]);
+	free(st->cache);
+	st->cache = NULL;
+	st->ncache = 0;
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	return strcmp(((const struct ws_cache_ent *)a)->name, ((const struct ws_cache_ent *)b)->name);
+}
+
+/* Versions present in an object directory, ascending. */
+static cw_status versions_at(int odfd, uint64_t **out, size_t *n)
+{
+	uint64_t *v = NULL;
+	size_t cnt = 0, cap = 0;
+	cw_status st = CW_OK;
+	int fd = dup(odfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	*out = NULL;
+	*n = 0;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return CW_ERR_IO;
+	}
+	rewinddir(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		uint64_t ver;
+		if (!ws_parse_vdir(e->d_name, &ver))
+			continue;
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			uint64_t *nv = realloc(v, nc * sizeof *nv);
+			if (nv == NULL) {
+				st = CW_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[cnt++] = ver;
+	}
+	/* insertion sort: a handful of versions per object */
+	for (size_t i = 1; i < cnt; i++)
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	*out = v;
+	*n = cnt;
+	v = NULL;
+out:
+	free(v);
+	closedir(d);
+	return st;
+}
+
+cw_status ws_object_versions(ws_store *st, const char *name, uint64_t **out, size_t *n,
+			     uint64_t *latest)
+{
+	int odfd;
+	*out = NULL;
+	*n = 0;
+	*latest = 0;
+	cw_status s = ws_open_objdir(st, name, &odfd);
+	if (s != CW_OK)
+		return s;
+	s = ws_latest_at(odfd, latest);
+	if (s == CW_ERR_NOTFOUND)
+		s = CW_OK;
+	if (s == CW_OK)
+		s = versions_at(odfd, out, n);
+	close(odfd);
+	return s;
+}
+
+/* Reads the entry of one object afresh. CW_ERR_NOTFOUND for an object with no latest. */
+static cw_status ent_load(ws_store *st, const char *name, uint64_t latest,
+			  struct ws_cache_ent *e)
+{
+	int odfd = -1;
+	uint64_t *vers = NULL;
+	size_t nv = 0;
+	unsigned char *meta = NULL;
+	size_t len;
+	char rel[40];
+	ws_object obj;
+	memset(&obj, 0, sizeof obj);
+	cw_status s = ws_open_objdir(st, name, &odfd);
+	if (s != CW_OK)
+		goto out;
+	if ((s = versions_at(odfd, &vers, &nv)) != CW_OK)
+		goto out;
+	snprintf(rel, sizeof rel, "v%llu/meta.json", (unsigned long long)latest);
+	if ((s = ws_read_at(odfd, rel, WS_META_MAX, &meta, &len)) != CW_OK ||
+	    (s = ws_meta_parse((const char *)meta, &obj, &e->size)) != CW_OK)
+		goto out;
+	if (strcmp(obj.name, name) != 0 || obj.version != latest) {
+		s = CW_ERR_INTEGRITY;
+		goto out;
+	}
+	e->version = latest;
+	e->nversions = nv;
+	memcpy(e->created, obj.created, sizeof e->created);
+	e->recips = obj.recipients;
+	e->nrecips = obj.nrecipients;
+	obj.recipients = NULL;
+out:
+	free(obj.recipients);
+	free(meta);
+	free(vers);
+	if (odfd >= 0)
+		close(odfd);
+	return s;
+}
+
+/* Collects the names of objects/, sorted, as cache entries carrying only name, ino, mtime. */
+static cw_status scan(ws_store *st, struct ws_cache_ent **out, size_t *n)
+{
+	struct ws_cache_ent *v = NULL;
+	size_t cnt = 0, cap = 0;
+	cw_status s = CW_OK;
+	int fd = dup(st->objfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	*out = NULL;
+	*n = 0;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return CW_ERR_IO;
+	}
+	rewinddir(d);
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		char name[CW_NAME_MAX + 1];
+		struct stat sb;
+		if (de->d_name[0] == '.' || !cw_name_from_file(de->d_name, name, sizeof name))
+			continue;
+		if (fstatat(st->objfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISDIR(sb.st_mode))
+			continue;
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			struct ws_cache_ent *nv = realloc(v, nc * sizeof *nv);
+			if (nv == NULL) {
+				s = CW_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = nc;
+		}
+		memset(&v[cnt], 0, sizeof v[cnt]);
+		if ((v[cnt].name = strdup(name)) == NULL) {
+			s = CW_ERR_NOMEM;
+			goto out;
+		}
+		v[cnt].ino = sb.st_ino;
+		v[cnt].mtime = sb.st_mtim;
+		cnt++;
+	}
+	qsort(v, cnt, sizeof *v, cmp_ent);
+	*out = v;
+	*n = cnt;
+	v = NULL;
+out:
+	closedir(d);
+	if (v != NULL) {
+		for (size_t i = 0; i < cnt; i++)
+			ent_clear(&v[i]);
+		free(v);
+	}
+	return s;
+}
+
+static bool racy(const struct timespec *mt)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return mt->tv_sec + 2 >= now.tv_sec;
+}
+
+cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
+{
+	struct ws_cache_ent *cur = NULL;
+	size_t ncur = 0, kept = 0;
+	pthread_mutex_lock(&st->list_lock);
+	cw_status s = scan(st, &cur, &ncur);
+	if (s != CW_OK)
+		goto out;
+	for (size_t i = 0; i < ncur; i++) {
+		struct ws_cache_ent *e = &cur[i];
+		char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16];
+		uint64_t latest;
+		if (!cw_name_to_file(e->name, file, sizeof file))
+			continue;
+		snprintf(rel, sizeof rel, "%s/latest", file);
+		char target[32];
+		ssize_t tl = readlinkat(st->objfd, rel, target, sizeof target - 1);
+		if (tl < 0)
+			continue; /* removed, or not published yet */
+		target[tl] = '\0';
+		if (!ws_parse_vdir(target, &latest))
+			continue;
+		struct ws_cache_ent *old =
+			st->cache ? bsearch(e, st->cache, st->ncache, sizeof *e, cmp_ent) : NULL;
+		if (old != NULL && old->ino == e->ino &&
+		    old->mtime.tv_sec == e->mtime.tv_sec && old->mtime.tv_nsec == e->mtime.tv_nsec &&
+		    old->version == latest && !racy(&e->mtime)) {
+			/* take over its data; old keeps its name so that bsearch still works */
+			memcpy(e->created, old->created, sizeof e->created);
+			e->size = old->size;
+			e->version = old->version;
+			e->nversions = old->nversions;
+			e->recips = old->recips;
+			e->nrecips = old->nrecips;
+			old->recips = NULL;
+		} else if (ent_load(st, e->name, latest, e) != CW_OK) {
+			continue; /* vanished or damaged: checkintegrity reports it */
+		}
+		if (kept != i) {
+			cur[kept] = *e;
+			memset(e, 0, sizeof *e);
+		}
+		kept++;
+	}
+	for (size_t i = kept; i < ncur; i++)
+		ent_clear(&cur[i]);
+	ws_list_cache_free(st);
+	st->cache = cur;
+	st->ncache = kept;
+	cur = NULL;
+	for (size_t i = 0; i < st->ncache && s == CW_OK; i++) {
+		const struct ws_cache_ent *e = &st->cache[i];
+		ws_entry we;
+		memset(&we, 0, sizeof we);
+		snprintf(we.name, sizeof we.name, "%s", e->name);
+		we.version = e->version;
+		memcpy(we.created, e->created, sizeof we.created);
+		we.size = e->size;
+		we.nversions = e->nversions;
+		we.recipients = e->recips;
+		we.nrecipients = e->nrecips;
+		s = fn(&we, arg);
+	}
+out:
+	free(cur);
+	pthread_mutex_unlock(&st->list_lock);
+	return s;
+}

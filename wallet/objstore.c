@@ -1,0 +1,584 @@
+/* Reading side of the data directory: open, object load, metadata, clients.
+ * Every lookup is a path computation below directory descriptors held open since
+ * ws_store_open, with O_NOFOLLOW on each component, so nothing outside the data directory is
+ * ever read, whatever symlinks someone planted. */
+#define _GNU_SOURCE
+#include "objstore_int.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+static cw_status errno_status(void)
+{
+	return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? CW_ERR_NOTFOUND : CW_ERR_IO;
+}
+
+cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	int fd = openat(dfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno_status();
+	cw_status st = CW_OK;
+	unsigned char *buf = NULL;
+	size_t have = 0;
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		st = CW_ERR_IO;
+		goto out;
+	}
+	if ((unsigned long long)sb.st_size > limit) {
+		st = CW_ERR_TOOBIG;
+		goto out;
+	}
+	size_t cap = (size_t)sb.st_size + 1;
+	buf = malloc(cap);
+	if (buf == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	/* Published files are immutable: read exactly the size seen, then expect EOF. */
+	while (have < cap - 1) {
+		ssize_t r = read(fd, buf + have, cap - 1 - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			st = CW_ERR_IO;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		have += (size_t)r;
+	}
+	buf[have] = '\0';
+	*out = buf;
+	*len = have;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return st;
+}
+
+bool ws_parse_vdir(const char *s, uint64_t *v)
+{
+	if (s[0] != 'v' || s[1] < '1' || s[1] > '9')
+		return false;
+	uint64_t n = 0;
+	for (const char *p = s + 1; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		if (n > (CW_VERSION_MAX - (uint64_t)(*p - '0')) / 10)
+			return false;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	*v = n;
+	return true;
+}
+
+cw_status ws_latest_at(int odfd, uint64_t *v)
+{
+	char target[32];
+	ssize_t n = readlinkat(odfd, "latest", target, sizeof target - 1);
+	if (n < 0)
+		return errno == ENOENT ? CW_ERR_NOTFOUND : CW_ERR_IO;
+	target[n] = '\0';
+	return ws_parse_vdir(target, v) ? CW_OK : CW_ERR_INTEGRITY;
+}
+
+cw_status ws_open_objdir(ws_store *st, const char *name, int *out)
+{
+	char file[CW_NAME_MAX + 1];
+	*out = -1;
+	if (name == NULL || !cw_name_to_file(name, file, sizeof file))
+		return CW_ERR_NAME;
+	int fd = openat(st->objfd, file, DIR_FLAGS);
+	if (fd < 0)
+		return errno_status();
+	*out = fd;
+	return CW_OK;
+}
+
+void ws_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+		memset(out, 0, 65);
+		return;
+	}
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* ---- metadata ---- */
+
+static bool is_hex(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return true;
+}
+
+static bool get_str(const cJSON *o, const char *key, char *dst, size_t dstsz)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsString(it) || it->valuestring == NULL || strlen(it->valuestring) >= dstsz)
+		return false;
+	strcpy(dst, it->valuestring);
+	return true;
+}
+
+static bool get_u64(const cJSON *o, const char *key, uint64_t max, uint64_t *v)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > (double)max)
+		return false;
+	*v = (uint64_t)it->valuedouble;
+	return (double)*v == it->valuedouble;
+}
+
+cw_status ws_meta_parse(const char *json, ws_object *obj, size_t *size)
+{
+	cw_status st = CW_ERR_INTEGRITY;
+	uint64_t sz = 0;
+	cJSON *root = cJSON_Parse(json);
+	if (!cJSON_IsObject(root))
+		goto out;
+	if (!get_str(root, "name", obj->name, sizeof obj->name) ||
+	    !cw_name_valid(obj->name, strlen(obj->name)) ||
+	    !get_u64(root, "version", CW_VERSION_MAX, &obj->version) || obj->version == 0 ||
+	    !get_str(root, "created", obj->created, sizeof obj->created) ||
+	    !get_u64(root, "size", WS_SEALED_MAX, &sz) ||
+	    !get_str(root, "sha256", obj->sha256, sizeof obj->sha256) || !is_hex(obj->sha256, 64) ||
+	    !get_str(root, "signer", obj->signer, sizeof obj->signer) || !is_hex(obj->signer, 40))
+		goto out;
+	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(root, "recipients");
+	int n = cJSON_GetArraySize(rs);
+	if (!cJSON_IsArray(rs) || n < 1)
+		goto out;
+	obj->recipients = calloc((size_t)n, sizeof *obj->recipients);
+	if (obj->recipients == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	const cJSON *r;
+	cJSON_ArrayForEach(r, rs)
+	{
+		ws_recipient *w = &obj->recipients[obj->nrecipients];
+		if (!get_str(r, "client", w->client, sizeof w->client) ||
+		    !cw_client_name_valid(w->client, strlen(w->client)) ||
+		    !get_str(r, "fingerprint", w->fingerprint, sizeof w->fingerprint) ||
+		    !is_hex(w->fingerprint, 40))
+			goto out;
+		obj->nrecipients++;
+	}
+	*size = (size_t)sz;
+	st = CW_OK;
+out:
+	cJSON_Delete(root);
+	return st;
+}
+
+char *ws_meta_json(const ws_object *obj)
+{
+	char *s = NULL;
+	cJSON *root = cJSON_CreateObject(), *rs;
+	if (root == NULL || !cJSON_AddStringToObject(root, "name", obj->name) ||
+	    !cJSON_AddNumberToObject(root, "version", (double)obj->version) ||
+	    !cJSON_AddStringToObject(root, "created", obj->created) ||
+	    !cJSON_AddNumberToObject(root, "size", (double)obj->sealed_len) ||
+	    !cJSON_AddStringToObject(root, "sha256", obj->sha256) ||
+	    !cJSON_AddStringToObject(root, "signer", obj->signer) ||
+	    (rs = cJSON_AddArrayToObject(root, "recipients")) == NULL)
+		goto out;
+	for (size_t i = 0; i < obj->nrecipients; i++) {
+		cJSON *r = cJSON_CreateObject();
+		if (r == NULL || !cJSON_AddItemToArray(rs, r) ||
+		    !cJSON_AddStringToObject(r, "client", obj->recipients[i].client) ||
+		    !cJSON_AddStringToObject(r, "fingerprint", obj->recipients[i].fingerprint))
+			goto out;
+	}
+	s = cJSON_PrintUnformatted(root);
+out:
+	cJSON_Delete(root);
+	return s;
+}
+
+void ws_time_now(char out[40])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		strcpy(out, "1970-01-01T00:00:00Z");
+}
+
+/* ---- open / close ---- */
+
+cw_status ws_store_open(const char *datadir, ws_store **out)
+{
+	cw_status st;
+	unsigned char *buf = NULL;
+	size_t len;
+	cJSON *root = NULL;
+	ws_store *s = calloc(1, sizeof *s);
+	*out = NULL;
+	if (s == NULL)
+		return CW_ERR_NOMEM;
+	s->dfd = s->objfd = s->cltfd = -1;
+	pthread_mutex_init(&s->list_lock, NULL);
+	if ((st = cw_path(s->dir, sizeof s->dir, "%s", datadir)) != CW_OK ||
+	    (st = cw_path(s->gnupg, sizeof s->gnupg, "%s/gnupg", datadir)) != CW_OK)
+		goto out;
+	s->dfd = open(datadir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dfd < 0) {
+		st = errno_status();
+		goto out;
+	}
+	st = ws_read_at(s->dfd, "wallet.json", WS_SMALL_MAX, &buf, &len);
+	if (st != CW_OK)
+		goto out;
+	root = cJSON_Parse((const char *)buf);
+	if (!get_str(root, "signing_key", s->signing, sizeof s->signing) ||
+	    !is_hex(s->signing, 40)) {
+		st = CW_ERR_INTEGRITY;
+		goto out;
+	}
+	s->objfd = openat(s->dfd, "objects", DIR_FLAGS);
+	s->cltfd = openat(s->dfd, "clients", DIR_FLAGS);
+	if (s->objfd < 0 || s->cltfd < 0) {
+		st = errno_status();
+		goto out;
+	}
+	*out = s;
+	s = NULL;
+out:
+	cJSON_Delete(root);
+	free(buf);
+	ws_store_close(s);
+	return st;
+}
+
+void ws_store_close(ws_store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->dfd >= 0)
+		close(st->dfd);
+	if (st->objfd >= 0)
+		close(st->objfd);
+	if (st->cltfd >= 0)
+		close(st->cltfd);
+	ws_list_cache_free(st);
+	pthread_mutex_destroy(&st->list_lock);
+	free(st);
+}
+
+const char *ws_store_dir(const ws_store *st)
+{
+	return st->dir;
+}
+
+const char *ws_store_signing_fpr(const ws_store *st)
+{
+	return st->signing;
+}
+
+const char *ws_store_gnupg(const ws_store *st)
+{
+	return st->gnupg;
+}
+
+cw_status ws_store_layout(const char *datadir)
+{
+	static const char *const subs[] = { "gnupg", "clients", "objects", "tmp" };
+	char p[PATH_MAX];
+	cw_status st = cw_mkdir_p(datadir, 0700);
+	for (size_t i = 0; st == CW_OK && i < sizeof subs / sizeof subs[0]; i++) {
+		st = cw_path(p, sizeof p, "%s/%s", datadir, subs[i]);
+		if (st == CW_OK && mkdir(p, 0700) != 0 && errno != EEXIST)
+			st = CW_ERR_IO;
+	}
+	return st;
+}
+
+cw_status ws_store_create(const char *datadir, const char *signing_fpr)
+{
+	char created[40];
+	cw_status st = ws_store_layout(datadir);
+	if (st != CW_OK)
+		return st;
+	ws_time_now(created);
+	cJSON *root = cJSON_CreateObject();
+	char *s = NULL;
+	if (root == NULL || !cJSON_AddNumberToObject(root, "format", 1) ||
+	    !cJSON_AddStringToObject(root, "signing_key", signing_fpr) ||
+	    !cJSON_AddStringToObject(root, "created", created) ||
+	    (s = cJSON_PrintUnformatted(root)) == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	st = cw_write_atomic(datadir, "wallet.json", s, strlen(s), 0600, false);
+out:
+	cJSON_free(s);
+	cJSON_Delete(root);
+	return st;
+}
+
+/* ---- objects ---- */
+
+void ws_object_free(ws_object *obj)
+{
+	if (obj == NULL)
+		return;
+	free(obj->sealed);
+	free(obj->sig);
+	free(obj->recipients);
+	free(obj);
+}
+
+bool ws_object_has_recipient(const ws_object *obj, const char *client)
+{
+	for (size_t i = 0; client != NULL && i < obj->nrecipients; i++)
+		if (strcmp(obj->recipients[i].client, client) == 0)
+			return true;
+	return false;
+}
+
+cw_status ws_object_load(ws_store *st, const char *name, uint64_t version, ws_object **out)
+{
+	int odfd = -1, vdfd = -1;
+	unsigned char *meta = NULL;
+	size_t len, size = 0;
+	char vdir[32];
+	ws_object *obj = NULL;
+	*out = NULL;
+	cw_status s = ws_open_objdir(st, name, &odfd);
+	if (s != CW_OK)
+		goto out;
+	if (version == 0 && (s = ws_latest_at(odfd, &version)) != CW_OK) {
+		if (s == CW_ERR_INTEGRITY)
+			s = CW_ERR_NOTFOUND;
+		goto out;
+	}
+	if (version > CW_VERSION_MAX) {
+		s = CW_ERR_NOTFOUND;
+		goto out;
+	}
+	snprintf(vdir, sizeof vdir, "v%llu", (unsigned long long)version);
+	vdfd = openat(odfd, vdir, DIR_FLAGS);
+	if (vdfd < 0) {
+		s = errno_status();
+		goto out;
+	}
+	obj = calloc(1, sizeof *obj);
+	if (obj == NULL) {
+		s = CW_ERR_NOMEM;
+		goto out;
+	}
+	if ((s = ws_read_at(vdfd, "meta.json", WS_META_MAX, &meta, &len)) != CW_OK ||
+	    (s = ws_meta_parse((const char *)meta, obj, &size)) != CW_OK)
+		goto out;
+	if (strcmp(obj->name, name) != 0 || obj->version != version) {
+		s = CW_ERR_INTEGRITY;
+		goto out;
+	}
+	if ((s = ws_read_at(vdfd, "object.gpg", size, &obj->sealed, &obj->sealed_len)) != CW_OK ||
+	    (s = ws_read_at(vdfd, "object.sig", WS_SIG_MAX, &obj->sig, &obj->sig_len)) != CW_OK)
+		goto out;
+	if (obj->sealed_len != size) {
+		s = CW_ERR_INTEGRITY;
+		goto out;
+	}
+	*out = obj;
+	obj = NULL;
+out:
+	if (s == CW_ERR_TOOBIG)
+		s = CW_ERR_INTEGRITY;
+	ws_object_free(obj);
+	free(meta);
+	if (vdfd >= 0)
+		close(vdfd);
+	if (odfd >= 0)
+		close(odfd);
+	return s;
+}
+
+/* ---- clients ---- */
+
+static cw_status client_parse(const char *json, ws_client *c)
+{
+	cw_status st = CW_ERR_INTEGRITY;
+	cJSON *root = cJSON_Parse(json);
+	memset(c, 0, sizeof *c);
+	if (!get_str(root, "client", c->client, sizeof c->client) ||
+	    !cw_client_name_valid(c->client, strlen(c->client)) ||
+	    !get_str(root, "fingerprint", c->fingerprint, sizeof c->fingerprint) ||
+	    !is_hex(c->fingerprint, 40))
+		goto out;
+	(void)get_str(root, "imported", c->imported, sizeof c->imported);
+	c->revoked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "revoked"));
+	(void)get_str(root, "revoked_at", c->revoked_at, sizeof c->revoked_at);
+	st = CW_OK;
+out:
+	cJSON_Delete(root);
+	return st;
+}
+
+cw_status ws_client_get(ws_store *st, const char *client, ws_client *out)
+{
+	char file[CW_CLIENT_NAME_MAX + 8];
+	unsigned char *buf = NULL;
+	size_t len;
+	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
+		return CW_ERR_NAME;
+	snprintf(file, sizeof file, "%s.json", client);
+	cw_status s = ws_read_at(st->cltfd, file, WS_SMALL_MAX, &buf, &len);
+	if (s == CW_OK) {
+		s = client_parse((const char *)buf, out);
+		if (s == CW_OK && strcmp(out->client, client) != 0)
+			s = CW_ERR_INTEGRITY;
+	}
+	free(buf);
+	return s == CW_ERR_TOOBIG ? CW_ERR_INTEGRITY : s;
+}
+
+cw_status ws_client_put(ws_store *st, const ws_client *c, bool replace)
+{
+	char file[CW_CLIENT_NAME_MAX + 8], dir[PATH_MAX];
+	char *s = NULL;
+	cw_status rc;
+	if (!cw_client_name_valid(c->client, strlen(c->client)))
+		return CW_ERR_NAME;
+	cJSON *root = cJSON_CreateObject();
+	if (root == NULL || !cJSON_AddStringToObject(root, "client", c->client) ||
+	    !cJSON_AddStringToObject(root, "fingerprint", c->fingerprint) ||
+	    !cJSON_AddStringToObject(root, "imported", c->imported) ||
+	    !cJSON_AddBoolToObject(root, "revoked", c->revoked) ||
+	    !(c->revoked_at[0] ? cJSON_AddStringToObject(root, "revoked_at", c->revoked_at)
+			       : cJSON_AddNullToObject(root, "revoked_at")) ||
+	    (s = cJSON_PrintUnformatted(root)) == NULL) {
+		rc = CW_ERR_NOMEM;
+		goto out;
+	}
+	snprintf(file, sizeof file, "%s.json", c->client);
+	if ((rc = cw_path(dir, sizeof dir, "%s/clients", st->dir)) == CW_OK)
+		rc = cw_write_atomic(dir, file, s, strlen(s), 0600, replace);
+out:
+	cJSON_free(s);
+	cJSON_Delete(root);
+	return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Entries of dfd that map back through fn (NULL keeps all but dot files), sorted. */
+static cw_status dir_names(int dfd, bool (*map)(const char *, char *, size_t), char ***out,
+			   size_t *n)
+{
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+	cw_status st = CW_OK;
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	*out = NULL;
+	*n = 0;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return CW_ERR_IO;
+	}
+	rewinddir(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char buf[CW_NAME_MAX + 1];
+		if (e->d_name[0] == '.' || !map(e->d_name, buf, sizeof buf))
+			continue;
+		if (cnt == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **nv = realloc(v, nc * sizeof *nv);
+			if (nv == NULL) {
+				st = CW_ERR_NOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = nc;
+		}
+		if ((v[cnt] = strdup(buf)) == NULL) {
+			st = CW_ERR_NOMEM;
+			goto out;
+		}
+		cnt++;
+	}
+	qsort(v, cnt, sizeof *v, cmp_str);
+	*out = v;
+	*n = cnt;
+	v = NULL;
+out:
+	closedir(d);
+	if (v != NULL)
+		ws_names_free(v, cnt);
+	return st;
+}
+
+void ws_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static bool client_file(const char *file, char *out, size_t outsz)
+{
+	size_t len = strlen(file);
+	if (len <= 5 || strcmp(file + len - 5, ".json") != 0 || len - 5 >= outsz)
+		return false;
+	memcpy(out, file, len - 5);
+	out[len - 5] = '\0';
+	return cw_client_name_valid(out, len - 5);
+}
+
+cw_status ws_client_list(ws_store *st, ws_client_fn fn, void *arg)
+{
+	char **names;
+	size_t n;
+	cw_status s = dir_names(st->cltfd, client_file, &names, &n);
+	for (size_t i = 0; s == CW_OK && i < n; i++) {
+		ws_client c;
+		s = ws_client_get(st, names[i], &c);
+		if (s == CW_OK)
+			s = fn(&c, arg);
+	}
+	ws_names_free(names, n);
+	return s;
+}
+
+cw_status ws_object_names(ws_store *st, char ***out, size_t *n)
+{
+	return dir_names(st->objfd, cw_name_from_file, out, n);
+}

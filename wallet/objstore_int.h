@@ -1,0 +1,56 @@
+/* Internals shared by objstore.c (open, load, clients), objlist.c (listing) and objwrite.c
+ * (publication, removal). Not for other modules. */
+#ifndef WALLET_OBJSTORE_INT_H
+#define WALLET_OBJSTORE_INT_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <sys/types.h>
+
+#include "objstore.h"
+#include "sealfmt.h"
+
+/* Bounds on what a reader accepts from the data directory. */
+#define WS_META_MAX ((size_t)1 << 20)
+#define WS_SEALED_MAX ((size_t)1 << 30)
+#define WS_SIG_MAX ((size_t)1 << 16)
+#define WS_SMALL_MAX ((size_t)1 << 16)
+
+struct ws_cache_ent; /* objlist.c */
+
+struct ws_store {
+	char dir[PATH_MAX];
+	char gnupg[PATH_MAX];
+	char signing[41];
+	int dfd;     /* the data directory */
+	int objfd;   /* objects/ */
+	int cltfd;   /* clients/ */
+	pthread_mutex_t list_lock; /* guards the listing cache */
+	struct ws_cache_ent *cache;
+	size_t ncache;
+};
+
+/* Reads dfd/rel (rel a single component or a relative path without symlinks in its last
+ * component) into malloc'd memory, NUL-terminated. CW_ERR_NOTFOUND when missing, CW_ERR_IO
+ * when not a regular file, CW_ERR_TOOBIG above limit. */
+cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out, size_t *len);
+
+/* "v123" -> 123; false for anything else (leading zeros, v0, overflow). */
+bool ws_parse_vdir(const char *s, uint64_t *v);
+
+/* Parses meta.json into obj (name, version, created, sha256, signer, recipients) and *size.
+ * obj->recipients is malloc'd. CW_ERR_INTEGRITY for malformed metadata. */
+cw_status ws_meta_parse(const char *json, ws_object *obj, size_t *size);
+/* Serialises obj's metadata (size = obj->sealed_len); malloc'd string or NULL. */
+char *ws_meta_json(const ws_object *obj);
+
+/* Reads the target of objdir/latest: CW_ERR_NOTFOUND when there is none. */
+cw_status ws_latest_at(int odfd, uint64_t *v);
+
+/* Opens objects/FILE for name (O_DIRECTORY|O_NOFOLLOW). CW_ERR_NAME, CW_ERR_NOTFOUND. */
+cw_status ws_open_objdir(ws_store *st, const char *name, int *out);
+
+/* Frees the cache of objlist.c (called by ws_store_close). */
+void ws_list_cache_free(ws_store *st);
+
+#endif
