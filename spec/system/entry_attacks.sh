@@ -1,0 +1,108 @@
+#!/bin/bash
+# wallet-entry against a malicious wallet: every forged, swapped, stale or tampered answer is
+# refused with a reason, and PROGRAM never runs.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/client_fixture.bash"
+fx_setup
+E=$CW_BIN/wallet-entry
+[ -x "$E" ] || { echo "Bail out! $E not built"; exit 1; }
+
+printf 'db-secret-%s' "$RANDOM$RANDOM" >"$FX/db"
+printf 'api-secret' >"$FX/api"
+S=$FX/sealed
+fx_seal db_pass 3 "$FX/db" && fx_seal db_pass 2 "$FX/db" && fx_seal api_key 3 "$FX/api" ||
+	{ echo "Bail out! sealing failed"; exit 1; }
+mv "$S/db_pass@3.gpg" "$S/good.gpg" && mv "$S/db_pass@3.sig" "$S/good.sig"
+fx_seal db_pass 3 "$FX/db" "$XHOME" "$XFPR" && mv "$S/db_pass@3.gpg" "$S/imp.gpg" && mv "$S/db_pass@3.sig" "$S/imp.sig"
+# inner signature by the impostor, detached signature by the wallet key
+cp "$S/imp.gpg" "$S/mixed.gpg" && G --homedir "$WHOME" -u "$WFPR" --detach-sign -o "$S/mixed.sig" "$S/mixed.gpg"
+# tampered: one byte of the sealed bytes flipped, the wallet's signature kept
+cp "$S/good.gpg" "$S/tamp.gpg" && cp "$S/good.sig" "$S/tamp.sig"
+printf '\x55' | dd of="$S/tamp.gpg" bs=1 seek=100 conv=notrunc status=none
+
+O=v1/objects
+fx_serve_obj $O/good "$S/good" 3 # the only honest answer: used as a control
+mkdir -p "$FX/www/$O"
+P=$(pick_port)
+fx_server "$P" || { echo "Bail out! test wallet did not start"; exit 1; }
+fx_entry_env
+export WALLET_URL=https://127.0.0.1:$P
+
+# refused NAME WHY: serves the prepared answer under NAME, expects refusal with WHY, PROGRAM not run
+refused() {
+	rm -f "$T_DIR/ran"
+	"$E" --fetch "$1" -- touch "$T_DIR/ran" >"$T_DIR/err" 2>&1
+	local rc=$?
+	if [ "$rc" -eq 1 ] && [ ! -e "$T_DIR/ran" ] && grep -qF -- "$3" "$T_DIR/err" &&
+		[ "$(grep -c "^wallet-entry: ${1%@*}: " "$T_DIR/err")" -eq 1 ]; then
+		t_pass "$2"
+	else
+		t_fail "$2" "exit $rc, ran: $([ -e "$T_DIR/ran" ] && echo yes || echo no)" "$(cat "$T_DIR/err")"
+	fi
+}
+
+# control: the honest object is accepted (mv back to the name the notation carries)
+fx_serve_obj $O/db_pass "$S/good" 3
+t_ok "control: the honest object is accepted" "$E" --fetch db_pass -- true
+
+cp "$FX/www/$O/db_pass" "$FX/honest"
+fx_serve_obj $O/db_pass "$S/tamp" 3
+refused db_pass "tampered sealed bytes: refused" "bad or missing signature"
+fx_serve_obj $O/db_pass "$S/imp" 3
+refused db_pass "object sealed and signed by another key: refused" "bad or missing signature"
+fx_serve_obj $O/db_pass "$S/mixed" 3
+refused db_pass "inner signature by another key (detached one by the wallet): refused" "inner signature"
+fx_serve_obj $O/db_pass "$S/api_key@3" 3
+refused db_pass "validly signed api_key served as db_pass (substitution): refused" "asked for db_pass, the wallet signed api_key"
+fx_serve_obj $O/db_pass "$S/db_pass@2" 2
+refused db_pass@3 "version 2 when at least 3 is asked (rollback): refused" "below the minimum"
+fx_serve_obj $O/db_pass "$S/db_pass@2" 3
+refused db_pass "signed version 2 served with header version 3: refused" "signed version 2 differs"
+fx_serve_obj $O/db_pass "$S/good" 3 "$S/db_pass@2"
+refused db_pass "detached signature of another object: refused" "bad or missing signature"
+fx_respond "$FX/www/$O/db_pass" "$S/good.gpg" "X-Wallet-Version: 3"
+refused db_pass "no signature header: refused" "missing X-Wallet-Signature"
+fx_respond "$FX/www/$O/db_pass" "$S/good.gpg" "X-Wallet-Version: 3" "X-Wallet-Signature: !!notbase64"
+refused db_pass "malformed signature header: refused" "malformed X-Wallet-Signature"
+cp "$FX/honest" "$FX/www/$O/db_pass"
+
+# the signing key: a wallet that serves another key than the pinned one
+cp "$FX/www/v1/signing-key" "$FX/honest-key"
+fx_respond "$FX/www/v1/signing-key" "$FX/impostor.asc"
+refused db_pass "signing-key answer with another fingerprint: refused" "does not have the pinned fingerprint"
+cat "$FX/impostor.asc" "$FX/wallet.asc" >"$FX/both.asc"
+fx_respond "$FX/www/v1/signing-key" "$FX/both.asc"
+refused db_pass "signing-key answer with an extra key: refused" "does not have the pinned fingerprint"
+cp "$FX/honest-key" "$FX/www/v1/signing-key"
+WALLET_SIGNER=$XFPR refused db_pass "pinning another fingerprint than the wallet's: refused" "pinned fingerprint"
+t_ok "the pinned key from a file (--signer-key) works without /v1/signing-key" \
+	env WALLET_SIGNER_KEY="$FX/wallet.asc" "$E" --fetch db_pass -- true
+WALLET_SIGNER_KEY=$FX/impostor.asc refused db_pass "--signer-key with another key: refused" "pinned fingerprint"
+
+# a server whose certificate the CA did not issue, and a host name it does not carry
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=rogue \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$FX/rogue.key" -out "$FX/rogue.crt" 2>/dev/null
+R=$(pick_port)
+(cd "$FX/www" && exec openssl s_server -quiet -HTTP -accept "127.0.0.1:$R" -cert "$FX/rogue.crt" \
+	-key "$FX/rogue.key" </dev/null >/dev/null 2>&1) &
+at_exit "kill $!"
+wait_until 10 port_open "$R"
+WALLET_URL=https://127.0.0.1:$R refused db_pass "server certificate from another CA: refused" "TLS failure"
+# a certificate from the right CA, but for another host name
+d=$FX/pki
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=other -keyout "$d/o.key" \
+	-out "$d/o.csr" 2>/dev/null
+printf 'subjectAltName=DNS:other.example\n' >"$d/o.ext"
+openssl x509 -req -in "$d/o.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 1 \
+	-extfile "$d/o.ext" -out "$d/o.crt" 2>/dev/null
+H=$(pick_port)
+(cd "$FX/www" && exec openssl s_server -quiet -HTTP -accept "127.0.0.1:$H" -cert "$d/o.crt" \
+	-key "$d/o.key" </dev/null >/dev/null 2>&1) &
+at_exit "kill $!"
+wait_until 10 port_open "$H"
+WALLET_URL=https://127.0.0.1:$H refused db_pass "server certificate for another host name: refused" "TLS failure"
+# and a client without a certificate the wallet accepts gets nothing
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=app1 \
+	-keyout "$FX/self.key" -out "$FX/self.crt" 2>/dev/null
+WALLET_CERT=$FX/self.crt WALLET_KEY=$FX/self.key refused db_pass "client certificate not from the CA: refused" "TLS failure"
+exit 0
