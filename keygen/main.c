@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"ca", cmd_ca, usage_ca, "make a self-signed CA (ca.crt, ca.key)"},
     {"server", cmd_server, usage_server, "make the wallet's TLS server certificate"},
     {"client", cmd_client, usage_client, "make a client TLS certificate (CN = client name)"},
+    {"gpg", cmd_gpg, usage_gpg, "make an OpenPGP key pair (NAME.pub.asc, NAME.sec.asc)"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
