@@ -1,6 +1,6 @@
 # bench/: the server benchmark (issue 3) and its mutual-TLS load generator. Not part of
-# `make check`: `make bench` builds what it needs and runs bench/server-bench.sh (a few
-# minutes, loopback only). docs/BENCHMARKS.md records the figures.
+# `make check`: `make bench` builds what it needs and runs every benchmark in BENCH_TARGETS
+# (a few minutes, loopback only). docs/BENCHMARKS.md records the figures.
 LOADGEN := $(O)/bin/cw-loadgen
 BENCH_CIVETWEB := $(O)/bin/cw-bench-civetweb
 
@@ -20,6 +20,13 @@ BENCH_BINS += $(BENCH_CIVETWEB)
 endif
 BINS += $(BENCH_BINS)
 
-bench: $(BINS) $(LIBS_BUILT)
+# wallet serve vs nginx (prototype configuration) vs plain civetweb.
+bench-server: $(BINS) $(LIBS_BUILT)
 	@scripts/deps.sh bench
 	@O=$(O) bench/server-bench.sh
+
+# Other benchmarks add their target to BENCH_TARGETS in their own bench/*.mk fragment.
+BENCH_TARGETS := bench-server
+-include bench/entry.mk
+bench: $(BENCH_TARGETS)
+.PHONY: bench-server
