@@ -1,0 +1,72 @@
+#!/bin/bash
+# After wallet-entry ran with every destination: no file on a disk file system holds the
+# secret, the throwaway GNUPGHOME is gone and no gpg-agent of it is left running.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/client_fixture.bash"
+fx_setup
+E=$CW_BIN/wallet-entry
+[ -x "$E" ] || { echo "Bail out! $E not built"; exit 1; }
+
+# The whole-file-system search looks only at files modified after this marker. That is
+# complete, not a shortcut: the secret is generated after the marker, so a file that has not
+# been written since cannot contain it.
+MARK=$T_DIR/marker
+touch "$MARK"
+SHM=$(mktemp -d /dev/shm/cwleak.XXXXXX)
+at_exit "rm -rf $SHM"
+SECRET="leak-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
+# plaintext only on tmpfs, even the test's own copy
+printf '%s' "$SECRET" >"$SHM/plain"
+fx_seal db_pass 1 "$SHM/plain" && fx_serve_obj v1/objects/db_pass "$FX/sealed/db_pass@1" 1
+fx_entry_env
+# the throwaway GNUPGHOME goes under XDG_RUNTIME_DIR when that is tmpfs: a private one here
+export XDG_RUNTIME_DIR=$SHM/xdg
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
+P=$(pick_port)
+
+# 1. while wallet-entry waits for the wallet, its GNUPGHOME and agent exist (so that the
+#    checks below can fail); then the wallet comes up and the run completes
+"$E" --verbose --url "https://127.0.0.1:$P" --wait 60 --fetch db_pass --fetch 'db_pass=env:DBP' \
+	--fetch "db_pass=file:$SHM/f" -- sh -c 'cat "$DB_PASS_FILE" "$1" | sha256sum; printf "%s" "$DBP" | wc -c' \
+	sh "$SHM/f" >"$T_DIR/run1.log" 2>&1 &
+epid=$!
+at_exit "kill $epid"
+t_ok "the throwaway GNUPGHOME is created on the memory file system" \
+	wait_until 30 sh -c 'ls -d "$1"/walletclient-* >/dev/null 2>&1' sh "$XDG_RUNTIME_DIR"
+home=$(ls -d "$XDG_RUNTIME_DIR"/walletclient-* 2>/dev/null | head -n 1)
+t_ok "its gpg-agent runs while wallet-entry holds the key" \
+	wait_until 30 pgrep -f "gpg-agent --homedir $home"
+fx_server "$P" || { echo "Bail out! test wallet did not start"; exit 1; }
+wait "$epid"
+t_cond "the run succeeded" "$?" = 0
+t_cond "the throwaway GNUPGHOME is gone" ! -e "$home"
+t_cond "nothing is left under XDG_RUNTIME_DIR" -z "$(ls -A "$XDG_RUNTIME_DIR")"
+t_exit "no gpg-agent of it is left running" 1 pgrep -f "gpg-agent --homedir $home"
+t_grep "PROGRAM got the secret (length printed)" "${#SECRET}" "$T_DIR/run1.log"
+
+# 2. the same under --supervise, and a refused fetch (wrong pin) that must clean up too
+export WALLET_URL=https://127.0.0.1:$P
+t_ok "--supervise run (PROGRAM reads the memfd and the file)" \
+	"$E" --supervise --fetch db_pass --fetch "db_pass=file:$SHM/g" -- \
+	sh -c 'cmp "$DB_PASS_FILE" "$1" && cmp "$2" "$1"' sh "$SHM/plain" "$SHM/g"
+t_cond "--supervise removed the file: secret" ! -e "$SHM/g"
+t_exit "a refused fetch" 1 env WALLET_SIGNER="$XFPR" "$E" --fetch db_pass -- true
+t_cond "no GNUPGHOME left after either" -z "$(ls -A "$XDG_RUNTIME_DIR")"
+t_exit "no gpg-agent of a throwaway home is left" 1 pgrep -f "gpg-agent --homedir $XDG_RUNTIME_DIR/"
+rm -f "$SHM/f"
+
+# 3. search every regular file on every disk-backed file system written since the marker
+mounts=$(findmnt -rn -o TARGET,FSTYPE | awk '$2 !~ /^(proc|sysfs|tmpfs|ramfs|devtmpfs|devpts|mqueue|cgroup2?|securityfs|debugfs|tracefs|pstore|bpf|configfs|fusectl|hugetlbfs|autofs|binfmt_misc|nsfs|overlay|squashfs|rpc_pipefs|efivarfs|selinuxfs)$/ {print $1}' | sort -u)
+: >"$T_DIR/hits"
+for m in / $mounts; do
+	find "$m" -xdev -newer "$MARK" -type f -print0 2>/dev/null |
+		xargs -0 -r grep -lF -- "$SECRET" >>"$T_DIR/hits" 2>/dev/null
+done
+# control: the search does find the secret in a disk file written after the marker
+printf 'x%sx' "$SECRET" >"$T_DIR/control"
+find / -xdev -newer "$MARK" -type f -path "$T_DIR/*" -print0 | xargs -0 grep -lF -- "$SECRET" >"$T_DIR/chits"
+t_grep "control: the search finds a planted copy" "$T_DIR/control" "$T_DIR/chits"
+rm -f "$T_DIR/control"
+t_cond "no file on a disk file system contains the secret" ! -s "$T_DIR/hits"
+[ -s "$T_DIR/hits" ] && sed 's/^/# found in: /' "$T_DIR/hits"
+exit 0
