@@ -68,6 +68,7 @@ typedef struct cw_https_req {
 	/* Free for handlers to annotate the request for the observer (audit log). */
 	char object[CW_NAME_MAX + 1];
 	uint64_t version;
+	const char *note; /* a static string, e.g. why a request was refused */
 } cw_https_req;
 
 /* A handler must answer with cw_https_reply (exactly once). */

@@ -1,0 +1,21 @@
+/* Counters of `wallet serve` and their Prometheus text rendering. Lock-free atomics:
+ * metrics_observe may be called from every worker thread at once. */
+#ifndef WALLET_METRICS_H
+#define WALLET_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct metrics metrics;
+
+metrics *metrics_new(void); /* NULL when out of memory */
+void metrics_free(metrics *m); /* NULL accepted */
+
+/* One answered request: listener "tls" (tls != 0) or "health", its status and duration. */
+void metrics_observe(metrics *m, int tls, int status, uint64_t duration_us);
+
+/* Renders everything into a malloc'd NUL-terminated text; gauges are given by the caller.
+ * NULL when out of memory. */
+char *metrics_render(metrics *m, uint64_t handshake_failures, long long objects);
+
+#endif

@@ -1,0 +1,360 @@
+#include "server.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "https.h"
+#include "httpreq.h"
+#include "keyring.h"
+#include "log.h"
+#include "metrics.h"
+#include "name.h"
+#include "objstore.h"
+#include "sealfmt.h"
+
+#define OBJECTS_CACHE_S 15 /* /metrics recounts objects at most this often */
+
+struct server {
+	ws_store *st;
+	cw_https *https;
+	metrics *m;
+	cw_log *audit;
+	cw_log *errlog; /* stderr */
+	unsigned char *signing_key; /* armored public key, exported once at start */
+	size_t signing_key_len;
+	pthread_mutex_t count_mu;
+	time_t counted_at;
+	long long objects;
+};
+
+static const char NOT_FOUND[] = "not found\n";
+
+static void reply_text(cw_https_req *req, int status, const char *text, const char *note)
+{
+	const char *hdr = status == 405 ? "Allow: GET\r\n" : NULL;
+	if (note != NULL)
+		req->note = note;
+	cw_https_reply(req, status, "text/plain; charset=utf-8", hdr, text, strlen(text));
+}
+
+/* Refuses anything but GET with 405; true when the request may go on. */
+static bool only_get(cw_https_req *req)
+{
+	if (strcmp(req->method, "GET") == 0)
+		return true;
+	reply_text(req, 405, "method not allowed\n", "method");
+	return false;
+}
+
+/* The caller must be a registered, unrevoked client named by its certificate's CN. */
+static bool authorized(server *srv, cw_https_req *req)
+{
+	ws_client c;
+	const char *cn = req->peer->cn;
+	if (!req->peer->verified || !cw_client_name_valid(cn, strlen(cn))) {
+		reply_text(req, 403, "forbidden\n", "bad certificate name");
+		return false;
+	}
+	cw_status st = ws_client_get(srv->st, cn, &c);
+	if (st != CW_OK || c.revoked) {
+		reply_text(req, 403, "forbidden\n",
+			   st == CW_OK ? "revoked" : st == CW_ERR_NOTFOUND ? "unknown client"
+									: "client lookup failed");
+		return false;
+	}
+	return true;
+}
+
+static void h_object(cw_https_req *req, void *arg)
+{
+	server *srv = arg;
+	const char *raw = req->path + strlen(CW_API_OBJECTS "/");
+	char name[CW_NAME_MAX + 1];
+	size_t len;
+	uint64_t version;
+	ws_object *obj = NULL;
+	char *sigb64 = NULL;
+
+	if (!only_get(req))
+		goto out;
+	/* Everything is validated before the store is touched. */
+	if (!http_pct_decode(raw, strlen(raw), name, sizeof name, &len) ||
+	    !cw_name_valid(name, len)) {
+		reply_text(req, 400, "bad object name\n", "bad name");
+		goto out;
+	}
+	snprintf(req->object, sizeof req->object, "%s", name);
+	if (!http_query_version(req->query, &version)) {
+		reply_text(req, 400, "bad query\n", "bad query");
+		goto out;
+	}
+	if (!authorized(srv, req))
+		goto out;
+	cw_status st = ws_object_load(srv->st, name, version, &obj);
+	if (st == CW_ERR_NOTFOUND) {
+		reply_text(req, 404, NOT_FOUND, "missing");
+		goto out;
+	}
+	if (st != CW_OK) {
+		reply_text(req, st == CW_ERR_NAME ? 400 : 500,
+			   st == CW_ERR_NAME ? "bad object name\n" : "internal error\n",
+			   cw_strerror(st));
+		goto out;
+	}
+	/* Not a recipient: the very same answer as a missing object. */
+	if (!ws_object_has_recipient(obj, req->peer->cn)) {
+		reply_text(req, 404, NOT_FOUND, "not a recipient");
+		goto out;
+	}
+	req->version = obj->version;
+	sigb64 = malloc(4 * ((obj->sig_len + 2) / 3) + 1);
+	if (sigb64 == NULL) {
+		reply_text(req, 500, "internal error\n", "out of memory");
+		goto out;
+	}
+	EVP_EncodeBlock((unsigned char *)sigb64, obj->sig, (int)obj->sig_len);
+	size_t hlen = strlen(sigb64) + 256;
+	char *hdr = malloc(hlen);
+	if (hdr == NULL) {
+		reply_text(req, 500, "internal error\n", "out of memory");
+		goto out;
+	}
+	snprintf(hdr, hlen,
+		 CW_HDR_VERSION ": %llu\r\n" CW_HDR_SIGNATURE ": %s\r\n" CW_HDR_CREATED
+				": %s\r\nETag: \"%s\"\r\n",
+		 (unsigned long long)obj->version, sigb64, obj->created, obj->sha256);
+	cw_https_reply(req, 200, "application/octet-stream", hdr, obj->sealed, obj->sealed_len);
+	free(hdr);
+out:
+	free(sigb64);
+	ws_object_free(obj);
+}
+
+struct list_arg {
+	const char *client;
+	const char *prefix;
+	cJSON *arr;
+	int failed;
+};
+
+static cw_status list_one(const ws_entry *e, void *arg)
+{
+	struct list_arg *la = arg;
+	bool mine = false;
+	for (size_t i = 0; i < e->nrecipients && !mine; i++)
+		mine = strcmp(e->recipients[i].client, la->client) == 0;
+	if (!mine || strncmp(e->name, la->prefix, strlen(la->prefix)) != 0)
+		return CW_OK;
+	cJSON *o = cJSON_CreateObject();
+	if (o == NULL || !cJSON_AddItemToArray(la->arr, o)) {
+		cJSON_Delete(o);
+		return CW_ERR_NOMEM;
+	}
+	if (cJSON_AddStringToObject(o, "name", e->name) == NULL ||
+	    cJSON_AddNumberToObject(o, "version", (double)e->version) == NULL ||
+	    cJSON_AddStringToObject(o, "created", e->created) == NULL ||
+	    cJSON_AddNumberToObject(o, "size", (double)e->size) == NULL)
+		return CW_ERR_NOMEM;
+	return CW_OK;
+}
+
+static void h_list(cw_https_req *req, void *arg)
+{
+	server *srv = arg;
+	char prefix[CW_NAME_MAX + 2];
+	char *text = NULL;
+	struct list_arg la = {.client = req->peer->cn, .prefix = prefix};
+
+	if (!only_get(req))
+		goto out;
+	if (!http_query_prefix(req->query, prefix, sizeof prefix)) {
+		reply_text(req, 400, "bad query\n", "bad query");
+		goto out;
+	}
+	if (!authorized(srv, req))
+		goto out;
+	la.arr = cJSON_CreateArray();
+	if (la.arr == NULL || ws_list(srv->st, list_one, &la) != CW_OK ||
+	    (text = cJSON_PrintUnformatted(la.arr)) == NULL) {
+		reply_text(req, 500, "internal error\n", "listing failed");
+		goto out;
+	}
+	cw_https_reply(req, 200, "application/json", NULL, text, strlen(text));
+out:
+	free(text);
+	cJSON_Delete(la.arr);
+}
+
+static void h_signing_key(cw_https_req *req, void *arg)
+{
+	server *srv = arg;
+	if (!only_get(req) || !authorized(srv, req))
+		return;
+	cw_https_reply(req, 200, "application/pgp-keys", NULL, srv->signing_key,
+		       srv->signing_key_len);
+}
+
+static void h_healthz(cw_https_req *req, void *arg)
+{
+	(void)arg;
+	if (only_get(req))
+		reply_text(req, 200, "ok\n", NULL);
+}
+
+static cw_status count_one(const ws_entry *e, void *arg)
+{
+	(void)e;
+	(*(long long *)arg)++;
+	return CW_OK;
+}
+
+static long long object_count(server *srv)
+{
+	pthread_mutex_lock(&srv->count_mu);
+	time_t now = time(NULL);
+	if (srv->counted_at == 0 || now - srv->counted_at >= OBJECTS_CACHE_S) {
+		long long n = 0;
+		srv->objects = ws_list(srv->st, count_one, &n) == CW_OK ? n : -1;
+		srv->counted_at = now;
+	}
+	long long n = srv->objects;
+	pthread_mutex_unlock(&srv->count_mu);
+	return n;
+}
+
+static void h_metrics(cw_https_req *req, void *arg)
+{
+	server *srv = arg;
+	if (!only_get(req))
+		return;
+	char *text = metrics_render(srv->m, cw_https_handshake_failures(srv->https),
+				    object_count(srv));
+	if (text == NULL) {
+		reply_text(req, 500, "internal error\n", "out of memory");
+		return;
+	}
+	cw_https_reply(req, 200, "text/plain; version=0.0.4", NULL, text, strlen(text));
+	free(text);
+}
+
+static void observe(const cw_https_req *req, uint64_t duration_us, void *arg)
+{
+	server *srv = arg;
+	int tls = req->listener == CW_HTTPS_TLS;
+	metrics_observe(srv->m, tls, req->status, duration_us);
+	if (tls) /* probes of the health listener are counted, not audited */
+		audit_request(srv->audit, req, req->note, duration_us);
+}
+
+static cw_status add_routes(server *srv)
+{
+	const unsigned both = CW_HTTPS_TLS | CW_HTTPS_PLAIN;
+	cw_status rc;
+	if ((rc = cw_https_route(srv->https, CW_API_OBJECTS, false, CW_HTTPS_TLS, h_list, srv)) ||
+	    (rc = cw_https_route(srv->https, CW_API_OBJECTS "/", true, CW_HTTPS_TLS, h_object,
+				 srv)) ||
+	    (rc = cw_https_route(srv->https, CW_API_SIGNING_KEY, false, CW_HTTPS_TLS,
+				 h_signing_key, srv)) ||
+	    (rc = cw_https_route(srv->https, CW_API_HEALTHZ, false, both, h_healthz, srv)) ||
+	    (rc = cw_https_route(srv->https, CW_API_METRICS, false, both, h_metrics, srv)))
+		return rc;
+	cw_https_set_observer(srv->https, observe, srv);
+	return CW_OK;
+}
+
+/* One line per unreadable TLS file, before civetweb gets to say something vaguer. */
+static cw_status check_readable(const char *what, const char *file, char *err, size_t errsz)
+{
+	if (access(file, R_OK) == 0)
+		return CW_OK;
+	snprintf(err, errsz, "cannot read %s %s: %s", what, file, strerror(errno));
+	return CW_ERR_IO;
+}
+
+cw_status server_start(const struct serve_config *cfg, server **out, char *err, size_t errsz)
+{
+	cw_status rc = CW_ERR_NOMEM;
+	server *srv = calloc(1, sizeof *srv);
+	*out = NULL;
+	if (srv == NULL)
+		goto fail;
+	pthread_mutex_init(&srv->count_mu, NULL);
+	if ((rc = check_readable("TLS certificate", cfg->tls_cert, err, errsz)) != CW_OK ||
+	    (rc = check_readable("TLS key", cfg->tls_key, err, errsz)) != CW_OK ||
+	    (rc = check_readable("TLS CA", cfg->tls_ca, err, errsz)) != CW_OK)
+		goto fail;
+	rc = ws_store_open(cfg->data, &srv->st);
+	if (rc != CW_OK) {
+		snprintf(err, errsz, "cannot open data directory %s: %s", cfg->data,
+			 cw_strerror(rc));
+		goto fail;
+	}
+	rc = wg_export_public(ws_store_gnupg(srv->st), ws_store_signing_fpr(srv->st), 1,
+			      &srv->signing_key, &srv->signing_key_len);
+	if (rc != CW_OK) {
+		snprintf(err, errsz, "cannot export the wallet's signing key: %s", cw_strerror(rc));
+		goto fail;
+	}
+	if ((rc = cw_log_open(NULL, &srv->errlog)) != CW_OK)
+		goto fail;
+	rc = cw_log_open(cfg->audit_log, &srv->audit);
+	if (rc != CW_OK) {
+		snprintf(err, errsz, "cannot open audit log %s: %s", cfg->audit_log,
+			 strerror(errno));
+		goto fail;
+	}
+	rc = CW_ERR_NOMEM;
+	if ((srv->m = metrics_new()) == NULL)
+		goto fail;
+	cw_https_opts o = {.listen = cfg->listen,
+			   .cert_file = cfg->tls_cert,
+			   .key_file = cfg->tls_key,
+			   .ca_file = cfg->tls_ca,
+			   .verify_depth = cfg->verify_depth,
+			   .num_threads = cfg->threads,
+			   .request_timeout_ms = cfg->request_timeout_ms,
+			   .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
+			   .max_header_bytes = cfg->max_header_bytes,
+			   .plain_listen = cfg->health_listen,
+			   .log = srv->errlog};
+	if ((rc = cw_https_new(&o, &srv->https)) != CW_OK || (rc = add_routes(srv)) != CW_OK)
+		goto fail;
+	if ((rc = cw_https_start(srv->https, err, errsz)) != CW_OK)
+		goto fail;
+	char msg[300];
+	int n = snprintf(msg, sizeof msg, "mutual TLS on port %d",
+			 cw_https_port(srv->https, CW_HTTPS_TLS));
+	if (cfg->health_listen != NULL && n > 0 && (size_t)n < sizeof msg)
+		snprintf(msg + n, sizeof msg - (size_t)n, ", health on port %d",
+			 cw_https_port(srv->https, CW_HTTPS_PLAIN));
+	cw_log_event(srv->errlog, "info", "listening", msg);
+	*out = srv;
+	return CW_OK;
+fail:
+	server_stop(srv);
+	return rc;
+}
+
+void server_stop(server *srv)
+{
+	if (srv == NULL)
+		return;
+	cw_https_free(srv->https); /* returns once in-flight requests are done */
+	if (srv->errlog != NULL)
+		cw_log_event(srv->errlog, "info", "stopped", NULL);
+	ws_store_close(srv->st);
+	metrics_free(srv->m);
+	cw_log_close(srv->audit);
+	cw_log_close(srv->errlog);
+	free(srv->signing_key);
+	pthread_mutex_destroy(&srv->count_mu);
+	free(srv);
+}
