@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"server", cmd_server, usage_server, "make the wallet's TLS server certificate"},
     {"client", cmd_client, usage_client, "make a client TLS certificate (CN = client name)"},
     {"gpg", cmd_gpg, usage_gpg, "make an OpenPGP key pair (NAME.pub.asc, NAME.sec.asc)"},
+    {"init", cmd_init, usage_init, "make a CA, the wallet's certificate and every client's keys"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
