@@ -86,11 +86,13 @@ $(O)/obj/%.o: %.c
 # --as-needed drops what a test does not use.
 EXT_LIBS = $(GPGME_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) $(MBEDTLS_LIBS) $(CIVETWEB_LIBS) -lpthread
 # The libssl shim goes into every test too (civetweb's dlopen must find it already loaded).
+comma := ,
 TEST_SHIM := $(if $(wildcard common/sslshim/sslshim.c),$(SSLSHIM))
+TEST_SHIM_LINK := $(if $(TEST_SHIM),-Wl$(comma)--no-as-needed $(TEST_SHIM) -Wl$(comma)--as-needed)
 $(O)/test/%: $(O)/obj/spec/unit/%.o $(UNIT_LINK) $(TEST_SHIM)
 	@mkdir -p $(@D)
 	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ $< $(UNIT_LINK) \
-	  $(if $(TEST_SHIM),-Wl,--no-as-needed $(TEST_SHIM) -Wl,--as-needed) $(CMOCKA_LIBS) $(EXT_LIBS)
+	  $(TEST_SHIM_LINK) $(CMOCKA_LIBS) $(EXT_LIBS)
 
 $(O)/obj/spec/unit/%.o: ALL_CFLAGS += $(CMOCKA_CFLAGS) -Wno-missing-prototypes
 
