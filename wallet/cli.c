@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "sealfmt.h"
 
@@ -91,4 +92,10 @@ int wl_parse_version(const char *s, unsigned long long *v)
 		return -1;
 	*v = n;
 	return 0;
+}
+
+bool wl_disk_full(const char *dir)
+{
+	struct statvfs sv;
+	return statvfs(dir, &sv) == 0 && (sv.f_bavail == 0 || (sv.f_files > 0 && sv.f_favail == 0));
 }

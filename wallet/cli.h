@@ -4,6 +4,7 @@
 #define WALLET_CLI_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "commands.h"
@@ -31,6 +32,10 @@ const char *wl_errmsg(cw_status st, int err, char *buf, size_t bufsz);
 
 /* Opens the data directory of ctx; prints the error itself. Returns 0 or an exit code. */
 int wl_open(const char *cmd, const char *datadir, ws_store **out);
+
+/* Whether the file system holding dir has no block or no inode left for us: a gpg failure
+ * there is reported as what it is. */
+bool wl_disk_full(const char *dir);
 
 /* Parses a decimal version 1..CW_VERSION_MAX. */
 int wl_parse_version(const char *s, unsigned long long *v);

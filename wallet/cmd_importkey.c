@@ -91,7 +91,11 @@ int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 	agent = wg_agent_enter(ws_store_gnupg(st));
 	s = wg_import_public(ws_store_gnupg(st), key.data, key.len, fpr, err, sizeof err);
 	if (s != CW_OK) {
-		rc = wl_fail(CMD, WL_EXIT_FAIL, "key for %s refused: %s", client, err);
+		if (s != CW_ERR_KEY && wl_disk_full(datadir))
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot import the key of %s: %s (%s)", client,
+				     strerror(ENOSPC), err);
+		else
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "key for %s refused: %s", client, err);
 		goto out;
 	}
 	memset(&cl, 0, sizeof cl);

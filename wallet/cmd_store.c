@@ -206,6 +206,11 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 	};
 	s = wg_seal(&in, &sealed, &sealed_len, &sig, &sig_len, err, sizeof err);
 	cw_sbuf_free(&content); /* the plaintext goes as soon as it is sealed */
+	if (s != CW_OK && wl_disk_full(datadir)) {
+		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot seal %s: %s (%s)", name,
+			     strerror(ENOSPC), err);
+		goto out;
+	}
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot seal %s: %s", name, err);
 		goto out;

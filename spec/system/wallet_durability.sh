@@ -1,0 +1,123 @@
+#!/bin/bash
+# Durability of `wallet store` (DESIGN.md property 8): kill -9 at random points, concurrent
+# stores of one name, a full disk.
+. "$(dirname "$0")/../lib.sh"
+
+W=$CW_BIN/wallet
+[ -x "$W" ] || { t_fail "wallet binary built" "no $W"; exit 1; }
+D=$T_DIR/data
+export GNUPGHOME=$T_DIR/gh
+mkdir -m 700 "$GNUPGHOME"
+at_exit "gpgconf --homedir '$GNUPGHOME' --kill gpg-agent"
+at_exit "gpgconf --homedir '$D/gnupg' --kill gpg-agent"
+g() { gpg --batch --yes --pinentry-mode loopback --passphrase '' "$@"; }
+fpr_of() { gpg --with-colons --list-keys "$1" | awk -F: '/^fpr/{print $10; exit}'; }
+g --quick-gen-key app1 ed25519 sign 0 2>/dev/null
+g --quick-add-key "$(fpr_of app1)" cv25519 encr 0
+gpg --armor --export app1 >"$T_DIR/app1.asc"
+
+t_ok "init" "$W" --data "$D" init
+t_ok "importkey" "$W" --data "$D" importkey app1 <"$T_DIR/app1.asc"
+"$W" --data "$D" signing-key | g --import 2>/dev/null
+WFPR=$("$W" --data "$D" signing-key --fingerprint)
+
+# decrypts_to NAME FILE: the latest version opens, with a good wallet signature, to FILE's bytes
+decrypts_to() {
+	gpg --batch --status-fd 3 --decrypt "$D/objects/$1/latest/object.gpg" 2>/dev/null \
+		3>"$T_DIR/status" >"$T_DIR/dec" || return 1
+	grep -q "^\[GNUPG:\] VALIDSIG $WFPR" "$T_DIR/status" && cmp -s "$T_DIR/dec" "$2"
+}
+
+# --- kill -9 at random points ---
+head -c 200000 /dev/urandom >"$T_DIR/first"
+t_ok "store v1" sh -c "'$W' --data '$D' store crash --to app1 <'$T_DIR/first'"
+cp "$T_DIR/first" "$T_DIR/expect"
+bad_ck=0 bad_dec=0 published=0
+for i in $(seq 30); do
+	head -c 200000 /dev/urandom >"$T_DIR/next"
+	"$W" --data "$D" store crash --to app1 <"$T_DIR/next" >"$T_DIR/out" 2>&1 &
+	pid=$!
+	# random kill point between 0 and 1.2 s (a store takes about 0.5 to 1 s here)
+	sleep "$((RANDOM % 2)).$(printf '%03d' $((RANDOM % 600)))"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	# a store the kill missed published the new content; one it hit left the old intact
+	if grep -q '^crash ' "$T_DIR/out"; then
+		cp "$T_DIR/next" "$T_DIR/expect"
+		published=$((published + 1))
+	fi
+	if ! decrypts_to crash "$T_DIR/expect"; then
+		# killed after publication but before it printed: then the new content is there
+		decrypts_to crash "$T_DIR/next" && cp "$T_DIR/next" "$T_DIR/expect" || bad_dec=$((bad_dec + 1))
+	fi
+	"$W" --data "$D" checkintegrity >"$T_DIR/ck" 2>&1 || { bad_ck=$((bad_ck + 1)); cp "$T_DIR/ck" "$T_DIR/ck.bad"; }
+done
+t_cond "after 30 kills the latest version always opens whole ($bad_dec failures)" "$bad_dec" -eq 0
+t_cond "after 30 kills checkintegrity always passes ($bad_ck failures)" "$bad_ck" -eq 0
+[ -f "$T_DIR/ck.bad" ] && sed 's/^/# /' "$T_DIR/ck.bad" | grep ERROR | head -5
+echo "# $published of 30 stores completed before the kill"
+t_ok "a store after the kills works" sh -c "echo after | '$W' --data '$D' store crash --to app1"
+t_cond "leftovers under tmp/ are cleaned by a later store" "$(ls "$D/tmp" | wc -l)" -eq 0
+t_exit "no gpg-agent left running after the kills" 1 pgrep -f "[g]pg-agent --homedir $D/gnupg "
+
+# --- concurrent stores of one name ---
+N=8
+pids=()
+for i in $(seq $N); do
+	printf 'content-%s' "$i" >"$T_DIR/c$i"
+	"$W" --data "$D" store conc --to app1 <"$T_DIR/c$i" >"$T_DIR/co$i" 2>&1 &
+	pids+=($!)
+done
+fails=0
+for p in "${pids[@]}"; do wait "$p" || fails=$((fails + 1)); done
+t_cond "$N concurrent stores all succeed" "$fails" -eq 0
+vers=$(cat "$T_DIR"/co* | awk '{print $2}' | sort -n | tr '\n' ' ')
+t_cond "versions are consecutive 1..$N ($vers)" "$vers" = "$(seq -s ' ' $N) "
+bad=0
+for v in $(seq $N); do
+	o=$D/objects/conc/v$v/object.gpg
+	gpg --batch --status-fd 3 --verify-options show-notations --decrypt "$o" 2>"$T_DIR/n" \
+		3>"$T_DIR/status" >"$T_DIR/dec" || { bad=$((bad + 1)); continue; }
+	grep -q "version@containerwallet=$v\$" "$T_DIR/n" || bad=$((bad + 1))
+	grep -q "^\[GNUPG:\] VALIDSIG $WFPR" "$T_DIR/status" || bad=$((bad + 1))
+	# the content is whole: exactly one of the inputs, and the one its store printed
+	i=$(grep -l "^conc $v\$" "$T_DIR"/co* | sed 's/.*co//')
+	cmp -s "$T_DIR/dec" "$T_DIR/c$i" || bad=$((bad + 1))
+done
+t_cond "each concurrent version is whole, signed, and names its own version" "$bad" -eq 0
+t_ok "checkintegrity after concurrent stores" "$W" --data "$D" checkintegrity
+
+# --- full disk ---
+if [ "$(id -u)" -ne 0 ]; then
+	t_skip_all "full-disk test needs root (mount)"
+fi
+F=$T_DIR/full
+mkdir -p "$F"
+if mount -t tmpfs -o size=512k,mode=0700 tmpfs "$F"; then
+	at_exit "umount -l '$F'"
+	at_exit "gpgconf --homedir '$F/gnupg' --kill gpg-agent"
+	t_ok "init on a 512k tmpfs" "$W" --data "$F" init
+	t_ok "importkey on it" "$W" --data "$F" importkey app1 <"$T_DIR/app1.asc"
+	echo "small-secret" >"$T_DIR/small"
+	t_ok "store before the disk fills" sh -c "'$W' --data '$F' store small --to app1 <'$T_DIR/small'"
+	(umask 077; dd if=/dev/zero of="$F/filler" bs=4k 2>/dev/null; true)
+	head -c 100000 /dev/urandom >"$T_DIR/big"
+	"$W" --data "$F" store big --to app1 <"$T_DIR/big" >"$T_DIR/o" 2>"$T_DIR/e"
+	rc=$?
+	t_cond "store on a full disk fails (exit $rc)" "$rc" -eq 1
+	t_cond "with one line on stderr" "$(wc -l <"$T_DIR/e")" -eq 1
+	t_grep "saying the disk is full" "No space left on device" "$T_DIR/e"
+	"$W" --data "$F" store small --to app1 <"$T_DIR/big" >"$T_DIR/o" 2>"$T_DIR/e"
+	t_cond "a new version of an existing object fails too" "$?" -eq 1
+	D_SAVE=$D WFPR_SAVE=$WFPR
+	D=$F WFPR=$("$W" --data "$F" signing-key --fingerprint)
+	"$W" --data "$F" signing-key | g --import 2>/dev/null
+	t_ok "the earlier object is intact" decrypts_to small "$T_DIR/small"
+	D=$D_SAVE WFPR=$WFPR_SAVE
+	t_cond "no half-written version published" ! -e "$F/objects/big/latest" -a ! -e "$F/objects/small/v2"
+	rm -f "$F/filler"
+	t_ok "checkintegrity after the disk was full" "$W" --data "$F" checkintegrity
+	t_ok "store works again once there is room" sh -c "'$W' --data '$F' store big --to app1 <'$T_DIR/big'"
+else
+	t_fail "mount a 512k tmpfs" "mount failed"
+fi
