@@ -1,0 +1,251 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include "cmocka_common.h"
+#include "fsutil.h"
+#include "wc_internal.h"
+
+#define FPR "0123456789ABCDEF0123456789ABCDEF01234567"
+
+static void test_strerror_version(void **state)
+{
+	(void)state;
+	for (int s = WALLET_OK; s <= WALLET_ERR_INTERNAL; s++) {
+		const char *m = wallet_strerror((wallet_status)s);
+		assert_non_null(m);
+		assert_string_not_equal(m, "unknown status");
+	}
+	assert_string_equal(wallet_version(), WALLET_CLIENT_VERSION_STRING);
+	assert_string_equal(wallet_strerror(WALLET_ERR_ROLLBACK),
+			    "version older than the required minimum");
+}
+
+static void test_config_validation(void **state)
+{
+	(void)state;
+	wallet_config *cfg = NULL;
+	assert_int_equal(wallet_config_new(&cfg), WALLET_OK);
+	assert_int_equal(wallet_config_add_url(cfg, "http://x:1"), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_add_url(cfg, "https://"), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_add_url(cfg, "https://a b"), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_add_url(cfg, "https://h/?x"), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_add_urls(cfg, ""), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_add_urls(cfg, "https://a:1/, https://b:2"), WALLET_OK);
+	assert_int_equal(cfg->nurls, 2);
+	assert_string_equal(cfg->urls[0], "https://a:1"); /* trailing '/' dropped */
+	assert_string_equal(cfg->urls[1], "https://b:2");
+	assert_int_equal(wallet_config_set_signer(cfg, "abc"), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_set_signer(cfg, FPR "0"), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_set_signer(cfg, "0123456789abcdef0123456789abcdef0123456Z"),
+			 WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_set_signer(cfg, "0123456789abcdef0123456789abcdef01234567"),
+			 WALLET_OK);
+	assert_string_equal(cfg->signer, FPR); /* upper-cased */
+	assert_int_equal(wallet_config_set_timeouts(cfg, 0, 10), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_set_wait(cfg, -1), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_config_set_ca(cfg, ""), WALLET_ERR_USAGE);
+	/* key file and GNUPGHOME exclude each other: the last one wins */
+	assert_int_equal(wallet_config_set_gpg_key_file(cfg, "/k.asc"), WALLET_OK);
+	assert_int_equal(wallet_config_set_gnupghome(cfg, "/home"), WALLET_OK);
+	assert_null(cfg->gpg_key_file);
+	assert_string_equal(cfg->gnupghome, "/home");
+	wallet_client *c = (wallet_client *)1;
+	/* CA, certificate and key are missing */
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_ERR_USAGE);
+	assert_null(c);
+	wallet_config_free(cfg);
+	wallet_config_free(NULL);
+	wallet_client_free(NULL);
+	wallet_secret_free(NULL);
+	wallet_list_free(NULL);
+	wallet_secrets_free(NULL, 0);
+	assert_null(wallet_secret_data(NULL));
+	assert_int_equal(wallet_secret_size(NULL), 0);
+	assert_string_equal(wallet_client_error(NULL), "");
+}
+
+static void test_b64_and_versions(void **state)
+{
+	(void)state;
+	unsigned char *out;
+	size_t n;
+	assert_int_equal(wc_b64_decode("YQ==", &out, &n), CW_OK);
+	assert_int_equal(n, 1);
+	assert_memory_equal(out, "a", 1);
+	free(out);
+	assert_int_equal(wc_b64_decode("YWI=", &out, &n), CW_OK);
+	assert_int_equal(n, 2);
+	free(out);
+	assert_int_equal(wc_b64_decode("YWJj", &out, &n), CW_OK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(out, "abc", 3);
+	free(out);
+	static const char *bad[] = { "", "YQ=", "Y=Q=", "!!!!", "YQ==YQ==", "YW Jj", "=YWJ" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (wc_b64_decode(bad[i], &out, &n) == CW_OK)
+			fail_msg("accepted base64 '%s'", bad[i]);
+		assert_null(out);
+	}
+	uint64_t v;
+	assert_true(wc_parse_version("1", &v));
+	assert_int_equal(v, 1);
+	assert_true(wc_parse_version("9007199254740991", &v));
+	static const char *badv[] = { "", "0", "01", "-1", "1x", " 1", "9007199254740992",
+				      "99999999999999999999" };
+	for (size_t i = 0; i < sizeof badv / sizeof badv[0]; i++)
+		if (wc_parse_version(badv[i], &v))
+			fail_msg("accepted version '%s'", badv[i]);
+}
+
+/* A TCP port on 127.0.0.1 where nobody listens: bound, then closed. */
+static int dead_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t l = sizeof a;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &l) != 0)
+		return -1;
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+static int nlogs;
+static void count_log(void *arg, const char *msg)
+{
+	(void)arg;
+	if (strstr(msg, "no wallet answers") != NULL)
+		nlogs++;
+}
+
+static char home[64];
+
+static wallet_config *net_config(long wait_ms)
+{
+	wallet_config *cfg = NULL;
+	char url[64];
+	snprintf(url, sizeof url, "https://127.0.0.1:%d", dead_port());
+	assert_int_equal(wallet_config_new(&cfg), WALLET_OK);
+	assert_int_equal(wallet_config_add_url(cfg, url), WALLET_OK);
+	assert_int_equal(wallet_config_set_ca(cfg, "/nonexistent/ca.crt"), WALLET_OK);
+	assert_int_equal(wallet_config_set_cert(cfg, "/nonexistent/c.crt", "/nonexistent/c.key"),
+			 WALLET_OK);
+	assert_int_equal(wallet_config_set_signer(cfg, FPR), WALLET_OK);
+	assert_int_equal(wallet_config_set_gnupghome(cfg, home), WALLET_OK);
+	assert_int_equal(wallet_config_set_wait(cfg, wait_ms), WALLET_OK);
+	assert_int_equal(wallet_config_set_log(cfg, count_log, NULL), WALLET_OK);
+	return cfg;
+}
+
+static int home_setup(void **state)
+{
+	(void)state;
+	strcpy(home, "/dev/shm/cwhomeXXXXXX");
+	return mkdtemp(home) ? 0 : -1;
+}
+
+static int home_teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "gpgconf --homedir %s --kill gpg-agent >/dev/null 2>&1", home);
+	if (system(cmd) == -1)
+		return -1;
+	return cw_rm_rf(home) == CW_OK ? 0 : -1;
+}
+
+static void test_no_wallet(void **state)
+{
+	(void)state;
+	wallet_config *cfg = net_config(0);
+	wallet_client *c = NULL;
+	wallet_secret *s = (wallet_secret *)1;
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	wallet_config_free(cfg); /* the client keeps its own copy */
+	assert_int_equal(wallet_fetch(c, "../x", 0, &s), WALLET_ERR_NAME);
+	assert_null(s);
+	assert_int_equal(wallet_fetch_version(c, "db", 0, &s), WALLET_ERR_USAGE);
+	nlogs = 0;
+	assert_int_equal(wallet_fetch(c, "db", 0, &s), WALLET_ERR_NETWORK);
+	assert_null(s);
+	assert_non_null(strstr(wallet_client_error(c), "https://127.0.0.1:"));
+	assert_int_equal(nlogs, 0); /* no wait: no retry */
+	wallet_list *l = (wallet_list *)1;
+	assert_int_equal(wallet_list_objects(c, "a//", &l), WALLET_ERR_NAME);
+	assert_null(l);
+	wallet_secret **v = (wallet_secret **)1;
+	size_t n = 7;
+	assert_int_equal(wallet_fetch_group(c, "nogroup", &v, &n), WALLET_ERR_NAME);
+	assert_null(v);
+	assert_int_equal(n, 0);
+	wallet_client_free(c);
+}
+
+static void test_wait_retries(void **state)
+{
+	(void)state;
+	wallet_config *cfg = net_config(400);
+	wallet_client *c = NULL;
+	wallet_list *l = NULL;
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	nlogs = 0;
+	assert_int_equal(wallet_list_objects(c, NULL, &l), WALLET_ERR_NETWORK);
+	assert_true(nlogs >= 2); /* 100 ms, 200 ms, then the rest of 400 ms */
+	/* the wait budget is spent: the next request tries once */
+	nlogs = 0;
+	assert_int_equal(wallet_list_objects(c, NULL, &l), WALLET_ERR_NETWORK);
+	assert_int_equal(nlogs, 0);
+	wallet_client_free(c);
+	wallet_config_free(cfg);
+}
+
+/* Many clients in parallel threads: no shared state beyond the one-time initialisation. */
+static void *thread_main(void *arg)
+{
+	wallet_config *cfg = arg;
+	for (int i = 0; i < 5; i++) {
+		wallet_client *c = NULL;
+		wallet_secret *s = NULL;
+		if (wallet_client_new(cfg, &c) != WALLET_OK)
+			return (void *)1;
+		if (wallet_fetch(c, "db", 0, &s) != WALLET_ERR_NETWORK)
+			return (void *)1;
+		wallet_client_free(c);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	wallet_config *cfg = net_config(0);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_main, cfg), 0);
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		assert_int_equal(pthread_join(t[i], &r), 0);
+		assert_null(r);
+	}
+	wallet_config_free(cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strerror_version),
+		cmocka_unit_test(test_config_validation),
+		cmocka_unit_test(test_b64_and_versions),
+		cmocka_unit_test_setup_teardown(test_no_wallet, home_setup, home_teardown),
+		cmocka_unit_test_setup_teardown(test_wait_retries, home_setup, home_teardown),
+		cmocka_unit_test_setup_teardown(test_threads, home_setup, home_teardown),
+	};
+	return cmocka_run_group_tests_name("client_api", tests, NULL, NULL);
+}
