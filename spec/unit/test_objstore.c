@@ -1,0 +1,328 @@
+/* wallet/objstore: layout, publication, lookup, listing, removal, and refusal to leave the
+ * data directory. The sealed bytes here are fake: objstore never looks inside them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmocka_common.h"
+#include "fsutil.h"
+#include "../../wallet/objstore.h"
+
+#define FPR "0123456789ABCDEF0123456789ABCDEF01234567"
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/cwosXXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	return ws_store_create(dir, FPR) == CW_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return cw_rm_rf(dir) == CW_OK ? 0 : -1;
+}
+
+static void add_client(ws_store *st, const char *name)
+{
+	ws_client c;
+	memset(&c, 0, sizeof c);
+	snprintf(c.client, sizeof c.client, "%s", name);
+	snprintf(c.fingerprint, sizeof c.fingerprint, "%s", FPR);
+	ws_time_now(c.imported);
+	assert_int_equal(ws_client_put(st, &c, false), CW_OK);
+}
+
+/* Publishes content as the next version of name for app1; returns the version. */
+static uint64_t publish(ws_store *st, const char *name, const char *content)
+{
+	ws_txn *t;
+	ws_recipient r = { .client = "app1", .fingerprint = FPR };
+	assert_int_equal(ws_publish_begin(st, name, &t), CW_OK);
+	ws_object o;
+	memset(&o, 0, sizeof o);
+	snprintf(o.name, sizeof o.name, "%s", name);
+	o.version = ws_txn_version(t);
+	ws_time_now(o.created);
+	snprintf(o.signer, sizeof o.signer, "%s", FPR);
+	o.sealed = (unsigned char *)content;
+	o.sealed_len = strlen(content);
+	o.sig = (unsigned char *)"sig";
+	o.sig_len = 3;
+	o.recipients = &r;
+	o.nrecipients = 1;
+	assert_int_equal(ws_publish_commit(t, &o), CW_OK);
+	ws_txn_end(t);
+	return o.version;
+}
+
+static void test_publish_load(void **state)
+{
+	(void)state;
+	ws_store *st;
+	ws_object *o;
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	assert_string_equal(ws_store_signing_fpr(st), FPR);
+	assert_int_equal(publish(st, "db_pass", "one"), 1);
+	assert_int_equal(publish(st, "db_pass", "two!"), 2);
+	assert_int_equal(publish(st, "app1/tls/key", "k"), 1);
+
+	assert_int_equal(ws_object_load(st, "db_pass", 0, &o), CW_OK);
+	assert_int_equal(o->version, 2);
+	assert_int_equal(o->sealed_len, 4);
+	assert_memory_equal(o->sealed, "two!", 4);
+	assert_int_equal(o->sig_len, 3);
+	assert_string_equal(o->signer, FPR);
+	assert_int_equal(strlen(o->sha256), 64);
+	assert_true(ws_object_has_recipient(o, "app1"));
+	assert_false(ws_object_has_recipient(o, "app2"));
+	ws_object_free(o);
+	assert_int_equal(ws_object_load(st, "db_pass", 1, &o), CW_OK);
+	assert_memory_equal(o->sealed, "one", 3);
+	ws_object_free(o);
+	assert_int_equal(ws_object_load(st, "app1/tls/key", 0, &o), CW_OK);
+	assert_string_equal(o->name, "app1/tls/key");
+	ws_object_free(o);
+
+	assert_int_equal(ws_object_load(st, "db_pass", 3, &o), CW_ERR_NOTFOUND);
+	assert_null(o);
+	assert_int_equal(ws_object_load(st, "nothing", 0, &o), CW_ERR_NOTFOUND);
+	assert_int_equal(ws_object_load(st, "app1", 0, &o), CW_ERR_NOTFOUND);
+	/* files are 0600, directories 0700 */
+	char p[256];
+	struct stat sb;
+	snprintf(p, sizeof p, "%s/objects/db_pass/v2/object.gpg", dir);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(p, sizeof p, "%s/objects/db_pass/v2", dir);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	ws_store_close(st);
+}
+
+static void test_bad_names(void **state)
+{
+	(void)state;
+	ws_store *st;
+	ws_object *o;
+	ws_txn *t;
+	ws_client c;
+	char longname[300];
+	memset(longname, 'a', 256);
+	longname[256] = '\0';
+	const char *bad[] = { "../x", "a//b", "", "/abs", "a/./b", "a/../b", "x/", "a b", "a\nb",
+			      longname };
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(ws_object_load(st, bad[i], 0, &o), CW_ERR_NAME);
+		assert_int_equal(ws_publish_begin(st, bad[i], &t), CW_ERR_NAME);
+		assert_int_equal(ws_remove(st, bad[i], 0), CW_ERR_NAME);
+		assert_int_equal(ws_client_get(st, bad[i], &c), CW_ERR_NAME);
+	}
+	assert_int_equal(ws_client_get(st, "app1/x", &c), CW_ERR_NAME);
+	assert_int_equal(ws_object_load(st, NULL, 0, &o), CW_ERR_NAME);
+	ws_store_close(st);
+}
+
+/* Symlinks planted in the data directory never lead a reader outside it. */
+static void test_no_escape(void **state)
+{
+	(void)state;
+	ws_store *st;
+	ws_object *o;
+	ws_client c;
+	char p[256], q[256];
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	assert_int_equal(publish(st, "ok", "x"), 1);
+	/* an object directory that is a symlink to another object */
+	snprintf(p, sizeof p, "%s/objects/evil", dir);
+	assert_int_equal(symlink("ok", p), 0);
+	assert_int_equal(ws_object_load(st, "evil", 0, &o), CW_ERR_NOTFOUND);
+	/* latest pointing outside */
+	snprintf(p, sizeof p, "%s/objects/ok/latest", dir);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink("../../../../../../etc", p), 0);
+	assert_int_equal(ws_object_load(st, "ok", 0, &o), CW_ERR_NOTFOUND);
+	/* a version directory that is a symlink */
+	snprintf(q, sizeof q, "%s/objects/ok/v5", dir);
+	assert_int_equal(symlink("/etc", q), 0);
+	assert_int_equal(ws_object_load(st, "ok", 5, &o), CW_ERR_NOTFOUND);
+	/* a sealed file that is a symlink */
+	snprintf(p, sizeof p, "%s/objects/ok/v1/object.gpg", dir);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_not_equal(ws_object_load(st, "ok", 1, &o), CW_OK);
+	assert_null(o);
+	/* a client file that is a symlink */
+	snprintf(p, sizeof p, "%s/clients/app9.json", dir);
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	assert_int_not_equal(ws_client_get(st, "app9", &c), CW_OK);
+	ws_store_close(st);
+}
+
+static void test_meta_mismatch(void **state)
+{
+	(void)state;
+	ws_store *st;
+	ws_object *o;
+	char p[256];
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	publish(st, "a", "aaa");
+	publish(st, "b", "bbb");
+	/* b's version served under a's name: the meta.json names b, the reader refuses */
+	snprintf(p, sizeof p, "cp %s/objects/b/v1/meta.json %s/objects/a/v1/meta.json", dir, dir);
+	assert_int_equal(system(p), 0);
+	assert_int_equal(ws_object_load(st, "a", 1, &o), CW_ERR_INTEGRITY);
+	/* sealed bytes longer than meta.json says */
+	snprintf(p, sizeof p, "printf xxxx >> %s/objects/b/v1/object.gpg", dir);
+	assert_int_equal(system(p), 0);
+	assert_int_not_equal(ws_object_load(st, "b", 1, &o), CW_OK);
+	ws_store_close(st);
+}
+
+struct collect {
+	char names[8][64];
+	uint64_t versions[8];
+	uint64_t nversions[8];
+	size_t n;
+};
+
+static cw_status collect_fn(const ws_entry *e, void *arg)
+{
+	struct collect *c = arg;
+	if (c->n < 8) {
+		snprintf(c->names[c->n], 64, "%.63s", e->name);
+		c->versions[c->n] = e->version;
+		c->nversions[c->n] = e->nversions;
+		c->n++;
+	}
+	return CW_OK;
+}
+
+static void test_list_remove(void **state)
+{
+	(void)state;
+	ws_store *st;
+	ws_object *o;
+	struct collect c;
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	publish(st, "zeta", "z");
+	publish(st, "app1/b", "b");
+	publish(st, "app1/b", "b2");
+	publish(st, "app1-x", "x"); /* '-' sorts before '/' */
+	memset(&c, 0, sizeof c);
+	assert_int_equal(ws_list(st, collect_fn, &c), CW_OK);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.names[0], "app1-x");
+	assert_string_equal(c.names[1], "app1/b");
+	assert_string_equal(c.names[2], "zeta");
+	assert_int_equal(c.versions[1], 2);
+	assert_int_equal(c.nversions[1], 2);
+
+	/* a new version shows up in the next listing (cached entries are revalidated) */
+	publish(st, "zeta", "z2");
+	memset(&c, 0, sizeof c);
+	assert_int_equal(ws_list(st, collect_fn, &c), CW_OK);
+	assert_int_equal(c.versions[2], 2);
+
+	/* remove the latest version: latest falls back to the previous one */
+	assert_int_equal(ws_remove(st, "app1/b", 2), CW_OK);
+	assert_int_equal(ws_object_load(st, "app1/b", 0, &o), CW_OK);
+	assert_int_equal(o->version, 1);
+	ws_object_free(o);
+	assert_int_equal(ws_remove(st, "app1/b", 2), CW_ERR_NOTFOUND);
+	/* remove everything: not listed, not loadable, versions not reused */
+	assert_int_equal(ws_remove(st, "app1/b", 0), CW_OK);
+	assert_int_equal(ws_object_load(st, "app1/b", 0, &o), CW_ERR_NOTFOUND);
+	assert_int_equal(ws_remove(st, "app1/b", 0), CW_ERR_NOTFOUND);
+	assert_int_equal(ws_remove(st, "never", 0), CW_ERR_NOTFOUND);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(ws_list(st, collect_fn, &c), CW_OK);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(publish(st, "app1/b", "b3"), 3);
+	/* tmp/ holds nothing after completed operations */
+	char p[256];
+	snprintf(p, sizeof p, "test -z \"$(ls %s/tmp)\"", dir);
+	assert_int_equal(system(p), 0);
+	ws_store_close(st);
+}
+
+static void test_txn_abort(void **state)
+{
+	(void)state;
+	ws_store *st;
+	ws_txn *t;
+	ws_object *o;
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	assert_int_equal(publish(st, "x", "1"), 1);
+	assert_int_equal(ws_publish_begin(st, "x", &t), CW_OK);
+	assert_int_equal(ws_txn_version(t), 2);
+	ws_txn_end(t); /* abandoned: nothing published, version not burnt */
+	assert_int_equal(ws_object_load(st, "x", 0, &o), CW_OK);
+	assert_int_equal(o->version, 1);
+	ws_object_free(o);
+	assert_int_equal(publish(st, "x", "2"), 2);
+	ws_store_close(st);
+}
+
+static cw_status count_clients(const ws_client *c, void *arg)
+{
+	(void)c;
+	(*(int *)arg)++;
+	return CW_OK;
+}
+
+static void test_clients(void **state)
+{
+	(void)state;
+	ws_store *st;
+	ws_client c;
+	int n = 0;
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	assert_int_equal(ws_client_get(st, "app1", &c), CW_ERR_NOTFOUND);
+	add_client(st, "app1");
+	add_client(st, "app2");
+	assert_int_equal(ws_client_get(st, "app1", &c), CW_OK);
+	assert_string_equal(c.fingerprint, FPR);
+	assert_false(c.revoked);
+	assert_int_equal(ws_client_put(st, &c, false), CW_ERR_EXISTS);
+	c.revoked = true;
+	ws_time_now(c.revoked_at);
+	assert_int_equal(ws_client_put(st, &c, true), CW_OK);
+	assert_int_equal(ws_client_get(st, "app1", &c), CW_OK);
+	assert_true(c.revoked);
+	assert_true(c.revoked_at[0] != '\0');
+	assert_int_equal(ws_client_list(st, count_clients, &n), CW_OK);
+	assert_int_equal(n, 2);
+	ws_store_close(st);
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	ws_store *st;
+	assert_int_equal(ws_store_open("/nonexistent-cw-dir", &st), CW_ERR_NOTFOUND);
+	assert_null(st);
+	assert_int_equal(ws_store_create(dir, FPR), CW_ERR_EXISTS); /* init twice keeps it */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_publish_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_escape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meta_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clients, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("objstore", tests, NULL, NULL);
+}
