@@ -53,6 +53,8 @@ struct cw_https {
 	char tls_ports[300], plain_ports[300];
 	char err[256]; /* first error of init_ssl, reported by cw_https_start */
 	atomic_uint_fast64_t hs_failures;
+	atomic_bool started; /* civetweb's messages are logged from then on; before, the one
+				line of cw_https_start says what went wrong */
 };
 
 static int ssl_ex_index = -1;
@@ -90,6 +92,7 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 	srv->plain.srv = srv;
 	srv->plain.kind = CW_HTTPS_PLAIN;
 	atomic_init(&srv->hs_failures, 0);
+	atomic_init(&srv->started, false);
 	*out = srv;
 	return CW_OK;
 }
@@ -211,8 +214,8 @@ fail:
 
 static int log_message(const struct mg_connection *conn, const char *msg)
 {
-	const struct listener *l = mg_get_user_context_data(conn);
-	if (l != NULL && l->srv->o.log != NULL)
+	const struct listener *l = conn != NULL ? mg_get_user_context_data(conn) : NULL;
+	if (l != NULL && l->srv->o.log != NULL && atomic_load(&l->srv->started))
 		cw_log_event(l->srv->o.log, "warn", "civetweb", msg);
 	return 1;
 }
@@ -396,6 +399,7 @@ cw_status cw_https_start(cw_https *srv, char *err, size_t errsz)
 		if (start_one(srv, &srv->plain, plain_opts, err, errsz) != 0)
 			goto out;
 	}
+	atomic_store(&srv->started, true);
 	rc = CW_OK;
 out:
 	if (rc != CW_OK && srv->tls.ctx != NULL) {

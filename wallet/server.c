@@ -33,6 +33,7 @@ struct server {
 	pthread_mutex_t count_mu;
 	time_t counted_at;
 	long long objects;
+	bool started;
 };
 
 static const char NOT_FOUND[] = "not found\n";
@@ -336,6 +337,7 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 		snprintf(msg + n, sizeof msg - (size_t)n, ", health on port %d",
 			 cw_https_port(srv->https, CW_HTTPS_PLAIN));
 	cw_log_event(srv->errlog, "info", "listening", msg);
+	srv->started = true;
 	*out = srv;
 	return CW_OK;
 fail:
@@ -348,7 +350,7 @@ void server_stop(server *srv)
 	if (srv == NULL)
 		return;
 	cw_https_free(srv->https); /* returns once in-flight requests are done */
-	if (srv->errlog != NULL)
+	if (srv->started)
 		cw_log_event(srv->errlog, "info", "stopped", NULL);
 	ws_store_close(srv->st);
 	metrics_free(srv->m);

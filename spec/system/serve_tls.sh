@@ -1,0 +1,155 @@
+#!/bin/bash
+# wallet serve: the TLS contract with real peers (openssl s_client, curl) and the process
+# contract (flags, config file, exit codes, signals).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/serve_common.sh"
+
+KEYS=$T_DIR/keys
+DATA=$T_DIR/data
+export WALLET_DATA=$DATA
+serve_keys "$KEYS" || { echo "Bail out! key material"; exit 1; }
+serve_data "$DATA" "$KEYS" || { echo "Bail out! data directory"; exit 1; }
+A1=$KEYS/clients/app1
+echo secret-one | wallet store one --to app1 >/dev/null
+TLS=(--tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/server.key" --tls-ca "$KEYS/ca/ca.crt")
+serve_start tls "${TLS[@]}" --audit-log "$T_DIR/audit.log"
+t_cond "server started" "$?" = 0
+
+# sclient OUT ARGS...: one GET /healthz through openssl s_client; output in OUT
+sclient() {
+	local out=$1
+	shift
+	printf 'GET /healthz HTTP/1.0\r\n\r\n' |
+		timeout 20 openssl s_client -connect "127.0.0.1:$SERVE_PORT" -CAfile "$KEYS/ca/ca.crt" \
+			-ign_eof "$@" >"$out" 2>&1
+}
+CERT=(-cert "$A1/tls.crt" -key "$A1/tls.key")
+hs0=$(curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | awk '/^wallet_tls_handshake_failures_total/{print $2}')
+
+for v in 1_2 1_3; do
+	sclient "$T_DIR/ok$v" "-tls$v" "${CERT[@]}"
+	t_grep "TLS ${v/_/.} with a client certificate: answered" "HTTP/1.0 200 OK" "$T_DIR/ok$v"
+	t_grep "TLS ${v/_/.} negotiated" "Protocol  : TLSv${v/_/.}" "$T_DIR/ok$v"
+done
+t_grep "TLS 1.2 cipher is ECDHE with AEAD" "Cipher    : ECDHE-" "$T_DIR/ok1_2"
+# The client allows everything (security level 0): the refusal must come from the server.
+for v in 1 1_1; do
+	sclient "$T_DIR/old$v" "-tls$v" -cipher 'DEFAULT:@SECLEVEL=0' "${CERT[@]}"
+	t_grep "TLS ${v/_/.} refused by the server (alert protocol version)" "alert protocol version" "$T_DIR/old$v"
+	t_nogrep "TLS ${v/_/.}: no HTTP answer" "HTTP/1" "$T_DIR/old$v"
+done
+for c in AES128-GCM-SHA256 AES256-SHA256 ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA384; do
+	sclient "$T_DIR/c-$c" -tls1_2 -cipher "$c:@SECLEVEL=0" "${CERT[@]}"
+	t_grep "TLS 1.2 cipher $c refused (no ECDHE or no AEAD)" "alert handshake failure" "$T_DIR/c-$c"
+done
+for v in 1_2 1_3; do
+	sclient "$T_DIR/nocert$v" "-tls$v"
+	t_nogrep "TLS ${v/_/.} without a client certificate: no HTTP answer" "HTTP/1" "$T_DIR/nocert$v"
+	t_grep "TLS ${v/_/.} without a client certificate: alert" "alert" "$T_DIR/nocert$v"
+	sclient "$T_DIR/rogue$v" "-tls$v" -cert "$KEYS/rogue/tls.crt" -key "$KEYS/rogue/tls.key"
+	t_nogrep "TLS ${v/_/.} with a foreign CA's certificate: no HTTP answer" "HTTP/1" "$T_DIR/rogue$v"
+	t_grep "TLS ${v/_/.} with a foreign CA's certificate: alert" "alert" "$T_DIR/rogue$v"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$KEYS/ca/ca.crt" "https://127.0.0.1:$SERVE_PORT/v1/objects/one")
+t_cond "curl without a certificate: refused" "$code" = 000
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$KEYS/ca/ca.crt" --cert "$KEYS/rogue/tls.crt" \
+	--key "$KEYS/rogue/tls.key" "https://127.0.0.1:$SERVE_PORT/v1/objects/one")
+t_cond "curl with a foreign CA's certificate (same CN): refused" "$code" = 000
+# a server certificate is not a client certificate (no clientAuth usage)
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$KEYS/ca/ca.crt" --cert "$KEYS/wallet/server.crt" \
+	--key "$KEYS/wallet/server.key" "https://127.0.0.1:$SERVE_PORT/healthz")
+t_cond "a certificate without clientAuth: refused" "$code" = 000
+hs1=$(curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | awk '/^wallet_tls_handshake_failures_total/{print $2}')
+t_cond "handshake failures counted in /metrics" "$hs1" -ge $((hs0 + 13))
+t_nogrep "refused handshakes are not audited as requests" '"client":"app1","cert_sha256":"'"$(openssl x509 -in "$KEYS/rogue/tls.crt" -outform DER | sha256sum | cut -d' ' -f1)" "$T_DIR/audit.log"
+code=$(cfetch "$A1" /v1/objects/one -o /dev/null -w '%{http_code}')
+t_cond "still serving after all refusals" "$code" = 200
+t_cond "server process alive" "$(kill -0 "$SERVE_PID" && echo yes)" = yes
+
+# keep-alive: two requests, one connection
+cfetch "$A1" /healthz -o /dev/null --next --cacert "$KEYS/ca/ca.crt" --cert "$A1/tls.crt" \
+	--key "$A1/tls.key" "https://127.0.0.1:$SERVE_PORT/healthz" -o /dev/null -v 2>"$T_DIR/ka"
+t_grep "keep-alive: the connection is reused" "Re-using existing connection" "$T_DIR/ka"
+
+# oversized headers are refused, the server keeps going
+big=$(head -c 20000 /dev/zero | tr '\0' a)
+code=$(cfetch "$A1" /healthz -H "X-Big: $big" -o /dev/null -w '%{http_code}')
+t_cond "headers over the limit: refused ($code)" "$code" != 200
+code=$(cfetch "$A1" /healthz -o /dev/null -w '%{http_code}')
+t_cond "still serving after oversized headers" "$code" = 200
+
+# --- signals ------------------------------------------------------------------------------------
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+t_cond "SIGTERM: exit 0" "$?" = 0
+serve_start int "${TLS[@]}"
+kill -INT "$SERVE_PID"
+wait "$SERVE_PID"
+t_cond "SIGINT: exit 0" "$?" = 0
+
+# --- flags, config file, exit codes ----------------------------------------------------------------
+t_exit "--help: exit 0" 0 wallet serve --help
+t_grep "--help shows the usage" "usage: wallet serve" "$T_DIR/last.out"
+wallet help serve >"$T_DIR/help2" 2>&1
+wallet serve --help >"$T_DIR/help1" 2>&1
+t_ok "wallet help serve = wallet serve --help" cmp "$T_DIR/help1" "$T_DIR/help2"
+one_line_exit() { # DESC CODE ARGS...
+	local d=$1 want=$2
+	shift 2
+	wallet serve "$@" >"$T_DIR/ol.out" 2>"$T_DIR/ol.err"
+	local rc=$?
+	if [ "$rc" -eq "$want" ] && [ "$(wc -l <"$T_DIR/ol.err")" -eq 1 ] && [ ! -s "$T_DIR/ol.out" ]; then
+		t_pass "$d"
+	else
+		t_fail "$d" "exit $rc (want $want), stderr: $(cat "$T_DIR/ol.err")"
+	fi
+}
+one_line_exit "unknown flag: exit 2, one line" 2 --bogus
+one_line_exit "missing flag argument: exit 2, one line" 2 --listen
+one_line_exit "stray argument: exit 2, one line" 2 extra
+one_line_exit "bad thread count: exit 2, one line" 2 --threads 0
+one_line_exit "non-numeric thread count: exit 2, one line" 2 --threads 4x
+one_line_exit "bad listen address: exit 2, one line" 2 "${TLS[@]}" --listen 127.0.0.1
+one_line_exit "missing TLS certificate: exit 1, one line" 1 --tls-cert "$T_DIR/nope.crt" \
+	--tls-key "$KEYS/wallet/server.key" --tls-ca "$KEYS/ca/ca.crt" --listen 127.0.0.1:0
+t_grep "missing TLS file is named" "$T_DIR/nope.crt" "$T_DIR/ol.err"
+one_line_exit "default TLS files under DATA/tls missing: exit 1, one line" 1 --listen 127.0.0.1:0
+t_grep "default TLS path is DATA/tls/server.crt" "$DATA/tls/server.crt" "$T_DIR/ol.err"
+one_line_exit "key not matching the certificate: exit 1, one line" 1 --tls-cert "$KEYS/wallet/server.crt" \
+	--tls-key "$A1/tls.key" --tls-ca "$KEYS/ca/ca.crt" --listen 127.0.0.1:0
+one_line_exit "missing data directory: exit 1, one line" 1 "${TLS[@]}" --data "$T_DIR/nodata" --listen 127.0.0.1:0
+one_line_exit "missing config file: exit 1, one line" 1 --config "$T_DIR/none.json"
+echo '{"listen": 5}' >"$T_DIR/bad1.json"
+one_line_exit "config with a wrong type: exit 2, one line" 2 --config "$T_DIR/bad1.json"
+echo '{"lisen": "127.0.0.1:1"}' >"$T_DIR/bad2.json"
+one_line_exit "config with an unknown key: exit 2, one line" 2 --config "$T_DIR/bad2.json"
+echo '{"listen": ' >"$T_DIR/bad3.json"
+one_line_exit "config that is not JSON: exit 2, one line" 2 --config "$T_DIR/bad3.json"
+
+# A config file sets everything; a flag overrides it.
+P1=$(pick_port) P2=$(pick_port) HP=$(pick_port)
+cat >"$T_DIR/serve.json" <<EOF
+{"listen": "127.0.0.1:$P1", "tls_cert": "$KEYS/wallet/server.crt", "tls_key": "$KEYS/wallet/server.key",
+ "tls_ca": "$KEYS/ca/ca.crt", "health_listen": "$HP", "audit_log": "$T_DIR/cfg-audit.log",
+ "data": "$DATA", "threads": 2, "request_timeout_ms": 5000, "keep_alive_timeout_ms": 2000,
+ "max_header_bytes": 4096, "verify_depth": 3}
+EOF
+WALLET_DATA=/nonexistent wallet serve --config "$T_DIR/serve.json" 2>"$T_DIR/cfg.err" &
+CPID=$!
+at_exit "kill -9 $CPID"
+t_ok "config file: health listener on 127.0.0.1:PORT" wait_until 20 curl -sf "http://127.0.0.1:$HP/healthz"
+SERVE_PORT=$P1
+code=$(cfetch "$A1" /v1/objects/one -o /dev/null -w '%{http_code}')
+t_cond "config file: TLS listener, TLS files and data directory" "$code" = 200
+t_grep "config file: audit log" '"object":"one"' "$T_DIR/cfg-audit.log"
+kill -TERM "$CPID"
+wait "$CPID"
+t_cond "config server: SIGTERM exit 0" "$?" = 0
+WALLET_DATA=/nonexistent wallet serve --config "$T_DIR/serve.json" --listen "127.0.0.1:$P2" 2>/dev/null &
+CPID=$!
+at_exit "kill -9 $CPID"
+SERVE_PORT=$P2
+t_ok "a flag overrides the config file" wait_until 20 cfetch "$A1" /healthz -f
+kill -TERM "$CPID"
+wait "$CPID"
+exit 0
