@@ -53,7 +53,7 @@ int kg_getopt(const char *cmd, int argc, char **argv, const kg_opt *opts, kg_usa
 	size_t n = 0;
 	int c;
 
-	for (; opts[n].name && n < OPTS_MAX; n++)
+	for (; n < OPTS_MAX && opts[n].name; n++)
 		lo[n] = (struct option){opts[n].name, opts[n].val ? required_argument : no_argument,
 		                        NULL, (int)n + 1000};
 	lo[n] = (struct option){"help", no_argument, NULL, 'h'};

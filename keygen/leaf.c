@@ -47,6 +47,7 @@ int kg_leaf_command(const char *cmd, kg_cert_kind kind, int argc, char **argv, k
 	                       {"days", &days_s, NULL},
 	                       {"key", &key_s, NULL},
 	                       {"force", NULL, &force},
+	                       /* for a client, a NULL name here ends the table: no --san */
 	                       {kind == KG_CERT_SERVER ? "san" : NULL, &san_s, NULL},
 	                       {NULL, NULL, NULL}};
 	kg_cert_req req = {.kind = kind, .days = KG_DAYS_LEAF, .key = KG_KEY_EC256};
