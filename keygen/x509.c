@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mbedtls/asn1write.h>
+#include <mbedtls/base64.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
@@ -176,6 +177,52 @@ static int set_extensions(mbedtls_x509write_cert *crt, const kg_cert_req *req,
 	return set_eku(crt, MBEDTLS_OID_CLIENT_AUTH, MBEDTLS_OID_SIZE(MBEDTLS_OID_CLIENT_AUTH));
 }
 
+/* PEM of the private key (SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY", as
+ * mbedtls_pk_write_key_pem makes it), with the DER and base64 stages in secure memory:
+ * mbedtls_pk_write_key_pem would leave them in its own stack and heap buffers. */
+static cw_status key_pem(mbedtls_pk_context *key, cw_sbuf *out, char *err, size_t errsz)
+{
+	const char *label = mbedtls_pk_get_type(key) == MBEDTLS_PK_RSA ? "RSA" : "EC";
+	unsigned char *der = cw_secure_alloc(PEM_MAX), *b64 = cw_secure_alloc(PEM_MAX);
+	char line[80];
+	size_t b64len = 0;
+	cw_status st = CW_OK;
+	int n;
+
+	if (!der || !b64) {
+		snprintf(err, errsz, "out of memory");
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	/* the DER is written at the end of the buffer */
+	n = mbedtls_pk_write_key_der(key, der, PEM_MAX);
+	if (n <= 0 ||
+	    mbedtls_base64_encode(b64, PEM_MAX, &b64len, der + PEM_MAX - n, (size_t)n) != 0) {
+		mberr(err, errsz, "cannot encode the private key", n < 0 ? n : -1);
+		st = CW_ERR_CRYPTO;
+		goto out;
+	}
+	snprintf(line, sizeof line, "-----BEGIN %s PRIVATE KEY-----\n", label);
+	st = cw_sbuf_append(out, line, strlen(line));
+	for (size_t i = 0; st == CW_OK && i < b64len; i += 64) {
+		size_t chunk = b64len - i < 64 ? b64len - i : 64;
+		st = cw_sbuf_append(out, b64 + i, chunk);
+		if (st == CW_OK)
+			st = cw_sbuf_append(out, "\n", 1);
+	}
+	snprintf(line, sizeof line, "-----END %s PRIVATE KEY-----\n", label);
+	if (st == CW_OK)
+		st = cw_sbuf_append(out, line, strlen(line));
+	if (st != CW_OK)
+		snprintf(err, errsz, "out of memory");
+out:
+	cw_secure_free(der);
+	cw_secure_free(b64);
+	if (st != CW_OK)
+		cw_sbuf_free(out);
+	return st;
+}
+
 /* The newly made certificate must chain to its issuer (to itself for a CA): this catches an
  * issuer name that did not survive the round trip through its string form. */
 static cw_status self_check(const char *pem, size_t len, mbedtls_x509_crt *issuer, char *err,
@@ -215,7 +262,7 @@ cw_status kg_issue(const kg_cert_req *req, kg_ca *issuer, kg_rng *rng, kg_issued
 	mbedtls_pk_context key;
 	mbedtls_mpi serial;
 	char nb[16], na[16], subject[KG_CN_MAX + 8], issuer_name[1024];
-	unsigned char *pem = NULL, *keypem = NULL;
+	unsigned char *pem = NULL;
 	cw_status st;
 	int ret;
 
@@ -267,8 +314,7 @@ cw_status kg_issue(const kg_cert_req *req, kg_ca *issuer, kg_rng *rng, kg_issued
 	}
 
 	pem = calloc(1, PEM_MAX);
-	keypem = cw_secure_alloc(PEM_MAX);
-	if (!pem || !keypem) {
+	if (!pem) {
 		snprintf(err, errsz, "out of memory");
 		st = CW_ERR_NOMEM;
 		goto out;
@@ -279,26 +325,17 @@ cw_status kg_issue(const kg_cert_req *req, kg_ca *issuer, kg_rng *rng, kg_issued
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
-	ret = mbedtls_pk_write_key_pem(&key, keypem, PEM_MAX);
-	if (ret != 0) {
-		mberr(err, errsz, "cannot encode the private key", ret);
-		st = CW_ERR_CRYPTO;
-		goto out;
-	}
 	out->crt_len = strlen((char *)pem);
 	st = self_check((char *)pem, out->crt_len, issuer ? &issuer->crt : NULL, err, errsz);
 	if (st != CW_OK)
 		goto out;
-	st = cw_sbuf_append(&out->key_pem, keypem, strlen((char *)keypem));
-	if (st != CW_OK) {
-		snprintf(err, errsz, "out of memory");
+	st = key_pem(&key, &out->key_pem, err, errsz);
+	if (st != CW_OK)
 		goto out;
-	}
 	out->crt_pem = (char *)pem;
 	pem = NULL;
 out:
 	free(pem);
-	cw_secure_free(keypem);
 	mbedtls_mpi_free(&serial);
 	mbedtls_pk_free(&key);
 	mbedtls_x509write_crt_free(&crt);

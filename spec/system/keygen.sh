@@ -110,6 +110,14 @@ t_grep "client: RSA 4096 key" "Public-Key: (4096 bit)" x.txt
 t_ok "client under the ec384 CA verifies" openssl verify -CAfile pki/ca384/ca.crt pki/app3/tls.crt
 t_exit "...and not under another CA" 2 openssl verify -CAfile pki/ca/ca.crt pki/app3/tls.crt
 
+# every private key is valid and belongs to its certificate
+key_matches() { openssl pkey -in "$2" -noout -check >/dev/null 2>&1 &&
+	[ "$(openssl pkey -in "$2" -pubout)" = "$(openssl x509 -in "$1" -noout -pubkey)" ]; }
+for p in pki/ca/ca pki/wallet/server pki/w2/server pki/app1/tls pki/app2/tls pki/app3/tls; do
+	c=$p.crt k=$p.key
+	t_ok "$k is valid and matches $c" key_matches "$c" "$k"
+done
+
 # --- mutual TLS between the generated server and client ---------------------------------
 port=$(pick_port)
 openssl s_server -accept "127.0.0.1:$port" -cert pki/wallet/server.crt -key pki/wallet/server.key \
