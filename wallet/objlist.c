@@ -238,16 +238,19 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 		struct ws_cache_ent *e = &cur[i];
 		char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16];
 		uint64_t latest;
-		if (!cw_name_to_file(e->name, file, sizeof file))
+		if (!cw_name_to_file(e->name, file, sizeof file)) {
+			ent_clear(e);
 			continue;
+		}
 		snprintf(rel, sizeof rel, "%s/latest", file);
 		char target[32];
 		ssize_t tl = readlinkat(st->objfd, rel, target, sizeof target - 1);
-		if (tl < 0)
-			continue; /* removed, or not published yet */
-		target[tl] = '\0';
-		if (!ws_parse_vdir(target, &latest))
+		if (tl >= 0)
+			target[tl] = '\0';
+		if (tl < 0 || !ws_parse_vdir(target, &latest)) {
+			ent_clear(e); /* removed, or not published yet */
 			continue;
+		}
 		struct ws_cache_ent *old =
 			st->cache ? bsearch(e, st->cache, st->ncache, sizeof *e, cmp_ent) : NULL;
 		if (old != NULL && old->ino == e->ino &&
@@ -262,7 +265,8 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 			e->nrecips = old->nrecips;
 			old->recips = NULL;
 		} else if (ent_load(st, e->name, latest, e) != CW_OK) {
-			continue; /* vanished or damaged: checkintegrity reports it */
+			ent_clear(e); /* vanished or damaged: checkintegrity reports it */
+			continue;
 		}
 		if (kept != i) {
 			cur[kept] = *e;
