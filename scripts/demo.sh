@@ -32,8 +32,8 @@ run wallet keys
 
 say "4. Store a secret for app1; the wallet seals it and keeps no plaintext"
 secret="demo-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+printf '$ printf %%s "<a random secret>" | wallet store db_pass --to app1\n'
 printf '%s' "$secret" | wallet store db_pass --to app1
-printf '$ printf ... | wallet store db_pass --to app1\n'
 run wallet list
 if grep -rqF "$secret" "$WALLET_DATA"; then echo "!! plaintext found in the data directory" >&2; exit 1; fi
 echo "   plaintext appears nowhere in $WALLET_DATA (grep -r)"
@@ -56,10 +56,20 @@ say "6. The application container's entrypoint: fetch, verify, decrypt in memory
 c=$work/keys/clients/app1
 export WALLET_URL="https://localhost:$port" WALLET_CA=$c/ca.crt WALLET_CERT=$c/tls.crt \
 	WALLET_KEY=$c/tls.key WALLET_GPG_KEY=$c/gpg.sec.asc WALLET_SIGNER=$signer
-prog='printf "app: got %s bytes in $DB_PASS_FILE, sha256 %s\n" "$(wc -c < "$DB_PASS_FILE")" "$(sha256sum < "$DB_PASS_FILE" | cut -c1-64)"'
-printf '$ wallet-entry --fetch db_pass -- sh -c %q\n' "$prog"
-wallet-entry --fetch db_pass -- sh -c "$prog"
-printf 'demo: expected sha256 %s\n' "$(printf '%s' "$secret" | sha256sum | cut -c1-64)"
+cat > "$work/app.sh" <<'APP'
+# The "application": proves it got the secret without ever printing it.
+printf 'app: pid %s, got %s bytes in %s, sha256 %s\n' "$$" "$(wc -c < "$DB_PASS_FILE")" \
+	"$DB_PASS_FILE" "$(sha256sum < "$DB_PASS_FILE" | cut -c1-64)"
+APP
+sed 's/^/   | /' "$work/app.sh"
+printf '$ wallet-entry --fetch db_pass -- sh app.sh\n'
+out=$(wallet-entry --fetch db_pass -- sh "$work/app.sh")
+echo "$out"
+want=$(printf '%s' "$secret" | sha256sum | cut -c1-64)
+case "$out" in
+*"$want"*) echo "demo: the sha256 matches the secret that was stored ($want)" ;;
+*) echo "demo: FAILED: the application did not get the stored secret" >&2; exit 1 ;;
+esac
 
 say "7. What the wallet logged (no content, ever)"
 tail -n 3 "$work/audit.log"
