@@ -162,12 +162,8 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "client '%s' is revoked", rcpt[i].client);
 			goto out;
 		}
+		/* the key itself is checked by wg_seal, in the one gpgme context it needs anyway */
 		memcpy(rcpt[i].fingerprint, cl.fingerprint, sizeof rcpt[i].fingerprint);
-		if (wg_key_usable(ws_store_gnupg(st), cl.fingerprint, err, sizeof err) != CW_OK) {
-			rc = wl_fail(CMD, WL_EXIT_FAIL, "key of client '%s' unusable: %s",
-				     rcpt[i].client, err);
-			goto out;
-		}
 	}
 	/* read all of stdin before taking the object's lock: stdin may be slow */
 	s = cw_sbuf_read_fd(&content, STDIN_FILENO, limit);

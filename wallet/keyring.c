@@ -137,7 +137,7 @@ static bool has_encryption_subkey(gpgme_key_t k)
 }
 
 /* The reason a key cannot be a recipient, or NULL. */
-static const char *key_problem(gpgme_key_t k)
+const char *wg_key_problem(gpgme_key_t k)
 {
 	if (k->secret)
 		return "secret key material refused: give the public key only";
@@ -165,7 +165,7 @@ cw_status wg_key_usable(const char *home, const char *fpr, char *err, size_t err
 	if (ge != 0) {
 		set_err(err, errsz, "key not in the keyring", ge);
 		st = CW_ERR_KEY;
-	} else if ((why = key_problem(key)) != NULL) {
+	} else if ((why = wg_key_problem(key)) != NULL) {
 		set_err(err, errsz, why, 0);
 		st = CW_ERR_KEY;
 	}
@@ -190,7 +190,7 @@ static cw_status precheck(gpgme_ctx_t ctx, gpgme_data_t d, char fpr[41], char *e
 	while ((ge = gpgme_op_keylist_next(ctx, &k)) == 0) {
 		count++;
 		if (why == NULL)
-			why = key_problem(k);
+			why = wg_key_problem(k);
 		if (count == 1 && k->fpr != NULL && strlen(k->fpr) == 40)
 			memcpy(fpr, k->fpr, 41);
 		gpgme_key_unref(k);
@@ -260,7 +260,7 @@ cw_status wg_import_public(const char *home, const void *data, size_t len, char 
 	if ((ge = gpgme_get_key(ctx, fpr, &key, 0)) != 0) {
 		set_err(err, errsz, "imported key not found", ge);
 		st = CW_ERR_KEY;
-	} else if ((why = key_problem(key)) != NULL) {
+	} else if ((why = wg_key_problem(key)) != NULL) {
 		set_err(err, errsz, why, 0);
 		st = CW_ERR_KEY;
 	}

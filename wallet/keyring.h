@@ -4,6 +4,7 @@
 #ifndef WALLET_KEYRING_H
 #define WALLET_KEYRING_H
 
+#include <gpgme.h>
 #include <stddef.h>
 
 #include "status.h"
@@ -28,6 +29,9 @@ cw_status wg_import_public(const char *home, const void *data, size_t len, char 
 /* CW_OK when the key fpr is in home and usable to encrypt now (not revoked, not expired,
  * an encryption subkey valid); CW_ERR_KEY otherwise. */
 cw_status wg_key_usable(const char *home, const char *fpr, char *err, size_t errsz);
+
+/* Why key cannot be a recipient (secret, revoked, expired, no encryption subkey), or NULL. */
+const char *wg_key_problem(gpgme_key_t key);
 
 /* Armored (or binary) export of the public key fpr; malloc'd. */
 cw_status wg_export_public(const char *home, const char *fpr, int armor, unsigned char **out,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gpgutil.h"
+#include "keyring.h"
 #include "sealfmt.h"
 
 static void set_err(char *err, size_t errsz, const char *what, gpgme_error_t ge)
@@ -81,6 +82,12 @@ cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *s
 			snprintf(what, sizeof what, "key of client %s not in the keyring",
 				 in->rcpt[i].client);
 			set_err(err, errsz, what, ge);
+			st = CW_ERR_KEY;
+			goto out;
+		}
+		const char *why = wg_key_problem(keys[i]);
+		if (why != NULL) {
+			snprintf(err, errsz, "key of client %s unusable: %s", in->rcpt[i].client, why);
 			st = CW_ERR_KEY;
 			goto out;
 		}
