@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	char mnt[128];
+	snprintf(mnt, sizeof mnt, "%s/small", dir);
+	(void)umount2(mnt, MNT_DETACH); /* test_full_disk's, if it stopped half-way */
 	return cw_rm_rf(dir) == CW_OK ? 0 : -1;
 }
 
@@ -303,6 +307,60 @@ static void test_clients(void **state)
 	ws_store_close(st);
 }
 
+/* A full disk while writing a version: CW_ERR_IO with ENOSPC, the earlier version intact,
+ * nothing half-published, no work files left. Needs root (mount); skipped otherwise. */
+static void test_full_disk(void **state)
+{
+	(void)state;
+	char mnt[128], p[256];
+	ws_store *st;
+	ws_txn *t;
+	ws_object *o;
+	snprintf(mnt, sizeof mnt, "%s/small", dir);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k,mode=0700") != 0) {
+		skip();
+		return;
+	}
+	assert_int_equal(ws_store_create(mnt, FPR), CW_OK);
+	assert_int_equal(ws_store_open(mnt, &st), CW_OK);
+	assert_int_equal(publish(st, "x", "first"), 1);
+
+	size_t big = 256 * 1024;
+	unsigned char *bytes = calloc(1, big);
+	ws_recipient r = { .client = "app1", .fingerprint = FPR };
+	assert_int_equal(ws_publish_begin(st, "x", &t), CW_OK);
+	ws_object w;
+	memset(&w, 0, sizeof w);
+	strcpy(w.name, "x");
+	w.version = ws_txn_version(t);
+	ws_time_now(w.created);
+	strcpy(w.signer, FPR);
+	w.sealed = bytes;
+	w.sealed_len = big;
+	w.sig = (unsigned char *)"s";
+	w.sig_len = 1;
+	w.recipients = &r;
+	w.nrecipients = 1;
+	errno = 0;
+	assert_int_equal(ws_publish_commit(t, &w), CW_ERR_IO);
+	assert_int_equal(errno, ENOSPC);
+	ws_txn_end(t);
+	free(bytes);
+
+	assert_int_equal(ws_object_load(st, "x", 0, &o), CW_OK);
+	assert_int_equal(o->version, 1);
+	assert_memory_equal(o->sealed, "first", 5);
+	ws_object_free(o);
+	snprintf(p, sizeof p, "%s/objects/x/v2", mnt);
+	assert_int_equal(access(p, F_OK), -1);
+	snprintf(p, sizeof p, "test -z \"$(ls %s/tmp)\"", mnt);
+	assert_int_equal(system(p), 0);
+	assert_int_equal(publish(st, "x", "second"), 2); /* room again: the work files went */
+	ws_store_close(st);
+	assert_int_equal(umount(mnt), 0);
+}
+
 static void test_open_errors(void **state)
 {
 	(void)state;
@@ -323,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("objstore", tests, NULL, NULL);
 }
