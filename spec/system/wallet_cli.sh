@@ -119,6 +119,9 @@ gpg --batch --verify-options show-notations --decrypt "$D/objects/db_pass/latest
 	>/dev/null 2>"$T_DIR/notes"
 t_grep "version 2 notation" "version@containerwallet=2" "$T_DIR/notes"
 
+# docker exec -i: stdin a file, no controlling terminal at all (setsid), nothing may prompt
+t_ok "store without a terminal" setsid -w sh -c "'$W' --data '$D' store notty --to app1 <'$T_DIR/text' >'$T_DIR/notty' 2>&1"
+t_cond "... prints name and version" "$(cat "$T_DIR/notty")" = "notty 1"
 # no agent with the signing key outlives a command (the pattern's [g] keeps pgrep off itself)
 t_exit "no gpg-agent left running after store" 1 pgrep -f "[g]pg-agent --homedir $D/gnupg "
 one_line_err "store to an unknown client" 1 sh -c "echo x | '$W' --data '$D' store n --to nobody"
@@ -134,7 +137,7 @@ for n in ../x a//b /abs a/./b . "a b" "$long" "x/"; do
 	one_line_err "store refuses name '${n:0:20}': exit 2" 2 sh -c "echo x | '$W' --data '$D' store '$n' --to app1"
 	one_line_err "rm refuses name '${n:0:20}': exit 2" 2 "$W" --data "$D" rm "$n"
 done
-t_cond "bad names created nothing" "$(ls "$D/objects" | sort | tr '\n' ' ')" = "app1@bin db_pass n "
+t_cond "bad names created nothing" "$(ls "$D/objects" | sort | tr '\n' ' ')" = "app1@bin db_pass n notty "
 
 # --- list, keys ---
 t_ok "list" "$W" --data "$D" list
