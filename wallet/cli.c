@@ -17,7 +17,7 @@ static void vfail(const char *cmd, const char *fmt, va_list ap, const char *suff
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	fprintf(stderr, "%s%s%s: %s%s\n", WL_PROG, cmd ? " " : "", cmd ? cmd : "", msg,
-		suffix ? suffix : "");
+	        suffix ? suffix : "");
 }
 
 int wl_fail(const char *cmd, int code, const char *fmt, ...)
@@ -34,7 +34,7 @@ int wl_usage_error(const char *cmd, const char *fmt, ...)
 	char suffix[80];
 	va_list ap;
 	snprintf(suffix, sizeof suffix, " (see '%s%s%s --help')", WL_PROG, cmd ? " " : "",
-		 cmd ? cmd : "");
+	         cmd ? cmd : "");
 	va_start(ap, fmt);
 	vfail(cmd, fmt, ap, suffix);
 	va_end(ap);
@@ -73,11 +73,13 @@ int wl_open(const char *cmd, const char *datadir, ws_store **out)
 	char m[256];
 	cw_status st = ws_store_open(datadir, out);
 	if (st == CW_ERR_NOTFOUND)
-		return wl_fail(cmd, WL_EXIT_FAIL, "%s is not an initialised wallet data directory "
-				  "(run 'wallet init')", datadir);
+		return wl_fail(cmd, WL_EXIT_FAIL,
+		               "%s is not an initialised wallet data directory "
+		               "(run 'wallet init')",
+		               datadir);
 	if (st != CW_OK)
 		return wl_fail(cmd, WL_EXIT_FAIL, "cannot open data directory %s: %s", datadir,
-			       wl_errmsg(st, errno, m, sizeof m));
+		               wl_errmsg(st, errno, m, sizeof m));
 	return 0;
 }
 

@@ -19,20 +19,21 @@
 
 void usage_checkintegrity(FILE *out)
 {
-	fputs("Usage: wallet [--data DIR] checkintegrity\n"
-	      "\n"
-	      "Verifies, without decrypting anything: the wallet's signing key; that no secret key\n"
-	      "other than the wallet's own is in gnupg/; every client's key; every stored version\n"
-	      "(detached signature by the wallet key, size and sha256 of the sealed bytes, name and\n"
-	      "version in meta.json, signer, recipients registered, latest and seq consistent);\n"
-	      "that no file or directory has group or other permission bits and all have the data\n"
-	      "directory's owner. Prints one OK or ERROR line per item; tmp/ is not checked.\n"
-	      "Exit status 1 when any line is an ERROR.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
-	      "  --help       this text\n",
-	      out);
+	fputs(
+	    "Usage: wallet [--data DIR] checkintegrity\n"
+	    "\n"
+	    "Verifies, without decrypting anything: the wallet's signing key; that no secret key\n"
+	    "other than the wallet's own is in gnupg/; every client's key; every stored version\n"
+	    "(detached signature by the wallet key, size and sha256 of the sealed bytes, name and\n"
+	    "version in meta.json, signer, recipients registered, latest and seq consistent);\n"
+	    "that no file or directory has group or other permission bits and all have the data\n"
+	    "directory's owner. Prints one OK or ERROR line per item; tmp/ is not checked.\n"
+	    "Exit status 1 when any line is an ERROR.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	    "  --help       this text\n",
+	    out);
 }
 
 static int nerrors;
@@ -96,11 +97,13 @@ static void check_keys(ws_store *st)
 			continue;
 		bool mine = false;
 		for (size_t i = 0; i < ng; i++)
-			if (len == strlen(grips[i]) + 4 && strncasecmp(e->d_name, grips[i], len - 4) == 0 &&
+			if (len == strlen(grips[i]) + 4 &&
+			    strncasecmp(e->d_name, grips[i], len - 4) == 0 &&
 			    strcmp(e->d_name + len - 4, ".key") == 0)
 				mine = true;
 		if (!mine) {
-			bad("secret key file gnupg/private-keys-v1.d/%s is not the wallet's", e->d_name);
+			bad("secret key file gnupg/private-keys-v1.d/%s is not the wallet's",
+			    e->d_name);
 			foreign = true;
 		}
 	}
@@ -152,7 +155,7 @@ static void check_version(ws_store *st, const char *name, uint64_t v)
 		}
 	}
 	s = wg_verify_detached(ws_store_gnupg(st), ws_store_signing_fpr(st), o->sealed,
-			       o->sealed_len, o->sig, o->sig_len, err, sizeof err);
+	                       o->sealed_len, o->sig, o->sig_len, err, sizeof err);
 	if (s != CW_OK) {
 		bad("object %s v%llu: detached signature: %s", name, uv, err);
 		goto out;
@@ -219,7 +222,8 @@ static int walk(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 		return 0;
 	}
 	if ((sb->st_mode & 077) != 0) {
-		bad("mode of %s is %04o: group or other bits set", p, (unsigned)(sb->st_mode & 07777));
+		bad("mode of %s is %04o: group or other bits set", p,
+		    (unsigned)(sb->st_mode & 07777));
 		mode_errors++;
 	}
 	return 0;
@@ -245,9 +249,9 @@ static void check_modes(const char *datadir)
 
 int cmd_checkintegrity(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
 	ws_store *st = NULL;
 	int c, rc;

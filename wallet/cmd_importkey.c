@@ -21,21 +21,22 @@ void usage_importkey(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  --replace    replace CLIENT's registered key\n"
-	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
+	      ")\n"
 	      "  --help       this text\n",
 	      out);
 }
 
 int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "replace", no_argument, NULL, 'r' },
-					    { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"replace", no_argument, NULL, 'r'},
+	                                   {"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
 	bool replace = false, existed = false;
 	char fpr[41], err[512], m[256];
-	cw_sbuf key = { 0 };
+	cw_sbuf key = {0};
 	ws_store *st = NULL;
 	ws_client old, cl;
 	int c, rc, agent = -1;
@@ -69,13 +70,13 @@ int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 		existed = true;
 		if (!replace) {
 			rc = wl_fail(CMD, WL_EXIT_FAIL,
-				     "client %s already has key %s (use --replace to change it)",
-				     client, old.fingerprint);
+			             "client %s already has key %s (use --replace to change it)",
+			             client, old.fingerprint);
 			goto out;
 		}
 	} else if (s != CW_ERR_NOTFOUND) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read client %s: %s", client,
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
 	s = cw_sbuf_read_fd(&key, STDIN_FILENO, WG_KEY_MAX);
@@ -85,15 +86,15 @@ int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 	}
 	if (s != CW_OK || key.len == 0) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "no key on stdin%s%s", s != CW_OK ? ": " : "",
-			     s != CW_OK ? wl_errmsg(s, errno, m, sizeof m) : "");
+		             s != CW_OK ? wl_errmsg(s, errno, m, sizeof m) : "");
 		goto out;
 	}
 	agent = wg_agent_enter(ws_store_gnupg(st));
 	s = wg_import_public(ws_store_gnupg(st), key.data, key.len, fpr, err, sizeof err);
 	if (s != CW_OK) {
 		if (s != CW_ERR_KEY && wl_disk_full(datadir))
-			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot import the key of %s: %s (%s)", client,
-				     strerror(ENOSPC), err);
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot import the key of %s: %s (%s)",
+			             client, strerror(ENOSPC), err);
 		else
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "key for %s refused: %s", client, err);
 		goto out;
@@ -113,7 +114,7 @@ int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 	}
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot register client %s: %s", client,
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
 	printf("%s %s\n", client, fpr);

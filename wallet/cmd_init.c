@@ -18,16 +18,17 @@ void usage_init(FILE *out)
 	      "and records its fingerprint in wallet.json. Running it again changes nothing.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
+	      ")\n"
 	      "  --help       this text\n",
 	      out);
 }
 
 int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
 	char fpr[41] = "", err[512], m[256], gnupg[4096];
 	char **secret = NULL;
@@ -51,12 +52,12 @@ int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
 
 	if ((s = ws_store_layout(datadir)) != CW_OK || chmod(datadir, 0700) != 0)
 		return wl_fail(CMD, WL_EXIT_FAIL, "cannot create %s: %s", datadir,
-			       wl_errmsg(s == CW_OK ? CW_ERR_IO : s, errno, m, sizeof m));
+		               wl_errmsg(s == CW_OK ? CW_ERR_IO : s, errno, m, sizeof m));
 	snprintf(gnupg, sizeof gnupg, "%s/gnupg", datadir);
 	agent = wg_agent_enter(gnupg);
 	if ((s = wg_list_secret(gnupg, &secret, &nsecret)) != CW_OK) {
-		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot list keys in %s: %s", gnupg,
-			     cw_strerror(s));
+		rc =
+		    wl_fail(CMD, WL_EXIT_FAIL, "cannot list keys in %s: %s", gnupg, cw_strerror(s));
 		goto out;
 	}
 	s = ws_store_open(datadir, &st);
@@ -69,17 +70,19 @@ int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
 				goto out;
 			}
 		rc = wl_fail(CMD, WL_EXIT_FAIL,
-			     "wallet.json names signing key %s, which is not in %s", want, gnupg);
+		             "wallet.json names signing key %s, which is not in %s", want, gnupg);
 		goto out;
 	}
 	if (s != CW_ERR_NOTFOUND) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot open %s: %s", datadir,
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
 	if (nsecret > 1) {
-		rc = wl_fail(CMD, WL_EXIT_FAIL, "%s holds %zu secret keys and no wallet.json: "
-			     "refusing to guess which one signs", gnupg, nsecret);
+		rc = wl_fail(CMD, WL_EXIT_FAIL,
+		             "%s holds %zu secret keys and no wallet.json: "
+		             "refusing to guess which one signs",
+		             gnupg, nsecret);
 		goto out;
 	}
 	if (nsecret == 1) { /* an earlier init stopped before wallet.json */
@@ -91,7 +94,7 @@ int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
 	s = ws_store_create(datadir, fpr);
 	if (s != CW_OK && s != CW_ERR_EXISTS) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot write %s/wallet.json: %s", datadir,
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
 	printf("initialised %s, signing key %s\n", datadir, fpr);

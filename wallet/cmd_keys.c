@@ -15,8 +15,10 @@ void usage_keys(FILE *out)
 	      "client is revoked.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --json       one JSON array of {client, fingerprint, imported, revoked, revoked_at}\n"
-	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	      "  --json       one JSON array of {client, fingerprint, imported, revoked, "
+	      "revoked_at}\n"
+	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
+	      ")\n"
 	      "  --help       this text\n",
 	      out);
 }
@@ -38,17 +40,17 @@ static cw_status add_json(const ws_client *c, void *arg)
 	    !cJSON_AddStringToObject(o, "imported", c->imported) ||
 	    !cJSON_AddBoolToObject(o, "revoked", c->revoked) ||
 	    !(c->revoked_at[0] ? cJSON_AddStringToObject(o, "revoked_at", c->revoked_at)
-			       : cJSON_AddNullToObject(o, "revoked_at")))
+	                       : cJSON_AddNullToObject(o, "revoked_at")))
 		return CW_ERR_NOMEM;
 	return CW_OK;
 }
 
 int cmd_keys(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "json", no_argument, NULL, 'j' },
-					    { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
+	                                   {"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
 	bool json = false;
 	ws_store *st = NULL;
@@ -88,7 +90,7 @@ int cmd_keys(int argc, char **argv, const struct wallet_ctx *ctx)
 	}
 	if (s != CW_OK)
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot list clients: %s",
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 out:
 	cJSON_free(txt);
 	cJSON_Delete(arr);

@@ -17,7 +17,8 @@ void usage_list(FILE *out)
 	      "Options:\n"
 	      "  --json       one JSON array of {name, version, versions, created, size,\n"
 	      "               recipients: [{client, fingerprint}]}\n"
-	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
+	      ")\n"
 	      "  --help       this text\n",
 	      out);
 }
@@ -56,10 +57,10 @@ static cw_status add_json(const ws_entry *e, void *arg)
 
 int cmd_list(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "json", no_argument, NULL, 'j' },
-					    { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
+	                                   {"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
 	bool json = false;
 	ws_store *st = NULL;
@@ -99,7 +100,7 @@ int cmd_list(int argc, char **argv, const struct wallet_ctx *ctx)
 	}
 	if (s != CW_OK)
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot list objects: %s",
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 out:
 	cJSON_free(txt);
 	cJSON_Delete(arr);

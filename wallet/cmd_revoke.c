@@ -8,24 +8,25 @@
 
 void usage_revoke(FILE *out)
 {
-	fputs("Usage: wallet [--data DIR] revoke CLIENT\n"
-	      "\n"
-	      "Marks CLIENT revoked: 'wallet serve' refuses it (403) whatever its certificate says,\n"
-	      "and 'wallet store' no longer seals to it. Objects already sealed to it stay as they\n"
-	      "are: store them again without it to re-seal them. Revocation is permanent for the\n"
-	      "name, also across 'importkey --replace'. Revoking twice is not an error.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
-	      "  --help       this text\n",
-	      out);
+	fputs(
+	    "Usage: wallet [--data DIR] revoke CLIENT\n"
+	    "\n"
+	    "Marks CLIENT revoked: 'wallet serve' refuses it (403) whatever its certificate says,\n"
+	    "and 'wallet store' no longer seals to it. Objects already sealed to it stay as they\n"
+	    "are: store them again without it to re-seal them. Revocation is permanent for the\n"
+	    "name, also across 'importkey --replace'. Revoking twice is not an error.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	    "  --help       this text\n",
+	    out);
 }
 
 int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
 	ws_store *st = NULL;
 	ws_client cl;
@@ -58,7 +59,7 @@ int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
 	}
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read client %s: %s", client,
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
 	if (!cl.revoked) {
@@ -67,7 +68,7 @@ int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
 		s = ws_client_put(st, &cl, true);
 		if (s != CW_OK) {
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot revoke %s: %s", client,
-				     wl_errmsg(s, errno, m, sizeof m));
+			             wl_errmsg(s, errno, m, sizeof m));
 			goto out;
 		}
 	}

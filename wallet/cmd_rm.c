@@ -8,25 +8,26 @@
 
 void usage_rm(FILE *out)
 {
-	fputs("Usage: wallet [--data DIR] rm NAME [--version N]\n"
-	      "\n"
-	      "Removes every version of NAME, or only version N. Removing the latest version makes\n"
-	      "the highest remaining one the latest. Version numbers are never reused: a later\n"
-	      "store of NAME continues after the highest version ever issued.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --version N  remove only version N\n"
-	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
-	      "  --help       this text\n",
-	      out);
+	fputs(
+	    "Usage: wallet [--data DIR] rm NAME [--version N]\n"
+	    "\n"
+	    "Removes every version of NAME, or only version N. Removing the latest version makes\n"
+	    "the highest remaining one the latest. Version numbers are never reused: a later\n"
+	    "store of NAME continues after the highest version ever issued.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --version N  remove only version N\n"
+	    "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	    "  --help       this text\n",
+	    out);
 }
 
 int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "version", required_argument, NULL, 'v' },
-					    { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"version", required_argument, NULL, 'v'},
+	                                   {"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
 	unsigned long long version = 0;
 	ws_store *st = NULL;
@@ -64,7 +65,7 @@ int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "no object %s", name);
 	} else if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot remove %s: %s", name,
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 	} else if (version) {
 		printf("removed %s version %llu\n", name, version);
 	} else {

@@ -9,24 +9,25 @@
 
 void usage_signing_key(FILE *out)
 {
-	fputs("Usage: wallet [--data DIR] signing-key [--fingerprint]\n"
-	      "\n"
-	      "Prints the wallet's public signing key, ASCII-armored. Clients pin its fingerprint.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --fingerprint  print only the fingerprint (40 hex digits)\n"
-	      "  --data DIR     data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
-	      ")\n"
-	      "  --help         this text\n",
-	      out);
+	fputs(
+	    "Usage: wallet [--data DIR] signing-key [--fingerprint]\n"
+	    "\n"
+	    "Prints the wallet's public signing key, ASCII-armored. Clients pin its fingerprint.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --fingerprint  print only the fingerprint (40 hex digits)\n"
+	    "  --data DIR     data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
+	    ")\n"
+	    "  --help         this text\n",
+	    out);
 }
 
 int cmd_signing_key(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "fingerprint", no_argument, NULL, 'f' },
-					    { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"fingerprint", no_argument, NULL, 'f'},
+	                                   {"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
 	bool fpr_only = false;
 	ws_store *st = NULL;
@@ -57,7 +58,7 @@ int cmd_signing_key(int argc, char **argv, const struct wallet_ctx *ctx)
 	cw_status s = wg_export_public(ws_store_gnupg(st), ws_store_signing_fpr(st), 1, &key, &len);
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot export key %s: %s",
-			     ws_store_signing_fpr(st), cw_strerror(s));
+		             ws_store_signing_fpr(st), cw_strerror(s));
 		goto out;
 	}
 	fwrite(key, 1, len, stdout);

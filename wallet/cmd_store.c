@@ -16,22 +16,23 @@
 
 void usage_store(FILE *out)
 {
-	fputs("Usage: wallet [--data DIR] store NAME --to CLIENT[,CLIENT...] [--max-size BYTES]\n"
-	      "\n"
-	      "Reads the content on standard input, seals it (OpenPGP sign and encrypt by the\n"
-	      "wallet key to every recipient, name and version bound into the signature, plus a\n"
-	      "detached signature) and publishes it atomically as the next version of NAME.\n"
-	      "Prints NAME and the new version. Never prompts: works under 'docker exec -i'.\n"
-	      "NAME: 1 to 255 bytes, segments of [A-Za-z0-9._-] separated by '/'.\n"
-	      "\n"
-	      "Options:\n"
-	      "  --to LIST          recipients: registered, not revoked clients, comma-separated\n"
-	      "  --max-size BYTES   largest content accepted (default 1048576; K and M suffixes;\n"
-	      "                     at most 256M)\n"
-	      "  --data DIR         data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
-	      ")\n"
-	      "  --help             this text\n",
-	      out);
+	fputs(
+	    "Usage: wallet [--data DIR] store NAME --to CLIENT[,CLIENT...] [--max-size BYTES]\n"
+	    "\n"
+	    "Reads the content on standard input, seals it (OpenPGP sign and encrypt by the\n"
+	    "wallet key to every recipient, name and version bound into the signature, plus a\n"
+	    "detached signature) and publishes it atomically as the next version of NAME.\n"
+	    "Prints NAME and the new version. Never prompts: works under 'docker exec -i'.\n"
+	    "NAME: 1 to 255 bytes, segments of [A-Za-z0-9._-] separated by '/'.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --to LIST          recipients: registered, not revoked clients, comma-separated\n"
+	    "  --max-size BYTES   largest content accepted (default 1048576; K and M suffixes;\n"
+	    "                     at most 256M)\n"
+	    "  --data DIR         data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
+	    ")\n"
+	    "  --help             this text\n",
+	    out);
 }
 
 static int parse_size(const char *s, size_t *out)
@@ -72,7 +73,7 @@ static int parse_to(const char *list, ws_recipient **out, size_t *n)
 		if (!cw_client_name_valid(p, len)) {
 			free(r);
 			return wl_usage_error(CMD, "invalid client name '%.*s' in --to",
-					      (int)(len > 80 ? 80 : len), p);
+			                      (int)(len > 80 ? 80 : len), p);
 		}
 		memcpy(r[cnt].client, p, len);
 		r[cnt].client[len] = '\0';
@@ -80,7 +81,7 @@ static int parse_to(const char *list, ws_recipient **out, size_t *n)
 			if (strcmp(r[i].client, r[cnt].client) == 0) {
 				free(r);
 				return wl_usage_error(CMD, "client '%.*s' named twice in --to",
-						      (int)len, p);
+				                      (int)len, p);
 			}
 		cnt++;
 		if (p[len] == '\0')
@@ -94,17 +95,17 @@ static int parse_to(const char *list, ws_recipient **out, size_t *n)
 
 int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = { { "to", required_argument, NULL, 't' },
-					    { "max-size", required_argument, NULL, 'm' },
-					    { "data", required_argument, NULL, 'd' },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"to", required_argument, NULL, 't'},
+	                                   {"max-size", required_argument, NULL, 'm'},
+	                                   {"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir, *to = NULL;
 	size_t limit = DEFAULT_MAX, nr = 0, sealed_len = 0, sig_len = 0;
 	ws_recipient *rcpt = NULL;
 	unsigned char *sealed = NULL, *sig = NULL;
 	char err[512], m[256], created[40];
-	cw_sbuf content = { 0 };
+	cw_sbuf content = {0};
 	ws_store *st = NULL;
 	ws_txn *txn = NULL;
 	int c, rc, agent = -1;
@@ -122,7 +123,7 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 		else if (c == 'm') {
 			if (parse_size(optarg, &limit) != 0)
 				return wl_usage_error(CMD, "bad --max-size '%.40s' (1 to 256M)",
-						      optarg);
+				                      optarg);
 		} else
 			return WL_EXIT_USAGE;
 	}
@@ -149,13 +150,14 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 		ws_client cl;
 		s = ws_client_get(st, rcpt[i].client, &cl);
 		if (s == CW_ERR_NOTFOUND) {
-			rc = wl_fail(CMD, WL_EXIT_FAIL, "unknown client '%s' (run 'wallet importkey')",
-				     rcpt[i].client);
+			rc =
+			    wl_fail(CMD, WL_EXIT_FAIL,
+			            "unknown client '%s' (run 'wallet importkey')", rcpt[i].client);
 			goto out;
 		}
 		if (s != CW_OK) {
-			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read client %s: %s",
-				     rcpt[i].client, wl_errmsg(s, errno, m, sizeof m));
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read client %s: %s", rcpt[i].client,
+			             wl_errmsg(s, errno, m, sizeof m));
 			goto out;
 		}
 		if (cl.revoked) {
@@ -169,12 +171,12 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 	s = cw_sbuf_read_fd(&content, STDIN_FILENO, limit);
 	if (s == CW_ERR_TOOBIG) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "content larger than %zu bytes (see --max-size)",
-			     limit);
+		             limit);
 		goto out;
 	}
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read stdin: %s",
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
 	if (content.len == 0) {
@@ -185,26 +187,26 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 	s = ws_publish_begin(st, name, &txn);
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot prepare %s: %s", name,
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
 	ws_time_now(created);
 	struct wg_seal_in in = {
-		.home = ws_store_gnupg(st),
-		.signer = ws_store_signing_fpr(st),
-		.rcpt = rcpt,
-		.nrcpt = nr,
-		.name = name,
-		.version = ws_txn_version(txn),
-		.created = created,
-		.content = content.data,
-		.content_len = content.len,
+	    .home = ws_store_gnupg(st),
+	    .signer = ws_store_signing_fpr(st),
+	    .rcpt = rcpt,
+	    .nrcpt = nr,
+	    .name = name,
+	    .version = ws_txn_version(txn),
+	    .created = created,
+	    .content = content.data,
+	    .content_len = content.len,
 	};
 	s = wg_seal(&in, &sealed, &sealed_len, &sig, &sig_len, err, sizeof err);
 	cw_sbuf_free(&content); /* the plaintext goes as soon as it is sealed */
 	if (s != CW_OK && wl_disk_full(datadir)) {
-		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot seal %s: %s (%s)", name,
-			     strerror(ENOSPC), err);
+		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot seal %s: %s (%s)", name, strerror(ENOSPC),
+		             err);
 		goto out;
 	}
 	if (s != CW_OK) {
@@ -226,7 +228,7 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 	s = ws_publish_commit(txn, &obj);
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot publish %s: %s", name,
-			     wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
 	printf("%s %llu\n", name, (unsigned long long)obj.version);

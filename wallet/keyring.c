@@ -41,8 +41,8 @@ cw_status wg_create_signing_key(const char *home, char fpr[41], char *err, size_
 		return st;
 	}
 	gpgme_error_t ge = gpgme_op_createkey(ctx, WALLET_UID, "ed25519", 0, 0, NULL,
-					      GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD |
-						      GPGME_CREATE_NOEXPIRE | GPGME_CREATE_FORCE);
+	                                      GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD |
+	                                          GPGME_CREATE_NOEXPIRE | GPGME_CREATE_FORCE);
 	gpgme_genkey_result_t r = gpgme_op_genkey_result(ctx);
 	if (ge != 0 || r == NULL || r->fpr == NULL || strlen(r->fpr) != 40) {
 		set_err(err, errsz, "key generation failed", ge);
@@ -215,8 +215,8 @@ static cw_status precheck(gpgme_ctx_t ctx, gpgme_data_t d, char fpr[41], char *e
 	return st;
 }
 
-cw_status wg_import_public(const char *home, const void *data, size_t len, char fpr[41],
-			   char *err, size_t errsz)
+cw_status wg_import_public(const char *home, const void *data, size_t len, char fpr[41], char *err,
+                           size_t errsz)
 {
 	gpgme_ctx_t ctx = NULL;
 	gpgme_data_t d = NULL;
@@ -275,7 +275,7 @@ out:
 }
 
 cw_status wg_export_public(const char *home, const char *fpr, int armor, unsigned char **out,
-			   size_t *len)
+                           size_t *len)
 {
 	gpgme_ctx_t ctx = NULL;
 	gpgme_data_t d = NULL;
@@ -337,7 +337,7 @@ static void stop_agent(const char *home)
 	(void)posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	(void)posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	(void)posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	char *argv[] = { "gpgconf", "--homedir", (char *)home, "--kill", "gpg-agent", NULL };
+	char *argv[] = {"gpgconf", "--homedir", (char *)home, "--kill", "gpg-agent", NULL};
 	if (posix_spawnp(&pid, "gpgconf", &fa, NULL, argv, environ) == 0) {
 		int status;
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -347,7 +347,7 @@ static void stop_agent(const char *home)
 	if (cw_path(sock, sizeof sock, "%s/S.gpg-agent", home) != CW_OK)
 		return;
 	for (int i = 0; i < 200 && lstat(sock, &sb) == 0; i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 }

@@ -23,8 +23,8 @@ void wg_strv_free(char **v, size_t n);
 /* Checks that data holds exactly one public OpenPGP key, not secret, not expired or revoked,
  * with a usable encryption subkey, then imports it into home. fpr receives its primary
  * fingerprint. CW_ERR_KEY (with the reason in err) when refused. */
-cw_status wg_import_public(const char *home, const void *data, size_t len, char fpr[41],
-			   char *err, size_t errsz);
+cw_status wg_import_public(const char *home, const void *data, size_t len, char fpr[41], char *err,
+                           size_t errsz);
 
 /* CW_OK when the key fpr is in home and usable to encrypt now (not revoked, not expired,
  * an encryption subkey valid); CW_ERR_KEY otherwise. */
@@ -35,7 +35,7 @@ const char *wg_key_problem(gpgme_key_t key);
 
 /* Armored (or binary) export of the public key fpr; malloc'd. */
 cw_status wg_export_public(const char *home, const char *fpr, int armor, unsigned char **out,
-			   size_t *len);
+                           size_t *len);
 
 /* Bracket every use of home's secret key. enter takes a shared lock; leave releases it and,
  * when no other wallet process is inside, stops the gpg-agent gpgme started, so that no agent

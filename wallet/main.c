@@ -18,17 +18,17 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "init", cmd_init, usage_init, "create the data directory and the wallet's signing key" },
-	{ "importkey", cmd_importkey, usage_importkey, "register a client's GPG public key (stdin)" },
-	{ "store", cmd_store, usage_store, "seal stdin for clients and publish a new version" },
-	{ "list", cmd_list, usage_list, "list objects: versions, recipients, sizes, dates" },
-	{ "rm", cmd_rm, usage_rm, "remove an object or one version of it" },
-	{ "keys", cmd_keys, usage_keys, "list registered clients and their key fingerprints" },
-	{ "revoke", cmd_revoke, usage_revoke, "refuse a client from now on" },
-	{ "signing-key", cmd_signing_key, usage_signing_key, "print the wallet's public signing key" },
-	{ "checkintegrity", cmd_checkintegrity, usage_checkintegrity,
-	  "verify signatures, metadata, file modes and keys" },
-	{ "serve", cmd_serve, usage_serve, "serve objects over mutual TLS" },
+    {"init", cmd_init, usage_init, "create the data directory and the wallet's signing key"},
+    {"importkey", cmd_importkey, usage_importkey, "register a client's GPG public key (stdin)"},
+    {"store", cmd_store, usage_store, "seal stdin for clients and publish a new version"},
+    {"list", cmd_list, usage_list, "list objects: versions, recipients, sizes, dates"},
+    {"rm", cmd_rm, usage_rm, "remove an object or one version of it"},
+    {"keys", cmd_keys, usage_keys, "list registered clients and their key fingerprints"},
+    {"revoke", cmd_revoke, usage_revoke, "refuse a client from now on"},
+    {"signing-key", cmd_signing_key, usage_signing_key, "print the wallet's public signing key"},
+    {"checkintegrity", cmd_checkintegrity, usage_checkintegrity,
+     "verify signatures, metadata, file modes and keys"},
+    {"serve", cmd_serve, usage_serve, "serve objects over mutual TLS"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -42,7 +42,8 @@ static void usage(FILE *out)
 	      "signed with its own, and serves it over mutual TLS.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
+	      ")\n"
 	      "  --help       this text\n"
 	      "  --version    the program's version\n"
 	      "\n"
@@ -70,17 +71,17 @@ static int finish(int rc)
 		int e = errno;
 		if (rc == 0)
 			rc = wl_fail(NULL, WL_EXIT_FAIL, "cannot write to standard output: %s",
-				     strerror(e));
+			             strerror(e));
 	}
 	if (fclose(stdout) != 0 && rc == 0)
 		rc = wl_fail(NULL, WL_EXIT_FAIL, "cannot write to standard output: %s",
-			     strerror(errno));
+		             strerror(errno));
 	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct wallet_ctx ctx = { .datadir = NULL, .prog = WL_PROG };
+	struct wallet_ctx ctx = {.datadir = NULL, .prog = WL_PROG};
 	int i = 1;
 
 	umask(077);

@@ -50,7 +50,8 @@ void ws_list_cache_free(ws_store *st)
 
 static int cmp_ent(const void *a, const void *b)
 {
-	return strcmp(((const struct ws_cache_ent *)a)->name, ((const struct ws_cache_ent *)b)->name);
+	return strcmp(((const struct ws_cache_ent *)a)->name,
+	              ((const struct ws_cache_ent *)b)->name);
 }
 
 /* Versions present in an object directory, ascending. */
@@ -103,7 +104,7 @@ out:
 }
 
 cw_status ws_object_versions(ws_store *st, const char *name, uint64_t **out, size_t *n,
-			     uint64_t *latest)
+                             uint64_t *latest)
 {
 	int odfd;
 	*out = NULL;
@@ -122,8 +123,7 @@ cw_status ws_object_versions(ws_store *st, const char *name, uint64_t **out, siz
 }
 
 /* Reads the entry of one object afresh. CW_ERR_NOTFOUND for an object with no latest. */
-static cw_status ent_load(ws_store *st, const char *name, uint64_t latest,
-			  struct ws_cache_ent *e)
+static cw_status ent_load(ws_store *st, const char *name, uint64_t latest, struct ws_cache_ent *e)
 {
 	int odfd = -1;
 	uint64_t *vers = NULL;
@@ -252,10 +252,10 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 			continue;
 		}
 		struct ws_cache_ent *old =
-			st->cache ? bsearch(e, st->cache, st->ncache, sizeof *e, cmp_ent) : NULL;
-		if (old != NULL && old->ino == e->ino &&
-		    old->mtime.tv_sec == e->mtime.tv_sec && old->mtime.tv_nsec == e->mtime.tv_nsec &&
-		    old->version == latest && !racy(&e->mtime)) {
+		    st->cache ? bsearch(e, st->cache, st->ncache, sizeof *e, cmp_ent) : NULL;
+		if (old != NULL && old->ino == e->ino && old->mtime.tv_sec == e->mtime.tv_sec &&
+		    old->mtime.tv_nsec == e->mtime.tv_nsec && old->version == latest &&
+		    !racy(&e->mtime)) {
 			/* take over its data; old keeps its name so that bsearch still works */
 			memcpy(e->created, old->created, sizeof e->created);
 			e->size = old->size;

@@ -23,7 +23,8 @@
 
 static cw_status errno_status(void)
 {
-	return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? CW_ERR_NOTFOUND : CW_ERR_IO;
+	return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? CW_ERR_NOTFOUND
+	                                                               : CW_ERR_IO;
 }
 
 cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out, size_t *len)
@@ -313,7 +314,7 @@ const char *ws_store_gnupg(const ws_store *st)
 
 cw_status ws_store_layout(const char *datadir)
 {
-	static const char *const subs[] = { "gnupg", "clients", "objects", "tmp" };
+	static const char *const subs[] = {"gnupg", "clients", "objects", "tmp"};
 	char p[PATH_MAX];
 	cw_status st = cw_mkdir_p(datadir, 0700);
 	for (size_t i = 0; st == CW_OK && i < sizeof subs / sizeof subs[0]; i++) {
@@ -478,7 +479,7 @@ cw_status ws_client_put(ws_store *st, const ws_client *c, bool replace)
 	    !cJSON_AddStringToObject(root, "imported", c->imported) ||
 	    !cJSON_AddBoolToObject(root, "revoked", c->revoked) ||
 	    !(c->revoked_at[0] ? cJSON_AddStringToObject(root, "revoked_at", c->revoked_at)
-			       : cJSON_AddNullToObject(root, "revoked_at")) ||
+	                       : cJSON_AddNullToObject(root, "revoked_at")) ||
 	    (s = cJSON_PrintUnformatted(root)) == NULL) {
 		rc = CW_ERR_NOMEM;
 		goto out;
@@ -499,7 +500,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* Entries of dfd that map back through fn (NULL keeps all but dot files), sorted. */
 static cw_status dir_names(int dfd, bool (*map)(const char *, char *, size_t), char ***out,
-			   size_t *n)
+                           size_t *n)
 {
 	char **v = NULL;
 	size_t cnt = 0, cap = 0;

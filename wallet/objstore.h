@@ -104,7 +104,7 @@ void ws_sha256_hex(const void *data, size_t len, char out[65]);
  * whose versions were all removed); *latest receives the version `latest` names, 0 if none.
  * CW_ERR_NOTFOUND when the object never existed. */
 cw_status ws_object_versions(ws_store *st, const char *name, uint64_t **out, size_t *n,
-			     uint64_t *latest);
+                             uint64_t *latest);
 
 /* Every object name ever stored (object directories, including fully removed ones), sorted;
  * a malloc'd array of malloc'd strings, free with ws_names_free. */

@@ -22,9 +22,9 @@ struct ws_store {
 	char dir[PATH_MAX];
 	char gnupg[PATH_MAX];
 	char signing[41];
-	int dfd;     /* the data directory */
-	int objfd;   /* objects/ */
-	int cltfd;   /* clients/ */
+	int dfd;                   /* the data directory */
+	int objfd;                 /* objects/ */
+	int cltfd;                 /* clients/ */
 	pthread_mutex_t list_lock; /* guards the listing cache */
 	struct ws_cache_ent *cache;
 	size_t ncache;

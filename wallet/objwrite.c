@@ -103,7 +103,7 @@ static cw_status obj_enter(ws_store *st, const char *file, bool create, int *odf
 	*odfd = openat(st->objfd, file, DIR_FLAGS);
 	if (*odfd < 0)
 		return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? CW_ERR_NOTFOUND
-										 : CW_ERR_IO;
+		                                                               : CW_ERR_IO;
 	*lockfd = openat(*odfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int rc;
 	if (*lockfd >= 0)
@@ -123,7 +123,8 @@ static cw_status obj_enter(ws_store *st, const char *file, bool create, int *odf
 	if (d != NULL) {
 		rewinddir(d);
 		while ((e = readdir(d)) != NULL)
-			if (strncmp(e->d_name, ".tmp-", 5) == 0 || strncmp(e->d_name, ".latest-", 8) == 0)
+			if (strncmp(e->d_name, ".tmp-", 5) == 0 ||
+			    strncmp(e->d_name, ".latest-", 8) == 0)
 				(void)unlinkat(*odfd, e->d_name, 0);
 		closedir(d);
 	} else if (fd >= 0) {
@@ -161,8 +162,8 @@ static cw_status set_latest(int odfd, uint64_t v)
 	if (getentropy(rnd, sizeof rnd) != 0)
 		return CW_ERR_INTERNAL;
 	snprintf(target, sizeof target, "v%llu", (unsigned long long)v);
-	snprintf(tmp, sizeof tmp, ".latest-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-		 rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	snprintf(tmp, sizeof tmp, ".latest-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
+	         rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	if (symlinkat(target, odfd, tmp) != 0)
 		return io_fail();
 	if (renameat(odfd, tmp, odfd, "latest") != 0) {
@@ -191,7 +192,8 @@ cw_status ws_publish_begin(ws_store *st, const char *name, ws_txn **out)
 		goto out;
 	}
 	strcpy(t->name, name);
-	if ((s = cw_path(t->objdir, sizeof t->objdir, "%s/objects/%s", st->dir, t->file)) != CW_OK ||
+	if ((s = cw_path(t->objdir, sizeof t->objdir, "%s/objects/%s", st->dir, t->file)) !=
+	        CW_OK ||
 	    (s = tmp_enter(st, &t->tmpfd, &t->tmplock)) != CW_OK ||
 	    (s = obj_enter(st, t->file, true, &t->odfd, &t->lockfd)) != CW_OK ||
 	    (s = read_seq(t->odfd, &seq)) != CW_OK ||
@@ -213,7 +215,7 @@ cw_status ws_publish_begin(ws_store *st, const char *name, ws_txn **out)
 		goto out;
 	}
 	snprintf(t->work, sizeof t->work, "store-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-		 rnd[3], rnd[4], rnd[5]);
+	         rnd[3], rnd[4], rnd[5]);
 	if (mkdirat(t->tmpfd, t->work, 0700) != 0) {
 		s = io_fail();
 		t->work[0] = '\0'; /* not ours to remove */

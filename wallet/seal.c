@@ -45,7 +45,7 @@ static cw_status take_mem(gpgme_data_t *d, unsigned char **out, size_t *len)
 }
 
 cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *sealed_len,
-		  unsigned char **sig, size_t *sig_len, char *err, size_t errsz)
+                  unsigned char **sig, size_t *sig_len, char *err, size_t errsz)
 {
 	gpgme_ctx_t ctx = NULL;
 	gpgme_key_t skey = NULL;
@@ -80,38 +80,40 @@ cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *s
 		if ((ge = gpgme_get_key(ctx, in->rcpt[i].fingerprint, &keys[i], 0)) != 0) {
 			char what[128];
 			snprintf(what, sizeof what, "key of client %s not in the keyring",
-				 in->rcpt[i].client);
+			         in->rcpt[i].client);
 			set_err(err, errsz, what, ge);
 			st = CW_ERR_KEY;
 			goto out;
 		}
 		const char *why = wg_key_problem(keys[i]);
 		if (why != NULL) {
-			snprintf(err, errsz, "key of client %s unusable: %s", in->rcpt[i].client, why);
+			snprintf(err, errsz, "key of client %s unusable: %s", in->rcpt[i].client,
+			         why);
 			st = CW_ERR_KEY;
 			goto out;
 		}
 	}
 	snprintf(ver, sizeof ver, "%" PRIu64, in->version);
 	if ((ge = gpgme_sig_notation_add(ctx, CW_NOTATION_NAME, in->name,
-					 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
+	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
 	    (ge = gpgme_sig_notation_add(ctx, CW_NOTATION_VERSION, ver,
-					 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
+	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
 	    (ge = gpgme_sig_notation_add(ctx, CW_NOTATION_CREATED, in->created,
-					 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0) {
+	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0) {
 		set_err(err, errsz, "cannot set notations", ge);
 		goto out;
 	}
 	/* no copy: the content stays in the caller's secure memory */
-	if ((ge = gpgme_data_new_from_mem(&din, (const char *)in->content, in->content_len, 0)) != 0 ||
+	if ((ge = gpgme_data_new_from_mem(&din, (const char *)in->content, in->content_len, 0)) !=
+	        0 ||
 	    (ge = gpgme_data_new(&dout)) != 0) {
 		set_err(err, errsz, "gpgme data", ge);
 		goto out;
 	}
 	/* Keys are trusted by registration (importkey), not by the web of trust. No compression:
 	 * secrets are small and often random, and it would only add a length side channel. */
-	ge = gpgme_op_encrypt_sign(ctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_COMPRESS,
-				   din, dout);
+	ge = gpgme_op_encrypt_sign(
+	    ctx, keys, GPGME_ENCRYPT_ALWAYS_TRUST | GPGME_ENCRYPT_NO_COMPRESS, din, dout);
 	gpgme_encrypt_result_t er = gpgme_op_encrypt_result(ctx);
 	gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
 	if (ge != 0 || er == NULL || er->invalid_recipients != NULL || sr == NULL ||
@@ -161,7 +163,7 @@ out:
 }
 
 cw_status wg_verify_detached(const char *home, const char *signer, const void *data, size_t len,
-			     const void *sig, size_t siglen, char *err, size_t errsz)
+                             const void *sig, size_t siglen, char *err, size_t errsz)
 {
 	gpgme_ctx_t ctx = NULL;
 	gpgme_data_t dsig = NULL, dtext = NULL;

@@ -13,8 +13,8 @@
 #include "status.h"
 
 struct wg_seal_in {
-	const char *home;        /* the wallet's GNUPGHOME */
-	const char *signer;      /* wallet key fingerprint */
+	const char *home;   /* the wallet's GNUPGHOME */
+	const char *signer; /* wallet key fingerprint */
 	const ws_recipient *rcpt;
 	size_t nrcpt;
 	const char *name;
@@ -27,11 +27,11 @@ struct wg_seal_in {
 /* On success *sealed and *sig are malloc'd (public bytes, free with free()). err receives a
  * one-line reason on failure (never content). */
 cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *sealed_len,
-		  unsigned char **sig, size_t *sig_len, char *err, size_t errsz);
+                  unsigned char **sig, size_t *sig_len, char *err, size_t errsz);
 
 /* CW_OK when sig is a good detached signature over data made by the key signer (primary
  * fingerprint); CW_ERR_BADSIG otherwise. */
 cw_status wg_verify_detached(const char *home, const char *signer, const void *data, size_t len,
-			     const void *sig, size_t siglen, char *err, size_t errsz);
+                             const void *sig, size_t siglen, char *err, size_t errsz);
 
 #endif

@@ -47,7 +47,7 @@ static void add_client(ws_store *st, const char *name)
 static uint64_t publish(ws_store *st, const char *name, const char *content)
 {
 	ws_txn *t;
-	ws_recipient r = { .client = "app1", .fingerprint = FPR };
+	ws_recipient r = {.client = "app1", .fingerprint = FPR};
 	assert_int_equal(ws_publish_begin(st, name, &t), CW_OK);
 	ws_object o;
 	memset(&o, 0, sizeof o);
@@ -120,8 +120,8 @@ static void test_bad_names(void **state)
 	char longname[300];
 	memset(longname, 'a', 256);
 	longname[256] = '\0';
-	const char *bad[] = { "../x", "a//b", "", "/abs", "a/./b", "a/../b", "x/", "a b", "a\nb",
-			      longname };
+	const char *bad[] = {"../x",   "a//b", "",    "/abs", "a/./b",
+	                     "a/../b", "x/",   "a b", "a\nb", longname};
 	assert_int_equal(ws_store_open(dir, &st), CW_OK);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(ws_object_load(st, bad[i], 0, &o), CW_ERR_NAME);
@@ -328,7 +328,7 @@ static void test_full_disk(void **state)
 
 	size_t big = 256 * 1024;
 	unsigned char *bytes = calloc(1, big);
-	ws_recipient r = { .client = "app1", .fingerprint = FPR };
+	ws_recipient r = {.client = "app1", .fingerprint = FPR};
 	assert_int_equal(ws_publish_begin(st, "x", &t), CW_OK);
 	ws_object w;
 	memset(&w, 0, sizeof w);
@@ -373,15 +373,15 @@ static void test_open_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_publish_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_escape, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_meta_mismatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clients, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_publish_load, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_escape, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_meta_mismatch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clients, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("objstore", tests, NULL, NULL);
 }

@@ -42,17 +42,17 @@ static void make_client_key(const char *home, const char *uid, bool sign_only, c
 	gpgme_ctx_t ctx;
 	gpgme_key_t key;
 	assert_int_equal(cw_gpg_ctx(home, &ctx), CW_OK);
-	assert_int_equal(gpgme_op_createkey(ctx, uid, "ed25519", 0, 0, NULL,
-					    GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD |
-						    GPGME_CREATE_NOEXPIRE),
-			 0);
+	assert_int_equal(
+	    gpgme_op_createkey(ctx, uid, "ed25519", 0, 0, NULL,
+	                       GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE),
+	    0);
 	memcpy(fpr, gpgme_op_genkey_result(ctx)->fpr, 41);
 	if (!sign_only) {
 		assert_int_equal(gpgme_get_key(ctx, fpr, &key, 1), 0);
 		assert_int_equal(gpgme_op_createsubkey(ctx, key, "cv25519", 0, 0,
-						       GPGME_CREATE_ENCR | GPGME_CREATE_NOPASSWD |
-							       GPGME_CREATE_NOEXPIRE),
-				 0);
+		                                       GPGME_CREATE_ENCR | GPGME_CREATE_NOPASSWD |
+		                                           GPGME_CREATE_NOEXPIRE),
+		                 0);
 		gpgme_key_unref(key);
 	}
 	gpgme_release(ctx);
@@ -98,7 +98,8 @@ static void test_import_refusals(void **state)
 	char *two = malloc(len + len2 + 1);
 	memcpy(two, pub, len2);
 	memcpy(two + len2, so, len + 1);
-	assert_int_equal(wg_import_public(whome, two, len + len2, fpr, err, sizeof err), CW_ERR_KEY);
+	assert_int_equal(wg_import_public(whome, two, len + len2, fpr, err, sizeof err),
+	                 CW_ERR_KEY);
 	assert_non_null(strstr(err, "2 keys"));
 	assert_int_equal(wg_import_public(whome, "garbage", 7, fpr, err, sizeof err), CW_ERR_KEY);
 	free(two);
@@ -143,26 +144,33 @@ static void test_seal_open(void **state)
 	memset(&r, 0, sizeof r);
 	strcpy(r.client, "app1");
 	memcpy(r.fingerprint, cfpr, 41);
-	struct wg_seal_in in = { .home = whome, .signer = wfpr, .rcpt = &r, .nrcpt = 1,
-				 .name = "app1/db_pass", .version = 42,
-				 .created = "2026-11-22T16:40:37Z", .content = content,
-				 .content_len = sizeof content };
+	struct wg_seal_in in = {.home = whome,
+	                        .signer = wfpr,
+	                        .rcpt = &r,
+	                        .nrcpt = 1,
+	                        .name = "app1/db_pass",
+	                        .version = 42,
+	                        .created = "2026-11-22T16:40:37Z",
+	                        .content = content,
+	                        .content_len = sizeof content};
 	unsigned char *sealed, *sig;
 	size_t sealed_len, sig_len;
-	assert_int_equal(wg_seal(&in, &sealed, &sealed_len, &sig, &sig_len, err, sizeof err), CW_OK);
+	assert_int_equal(wg_seal(&in, &sealed, &sealed_len, &sig, &sig_len, err, sizeof err),
+	                 CW_OK);
 	assert_null(memmem(sealed, sealed_len, content + 32, 64)); /* not in clear */
 
-	/* the detached signature: good, by the wallet key; fails on a flipped byte or another key */
-	assert_int_equal(wg_verify_detached(whome, wfpr, sealed, sealed_len, sig, sig_len, err,
-					    sizeof err),
-			 CW_OK);
-	assert_int_equal(wg_verify_detached(whome, cfpr, sealed, sealed_len, sig, sig_len, err,
-					    sizeof err),
-			 CW_ERR_BADSIG);
+	/* the detached signature: good, by the wallet key; fails on a flipped byte or another key
+	 */
+	assert_int_equal(
+	    wg_verify_detached(whome, wfpr, sealed, sealed_len, sig, sig_len, err, sizeof err),
+	    CW_OK);
+	assert_int_equal(
+	    wg_verify_detached(whome, cfpr, sealed, sealed_len, sig, sig_len, err, sizeof err),
+	    CW_ERR_BADSIG);
 	sealed[sealed_len / 2] ^= 1;
-	assert_int_equal(wg_verify_detached(whome, wfpr, sealed, sealed_len, sig, sig_len, err,
-					    sizeof err),
-			 CW_ERR_BADSIG);
+	assert_int_equal(
+	    wg_verify_detached(whome, wfpr, sealed, sealed_len, sig, sig_len, err, sizeof err),
+	    CW_ERR_BADSIG);
 	sealed[sealed_len / 2] ^= 1;
 
 	/* the client opens it: exact bytes, inner signature by the wallet with the notations */
@@ -208,8 +216,8 @@ static void test_seal_open(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_import_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_seal_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_seal_open, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
 }
