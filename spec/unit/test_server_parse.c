@@ -1,0 +1,174 @@
+/* wallet/httpreq (strict %-decoding and query parsing), wallet/config (settings) and
+ * wallet/metrics (Prometheus text) without a server. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmocka_common.h"
+#include "../../wallet/config.h"
+#include "../../wallet/httpreq.h"
+#include "../../wallet/metrics.h"
+
+static void test_pct_decode(void **state)
+{
+	(void)state;
+	char out[16];
+	size_t n;
+	assert_true(http_pct_decode("a%2Fb", 5, out, sizeof out, &n));
+	assert_string_equal(out, "a/b");
+	assert_int_equal(n, 3);
+	assert_true(http_pct_decode("%2e%2E", 6, out, sizeof out, &n));
+	assert_string_equal(out, "..");
+	assert_true(http_pct_decode("", 0, out, sizeof out, &n));
+	assert_int_equal(n, 0);
+	const char *bad[] = {"%", "%2", "a%zz", "%00", "a%00b", "%g0", "%0g"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(http_pct_decode(bad[i], strlen(bad[i]), out, sizeof out, &n));
+	assert_false(http_pct_decode("a\0b", 3, out, sizeof out, &n)); /* raw NUL */
+	assert_true(http_pct_decode("123456789012345", 15, out, sizeof out, &n));
+	assert_false(http_pct_decode("1234567890123456", 16, out, sizeof out, &n)); /* no room */
+}
+
+static void test_query_version(void **state)
+{
+	(void)state;
+	uint64_t v = 99;
+	assert_true(http_query_version(NULL, &v));
+	assert_int_equal(v, 0);
+	assert_true(http_query_version("", &v));
+	assert_true(http_query_version("version=1", &v));
+	assert_int_equal(v, 1);
+	assert_true(http_query_version("version=%31%32", &v));
+	assert_int_equal(v, 12);
+	assert_true(http_query_version("version=9007199254740991", &v));
+	assert_int_equal(v, 9007199254740991ULL);
+	const char *bad[] = {"version=0", "version=01", "version=", "version=-1", "version=1x",
+			     "version=9007199254740992", "version=99999999999999999999",
+			     "Version=1", "v=1", "version=1&version=2", "version=1&", "&version=1",
+			     "version", "version=1;x=2", "version=%2B1", "version=1%00"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (http_query_version(bad[i], &v))
+			fail_msg("accepted '%s'", bad[i]);
+}
+
+static void test_query_prefix(void **state)
+{
+	(void)state;
+	char p[300];
+	assert_true(http_query_prefix(NULL, p, sizeof p));
+	assert_string_equal(p, "");
+	assert_true(http_query_prefix("prefix=app1/", p, sizeof p));
+	assert_string_equal(p, "app1/");
+	assert_true(http_query_prefix("prefix=app1%2F", p, sizeof p));
+	assert_string_equal(p, "app1/");
+	assert_true(http_query_prefix("prefix=db", p, sizeof p));
+	assert_string_equal(p, "db");
+	const char *bad[] = {"prefix=../", "prefix=%2e%2e/", "prefix=/", "prefix=a//",
+			     "prefix=a%00", "prefix=a&prefix=b", "name=a", "prefix=a b"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (http_query_prefix(bad[i], p, sizeof p))
+			fail_msg("accepted '%s'", bad[i]);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void test_config(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cwcfgXXXXXX", f[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(f, sizeof f, "%s/c.json", dir);
+	struct serve_config cfg = {0};
+
+	write_file(f, "{\"listen\":\"127.0.0.1:9\",\"threads\":3,\"health_listen\":\"8081\"}");
+	assert_int_equal(serve_config_load(&cfg, f, err, sizeof err), CW_OK);
+	/* a flag overrides the file */
+	assert_int_equal(serve_config_set(&cfg, "threads", "5", err, sizeof err), CW_OK);
+	assert_int_equal(serve_config_finish(&cfg, "/d", err, sizeof err), CW_OK);
+	assert_string_equal(cfg.listen, "127.0.0.1:9");
+	assert_int_equal(cfg.threads, 5);
+	assert_string_equal(cfg.health_listen, "127.0.0.1:8081");
+	assert_string_equal(cfg.data, "/d");
+	assert_string_equal(cfg.tls_cert, "/d/tls/server.crt");
+	assert_string_equal(cfg.tls_key, "/d/tls/server.key");
+	assert_string_equal(cfg.tls_ca, "/d/tls/ca.crt");
+	serve_config_free(&cfg);
+
+	memset(&cfg, 0, sizeof cfg);
+	assert_int_equal(serve_config_finish(&cfg, "/x", err, sizeof err), CW_OK);
+	assert_string_equal(cfg.listen, SERVE_DEFAULT_LISTEN);
+	assert_int_equal(cfg.threads, SERVE_DEFAULT_THREADS);
+	assert_null(cfg.health_listen);
+	serve_config_free(&cfg);
+
+	const char *bad[] = {"[]", "{\"listen\":1}", "{\"threads\":\"4\"}", "{\"threads\":1.5}",
+			     "{\"threads\":0}", "{\"threads\":100000}", "{\"nope\":1}", "{",
+			     "{\"listen\":\"\"}", "{\"verify_depth\":17}"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&cfg, 0, sizeof cfg);
+		write_file(f, bad[i]);
+		err[0] = '\0';
+		if (serve_config_load(&cfg, f, err, sizeof err) != CW_ERR_USAGE)
+			fail_msg("accepted %s", bad[i]);
+		assert_non_null(strstr(err, f)); /* the message names the file */
+		assert_null(strchr(err, '\n'));
+		serve_config_free(&cfg);
+	}
+	memset(&cfg, 0, sizeof cfg);
+	assert_int_equal(serve_config_set(&cfg, "threads", "4x", err, sizeof err), CW_ERR_USAGE);
+	assert_int_equal(serve_config_set(&cfg, "bogus", "1", err, sizeof err), CW_ERR_USAGE);
+	assert_int_equal(serve_config_set(&cfg, "health_listen", "99999", err, sizeof err), CW_OK);
+	assert_int_equal(serve_config_finish(&cfg, "/d", err, sizeof err), CW_ERR_USAGE);
+	serve_config_free(&cfg);
+	snprintf(f, sizeof f, "%s/missing.json", dir);
+	assert_int_equal(serve_config_load(&cfg, f, err, sizeof err), CW_ERR_IO);
+	snprintf(f, sizeof f, "%s/c.json", dir);
+	unlink(f);
+	rmdir(dir);
+}
+
+static void test_metrics(void **state)
+{
+	(void)state;
+	metrics *m = metrics_new();
+	assert_non_null(m);
+	metrics_observe(m, 1, 200, 100);     /* 0.1 ms */
+	metrics_observe(m, 1, 200, 3000);    /* 3 ms */
+	metrics_observe(m, 1, 404, 9000000); /* 9 s: +Inf only */
+	metrics_observe(m, 1, 418, 10);
+	metrics_observe(m, 0, 200, 10); /* health: counted, not in the histogram */
+	char *t = metrics_render(m, 7, 42);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "wallet_requests_total{listener=\"tls\",code=\"200\"} 2\n"));
+	assert_non_null(strstr(t, "wallet_requests_total{listener=\"tls\",code=\"404\"} 1\n"));
+	assert_non_null(strstr(t, "wallet_requests_total{listener=\"tls\",code=\"other\"} 1\n"));
+	assert_non_null(strstr(t, "wallet_requests_total{listener=\"health\",code=\"200\"} 1\n"));
+	assert_non_null(strstr(t, "wallet_tls_handshake_failures_total 7\n"));
+	assert_non_null(strstr(t, "wallet_objects 42\n"));
+	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"0.00025\"} 2\n"));
+	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"0.005\"} 3\n"));
+	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"2.5\"} 3\n"));
+	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"+Inf\"} 4\n"));
+	assert_non_null(strstr(t, "wallet_request_duration_seconds_count 4\n"));
+	assert_non_null(strstr(t, "wallet_request_duration_seconds_sum 9.003110\n"));
+	free(t);
+	metrics_free(m);
+	metrics_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pct_decode),   cmocka_unit_test(test_query_version),
+		cmocka_unit_test(test_query_prefix), cmocka_unit_test(test_config),
+		cmocka_unit_test(test_metrics),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
