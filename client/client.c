@@ -135,22 +135,28 @@ WALLET_API const char *wallet_client_error(const wallet_client *c)
 	return c ? c->err : "";
 }
 
-static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64_t min,
-		       wallet_secret **out)
+void wc_raw_free(struct wc_raw *raw)
 {
-	cw_status st = CW_ERR_USAGE;
-	struct wc_resp r = { 0 };
-	unsigned char *sig = NULL;
-	size_t sig_len = 0;
-	uint64_t hv = 0;
-	wallet_secret *s = NULL;
+	wc_resp_free(&raw->r);
+	free(raw->sig);
+	memset(raw, 0, sizeof *raw);
+}
+
+wallet_secret *wc_secret_new(const char *name)
+{
+	wallet_secret *s = calloc(1, sizeof *s);
+	if (s != NULL && (s->name = strdup(name)) == NULL) {
+		free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct wc_raw *raw)
+{
+	cw_status st;
 	char path[64 + CW_NAME_MAX];
-	if (out == NULL)
-		return CW_ERR_USAGE;
-	*out = NULL;
-	if (c == NULL || name == NULL)
-		return CW_ERR_USAGE;
-	c->err[0] = '\0';
+	memset(raw, 0, sizeof *raw);
 	if (!cw_name_valid(name, strlen(name))) {
 		wc_err(c, "invalid object name");
 		return CW_ERR_NAME;
@@ -161,39 +167,63 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 			 (unsigned long long)want);
 	else
 		snprintf(path, sizeof path, "%s/%s", CW_API_OBJECTS, name);
-	if ((st = wc_signer_ensure(c)) != CW_OK)
-		goto out;
-	if ((st = wc_http_get(c, path, WC_MAX_OBJECT, &r)) != CW_OK)
+	if ((st = wc_http_get(c, path, WC_MAX_OBJECT, &raw->r)) != CW_OK)
 		goto out;
 	st = CW_ERR_PROTOCOL;
-	if (!wc_parse_version(r.version, &hv)) {
+	if (!wc_parse_version(raw->r.version, &raw->hv)) {
 		wc_err(c, "missing or malformed %s header", CW_HDR_VERSION);
 		goto out;
 	}
-	if (r.sig_b64 == NULL) {
+	if (raw->r.sig_b64 == NULL) {
 		wc_err(c, "missing %s header", CW_HDR_SIGNATURE);
 		st = CW_ERR_BADSIG;
 		goto out;
 	}
-	if ((st = wc_b64_decode(r.sig_b64, &sig, &sig_len)) != CW_OK) {
+	if ((st = wc_b64_decode(raw->r.sig_b64, &raw->sig, &raw->sig_len)) != CW_OK) {
 		wc_err(c, "malformed %s header", CW_HDR_SIGNATURE);
 		goto out;
 	}
-	s = calloc(1, sizeof *s);
-	if (s == NULL || (s->name = strdup(name)) == NULL) {
+	st = CW_OK;
+out:
+	if (st != CW_OK)
+		wc_raw_free(raw);
+	return st;
+}
+
+static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64_t min,
+		       wallet_secret **out)
+{
+	cw_status st;
+	struct wc_raw raw = { 0 };
+	wallet_secret *s = NULL;
+	if (out == NULL)
+		return CW_ERR_USAGE;
+	*out = NULL;
+	if (c == NULL || name == NULL)
+		return CW_ERR_USAGE;
+	c->err[0] = '\0';
+	if (!cw_name_valid(name, strlen(name))) {
+		wc_err(c, "invalid object name");
+		return CW_ERR_NAME;
+	}
+	if ((st = wc_signer_ensure(c)) != CW_OK)
+		goto out;
+	if ((st = wc_fetch_raw(c, name, want, &raw)) != CW_OK)
+		goto out;
+	if ((s = wc_secret_new(name)) == NULL) {
 		st = CW_ERR_NOMEM;
 		goto out;
 	}
-	st = wc_open_sealed(c, name, hv, want, min, r.body, r.len, sig, sig_len, &s->plain,
-			    &s->version);
+	struct wc_opener o = { c->gpg, c, c->err, sizeof c->err };
+	st = wc_open_sealed(&o, name, raw.hv, want, min, raw.r.body, raw.r.len, raw.sig,
+			    raw.sig_len, &s->plain, &s->version);
 	if (st != CW_OK)
 		goto out;
 	*out = s;
 	s = NULL;
 out:
 	wallet_secret_free(s);
-	free(sig);
-	wc_resp_free(&r);
+	wc_raw_free(&raw);
 	return st;
 }
 
@@ -416,6 +446,7 @@ WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix
 {
 	cw_status st;
 	wallet_list *l = NULL;
+	wallet_request *reqs = NULL;
 	wallet_secret **v = NULL;
 	size_t n = 0;
 	if (out == NULL || count == NULL)
@@ -435,27 +466,33 @@ WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix
 		st = CW_ERR_NOTFOUND;
 		goto out;
 	}
+	reqs = calloc(l->n, sizeof *reqs);
 	v = calloc(l->n, sizeof *v);
-	if (v == NULL) {
+	if (reqs == NULL || v == NULL) {
 		st = CW_ERR_NOMEM;
 		goto out;
 	}
-	for (; n < l->n; n++) {
-		/* the listed version is a floor: a newer one may have been stored meanwhile,
-		 * an older one would be a rollback */
-		st = fetch(c, l->v[n].name, 0, l->v[n].version, &v[n]);
-		if (st != CW_OK) {
-			char e[sizeof c->err];
-			memcpy(e, c->err, sizeof e);
-			wc_err(c, "%s: %s", l->v[n].name, e);
-			goto out;
-		}
+	/* the listed version is a floor: a newer one may have been stored meanwhile, an older
+	 * one would be a rollback */
+	for (size_t i = 0; i < l->n; i++) {
+		reqs[i].name = l->v[i].name;
+		reqs[i].min_version = l->v[i].version;
 	}
+	st = (cw_status)wallet_fetch_many(c, reqs, l->n);
+	for (size_t i = 0; i < l->n; i++) {
+		if (reqs[i].status != WALLET_OK && st != CW_OK && c->err[0] == '\0')
+			wc_err(c, "%s: %s", reqs[i].name, reqs[i].error);
+		v[i] = reqs[i].secret;
+	}
+	n = l->n;
+	if (st != CW_OK)
+		goto out;
 	*out = v;
 	*count = n;
 	v = NULL;
 out:
 	wallet_secrets_free(v, n);
+	free(reqs);
 	wallet_list_free(l);
 	return (wallet_status)st;
 }

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <gpgme.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -291,48 +292,87 @@ struct fetched {
 	size_t n;
 };
 
-/* Fetches every spec; one line per failure. Returns the number of failures. */
-static size_t fetch_all(wallet_client *c, const struct args *a, struct fetched *f)
+static void report(const struct args *a, const char *name, wallet_status st, const char *d)
+{
+	(void)a;
+	fprintf(stderr, "wallet-entry: %s: %s%s%s\n", name, wallet_strerror(st), d[0] ? ": " : "", d);
+}
+
+static void report_ok(const struct args *a, const wallet_secret *s)
+{
+	if (a->verbose)
+		fprintf(stderr, "wallet-entry: %s: version %llu verified\n", wallet_secret_name(s),
+			(unsigned long long)wallet_secret_version(s));
+}
+
+/* A group: all of it, every member at least at the spec's minimum. */
+static size_t fetch_group(wallet_client *c, const struct args *a, const struct ent_spec *sp,
+			  struct fetched *f)
 {
 	size_t failed = 0;
+	wallet_status st = wallet_fetch_group(c, sp->name, &f->v, &f->n);
+	if (st != WALLET_OK) {
+		report(a, sp->name, st, wallet_client_error(c));
+		return 1;
+	}
+	for (size_t k = 0; k < f->n; k++) {
+		if (wallet_secret_version(f->v[k]) < sp->min_version) {
+			char d[64];
+			snprintf(d, sizeof d, "version %llu",
+				 (unsigned long long)wallet_secret_version(f->v[k]));
+			report(a, wallet_secret_name(f->v[k]), WALLET_ERR_ROLLBACK, d);
+			failed++;
+		} else {
+			report_ok(a, f->v[k]);
+		}
+	}
+	return failed;
+}
+
+/* Fetches every spec (single objects in one batch, which opens them in parallel); one line
+ * per failure. Returns the number of failures. */
+static size_t fetch_all(wallet_client *c, const struct args *a, struct fetched *f)
+{
+	size_t failed = 0, nreq = 0;
+	wallet_request *reqs = calloc(a->nspecs, sizeof *reqs);
+	if (reqs == NULL) {
+		fprintf(stderr, "wallet-entry: out of memory\n");
+		return a->nspecs;
+	}
+	for (size_t i = 0; i < a->nspecs; i++) {
+		if (a->specs[i].group)
+			continue;
+		reqs[nreq].name = a->specs[i].name;
+		reqs[nreq].min_version = a->specs[i].min_version;
+		nreq++;
+	}
+	if (nreq > 0)
+		(void)wallet_fetch_many(c, reqs, nreq);
+	size_t r = 0;
 	for (size_t i = 0; i < a->nspecs; i++) {
 		const struct ent_spec *sp = &a->specs[i];
-		wallet_status st;
 		if (sp->group) {
-			st = wallet_fetch_group(c, sp->name, &f[i].v, &f[i].n);
-			for (size_t k = 0; st == WALLET_OK && k < f[i].n; k++) {
-				if (wallet_secret_version(f[i].v[k]) < sp->min_version) {
-					st = WALLET_ERR_ROLLBACK;
-					fprintf(stderr, "wallet-entry: %s: %s (version %llu)\n",
-						wallet_secret_name(f[i].v[k]), wallet_strerror(st),
-						(unsigned long long)wallet_secret_version(f[i].v[k]));
-					failed++;
-				}
-			}
-			if (st == WALLET_ERR_ROLLBACK)
-				continue;
-		} else {
-			f[i].v = calloc(1, sizeof *f[i].v);
-			if (f[i].v == NULL) {
-				st = WALLET_ERR_NOMEM;
-			} else {
-				st = wallet_fetch(c, sp->name, sp->min_version, &f[i].v[0]);
-				f[i].n = st == WALLET_OK ? 1 : 0;
-			}
+			failed += fetch_group(c, a, sp, &f[i]);
+			continue;
 		}
-		if (st != WALLET_OK) {
-			const char *d = wallet_client_error(c);
-			fprintf(stderr, "wallet-entry: %s: %s%s%s\n", sp->name, wallet_strerror(st),
-				d[0] ? ": " : "", d);
+		wallet_request *rq = &reqs[r++];
+		if (rq->status != WALLET_OK) {
+			report(a, sp->name, rq->status, rq->error);
 			failed++;
 			continue;
 		}
-		if (a->verbose)
-			for (size_t k = 0; k < f[i].n; k++)
-				fprintf(stderr, "wallet-entry: %s: version %llu verified\n",
-					wallet_secret_name(f[i].v[k]),
-					(unsigned long long)wallet_secret_version(f[i].v[k]));
+		f[i].v = calloc(1, sizeof *f[i].v);
+		if (f[i].v == NULL) {
+			wallet_secret_free(rq->secret);
+			report(a, sp->name, WALLET_ERR_NOMEM, "");
+			failed++;
+			continue;
+		}
+		f[i].v[0] = rq->secret;
+		f[i].n = 1;
+		report_ok(a, rq->secret);
 	}
+	free(reqs);
 	return failed;
 }
 
@@ -375,6 +415,10 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	rc = 1;
+	/* Before gpgme's first use: without gpgconf, gpgme finds gpg on PATH instead of running
+	 * gpgconf twice and gpgsm and gpgconf for their versions, which is most of its start-up
+	 * time. A program may set this process-wide flag; a library (libwalletclient) may not. */
+	(void)gpgme_set_global_flag("disable-gpgconf", "1");
 	if (cw_nodump() != CW_OK) {
 		fprintf(stderr, "wallet-entry: cannot disable core dumps\n");
 		goto out;

@@ -4,6 +4,7 @@
  * name/version notations (docs/FORMAT.md). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,29 +94,27 @@ void wc_gpg_teardown(wallet_client *c)
 	if (c->gpg != NULL)
 		gpgme_release(c->gpg);
 	c->gpg = NULL;
+	for (size_t i = 0; i < WC_MAX_WORKERS; i++) {
+		if (c->pool[i] != NULL)
+			gpgme_release(c->pool[i]);
+		c->pool[i] = NULL;
+	}
 	if (c->tmphome)
 		(void)cw_gpg_destroy_home(c->home);
 	c->tmphome = false;
 }
 
-/* Records the fingerprints (primary and subkeys) of the pinned key, which must be present,
- * usable and have the pinned primary fingerprint. */
-static cw_status load_signer(wallet_client *c)
+/* Records the signing fingerprints (primary and subkeys) of key, which must be the pinned key
+ * and usable. */
+static cw_status record_signer(wallet_client *c, gpgme_key_t key)
 {
-	gpgme_key_t key = NULL;
-	cw_status st = CW_ERR_KEY;
-	gpgme_error_t e = gpgme_get_key(c->gpg, c->cfg.signer, &key, 0);
-	if (e != 0) {
-		st = CW_ERR_NOTFOUND;
-		goto out;
-	}
 	if (key->subkeys == NULL || !cw_fpr_equal(key->subkeys->fpr, c->cfg.signer)) {
-		wc_err(c, "the wallet key's primary fingerprint is not the pinned one");
-		goto out;
+		wc_err(c, "the wallet's signing key does not have the pinned fingerprint");
+		return CW_ERR_KEY;
 	}
-	if (key->revoked || key->expired || key->disabled || key->invalid) {
-		wc_err(c, "the pinned wallet key is revoked, expired or invalid");
-		goto out;
+	if (key->secret || key->revoked || key->expired || key->disabled || key->invalid) {
+		wc_err(c, "the pinned wallet key is revoked, expired, invalid or a secret key");
+		return CW_ERR_KEY;
 	}
 	c->nsigner_fprs = 0;
 	for (gpgme_subkey_t sk = key->subkeys; sk && c->nsigner_fprs < WC_MAX_SIGNER_FPRS;
@@ -127,17 +126,25 @@ static cw_status load_signer(wallet_client *c)
 	}
 	if (c->nsigner_fprs == 0) {
 		wc_err(c, "the pinned wallet key has no usable signing key");
-		goto out;
+		return CW_ERR_KEY;
 	}
-	c->signer_ready = true;
-	st = CW_OK;
-out:
+	return CW_OK;
+}
+
+/* The pinned key from the keyring; CW_ERR_NOTFOUND when it is not there. */
+static cw_status load_signer(wallet_client *c)
+{
+	gpgme_key_t key = NULL;
+	if (gpgme_get_key(c->gpg, c->cfg.signer, &key, 0) != 0)
+		return CW_ERR_NOTFOUND;
+	cw_status st = record_signer(c, key);
 	gpgme_key_unref(key);
 	return st;
 }
 
 /* Imports the wallet's public key from data, but only if every key in it is the pinned one:
- * listing the data first keeps anything else out of the keyring. */
+ * listing the data first keeps anything else out of the keyring. The listing also gives the
+ * signing fingerprints, so no keyring lookup is needed afterwards. */
 static cw_status import_signer(wallet_client *c, gpgme_data_t d)
 {
 	gpgme_error_t e;
@@ -149,14 +156,14 @@ static cw_status import_signer(wallet_client *c, gpgme_data_t d)
 		goto out;
 	}
 	while ((e = gpgme_op_keylist_next(c->gpg, &key)) == 0) {
-		bool ok = key->subkeys && cw_fpr_equal(key->subkeys->fpr, c->cfg.signer) &&
-			  !key->secret;
+		nkeys++;
+		cw_status kst = nkeys == 1 ? record_signer(c, key) : CW_ERR_KEY;
 		gpgme_key_unref(key);
 		key = NULL;
-		nkeys++;
-		if (!ok) {
+		if (kst != CW_OK) {
+			if (nkeys > 1)
+				wc_err(c, "the wallet's signing-key answer holds more than one key");
 			gpgme_op_keylist_end(c->gpg);
-			wc_err(c, "the wallet's signing key does not have the pinned fingerprint");
 			goto out;
 		}
 	}
@@ -174,12 +181,15 @@ static cw_status import_signer(wallet_client *c, gpgme_data_t d)
 		goto out;
 	}
 	gpgme_import_result_t ir = gpgme_op_import_result(c->gpg);
-	if (ir == NULL || ir->considered < 1 || ir->not_imported > 0) {
+	if (ir == NULL || ir->considered != 1 || ir->not_imported > 0 || ir->imports == NULL ||
+	    !cw_fpr_equal(ir->imports->fpr, c->cfg.signer)) {
 		wc_err(c, "the wallet key was not imported");
 		goto out;
 	}
 	st = CW_OK;
 out:
+	if (st != CW_OK)
+		c->nsigner_fprs = 0;
 	return st;
 }
 
@@ -191,10 +201,12 @@ cw_status wc_signer_ensure(wallet_client *c)
 	struct wc_resp r = { 0 };
 	if (c->signer_ready)
 		return CW_OK;
-	/* an existing GNUPGHOME may already hold it */
-	st = load_signer(c);
-	if (st != CW_ERR_NOTFOUND)
-		goto out;
+	/* an existing GNUPGHOME may already hold it; a fresh throwaway one cannot */
+	if (!c->tmphome) {
+		st = load_signer(c);
+		if (st != CW_ERR_NOTFOUND)
+			goto out;
+	}
 	if (c->cfg.signer_key_file != NULL) {
 		st = read_key_file(c, c->cfg.signer_key_file, &file);
 		if (st != CW_OK)
@@ -211,51 +223,62 @@ cw_status wc_signer_ensure(wallet_client *c)
 	if (st != CW_OK)
 		goto out;
 	st = import_signer(c, d);
-	if (st != CW_OK)
-		goto out;
-	st = load_signer(c);
-	if (st == CW_ERR_NOTFOUND) {
-		wc_err(c, "the pinned wallet key is not in the keyring after import");
-		st = CW_ERR_KEY;
-	}
 out:
+	if (st == CW_OK)
+		c->signer_ready = true;
 	gpgme_data_release(d);
 	cw_sbuf_free(&file);
 	wc_resp_free(&r);
 	return st;
 }
 
+static void oerr(struct wc_opener *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void oerr(struct wc_opener *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(o->err, o->errsz, fmt, ap);
+	va_end(ap);
+}
+
+static void ogpg_err(struct wc_opener *o, const char *what, gpgme_error_t e)
+{
+	char buf[300];
+	cw_gpg_errstr(e, buf, sizeof buf);
+	oerr(o, "%s: %s", what, buf);
+}
+
 /* A signature counts only when it is good and made by the pinned key (its primary key or
  * one of its signing subkeys); exactly one signature is expected. */
-static cw_status check_sigs(wallet_client *c, gpgme_verify_result_t vr, const char *what,
+static cw_status check_sigs(struct wc_opener *o, gpgme_verify_result_t vr, const char *what,
 			    gpgme_signature_t *out)
 {
 	if (vr == NULL || vr->signatures == NULL) {
-		wc_err(c, "%s: no signature", what);
+		oerr(o, "%s: no signature", what);
 		return CW_ERR_BADSIG;
 	}
 	gpgme_signature_t s = vr->signatures;
 	if (s->next != NULL) {
-		wc_err(c, "%s: more than one signature", what);
+		oerr(o, "%s: more than one signature", what);
 		return CW_ERR_BADSIG;
 	}
 	if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR) {
 		char buf[300];
 		cw_gpg_errstr(s->status, buf, sizeof buf);
-		wc_err(c, "%s: signature not good (%s)", what, buf);
+		oerr(o, "%s: signature not good (%s)", what, buf);
 		return CW_ERR_BADSIG;
 	}
 	if (s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED |
 			  GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_KEY_MISSING)) {
-		wc_err(c, "%s: signature by a revoked, expired or missing key", what);
+		oerr(o, "%s: signature by a revoked, expired or missing key", what);
 		return CW_ERR_BADSIG;
 	}
 	bool pinned = false;
-	for (size_t i = 0; i < c->nsigner_fprs; i++)
-		if (s->fpr && cw_fpr_equal(s->fpr, c->signer_fprs[i]))
+	for (size_t i = 0; i < o->c->nsigner_fprs; i++)
+		if (s->fpr && cw_fpr_equal(s->fpr, o->c->signer_fprs[i]))
 			pinned = true;
 	if (!pinned) {
-		wc_err(c, "%s: signed by %s, not by the pinned wallet key", what,
+		oerr(o, "%s: signed by %s, not by the pinned wallet key", what,
 		       s->fpr ? s->fpr : "an unknown key");
 		return CW_ERR_BADSIG;
 	}
@@ -287,7 +310,7 @@ static const char *notation(gpgme_signature_t s, const char *name, bool *dup)
 	return v;
 }
 
-cw_status wc_open_sealed(wallet_client *c, const char *name, uint64_t hdr_version,
+cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_version,
 			 uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
 			 size_t sealed_len, const unsigned char *sig, size_t sig_len, cw_sbuf *plain,
 			 uint64_t *version)
@@ -304,12 +327,12 @@ cw_status wc_open_sealed(wallet_client *c, const char *name, uint64_t hdr_versio
 		goto out;
 	}
 	/* 1. the detached signature over the sealed bytes, before decryption */
-	if ((e = gpgme_op_verify(c->gpg, sd, cd, NULL)) != 0) {
-		gpg_err(c, "detached signature", e);
+	if ((e = gpgme_op_verify(o->gpg, sd, cd, NULL)) != 0) {
+		ogpg_err(o, "detached signature", e);
 		st = CW_ERR_BADSIG;
 		goto out;
 	}
-	st = check_sigs(c, gpgme_op_verify_result(c->gpg), "detached signature", &s);
+	st = check_sigs(o, gpgme_op_verify_result(o->gpg), "detached signature", &s);
 	if (st != CW_OK)
 		goto out;
 	/* 2. decrypt into secure memory and verify the inner signature */
@@ -317,18 +340,18 @@ cw_status wc_open_sealed(wallet_client *c, const char *name, uint64_t hdr_versio
 		st = CW_ERR_INTERNAL;
 		goto out;
 	}
-	if ((e = gpgme_op_decrypt_verify(c->gpg, cd, pd)) != 0) {
-		gpg_err(c, "decryption", e);
+	if ((e = gpgme_op_decrypt_verify(o->gpg, cd, pd)) != 0) {
+		ogpg_err(o, "decryption", e);
 		st = gpgme_err_code(e) == GPG_ERR_NO_SECKEY ? CW_ERR_KEY : CW_ERR_CRYPTO;
 		goto out;
 	}
-	gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(c->gpg);
+	gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(o->gpg);
 	if (dr == NULL || dr->wrong_key_usage || dr->unsupported_algorithm) {
-		wc_err(c, "decryption: unacceptable message");
+		oerr(o, "decryption: unacceptable message");
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
-	st = check_sigs(c, gpgme_op_verify_result(c->gpg), "inner signature", &s);
+	st = check_sigs(o, gpgme_op_verify_result(o->gpg), "inner signature", &s);
 	if (st != CW_OK)
 		goto out;
 	/* 3. the binding: signed name and version */
@@ -338,20 +361,20 @@ cw_status wc_open_sealed(wallet_client *c, const char *name, uint64_t hdr_versio
 	uint64_t v = 0;
 	st = CW_ERR_BINDING;
 	if (dup || sname == NULL || sver == NULL || !wc_parse_version(sver, &v)) {
-		wc_err(c, "the signed content lacks a single name and version notation");
+		oerr(o, "the signed content lacks a single name and version notation");
 		goto out;
 	}
 	if (strcmp(sname, name) != 0) {
-		wc_err(c, "asked for %s, the wallet signed %s", name, sname);
+		oerr(o, "asked for %s, the wallet signed %s", name, sname);
 		goto out;
 	}
 	if (v != hdr_version || (want_version != 0 && v != want_version)) {
-		wc_err(c, "signed version %llu differs from the version served or asked for",
+		oerr(o, "signed version %llu differs from the version served or asked for",
 		       (unsigned long long)v);
 		goto out;
 	}
 	if (v < min_version) {
-		wc_err(c, "version %llu is below the minimum %llu", (unsigned long long)v,
+		oerr(o, "version %llu is below the minimum %llu", (unsigned long long)v,
 		       (unsigned long long)min_version);
 		st = CW_ERR_ROLLBACK;
 		goto out;

@@ -150,6 +150,21 @@ WALLET_API const char *wallet_secret_name(const wallet_secret *s);
 /* Wipes and releases. */
 WALLET_API void wallet_secret_free(wallet_secret *s);
 
+/* Several objects at once. The requests go one after the other over the client's connection;
+ * verification and decryption run in parallel (a few gpg contexts of the client's, in
+ * threads that end before the call returns). Layout fixed for the life of SONAME 1. */
+typedef struct wallet_request {
+	const char *name;      /* in: object name */
+	uint64_t min_version;  /* in: 0 = any */
+	wallet_secret *secret; /* out: the secret, NULL on failure; free with wallet_secret_free */
+	wallet_status status;  /* out */
+	char error[256];       /* out: "" or one line describing the failure, never secret */
+} wallet_request;
+
+/* Fills every request's outputs. Returns WALLET_OK when all succeeded, else the status of the
+ * first one that failed (the others may have succeeded: check each). */
+WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *reqs, size_t n);
+
 /* ---- listing and groups ----------------------------------------------------------------- */
 
 typedef struct wallet_list wallet_list;

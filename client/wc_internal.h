@@ -18,6 +18,7 @@
 #define WC_MAX_KEY ((size_t)1 << 20)
 #define WC_MAX_LIST ((size_t)16 << 20)
 #define WC_MAX_SIGNER_FPRS 16
+#define WC_MAX_WORKERS 8
 
 struct wallet_config {
 	char **urls;
@@ -42,6 +43,7 @@ struct wallet_client {
 	CURL *curl;
 	char *keypass; /* secure memory, NUL-terminated */
 	gpgme_ctx_t gpg;
+	gpgme_ctx_t pool[WC_MAX_WORKERS]; /* extra contexts for parallel opening, made lazily */
 	char home[4096]; /* GNUPGHOME in use ("" = default) */
 	bool tmphome;    /* home is ours: destroy it on free */
 	bool signer_ready;
@@ -91,12 +93,35 @@ cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
 cw_status wc_gpg_setup(wallet_client *c);
 void wc_gpg_teardown(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
+/* What opening one object needs: a gpg context of its own (so that several objects can be
+ * opened in parallel threads), the client (read only: the pinned key's fingerprints) and
+ * where to write the error line. */
+struct wc_opener {
+	gpgme_ctx_t gpg;
+	const wallet_client *c;
+	char *err;
+	size_t errsz;
+};
+
 /* Verifies and decrypts one sealed object as docs/FORMAT.md demands. want_version 0: any.
- * On success plain holds the content and *version the signed version. */
-cw_status wc_open_sealed(wallet_client *c, const char *name, uint64_t hdr_version,
+ * On success plain holds the content and *version the signed version. Thread-safe for
+ * distinct openers once wc_signer_ensure succeeded. */
+cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_version,
 			 uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
 			 size_t sealed_len, const unsigned char *sig, size_t sig_len, cw_sbuf *plain,
 			 uint64_t *version);
+
+/* client.c: one GET of an object, its headers checked and its signature decoded (no
+ * decryption yet). Errors go to c->err. */
+struct wc_raw {
+	struct wc_resp r;
+	unsigned char *sig;
+	size_t sig_len;
+	uint64_t hv;
+};
+cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct wc_raw *raw);
+void wc_raw_free(struct wc_raw *raw);
+wallet_secret *wc_secret_new(const char *name);
 
 /* Parses a decimal version 1..CW_VERSION_MAX; false for anything else. */
 bool wc_parse_version(const char *s, uint64_t *out);

@@ -1,0 +1,171 @@
+/* libwalletclient: wallet_fetch_many. The HTTP requests share the client's one connection and
+ * run one after the other; opening the answers (two gpg processes each: verify, then
+ * decrypt) dominates, so that part runs in a few threads, each with a gpg context of its own
+ * that the client keeps for later calls. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gpgutil.h"
+#include "name.h"
+#include "wc_internal.h"
+
+struct job {
+	wallet_request *req;
+	struct wc_raw raw;
+	bool fetched;
+};
+
+struct work {
+	wallet_client *c;
+	struct job *jobs;
+	size_t n;
+	size_t next;
+	pthread_mutex_t mu;
+};
+
+struct worker {
+	struct work *w;
+	gpgme_ctx_t *gpg; /* its own slot: c->gpg or one of c->pool */
+	pthread_t tid;
+	bool started;
+};
+
+/* Copies a message, cut at dsz - 1 bytes. */
+static void copy_msg(char *dst, size_t dsz, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= dsz)
+		n = dsz - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void open_job(const wallet_client *c, gpgme_ctx_t gpg, struct job *j)
+{
+	wallet_request *rq = j->req;
+	wallet_secret *s = wc_secret_new(rq->name);
+	cw_status st = CW_ERR_NOMEM;
+	if (s != NULL) {
+		struct wc_opener o = { gpg, c, rq->error, sizeof rq->error };
+		st = wc_open_sealed(&o, rq->name, j->raw.hv, 0, rq->min_version, j->raw.r.body,
+				    j->raw.r.len, j->raw.sig, j->raw.sig_len, &s->plain,
+				    &s->version);
+	}
+	if (st == CW_OK) {
+		rq->secret = s;
+	} else {
+		wallet_secret_free(s);
+		if (st == CW_ERR_NOMEM && rq->error[0] == '\0')
+			snprintf(rq->error, sizeof rq->error, "out of memory");
+	}
+	rq->status = (wallet_status)st;
+	wc_raw_free(&j->raw);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct work *w = wk->w;
+	const wallet_client *c = w->c;
+	/* made here, in parallel: each costs a gpg --version run inside gpgme; the slot
+	 * belongs to this worker alone */
+	if (*wk->gpg == NULL && cw_gpg_ctx(c->home[0] ? c->home : NULL, wk->gpg) != CW_OK)
+		return NULL; /* the other workers take the jobs */
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (w->next < w->n && !w->jobs[w->next].fetched)
+			w->next++;
+		size_t i = w->next++;
+		pthread_mutex_unlock(&w->mu);
+		if (i >= w->n)
+			break;
+		open_job(c, *wk->gpg, &w->jobs[i]);
+	}
+	return NULL;
+}
+
+static size_t worker_count(size_t jobs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* gpg processes spend much of their time waiting for exec, the agent and I/O: twice the
+	 * CPUs keeps the CPUs busy */
+	size_t k = cpus > 0 ? (size_t)cpus * 2 : 2;
+	if (k > WC_MAX_WORKERS)
+		k = WC_MAX_WORKERS;
+	return k < jobs ? k : jobs;
+}
+
+WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *reqs, size_t n)
+{
+	cw_status st = CW_OK;
+	struct work w = { .c = c, .n = n };
+	struct worker wk[WC_MAX_WORKERS];
+	size_t nready = 0, nwk = 0;
+	if (c == NULL || (reqs == NULL && n > 0))
+		return WALLET_ERR_USAGE;
+	c->err[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].secret = NULL;
+		reqs[i].status = WALLET_ERR_INTERNAL;
+		reqs[i].error[0] = '\0';
+	}
+	w.jobs = calloc(n ? n : 1, sizeof *w.jobs);
+	if (w.jobs == NULL)
+		return WALLET_ERR_NOMEM;
+	pthread_mutex_init(&w.mu, NULL);
+	cw_status sst = wc_signer_ensure(c);
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &w.jobs[i];
+		wallet_request *rq = &reqs[i];
+		j->req = rq;
+		cw_status rst = sst;
+		if (rq->name == NULL) {
+			rst = CW_ERR_USAGE;
+			snprintf(rq->error, sizeof rq->error, "no name");
+		} else if (rst == CW_OK) {
+			c->err[0] = '\0';
+			rst = wc_fetch_raw(c, rq->name, 0, &j->raw);
+		}
+		if (rst != CW_OK) {
+			rq->status = (wallet_status)rst;
+			if (rq->error[0] == '\0')
+				copy_msg(rq->error, sizeof rq->error, c->err);
+			continue;
+		}
+		j->fetched = true;
+		nready++;
+	}
+	/* worker 0 is this thread, with the client's own context (it always exists) */
+	size_t want = worker_count(nready);
+	for (size_t k = 0; k < want; k++) {
+		wk[nwk].w = &w;
+		wk[nwk].gpg = k == 0 ? &c->gpg : &c->pool[k - 1];
+		wk[nwk].started = false;
+		nwk++;
+	}
+	for (size_t k = 1; k < nwk; k++)
+		wk[k].started = pthread_create(&wk[k].tid, NULL, worker_main, &wk[k]) == 0;
+	if (nwk > 0)
+		worker_main(&wk[0]); /* this thread works too */
+	for (size_t k = 1; k < nwk; k++)
+		if (wk[k].started)
+			pthread_join(wk[k].tid, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (w.jobs[i].fetched && reqs[i].status == WALLET_ERR_INTERNAL) {
+			/* no worker could take it (no gpg context): nothing was decrypted */
+			snprintf(reqs[i].error, sizeof reqs[i].error, "no gpg context");
+			wc_raw_free(&w.jobs[i].raw);
+		}
+		if (st == CW_OK && reqs[i].status != WALLET_OK) {
+			st = (cw_status)reqs[i].status;
+			wc_err(c, "%.255s: %.255s", reqs[i].name ? reqs[i].name : "",
+			       reqs[i].error);
+		}
+	}
+	pthread_mutex_destroy(&w.mu);
+	free(w.jobs);
+	return (wallet_status)st;
+}
