@@ -266,23 +266,25 @@ for s in "${servers[@]}"; do
 done
 
 # --- fetch latency: 10 vs 100,000 stored objects (wallet) ---------------------------------
-# Objects are made by copying obj1k's published version (hard links to object.gpg and
-# object.sig, a meta.json naming the copy) into the FORMAT.md layout, not by `wallet store`
+# Objects are made by copying obj1k's published version (object.gpg, object.sig, a meta.json
+# naming the copy, seq, latest -> v1) into the FORMAT.md layout, not by `wallet store`
 # (which would take far longer); the store is blind to the difference.
 bulk_objects() { # bulk_objects FIRST LAST
 	perl -e '
 		use strict; my ($data, $first, $last) = @ARGV;
 		my $src = "$data/objects/obj1k/" . readlink("$data/objects/obj1k/latest");
-		open(my $fh, "<", "$src/meta.json") or die "meta.json: $!"; local $/; my $meta = <$fh>;
+		sub slurp { open(my $f, "<:raw", $_[0]) or die "$_[0]: $!"; local $/; my $b = <$f>; $b }
+		sub spit {
+			open(my $f, ">:raw", $_[0]) or die "$_[0]: $!"; print $f $_[1] or die "$_[0]: $!";
+			close($f) or die "$_[0]: $!"; chmod(0600, $_[0]);
+		}
+		my ($gpg, $sig, $meta) = map { slurp("$src/$_") } qw(object.gpg object.sig meta.json);
 		for my $i ($first .. $last) {
 			my $n = sprintf("b%06d", $i); my $d = "$data/objects/$n";
 			mkdir($d, 0700) or die "$d: $!"; mkdir("$d/v1", 0700) or die "$d/v1: $!";
-			link("$src/object.gpg", "$d/v1/object.gpg") or die "link: $!";
-			link("$src/object.sig", "$d/v1/object.sig") or die "link: $!";
-			(my $m = $meta) =~ s/"name":"obj1k"/"name":"$n"/;
-			open(my $o, ">", "$d/v1/meta.json") or die; print $o $m; close($o);
-			chmod(0600, "$d/v1/meta.json");
-			open($o, ">", "$d/seq") or die; print $o "1\n"; close($o); chmod(0600, "$d/seq");
+			spit("$d/v1/object.gpg", $gpg); spit("$d/v1/object.sig", $sig);
+			(my $m = $meta) =~ s/"name"\s*:\s*"obj1k"/"name":"$n"/ or die "meta.json: no name";
+			spit("$d/v1/meta.json", $m); spit("$d/seq", "1\n");
 			symlink("v1", "$d/latest") or die "symlink: $!";
 		}' "$DATA" "$1" "$2"
 }
