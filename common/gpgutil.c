@@ -107,11 +107,10 @@ cw_status cw_gpg_tmphome(const char *prefix, char *path, size_t pathsz)
 	return CW_ERR_IO;
 }
 
-/* Stops the agent of home with `gpgconf --kill gpg-agent`, which finds the socket wherever
- * gnupg put it (home, or /run/user/UID/gnupg/d.*), then waits (bounded, 2 s) for the socket in
- * home to vanish, so that no gpg-agent outlives the home it serves. posix_spawn is safe in a
- * multithreaded process; gpgconf's output goes to /dev/null (library code never prints). */
-static void kill_agent(const char *home)
+/* `gpgconf --kill gpg-agent` finds the socket wherever gnupg put it (home, or
+ * /run/user/UID/gnupg/d.*). posix_spawn is safe in a multithreaded process; gpgconf's output goes
+ * to /dev/null (library code never prints). */
+void cw_gpg_kill_agent(const char *home)
 {
 	char sock[4096];
 	struct stat sb;
@@ -162,7 +161,7 @@ cw_status cw_gpg_destroy_home(const char *home)
 {
 	if (home == NULL || home[0] == '\0')
 		return CW_OK;
-	kill_agent(home);
+	cw_gpg_kill_agent(home);
 	(void)nftw(home, wipe_one, 16, FTW_PHYS);
 	return cw_rm_rf(home);
 }

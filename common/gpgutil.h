@@ -21,6 +21,10 @@ cw_status cw_gpg_ctx(const char *home, gpgme_ctx_t *out);
  * system (a key must never land on a disk). path receives it (>= 4096 bytes). */
 cw_status cw_gpg_tmphome(const char *prefix, char *path, size_t pathsz);
 
+/* Stops the gpg-agent of GNUPGHOME home, if one runs, and waits (at most 2 s) for its socket in
+ * home to vanish, so that no agent outlives the work it was started for. */
+void cw_gpg_kill_agent(const char *home);
+
 /* Stops the gpg-agent of GNUPGHOME home (if any runs), then overwrites every regular file in
  * home with zeros and removes the whole tree. Safe to call on a half-made home. */
 cw_status cw_gpg_destroy_home(const char *home);

@@ -326,32 +326,6 @@ int wg_agent_enter(const char *home)
 
 /* gpgconf finds the agent's socket wherever gnupg put it; then wait (bounded) for the socket
  * in home to go, so that the next command starts a fresh agent instead of reaching a dying one. */
-static void stop_agent(const char *home)
-{
-	char sock[4096];
-	struct stat sb;
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	if (posix_spawn_file_actions_init(&fa) != 0)
-		return;
-	(void)posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	(void)posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	(void)posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	char *argv[] = {"gpgconf", "--homedir", (char *)home, "--kill", "gpg-agent", NULL};
-	if (posix_spawnp(&pid, "gpgconf", &fa, NULL, argv, environ) == 0) {
-		int status;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (cw_path(sock, sizeof sock, "%s/S.gpg-agent", home) != CW_OK)
-		return;
-	for (int i = 0; i < 200 && lstat(sock, &sb) == 0; i++) {
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
-}
-
 void wg_agent_leave(const char *home, int lockfd)
 {
 	if (lockfd < 0)
@@ -359,6 +333,6 @@ void wg_agent_leave(const char *home, int lockfd)
 	(void)flock(lockfd, LOCK_UN);
 	/* Only the last one out stops the agent: another store may be signing right now. */
 	if (flock(lockfd, LOCK_EX | LOCK_NB) == 0)
-		stop_agent(home);
+		cw_gpg_kill_agent(home);
 	close(lockfd);
 }
