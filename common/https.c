@@ -20,9 +20,9 @@
 
 /* TLS 1.2: forward-secret key exchange (ECDHE) and AEAD only. TLS 1.3 suites are all AEAD
  * with (EC)DHE; the groups list keeps key exchange on elliptic curves. */
-#define TLS12_CIPHERS                                                                        \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                         \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                         \
+#define TLS12_CIPHERS                                                \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 #define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 #define TLS_GROUPS "X25519:P-256:P-384"
@@ -54,7 +54,7 @@ struct cw_https {
 	char err[256]; /* first error of init_ssl, reported by cw_https_start */
 	atomic_uint_fast64_t hs_failures;
 	atomic_bool started; /* civetweb's messages are logged from then on; before, the one
-				line of cw_https_start says what went wrong */
+	                        line of cw_https_start says what went wrong */
 };
 
 static int ssl_ex_index = -1;
@@ -98,7 +98,7 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 }
 
 cw_status cw_https_route(cw_https *srv, const char *path, bool prefix, unsigned listeners,
-			 cw_https_handler fn, void *arg)
+                         cw_https_handler fn, void *arg)
 {
 	if (srv->nroutes == MAX_ROUTES || strlen(path) >= sizeof srv->routes[0].path ||
 	    fn == NULL || srv->tls.ctx != NULL)
@@ -172,7 +172,7 @@ static int init_ssl(void *ssl_ctx, void *user_data)
 	if (ssl_ex_index < 0 || SSL_CTX_set_ex_data(ctx, ssl_ex_index, srv) != 1)
 		goto fail;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-					 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+	                             SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
@@ -248,7 +248,8 @@ static void peer_info(const struct mg_request_info *ri, cw_https_peer *peer)
 	if (idx < 0 || X509_NAME_get_index_by_NID(subj, NID_commonName, idx) >= 0)
 		return; /* none, or ambiguous */
 	unsigned char *utf8 = NULL;
-	int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx)));
+	int n =
+	    ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx)));
 	if (n > 0 && (size_t)n <= CW_CLIENT_NAME_MAX && memchr(utf8, '\0', (size_t)n) == NULL) {
 		memcpy(peer->cn, utf8, (size_t)n);
 		peer->cn[n] = '\0';
@@ -307,7 +308,7 @@ static int begin_request(struct mg_connection *conn)
 }
 
 void cw_https_reply(cw_https_req *req, int status, const char *ctype, const char *extra_headers,
-		    const void *body, size_t len)
+                    const void *body, size_t len)
 {
 	char clen[24];
 	if (req->status != 0)
@@ -330,8 +331,7 @@ void cw_https_reply(cw_https_req *req, int status, const char *ctype, const char
 	}
 }
 
-static int start_one(cw_https *srv, struct listener *l, const char **opts, char *err,
-		     size_t errsz)
+static int start_one(cw_https *srv, struct listener *l, const char **opts, char *err, size_t errsz)
 {
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
@@ -345,7 +345,7 @@ static int start_one(cw_https *srv, struct listener *l, const char **opts, char 
 			snprintf(err, errsz, "%s", srv->err);
 		else
 			snprintf(err, errsz, "cannot listen on %s",
-				 l->kind == CW_HTTPS_TLS ? srv->o.listen : srv->o.plain_listen);
+			         l->kind == CW_HTTPS_TLS ? srv->o.listen : srv->o.plain_listen);
 		return -1;
 	}
 	struct mg_server_port ports[2];
@@ -366,7 +366,7 @@ cw_status cw_https_start(cw_https *srv, char *err, size_t errsz)
 	if (srv->o.plain_listen != NULL &&
 	    !listen_spec(srv->o.plain_listen, "", srv->plain_ports, sizeof srv->plain_ports)) {
 		snprintf(err, errsz, "bad listen address '%s' (want ADDR:PORT)",
-			 srv->o.plain_listen);
+		         srv->o.plain_listen);
 		goto out;
 	}
 	snprintf(threads, sizeof threads, "%d", srv->o.num_threads);
@@ -378,23 +378,60 @@ cw_status cw_https_start(cw_https *srv, char *err, size_t errsz)
 	mg_init_library(MG_FEATURES_TLS);
 
 	/* The ssl_* options repeat what init_ssl sets, should civetweb ever consult them. */
-	const char *tls_opts[] = {
-		"listening_ports", srv->tls_ports, "num_threads", threads,
-		"request_timeout_ms", rto, "keep_alive_timeout_ms", kato,
-		"enable_keep_alive", "yes", "max_request_size", hdr, "decode_url", "no",
-		"tcp_nodelay", "1", "enable_directory_listing", "no",
-		"ssl_verify_peer", "yes", "ssl_ca_file", srv->o.ca_file,
-		"ssl_default_verify_paths", "no", "ssl_verify_depth", depth,
-		"ssl_protocol_version", "4", "ssl_cipher_list", TLS12_CIPHERS, NULL};
+	const char *tls_opts[] = {"listening_ports",
+	                          srv->tls_ports,
+	                          "num_threads",
+	                          threads,
+	                          "request_timeout_ms",
+	                          rto,
+	                          "keep_alive_timeout_ms",
+	                          kato,
+	                          "enable_keep_alive",
+	                          "yes",
+	                          "max_request_size",
+	                          hdr,
+	                          "decode_url",
+	                          "no",
+	                          "tcp_nodelay",
+	                          "1",
+	                          "enable_directory_listing",
+	                          "no",
+	                          "ssl_verify_peer",
+	                          "yes",
+	                          "ssl_ca_file",
+	                          srv->o.ca_file,
+	                          "ssl_default_verify_paths",
+	                          "no",
+	                          "ssl_verify_depth",
+	                          depth,
+	                          "ssl_protocol_version",
+	                          "4",
+	                          "ssl_cipher_list",
+	                          TLS12_CIPHERS,
+	                          NULL};
 	rc = CW_ERR_TLS;
 	if (start_one(srv, &srv->tls, tls_opts, err, errsz) != 0)
 		goto out;
 	if (srv->o.plain_listen != NULL) {
-		const char *plain_opts[] = {
-			"listening_ports", srv->plain_ports, "num_threads", ptheads,
-			"request_timeout_ms", rto, "keep_alive_timeout_ms", kato,
-			"enable_keep_alive", "yes", "max_request_size", hdr, "decode_url", "no",
-			"tcp_nodelay", "1", "enable_directory_listing", "no", NULL};
+		const char *plain_opts[] = {"listening_ports",
+		                            srv->plain_ports,
+		                            "num_threads",
+		                            ptheads,
+		                            "request_timeout_ms",
+		                            rto,
+		                            "keep_alive_timeout_ms",
+		                            kato,
+		                            "enable_keep_alive",
+		                            "yes",
+		                            "max_request_size",
+		                            hdr,
+		                            "decode_url",
+		                            "no",
+		                            "tcp_nodelay",
+		                            "1",
+		                            "enable_directory_listing",
+		                            "no",
+		                            NULL};
 		rc = CW_ERR_IO;
 		if (start_one(srv, &srv->plain, plain_opts, err, errsz) != 0)
 			goto out;

@@ -49,22 +49,22 @@ typedef struct cw_https_opts {
 
 /* The client as authenticated by the TLS handshake. */
 typedef struct cw_https_peer {
-	bool verified;                      /* a verified client certificate was presented */
-	char cn[CW_CLIENT_NAME_MAX + 1];    /* its subject CN; "" when absent, repeated, not
-	                                       UTF-8, containing NUL or longer than 64 bytes */
-	char sha256[65];                    /* lowercase hex SHA-256 of the certificate (DER) */
+	bool verified;                   /* a verified client certificate was presented */
+	char cn[CW_CLIENT_NAME_MAX + 1]; /* its subject CN; "" when absent, repeated, not
+	                                    UTF-8, containing NUL or longer than 64 bytes */
+	char sha256[65];                 /* lowercase hex SHA-256 of the certificate (DER) */
 } cw_https_peer;
 
 typedef struct cw_https_req {
 	struct mg_connection *conn;
-	unsigned listener;         /* CW_HTTPS_TLS or CW_HTTPS_PLAIN */
+	unsigned listener; /* CW_HTTPS_TLS or CW_HTTPS_PLAIN */
 	const char *method;
 	const char *path;          /* raw, exactly as sent (no decoding, no cleaning) */
 	const char *query;         /* raw, after '?'; NULL when absent */
 	const cw_https_peer *peer; /* always set; .verified false on the plain listener */
 	/* Set by cw_https_reply, read by the observer. */
 	int status;
-	uint64_t bytes;            /* body bytes sent */
+	uint64_t bytes; /* body bytes sent */
 	/* Free for handlers to annotate the request for the observer (audit log). */
 	char object[CW_NAME_MAX + 1];
 	uint64_t version;
@@ -83,7 +83,7 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out);
  * it. listeners is a mask of CW_HTTPS_TLS / CW_HTTPS_PLAIN. Routes are tried in order of
  * registration. Unrouted requests get 404. At most 16 routes; before cw_https_start only. */
 cw_status cw_https_route(cw_https *srv, const char *path, bool prefix, unsigned listeners,
-			 cw_https_handler fn, void *arg);
+                         cw_https_handler fn, void *arg);
 void cw_https_set_observer(cw_https *srv, cw_https_observer fn, void *arg);
 
 /* Starts the listeners. On failure err receives one line (no trailing newline). */
@@ -101,6 +101,6 @@ void cw_https_free(cw_https *srv);
 /* Sends a whole response with Content-Length. ctype may be NULL (no body type);
  * extra_headers is NULL or "Name: value\r\n" lines. Records status and bytes in req. */
 void cw_https_reply(cw_https_req *req, int status, const char *ctype, const char *extra_headers,
-		    const void *body, size_t len);
+                    const void *body, size_t len);
 
 #endif

@@ -11,85 +11,109 @@
 
 void usage_serve(FILE *out)
 {
-	fprintf(out,
-		"usage: wallet serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE --tls-ca FILE]\n"
-		"                    [--config FILE] [--health-listen [ADDR:]PORT] [--audit-log FILE|-]\n"
-		"                    [--threads N] [--data DIR] [--request-timeout-ms MS]\n"
-		"                    [--keep-alive-timeout-ms MS] [--max-header-bytes N] [--verify-depth N]\n"
-		"\n"
-		"Serves the HTTP API (GET /v1/objects/NAME[?version=N], /v1/objects[?prefix=GROUP/],\n"
-		"/v1/signing-key, /healthz, /metrics) over mutual TLS: TLS 1.2 and 1.3 only, ECDHE with\n"
-		"AEAD ciphers only, a client certificate issued by the CA required. The client name is the\n"
-		"certificate's CN; it must be registered (importkey) and not revoked, and it gets only the\n"
-		"objects encrypted to it (404 otherwise, the same as a missing object).\n"
-		"\n"
-		"  --listen ADDR:PORT        mutual-TLS listener (default " SERVE_DEFAULT_LISTEN ";\n"
-		"                            [::1]:PORT for IPv6; port 0 picks a free port)\n"
-		"  --tls-cert FILE           server certificate, PEM (default DATA/tls/server.crt)\n"
-		"  --tls-key FILE            its private key, PEM (default DATA/tls/server.key)\n"
-		"  --tls-ca FILE             CA certificate that client certificates must chain to\n"
-		"                            (default DATA/tls/ca.crt)\n"
-		"  --health-listen [ADDR:]PORT\n"
-		"                            plain-HTTP listener for /healthz and /metrics only, never\n"
-		"                            objects; a bare PORT binds 127.0.0.1 (default: none)\n"
-		"  --audit-log FILE|-        one JSON line per API request, never content (default -,\n"
-		"                            stderr; a file is created 0600 and appended to)\n"
-		"  --threads N               worker threads of the TLS listener (default %d); each\n"
-		"                            kept-alive connection holds one while it is open\n"
-		"  --request-timeout-ms MS   limit for the handshake and each read/write (default 10000)\n"
-		"  --keep-alive-timeout-ms MS  idle kept-alive connections close after MS (default 15000)\n"
-		"  --max-header-bytes N      request line + headers limit (default 8192)\n"
-		"  --verify-depth N          client certificate chain depth (default 4)\n"
-		"  --data DIR                data directory (default: wallet's --data, WALLET_DATA,\n"
-		"                            " WALLET_DEFAULT_DATA ")\n"
-		"  --config FILE             JSON object with any of the keys listen, tls_cert, tls_key,\n"
-		"                            tls_ca, health_listen, audit_log, data, threads,\n"
-		"                            request_timeout_ms, keep_alive_timeout_ms,\n"
-		"                            max_header_bytes, verify_depth; flags override it\n"
-		"  -h, --help                this text\n"
-		"\n"
-		"New versions written by `wallet store` are served at once, without a restart.\n"
-		"SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n"
-		"Exit status: 0 after a signal, 1 on failure (unreadable TLS files, data directory,\n"
-		"port in use), 2 on bad usage or a bad config file.\n",
-		SERVE_DEFAULT_THREADS);
+	fprintf(
+	    out,
+	    "usage: wallet serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE --tls-ca "
+	    "FILE]\n"
+	    "                    [--config FILE] [--health-listen [ADDR:]PORT] [--audit-log "
+	    "FILE|-]\n"
+	    "                    [--threads N] [--data DIR] [--request-timeout-ms MS]\n"
+	    "                    [--keep-alive-timeout-ms MS] [--max-header-bytes N] "
+	    "[--verify-depth N]\n"
+	    "\n"
+	    "Serves the HTTP API (GET /v1/objects/NAME[?version=N], /v1/objects[?prefix=GROUP/],\n"
+	    "/v1/signing-key, /healthz, /metrics) over mutual TLS: TLS 1.2 and 1.3 only, ECDHE "
+	    "with\n"
+	    "AEAD ciphers only, a client certificate issued by the CA required. The client name is "
+	    "the\n"
+	    "certificate's CN; it must be registered (importkey) and not revoked, and it gets only "
+	    "the\n"
+	    "objects encrypted to it (404 otherwise, the same as a missing object).\n"
+	    "\n"
+	    "  --listen ADDR:PORT        mutual-TLS listener (default " SERVE_DEFAULT_LISTEN ";\n"
+	    "                            [::1]:PORT for IPv6; port 0 picks a free port)\n"
+	    "  --tls-cert FILE           server certificate, PEM (default DATA/tls/server.crt)\n"
+	    "  --tls-key FILE            its private key, PEM (default DATA/tls/server.key)\n"
+	    "  --tls-ca FILE             CA certificate that client certificates must chain to\n"
+	    "                            (default DATA/tls/ca.crt)\n"
+	    "  --health-listen [ADDR:]PORT\n"
+	    "                            plain-HTTP listener for /healthz and /metrics only, "
+	    "never\n"
+	    "                            objects; a bare PORT binds 127.0.0.1 (default: none)\n"
+	    "  --audit-log FILE|-        one JSON line per API request, never content (default -,\n"
+	    "                            stderr; a file is created 0600 and appended to)\n"
+	    "  --threads N               worker threads of the TLS listener (default %d); each\n"
+	    "                            kept-alive connection holds one while it is open\n"
+	    "  --request-timeout-ms MS   limit for the handshake and each read/write (default "
+	    "10000)\n"
+	    "  --keep-alive-timeout-ms MS  idle kept-alive connections close after MS (default "
+	    "15000)\n"
+	    "  --max-header-bytes N      request line + headers limit (default 8192)\n"
+	    "  --verify-depth N          client certificate chain depth (default 4)\n"
+	    "  --data DIR                data directory (default: wallet's --data, WALLET_DATA,\n"
+	    "                            " WALLET_DEFAULT_DATA ")\n"
+	    "  --config FILE             JSON object with any of the keys listen, tls_cert, "
+	    "tls_key,\n"
+	    "                            tls_ca, health_listen, audit_log, data, threads,\n"
+	    "                            request_timeout_ms, keep_alive_timeout_ms,\n"
+	    "                            max_header_bytes, verify_depth; flags override it\n"
+	    "  -h, --help                this text\n"
+	    "\n"
+	    "New versions written by `wallet store` are served at once, without a restart.\n"
+	    "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n"
+	    "Exit status: 0 after a signal, 1 on failure (unreadable TLS files, data directory,\n"
+	    "port in use), 2 on bad usage or a bad config file.\n",
+	    SERVE_DEFAULT_THREADS);
 }
 
 /* Long option -> config key (NULL for --config and --help). */
 static const struct option longopts[] = {
-	{"listen", required_argument, NULL, 'l'},
-	{"tls-cert", required_argument, NULL, 'c'},
-	{"tls-key", required_argument, NULL, 'k'},
-	{"tls-ca", required_argument, NULL, 'a'},
-	{"health-listen", required_argument, NULL, 'H'},
-	{"audit-log", required_argument, NULL, 'L'},
-	{"threads", required_argument, NULL, 't'},
-	{"data", required_argument, NULL, 'd'},
-	{"request-timeout-ms", required_argument, NULL, 'r'},
-	{"keep-alive-timeout-ms", required_argument, NULL, 'K'},
-	{"max-header-bytes", required_argument, NULL, 'M'},
-	{"verify-depth", required_argument, NULL, 'D'},
-	{"config", required_argument, NULL, 'C'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"listen", required_argument, NULL, 'l'},
+    {"tls-cert", required_argument, NULL, 'c'},
+    {"tls-key", required_argument, NULL, 'k'},
+    {"tls-ca", required_argument, NULL, 'a'},
+    {"health-listen", required_argument, NULL, 'H'},
+    {"audit-log", required_argument, NULL, 'L'},
+    {"threads", required_argument, NULL, 't'},
+    {"data", required_argument, NULL, 'd'},
+    {"request-timeout-ms", required_argument, NULL, 'r'},
+    {"keep-alive-timeout-ms", required_argument, NULL, 'K'},
+    {"max-header-bytes", required_argument, NULL, 'M'},
+    {"verify-depth", required_argument, NULL, 'D'},
+    {"config", required_argument, NULL, 'C'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static const char *config_key(int c)
 {
 	switch (c) {
-	case 'l': return "listen";
-	case 'c': return "tls_cert";
-	case 'k': return "tls_key";
-	case 'a': return "tls_ca";
-	case 'H': return "health_listen";
-	case 'L': return "audit_log";
-	case 't': return "threads";
-	case 'd': return "data";
-	case 'r': return "request_timeout_ms";
-	case 'K': return "keep_alive_timeout_ms";
-	case 'M': return "max_header_bytes";
-	case 'D': return "verify_depth";
-	default: return NULL;
+	case 'l':
+		return "listen";
+	case 'c':
+		return "tls_cert";
+	case 'k':
+		return "tls_key";
+	case 'a':
+		return "tls_ca";
+	case 'H':
+		return "health_listen";
+	case 'L':
+		return "audit_log";
+	case 't':
+		return "threads";
+	case 'd':
+		return "data";
+	case 'r':
+		return "request_timeout_ms";
+	case 'K':
+		return "keep_alive_timeout_ms";
+	case 'M':
+		return "max_header_bytes";
+	case 'D':
+		return "verify_depth";
+	default:
+		return NULL;
 	}
 }
 
@@ -119,8 +143,8 @@ int cmd_serve(int argc, char **argv, const struct wallet_ctx *ctx)
 			config = optarg;
 		} else if (c == ':' || c == '?') {
 			fprintf(stderr, "%s serve: %s option '%s' (see wallet serve --help)\n",
-				ctx->prog, c == ':' ? "missing argument for" : "unknown",
-				argv[optind - 1]);
+			        ctx->prog, c == ':' ? "missing argument for" : "unknown",
+			        argv[optind - 1]);
 			goto out;
 		} else if (nflags < MAX_FLAGS) {
 			flags[nflags].key = config_key(c);
@@ -132,7 +156,7 @@ int cmd_serve(int argc, char **argv, const struct wallet_ctx *ctx)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s serve: unexpected argument '%s' (see wallet serve --help)\n",
-			ctx->prog, argv[optind]);
+		        ctx->prog, argv[optind]);
 		goto out;
 	}
 	cw_status st;

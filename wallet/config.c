@@ -16,20 +16,19 @@ static const struct key {
 	size_t off;
 	long min, max;
 } keys[] = {
-	{"listen", STR, offsetof(struct serve_config, listen), 0, 0},
-	{"tls_cert", STR, offsetof(struct serve_config, tls_cert), 0, 0},
-	{"tls_key", STR, offsetof(struct serve_config, tls_key), 0, 0},
-	{"tls_ca", STR, offsetof(struct serve_config, tls_ca), 0, 0},
-	{"health_listen", STR, offsetof(struct serve_config, health_listen), 0, 0},
-	{"audit_log", STR, offsetof(struct serve_config, audit_log), 0, 0},
-	{"data", STR, offsetof(struct serve_config, data), 0, 0},
-	{"threads", INT, offsetof(struct serve_config, threads), 1, 512},
-	{"request_timeout_ms", INT, offsetof(struct serve_config, request_timeout_ms), 100,
-	 3600000},
-	{"keep_alive_timeout_ms", INT, offsetof(struct serve_config, keep_alive_timeout_ms), 100,
-	 3600000},
-	{"max_header_bytes", INT, offsetof(struct serve_config, max_header_bytes), 1024, 1048576},
-	{"verify_depth", INT, offsetof(struct serve_config, verify_depth), 1, 16},
+    {"listen", STR, offsetof(struct serve_config, listen), 0, 0},
+    {"tls_cert", STR, offsetof(struct serve_config, tls_cert), 0, 0},
+    {"tls_key", STR, offsetof(struct serve_config, tls_key), 0, 0},
+    {"tls_ca", STR, offsetof(struct serve_config, tls_ca), 0, 0},
+    {"health_listen", STR, offsetof(struct serve_config, health_listen), 0, 0},
+    {"audit_log", STR, offsetof(struct serve_config, audit_log), 0, 0},
+    {"data", STR, offsetof(struct serve_config, data), 0, 0},
+    {"threads", INT, offsetof(struct serve_config, threads), 1, 512},
+    {"request_timeout_ms", INT, offsetof(struct serve_config, request_timeout_ms), 100, 3600000},
+    {"keep_alive_timeout_ms", INT, offsetof(struct serve_config, keep_alive_timeout_ms), 100,
+     3600000},
+    {"max_header_bytes", INT, offsetof(struct serve_config, max_header_bytes), 1024, 1048576},
+    {"verify_depth", INT, offsetof(struct serve_config, verify_depth), 1, 16},
 };
 
 static const struct key *find_key(const char *name)
@@ -40,8 +39,8 @@ static const struct key *find_key(const char *name)
 	return NULL;
 }
 
-static cw_status set_str(struct serve_config *cfg, const struct key *k, const char *v,
-			 char *err, size_t errsz)
+static cw_status set_str(struct serve_config *cfg, const struct key *k, const char *v, char *err,
+                         size_t errsz)
 {
 	if (v[0] == '\0') {
 		snprintf(err, errsz, "%s: empty value", k->name);
@@ -57,7 +56,7 @@ static cw_status set_str(struct serve_config *cfg, const struct key *k, const ch
 }
 
 static cw_status set_int(struct serve_config *cfg, const struct key *k, long v, char *err,
-			 size_t errsz)
+                         size_t errsz)
 {
 	if (v < k->min || v > k->max) {
 		snprintf(err, errsz, "%s: %ld out of range %ld..%ld", k->name, v, k->min, k->max);
@@ -67,8 +66,8 @@ static cw_status set_int(struct serve_config *cfg, const struct key *k, long v, 
 	return CW_OK;
 }
 
-cw_status serve_config_set(struct serve_config *cfg, const char *key, const char *value,
-			   char *err, size_t errsz)
+cw_status serve_config_set(struct serve_config *cfg, const char *key, const char *value, char *err,
+                           size_t errsz)
 {
 	const struct key *k = find_key(key);
 	if (k == NULL) {
@@ -126,7 +125,7 @@ cw_status serve_config_load(struct serve_config *cfg, const char *file, char *er
 	cw_status rc = read_config(file, &buf, &len);
 	if (rc != CW_OK) {
 		snprintf(err, errsz, "cannot read config file %s: %s", file,
-			 rc == CW_ERR_IO ? strerror(errno) : cw_strerror(rc));
+		         rc == CW_ERR_IO ? strerror(errno) : cw_strerror(rc));
 		if (rc == CW_ERR_TOOBIG)
 			rc = CW_ERR_USAGE;
 		goto out;
@@ -149,11 +148,11 @@ cw_status serve_config_load(struct serve_config *cfg, const char *file, char *er
 		if (k->kind == STR && cJSON_IsString(it)) {
 			st = set_str(cfg, k, it->valuestring, err, errsz);
 		} else if (k->kind == INT && cJSON_IsNumber(it) &&
-			   it->valuedouble == (double)(long)it->valuedouble) {
+		           it->valuedouble == (double)(long)it->valuedouble) {
 			st = set_int(cfg, k, (long)it->valuedouble, err, errsz);
 		} else {
 			snprintf(err, errsz, "config file %s: '%s' must be %s", file, k->name,
-				 k->kind == STR ? "a string" : "an integer");
+			         k->kind == STR ? "a string" : "an integer");
 			goto out;
 		}
 		if (st != CW_OK) {
@@ -186,7 +185,7 @@ static cw_status default_path(char **slot, const char *dir, const char *file)
 }
 
 cw_status serve_config_finish(struct serve_config *cfg, const char *datadir, char *err,
-			      size_t errsz)
+                              size_t errsz)
 {
 	cw_status rc = CW_OK;
 	if (cfg->data == NULL && (cfg->data = strdup(datadir)) == NULL)

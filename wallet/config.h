@@ -31,13 +31,13 @@ struct serve_config {
 cw_status serve_config_load(struct serve_config *cfg, const char *file, char *err, size_t errsz);
 
 /* Sets one setting by its config-file key from a string (a flag's argument); same checks. */
-cw_status serve_config_set(struct serve_config *cfg, const char *key, const char *value,
-			   char *err, size_t errsz);
+cw_status serve_config_set(struct serve_config *cfg, const char *key, const char *value, char *err,
+                           size_t errsz);
 
 /* Fills what is still unset: listen, TLS files under DATA/tls/, limits. datadir is the
  * fallback when cfg->data is unset. Normalises health_listen "PORT" to "127.0.0.1:PORT". */
 cw_status serve_config_finish(struct serve_config *cfg, const char *datadir, char *err,
-			      size_t errsz);
+                              size_t errsz);
 
 void serve_config_free(struct serve_config *cfg);
 

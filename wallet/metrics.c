@@ -12,8 +12,8 @@ static const int codes[] = {200, 304, 400, 403, 404, 405, 413, 500, 503};
 #define CODE_OTHER NCODES
 
 /* Upper bounds of the latency buckets, in microseconds. */
-static const uint64_t bounds_us[] = {250, 500, 1000, 2500, 5000, 10000, 25000, 50000,
-				     100000, 250000, 500000, 1000000, 2500000};
+static const uint64_t bounds_us[] = {250,   500,    1000,   2500,   5000,    10000,  25000,
+                                     50000, 100000, 250000, 500000, 1000000, 2500000};
 #define NBOUNDS (sizeof bounds_us / sizeof bounds_us[0])
 
 struct metrics {
@@ -97,27 +97,30 @@ char *metrics_render(metrics *m, uint64_t handshake_failures, long long objects)
 		return NULL;
 	o.buf[0] = '\0';
 	put(&o, "# HELP wallet_requests_total HTTP requests answered, by listener and status.\n"
-		"# TYPE wallet_requests_total counter\n");
+	        "# TYPE wallet_requests_total counter\n");
 	for (int t = 1; t >= 0; t--)
 		for (size_t i = 0; i <= NCODES; i++) {
 			uint64_t v = atomic_load(&m->requests[t][i]);
 			const char *lst = t ? "tls" : "health";
 			if (i == CODE_OTHER)
-				put(&o, "wallet_requests_total{listener=\"%s\",code=\"other\"} %llu\n",
+				put(&o,
+				    "wallet_requests_total{listener=\"%s\",code=\"other\"} %llu\n",
 				    lst, (unsigned long long)v);
 			else
 				put(&o, "wallet_requests_total{listener=\"%s\",code=\"%d\"} %llu\n",
 				    lst, codes[i], (unsigned long long)v);
 		}
-	put(&o, "# HELP wallet_tls_handshake_failures_total TLS handshakes ended by a fatal alert.\n"
-		"# TYPE wallet_tls_handshake_failures_total counter\n"
-		"wallet_tls_handshake_failures_total %llu\n",
+	put(&o,
+	    "# HELP wallet_tls_handshake_failures_total TLS handshakes ended by a fatal alert.\n"
+	    "# TYPE wallet_tls_handshake_failures_total counter\n"
+	    "wallet_tls_handshake_failures_total %llu\n",
 	    (unsigned long long)handshake_failures);
-	put(&o, "# HELP wallet_objects Objects in the data directory (-1: unknown).\n"
-		"# TYPE wallet_objects gauge\nwallet_objects %lld\n",
+	put(&o,
+	    "# HELP wallet_objects Objects in the data directory (-1: unknown).\n"
+	    "# TYPE wallet_objects gauge\nwallet_objects %lld\n",
 	    objects);
 	put(&o, "# HELP wallet_request_duration_seconds Time to answer an API request.\n"
-		"# TYPE wallet_request_duration_seconds histogram\n");
+	        "# TYPE wallet_request_duration_seconds histogram\n");
 	uint64_t cum = 0;
 	for (size_t i = 0; i < NBOUNDS; i++) {
 		cum += atomic_load(&m->buckets[i]);
@@ -130,8 +133,9 @@ char *metrics_render(metrics *m, uint64_t handshake_failures, long long objects)
 	put(&o, "wallet_request_duration_seconds_sum %.6f\n",
 	    (double)atomic_load(&m->sum_us) / 1e6);
 	put(&o, "wallet_request_duration_seconds_count %llu\n", (unsigned long long)cum);
-	put(&o, "# HELP wallet_start_time_seconds Start time of the server (Unix time).\n"
-		"# TYPE wallet_start_time_seconds gauge\nwallet_start_time_seconds %lld\n",
+	put(&o,
+	    "# HELP wallet_start_time_seconds Start time of the server (Unix time).\n"
+	    "# TYPE wallet_start_time_seconds gauge\nwallet_start_time_seconds %lld\n",
 	    (long long)m->started);
 	if (o.failed) {
 		free(o.buf);

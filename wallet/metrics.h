@@ -8,7 +8,7 @@
 
 typedef struct metrics metrics;
 
-metrics *metrics_new(void); /* NULL when out of memory */
+metrics *metrics_new(void);    /* NULL when out of memory */
 void metrics_free(metrics *m); /* NULL accepted */
 
 /* One answered request: listener "tls" (tls != 0) or "health", its status and duration. */

@@ -27,7 +27,7 @@ struct server {
 	cw_https *https;
 	metrics *m;
 	cw_log *audit;
-	cw_log *errlog; /* stderr */
+	cw_log *errlog;             /* stderr */
 	unsigned char *signing_key; /* armored public key, exported once at start */
 	size_t signing_key_len;
 	pthread_mutex_t count_mu;
@@ -67,8 +67,9 @@ static bool authorized(server *srv, cw_https_req *req)
 	cw_status st = ws_client_get(srv->st, cn, &c);
 	if (st != CW_OK || c.revoked) {
 		reply_text(req, 403, "forbidden\n",
-			   st == CW_OK ? "revoked" : st == CW_ERR_NOTFOUND ? "unknown client"
-									: "client lookup failed");
+		           st == CW_OK             ? "revoked"
+		           : st == CW_ERR_NOTFOUND ? "unknown client"
+		                                   : "client lookup failed");
 		return false;
 	}
 	return true;
@@ -106,8 +107,8 @@ static void h_object(cw_https_req *req, void *arg)
 	}
 	if (st != CW_OK) {
 		reply_text(req, st == CW_ERR_NAME ? 400 : 500,
-			   st == CW_ERR_NAME ? "bad object name\n" : "internal error\n",
-			   cw_strerror(st));
+		           st == CW_ERR_NAME ? "bad object name\n" : "internal error\n",
+		           cw_strerror(st));
 		goto out;
 	}
 	/* Not a recipient: the very same answer as a missing object. */
@@ -129,9 +130,9 @@ static void h_object(cw_https_req *req, void *arg)
 		goto out;
 	}
 	snprintf(hdr, hlen,
-		 CW_HDR_VERSION ": %llu\r\n" CW_HDR_SIGNATURE ": %s\r\n" CW_HDR_CREATED
-				": %s\r\nETag: \"%s\"\r\n",
-		 (unsigned long long)obj->version, sigb64, obj->created, obj->sha256);
+	         CW_HDR_VERSION ": %llu\r\n" CW_HDR_SIGNATURE ": %s\r\n" CW_HDR_CREATED
+	                        ": %s\r\nETag: \"%s\"\r\n",
+	         (unsigned long long)obj->version, sigb64, obj->created, obj->sha256);
 	cw_https_reply(req, 200, "application/octet-stream", hdr, obj->sealed, obj->sealed_len);
 	free(hdr);
 out:
@@ -200,7 +201,7 @@ static void h_signing_key(cw_https_req *req, void *arg)
 	if (!only_get(req) || !authorized(srv, req))
 		return;
 	cw_https_reply(req, 200, "application/pgp-keys", NULL, srv->signing_key,
-		       srv->signing_key_len);
+	               srv->signing_key_len);
 }
 
 static void h_healthz(cw_https_req *req, void *arg)
@@ -236,8 +237,8 @@ static void h_metrics(cw_https_req *req, void *arg)
 	server *srv = arg;
 	if (!only_get(req))
 		return;
-	char *text = metrics_render(srv->m, cw_https_handshake_failures(srv->https),
-				    object_count(srv));
+	char *text =
+	    metrics_render(srv->m, cw_https_handshake_failures(srv->https), object_count(srv));
 	if (text == NULL) {
 		reply_text(req, 500, "internal error\n", "out of memory");
 		return;
@@ -261,9 +262,9 @@ static cw_status add_routes(server *srv)
 	cw_status rc;
 	if ((rc = cw_https_route(srv->https, CW_API_OBJECTS, false, CW_HTTPS_TLS, h_list, srv)) ||
 	    (rc = cw_https_route(srv->https, CW_API_OBJECTS "/", true, CW_HTTPS_TLS, h_object,
-				 srv)) ||
-	    (rc = cw_https_route(srv->https, CW_API_SIGNING_KEY, false, CW_HTTPS_TLS,
-				 h_signing_key, srv)) ||
+	                         srv)) ||
+	    (rc = cw_https_route(srv->https, CW_API_SIGNING_KEY, false, CW_HTTPS_TLS, h_signing_key,
+	                         srv)) ||
 	    (rc = cw_https_route(srv->https, CW_API_HEALTHZ, false, both, h_healthz, srv)) ||
 	    (rc = cw_https_route(srv->https, CW_API_METRICS, false, both, h_metrics, srv)))
 		return rc;
@@ -295,11 +296,11 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	rc = ws_store_open(cfg->data, &srv->st);
 	if (rc != CW_OK) {
 		snprintf(err, errsz, "cannot open data directory %s: %s", cfg->data,
-			 cw_strerror(rc));
+		         cw_strerror(rc));
 		goto fail;
 	}
 	rc = wg_export_public(ws_store_gnupg(srv->st), ws_store_signing_fpr(srv->st), 1,
-			      &srv->signing_key, &srv->signing_key_len);
+	                      &srv->signing_key, &srv->signing_key_len);
 	if (rc != CW_OK) {
 		snprintf(err, errsz, "cannot export the wallet's signing key: %s", cw_strerror(rc));
 		goto fail;
@@ -309,33 +310,33 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	rc = cw_log_open(cfg->audit_log, &srv->audit);
 	if (rc != CW_OK) {
 		snprintf(err, errsz, "cannot open audit log %s: %s", cfg->audit_log,
-			 strerror(errno));
+		         strerror(errno));
 		goto fail;
 	}
 	rc = CW_ERR_NOMEM;
 	if ((srv->m = metrics_new()) == NULL)
 		goto fail;
 	cw_https_opts o = {.listen = cfg->listen,
-			   .cert_file = cfg->tls_cert,
-			   .key_file = cfg->tls_key,
-			   .ca_file = cfg->tls_ca,
-			   .verify_depth = cfg->verify_depth,
-			   .num_threads = cfg->threads,
-			   .request_timeout_ms = cfg->request_timeout_ms,
-			   .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
-			   .max_header_bytes = cfg->max_header_bytes,
-			   .plain_listen = cfg->health_listen,
-			   .log = srv->errlog};
+	                   .cert_file = cfg->tls_cert,
+	                   .key_file = cfg->tls_key,
+	                   .ca_file = cfg->tls_ca,
+	                   .verify_depth = cfg->verify_depth,
+	                   .num_threads = cfg->threads,
+	                   .request_timeout_ms = cfg->request_timeout_ms,
+	                   .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,
+	                   .max_header_bytes = cfg->max_header_bytes,
+	                   .plain_listen = cfg->health_listen,
+	                   .log = srv->errlog};
 	if ((rc = cw_https_new(&o, &srv->https)) != CW_OK || (rc = add_routes(srv)) != CW_OK)
 		goto fail;
 	if ((rc = cw_https_start(srv->https, err, errsz)) != CW_OK)
 		goto fail;
 	char msg[300];
 	int n = snprintf(msg, sizeof msg, "mutual TLS on port %d",
-			 cw_https_port(srv->https, CW_HTTPS_TLS));
+	                 cw_https_port(srv->https, CW_HTTPS_TLS));
 	if (cfg->health_listen != NULL && n > 0 && (size_t)n < sizeof msg)
 		snprintf(msg + n, sizeof msg - (size_t)n, ", health on port %d",
-			 cw_https_port(srv->https, CW_HTTPS_PLAIN));
+		         cw_https_port(srv->https, CW_HTTPS_PLAIN));
 	cw_log_event(srv->errlog, "info", "listening", msg);
 	srv->started = true;
 	*out = srv;

@@ -40,12 +40,15 @@ static int sh(const char *fmt, ...)
 static int make_certs(void)
 {
 	const char *ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
-	if (sh("cd %s && printf 'extendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1\\n' > srv.ext"
-	       " && printf 'extendedKeyUsage=clientAuth\\n' > cli.ext", dir) != 0)
+	if (sh("cd %s && printf 'extendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1\\n' > "
+	       "srv.ext"
+	       " && printf 'extendedKeyUsage=clientAuth\\n' > cli.ext",
+	       dir) != 0)
 		return -1;
 	const char *cas[] = {"ca", "other"};
 	for (int i = 0; i < 2; i++)
-		if (sh("cd %s && openssl req -x509 %s -keyout %s.key -out %s.crt -days 2 -subj /CN=%s"
+		if (sh("cd %s && openssl req -x509 %s -keyout %s.key -out %s.crt -days 2 -subj "
+		       "/CN=%s"
 		       " -addext basicConstraints=critical,CA:TRUE"
 		       " -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null",
 		       dir, ec, cas[i], cas[i], cas[i]) != 0)
@@ -53,8 +56,8 @@ static int make_certs(void)
 	struct {
 		const char *name, *cn, *ca, *ext;
 	} leaves[] = {{"server", "wallet", "ca", "srv.ext"},
-		      {"app1", "app1", "ca", "cli.ext"},
-		      {"rogue", "app1", "other", "cli.ext"}};
+	              {"app1", "app1", "ca", "cli.ext"},
+	              {"rogue", "app1", "other", "cli.ext"}};
 	for (int i = 0; i < 3; i++)
 		if (sh("cd %s && openssl req %s -keyout %s.key -out %s.csr -subj /CN=%s 2>/dev/null"
 		       " && openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial"
@@ -87,7 +90,7 @@ static void who(cw_https_req *req, void *arg)
 	(void)arg;
 	char body[200];
 	int n = snprintf(body, sizeof body, "%s %s %s", req->peer->verified ? "verified" : "anon",
-			 req->peer->cn, req->peer->sha256);
+	                 req->peer->cn, req->peer->sha256);
 	snprintf(req->object, sizeof req->object, "who");
 	cw_https_reply(req, 200, "text/plain", "X-Test: 1\r\n", body, (size_t)n);
 }
@@ -119,19 +122,19 @@ static void observer(const cw_https_req *req, uint64_t us, void *arg)
 static cw_https *start(bool plain)
 {
 	cw_https_opts o = {.listen = "127.0.0.1:0",
-			   .cert_file = P("server.crt"),
-			   .key_file = P("server.key"),
-			   .ca_file = P("ca.crt"),
-			   .num_threads = 2,
-			   .plain_listen = plain ? "127.0.0.1:0" : NULL};
+	                   .cert_file = P("server.crt"),
+	                   .key_file = P("server.key"),
+	                   .ca_file = P("ca.crt"),
+	                   .num_threads = 2,
+	                   .plain_listen = plain ? "127.0.0.1:0" : NULL};
 	cw_https *srv = NULL;
 	char err[256] = "";
 	assert_int_equal(cw_https_new(&o, &srv), CW_OK);
 	assert_int_equal(cw_https_route(srv, "/who", false, CW_HTTPS_TLS, who, NULL), CW_OK);
 	assert_int_equal(cw_https_route(srv, "/raw/", true, CW_HTTPS_TLS, raw, NULL), CW_OK);
 	assert_int_equal(
-		cw_https_route(srv, "/healthz", false, CW_HTTPS_TLS | CW_HTTPS_PLAIN, health, NULL),
-		CW_OK);
+	    cw_https_route(srv, "/healthz", false, CW_HTTPS_TLS | CW_HTTPS_PLAIN, health, NULL),
+	    CW_OK);
 	cw_https_set_observer(srv, observer, NULL);
 	cw_status st = cw_https_start(srv, err, sizeof err);
 	if (st != CW_OK)
@@ -169,7 +172,7 @@ static CURLcode fetch(CURL *h, int port, const struct fetch *f, long *status, st
 {
 	char url[512];
 	snprintf(url, sizeof url, "%s://127.0.0.1:%d%s", f->scheme ? f->scheme : "https", port,
-		 f->path);
+	         f->path);
 	memset(b, 0, sizeof *b);
 	*status = 0;
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -216,14 +219,16 @@ static void test_mutual_tls_versions(void **state)
 	cert_sha256(P("app1.crt"), fpr);
 	snprintf(want, sizeof want, "verified app1 %s", fpr);
 	long versions[][2] = {{CURL_SSLVERSION_TLSv1_2, CURL_SSLVERSION_MAX_TLSv1_2},
-			      {CURL_SSLVERSION_TLSv1_3, CURL_SSLVERSION_MAX_TLSv1_3}};
+	                      {CURL_SSLVERSION_TLSv1_3, CURL_SSLVERSION_MAX_TLSv1_3}};
 	/* min = max: a success proves that version was negotiated */
 	for (int i = 0; i < 2; i++) {
 		CURL *h = curl_easy_init();
 		struct buf b;
 		long status;
-		struct fetch f = {.cert = "app1", .tls_min = versions[i][0],
-				  .tls_max = versions[i][1], .path = "/who"};
+		struct fetch f = {.cert = "app1",
+		                  .tls_min = versions[i][0],
+		                  .tls_max = versions[i][1],
+		                  .path = "/who"};
 		assert_int_equal(fetch(h, port, &f, &status, &b), CURLE_OK);
 		assert_int_equal(status, 200);
 		assert_string_equal(b.data, want);
@@ -251,17 +256,19 @@ static void test_refusals_then_still_serving(void **state)
 		const char *cert;
 		long min, max;
 	} bad[] = {
-		{NULL, CURL_SSLVERSION_TLSv1_3, CURL_SSLVERSION_MAX_TLSv1_3}, /* no certificate */
-		{NULL, CURL_SSLVERSION_TLSv1_2, CURL_SSLVERSION_MAX_TLSv1_2},
-		{"rogue", CURL_SSLVERSION_TLSv1_3, CURL_SSLVERSION_MAX_TLSv1_3}, /* other CA */
-		{"rogue", CURL_SSLVERSION_TLSv1_2, CURL_SSLVERSION_MAX_TLSv1_2},
-		/* a server certificate is no client certificate (no clientAuth) */
-		{"server", CURL_SSLVERSION_TLSv1_2, CURL_SSLVERSION_MAX_TLSv1_2},
+	    {NULL, CURL_SSLVERSION_TLSv1_3, CURL_SSLVERSION_MAX_TLSv1_3}, /* no certificate */
+	    {NULL, CURL_SSLVERSION_TLSv1_2, CURL_SSLVERSION_MAX_TLSv1_2},
+	    {"rogue", CURL_SSLVERSION_TLSv1_3, CURL_SSLVERSION_MAX_TLSv1_3}, /* other CA */
+	    {"rogue", CURL_SSLVERSION_TLSv1_2, CURL_SSLVERSION_MAX_TLSv1_2},
+	    /* a server certificate is no client certificate (no clientAuth) */
+	    {"server", CURL_SSLVERSION_TLSv1_2, CURL_SSLVERSION_MAX_TLSv1_2},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		CURL *h = curl_easy_init();
-		struct fetch f = {.cert = bad[i].cert, .tls_min = bad[i].min,
-				  .tls_max = bad[i].max, .path = "/who"};
+		struct fetch f = {.cert = bad[i].cert,
+		                  .tls_min = bad[i].min,
+		                  .tls_max = bad[i].max,
+		                  .path = "/who"};
 		CURLcode rc = fetch(h, port, &f, &status, &b);
 		if (rc == CURLE_OK || status != 0)
 			fail_msg("case %zu accepted: curl %d, HTTP %ld", i, rc, status);
@@ -326,12 +333,15 @@ static void test_routing_raw_paths_and_plain(void **state)
 static void test_start_errors(void **state)
 {
 	(void)state;
-	const char *bad_listen[] = {"127.0.0.1", "127.0.0.1:", ":80", "127.0.0.1:99999",
-				    "::1:80", "127.0.0.1:80,1.2.3.4:81", "127.0.0.1:8x"};
+	const char *bad_listen[] = {"127.0.0.1",       "127.0.0.1:", ":80",
+	                            "127.0.0.1:99999", "::1:80",     "127.0.0.1:80,1.2.3.4:81",
+	                            "127.0.0.1:8x"};
 	char err[256];
 	for (size_t i = 0; i < sizeof bad_listen / sizeof bad_listen[0]; i++) {
-		cw_https_opts o = {.listen = bad_listen[i], .cert_file = P("server.crt"),
-				   .key_file = P("server.key"), .ca_file = P("ca.crt")};
+		cw_https_opts o = {.listen = bad_listen[i],
+		                   .cert_file = P("server.crt"),
+		                   .key_file = P("server.key"),
+		                   .ca_file = P("ca.crt")};
 		cw_https *srv = NULL;
 		assert_int_equal(cw_https_new(&o, &srv), CW_OK);
 		err[0] = '\0';
@@ -341,8 +351,10 @@ static void test_start_errors(void **state)
 	}
 	/* missing files: CW_ERR_TLS and the file named in the message */
 	const char *missing = P("missing.crt");
-	cw_https_opts o = {.listen = "127.0.0.1:0", .cert_file = missing,
-			   .key_file = P("server.key"), .ca_file = P("ca.crt")};
+	cw_https_opts o = {.listen = "127.0.0.1:0",
+	                   .cert_file = missing,
+	                   .key_file = P("server.key"),
+	                   .ca_file = P("ca.crt")};
 	cw_https *srv = NULL;
 	assert_int_equal(cw_https_new(&o, &srv), CW_OK);
 	assert_int_equal(cw_https_start(srv, err, sizeof err), CW_ERR_TLS);
@@ -372,10 +384,10 @@ static void test_start_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mutual_tls_versions),
-		cmocka_unit_test(test_refusals_then_still_serving),
-		cmocka_unit_test(test_routing_raw_paths_and_plain),
-		cmocka_unit_test(test_start_errors),
+	    cmocka_unit_test(test_mutual_tls_versions),
+	    cmocka_unit_test(test_refusals_then_still_serving),
+	    cmocka_unit_test(test_routing_raw_paths_and_plain),
+	    cmocka_unit_test(test_start_errors),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -43,10 +43,22 @@ static void test_query_version(void **state)
 	assert_int_equal(v, 12);
 	assert_true(http_query_version("version=9007199254740991", &v));
 	assert_int_equal(v, 9007199254740991ULL);
-	const char *bad[] = {"version=0", "version=01", "version=", "version=-1", "version=1x",
-			     "version=9007199254740992", "version=99999999999999999999",
-			     "Version=1", "v=1", "version=1&version=2", "version=1&", "&version=1",
-			     "version", "version=1;x=2", "version=%2B1", "version=1%00"};
+	const char *bad[] = {"version=0",
+	                     "version=01",
+	                     "version=",
+	                     "version=-1",
+	                     "version=1x",
+	                     "version=9007199254740992",
+	                     "version=99999999999999999999",
+	                     "Version=1",
+	                     "v=1",
+	                     "version=1&version=2",
+	                     "version=1&",
+	                     "&version=1",
+	                     "version",
+	                     "version=1;x=2",
+	                     "version=%2B1",
+	                     "version=1%00"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (http_query_version(bad[i], &v))
 			fail_msg("accepted '%s'", bad[i]);
@@ -64,8 +76,8 @@ static void test_query_prefix(void **state)
 	assert_string_equal(p, "app1/");
 	assert_true(http_query_prefix("prefix=db", p, sizeof p));
 	assert_string_equal(p, "db");
-	const char *bad[] = {"prefix=../", "prefix=%2e%2e/", "prefix=/", "prefix=a//",
-			     "prefix=a%00", "prefix=a&prefix=b", "name=a", "prefix=a b"};
+	const char *bad[] = {"prefix=../",  "prefix=%2e%2e/",    "prefix=/", "prefix=a//",
+	                     "prefix=a%00", "prefix=a&prefix=b", "name=a",   "prefix=a b"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (http_query_prefix(bad[i], p, sizeof p))
 			fail_msg("accepted '%s'", bad[i]);
@@ -108,9 +120,16 @@ static void test_config(void **state)
 	assert_null(cfg.health_listen);
 	serve_config_free(&cfg);
 
-	const char *bad[] = {"[]", "{\"listen\":1}", "{\"threads\":\"4\"}", "{\"threads\":1.5}",
-			     "{\"threads\":0}", "{\"threads\":100000}", "{\"nope\":1}", "{",
-			     "{\"listen\":\"\"}", "{\"verify_depth\":17}"};
+	const char *bad[] = {"[]",
+	                     "{\"listen\":1}",
+	                     "{\"threads\":\"4\"}",
+	                     "{\"threads\":1.5}",
+	                     "{\"threads\":0}",
+	                     "{\"threads\":100000}",
+	                     "{\"nope\":1}",
+	                     "{",
+	                     "{\"listen\":\"\"}",
+	                     "{\"verify_depth\":17}"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		memset(&cfg, 0, sizeof cfg);
 		write_file(f, bad[i]);
@@ -166,9 +185,9 @@ static void test_metrics(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pct_decode),   cmocka_unit_test(test_query_version),
-		cmocka_unit_test(test_query_prefix), cmocka_unit_test(test_config),
-		cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_pct_decode),   cmocka_unit_test(test_query_version),
+	    cmocka_unit_test(test_query_prefix), cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
