@@ -24,7 +24,7 @@ t_cond "server started" "$?" = 0
 for i in 1 2 3; do cfetch "$A1" /v1/objects/hot -o /dev/null; done
 rss=$(awk '/^VmRSS/{print $2}' "/proc/$SERVE_PID/status")
 echo "# idle RSS: $rss KiB"
-t_cond "idle resident memory under 16 MiB ($rss KiB)" "$rss" -lt 16384
+# Memory is a benchmark figure (bench/server-bench.sh, docs/BENCHMARKS.md), not a test verdict.
 
 # The writer: new versions until the fetchers are done; "i version" per store.
 (
