@@ -105,7 +105,7 @@ static cw_status obj_enter(ws_store *st, const char *file, bool create, int *odf
 		return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? CW_ERR_NOTFOUND
 		                                                               : CW_ERR_IO;
 	*lockfd = openat(*odfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	int rc;
+	int rc = -1;
 	if (*lockfd >= 0)
 		while ((rc = flock(*lockfd, LOCK_EX)) != 0 && errno == EINTR)
 			;
