@@ -101,3 +101,53 @@ bool wl_disk_full(const char *dir)
 	struct statvfs sv;
 	return statvfs(dir, &sv) == 0 && (sv.f_bavail == 0 || (sv.f_files > 0 && sv.f_favail == 0));
 }
+
+int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
+               void (*usage)(FILE *), wl_iterate_fn iterate, const char *what)
+{
+	static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
+	                                   {"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
+	const char *datadir = ctx->datadir;
+	bool json = false;
+	ws_store *st = NULL;
+	cJSON *arr = NULL;
+	char *txt = NULL, m[256];
+	int c, rc;
+
+	while ((c = wl_getopt(cmd, argc, argv, lo)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c == 'j')
+			json = true;
+		else if (c == 'd')
+			datadir = optarg;
+		else
+			return WL_EXIT_USAGE;
+	}
+	if (optind < argc)
+		return wl_usage_error(cmd, "unexpected argument '%.80s'", argv[optind]);
+	if ((rc = wl_open(cmd, datadir, &st)) != 0)
+		return rc;
+	cw_status s = CW_OK;
+	if (json && (arr = cJSON_CreateArray()) == NULL)
+		s = CW_ERR_NOMEM;
+	if (s == CW_OK)
+		s = iterate(st, arr);
+	if (s == CW_OK && json) {
+		if ((txt = cJSON_PrintUnformatted(arr)) == NULL)
+			s = CW_ERR_NOMEM;
+		else
+			printf("%s\n", txt);
+	}
+	if (s != CW_OK)
+		rc = wl_fail(cmd, WL_EXIT_FAIL, "cannot list %s: %s", what,
+		             wl_errmsg(s, errno, m, sizeof m));
+	cJSON_free(txt);
+	cJSON_Delete(arr);
+	ws_store_close(st);
+	return rc;
+}

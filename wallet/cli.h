@@ -3,6 +3,7 @@
 #ifndef WALLET_CLI_H
 #define WALLET_CLI_H
 
+#include <cjson/cJSON.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -36,6 +37,13 @@ int wl_open(const char *cmd, const char *datadir, ws_store **out);
 /* Whether the file system holding dir has no block or no inode left for us: a gpg failure
  * there is reported as what it is. */
 bool wl_disk_full(const char *dir);
+
+/* A listing command ([--json] [--data DIR] [--help]): opens the data directory and calls
+ * iterate with arr = a JSON array to fill (--json, printed afterwards as one line) or NULL
+ * (print text as you go). what names the things listed in the error line. Returns the exit code. */
+typedef cw_status (*wl_iterate_fn)(ws_store *st, cJSON *arr);
+int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
+               void (*usage)(FILE *), wl_iterate_fn iterate, const char *what);
 
 /* Parses a decimal version 1..CW_VERSION_MAX. */
 int wl_parse_version(const char *s, unsigned long long *v);

@@ -1,7 +1,5 @@
 /* wallet list [--json]: the latest version of every object. */
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <string.h>
 
 #include "cli.h"
 
@@ -55,55 +53,12 @@ static cw_status add_json(const ws_entry *e, void *arg)
 	return CW_OK;
 }
 
+static cw_status iterate(ws_store *st, cJSON *arr)
+{
+	return arr ? ws_list(st, add_json, arr) : ws_list(st, print_text, NULL);
+}
+
 int cmd_list(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
-	                                   {"data", required_argument, NULL, 'd'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
-	const char *datadir = ctx->datadir;
-	bool json = false;
-	ws_store *st = NULL;
-	cJSON *arr = NULL;
-	char *txt = NULL, m[256];
-	int c, rc;
-
-	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
-		if (c == 'h') {
-			usage_list(stdout);
-			return 0;
-		}
-		if (c == 'j')
-			json = true;
-		else if (c == 'd')
-			datadir = optarg;
-		else
-			return WL_EXIT_USAGE;
-	}
-	if (optind < argc)
-		return wl_usage_error(CMD, "unexpected argument '%.80s'", argv[optind]);
-	if ((rc = wl_open(CMD, datadir, &st)) != 0)
-		return rc;
-	cw_status s;
-	if (json) {
-		if ((arr = cJSON_CreateArray()) == NULL) {
-			rc = wl_fail(CMD, WL_EXIT_FAIL, "out of memory");
-			goto out;
-		}
-		s = ws_list(st, add_json, arr);
-		if (s == CW_OK && (txt = cJSON_PrintUnformatted(arr)) == NULL)
-			s = CW_ERR_NOMEM;
-		if (s == CW_OK)
-			printf("%s\n", txt);
-	} else {
-		s = ws_list(st, print_text, NULL);
-	}
-	if (s != CW_OK)
-		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot list objects: %s",
-		             wl_errmsg(s, errno, m, sizeof m));
-out:
-	cJSON_free(txt);
-	cJSON_Delete(arr);
-	ws_store_close(st);
-	return rc;
+	return wl_listing(CMD, argc, argv, ctx, usage_list, iterate, "objects");
 }
