@@ -60,14 +60,25 @@ time_ms() {
 }
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'; }
 
+# Runs are interleaved (one of each kind per round), so that a change in the machine's load
+# during the benchmark weighs on every kind alike.
 declare -A MED
+KINDS="proto entry_key entry_home"
 for n in 1 10; do
-	for what in proto entry_key entry_home; do
-		"$what" "$n" >/dev/null 2>&1 || bl_die "$what $n failed"  # warm-up, and a check
-		for r in $(seq 1 "$RUNS"); do time_ms "$what" "$n"; done >"$BL_DIR/$what-$n.txt"
-		MED[$what-$n]=$(median <"$BL_DIR/$what-$n.txt")
+	for what in $KINDS; do
+		"$what" "$n" >/dev/null 2>&1 || bl_die "$what $n failed" # warm-up, and a check
+		: >"$BL_DIR/$what-$n.txt"
 	done
 done
+for r in $(seq 1 "$RUNS"); do
+	for n in 1 10; do
+		for what in $KINDS; do time_ms "$what" "$n" >>"$BL_DIR/$what-$n.txt"; done
+	done
+done
+for n in 1 10; do
+	for what in $KINDS; do MED[$what-$n]=$(median <"$BL_DIR/$what-$n.txt"); done
+done
+bl_log "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 printf '%-44s %12s %12s\n' "median of $RUNS runs, ms" "1 secret" "10 secrets"
 printf '%-44s %12s %12s\n' "prototype (curl | gpg --decrypt per secret)" "${MED[proto-1]}" "${MED[proto-10]}"
 printf '%-44s %12s %12s\n' "wallet-entry --gpg-key (fresh GNUPGHOME)" "${MED[entry_key-1]}" "${MED[entry_key-10]}"

@@ -1,7 +1,7 @@
-/* libwalletclient: the GPG side. Imports the client's key and the pinned wallet key, verifies
- * the detached signature before anything reaches the decryptor, then decrypts with the output
- * going through callbacks straight into secure memory, and checks the inner signature and its
- * name/version notations (docs/FORMAT.md). */
+/* libwalletclient: opening a sealed object. Verifies the detached signature before anything
+ * reaches the decryptor, then decrypts with the output going through callbacks straight into
+ * secure memory, and checks the inner signature and its name/version notations
+ * (docs/FORMAT.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,223 +14,6 @@
 #include "gpgutil.h"
 #include "sealfmt.h"
 #include "wc_internal.h"
-
-static void gpg_err(wallet_client *c, const char *what, gpgme_error_t e)
-{
-	char buf[300];
-	cw_gpg_errstr(e, buf, sizeof buf);
-	wc_err(c, "%s: %s", what, buf);
-}
-
-/* Reads a whole key file into secure memory (it may hold a secret key). */
-static cw_status read_key_file(wallet_client *c, const char *path, cw_sbuf *buf)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		wc_err(c, "%s: %s", path, strerror(errno));
-		return errno == ENOENT ? CW_ERR_NOTFOUND : CW_ERR_IO;
-	}
-	cw_status st = cw_sbuf_read_fd(buf, fd, WC_MAX_KEY);
-	close(fd);
-	if (st != CW_OK)
-		wc_err(c, "%s: %s", path, cw_strerror(st));
-	return st;
-}
-
-cw_status wc_gpg_setup(wallet_client *c)
-{
-	cw_status st;
-	cw_sbuf key = { 0 };
-	gpgme_data_t kd = NULL;
-	gpgme_error_t e;
-	if (c->cfg.gpg_key_file != NULL) {
-		st = cw_gpg_tmphome("walletclient", c->home, sizeof c->home);
-		if (st != CW_OK) {
-			wc_err(c, "no memory file system for a throwaway GNUPGHOME (tried "
-				  "$XDG_RUNTIME_DIR, /dev/shm, /run)");
-			goto out;
-		}
-		c->tmphome = true;
-	} else if (c->cfg.gnupghome != NULL) {
-		if (cw_path(c->home, sizeof c->home, "%s", c->cfg.gnupghome) != CW_OK) {
-			st = CW_ERR_USAGE;
-			wc_err(c, "GNUPGHOME path too long");
-			goto out;
-		}
-	}
-	st = cw_gpg_ctx(c->home[0] ? c->home : NULL, &c->gpg);
-	if (st != CW_OK) {
-		wc_err(c, "gpgme or gpg is unusable");
-		goto out;
-	}
-	if (c->cfg.gpg_key_file == NULL)
-		goto out;
-	st = read_key_file(c, c->cfg.gpg_key_file, &key);
-	if (st != CW_OK)
-		goto out;
-	st = CW_ERR_KEY;
-	if ((e = gpgme_data_new_from_mem(&kd, (const char *)key.data, key.len, 0)) != 0) {
-		gpg_err(c, "gpg key", e);
-		goto out;
-	}
-	if ((e = gpgme_op_import(c->gpg, kd)) != 0) {
-		gpg_err(c, "importing the gpg key", e);
-		goto out;
-	}
-	gpgme_import_result_t ir = gpgme_op_import_result(c->gpg);
-	if (ir == NULL || ir->secret_imported + ir->secret_unchanged < 1) {
-		wc_err(c, "%s: no secret key in the file", c->cfg.gpg_key_file);
-		goto out;
-	}
-	st = CW_OK;
-out:
-	gpgme_data_release(kd);
-	cw_sbuf_free(&key);
-	return st;
-}
-
-void wc_gpg_teardown(wallet_client *c)
-{
-	if (c->gpg != NULL)
-		gpgme_release(c->gpg);
-	c->gpg = NULL;
-	for (size_t i = 0; i < WC_MAX_WORKERS; i++) {
-		if (c->pool[i] != NULL)
-			gpgme_release(c->pool[i]);
-		c->pool[i] = NULL;
-	}
-	if (c->tmphome)
-		(void)cw_gpg_destroy_home(c->home);
-	c->tmphome = false;
-}
-
-/* Records the signing fingerprints (primary and subkeys) of key, which must be the pinned key
- * and usable. */
-static cw_status record_signer(wallet_client *c, gpgme_key_t key)
-{
-	if (key->subkeys == NULL || !cw_fpr_equal(key->subkeys->fpr, c->cfg.signer)) {
-		wc_err(c, "the wallet's signing key does not have the pinned fingerprint");
-		return CW_ERR_KEY;
-	}
-	if (key->secret || key->revoked || key->expired || key->disabled || key->invalid) {
-		wc_err(c, "the pinned wallet key is revoked, expired, invalid or a secret key");
-		return CW_ERR_KEY;
-	}
-	c->nsigner_fprs = 0;
-	for (gpgme_subkey_t sk = key->subkeys; sk && c->nsigner_fprs < WC_MAX_SIGNER_FPRS;
-	     sk = sk->next) {
-		if (sk->fpr == NULL || strlen(sk->fpr) != 40 || sk->revoked || sk->expired ||
-		    sk->invalid || !sk->can_sign)
-			continue;
-		memcpy(c->signer_fprs[c->nsigner_fprs++], sk->fpr, 41);
-	}
-	if (c->nsigner_fprs == 0) {
-		wc_err(c, "the pinned wallet key has no usable signing key");
-		return CW_ERR_KEY;
-	}
-	return CW_OK;
-}
-
-/* The pinned key from the keyring; CW_ERR_NOTFOUND when it is not there. */
-static cw_status load_signer(wallet_client *c)
-{
-	gpgme_key_t key = NULL;
-	if (gpgme_get_key(c->gpg, c->cfg.signer, &key, 0) != 0)
-		return CW_ERR_NOTFOUND;
-	cw_status st = record_signer(c, key);
-	gpgme_key_unref(key);
-	return st;
-}
-
-/* Imports the wallet's public key from data, but only if every key in it is the pinned one:
- * listing the data first keeps anything else out of the keyring. The listing also gives the
- * signing fingerprints, so no keyring lookup is needed afterwards. */
-static cw_status import_signer(wallet_client *c, gpgme_data_t d)
-{
-	gpgme_error_t e;
-	gpgme_key_t key = NULL;
-	size_t nkeys = 0;
-	cw_status st = CW_ERR_KEY;
-	if ((e = gpgme_op_keylist_from_data_start(c->gpg, d, 0)) != 0) {
-		gpg_err(c, "reading the wallet key", e);
-		goto out;
-	}
-	while ((e = gpgme_op_keylist_next(c->gpg, &key)) == 0) {
-		nkeys++;
-		cw_status kst = nkeys == 1 ? record_signer(c, key) : CW_ERR_KEY;
-		gpgme_key_unref(key);
-		key = NULL;
-		if (kst != CW_OK) {
-			if (nkeys > 1)
-				wc_err(c, "the wallet's signing-key answer holds more than one key");
-			gpgme_op_keylist_end(c->gpg);
-			goto out;
-		}
-	}
-	gpgme_op_keylist_end(c->gpg);
-	if (nkeys == 0) {
-		wc_err(c, "no OpenPGP key in the wallet's signing-key answer");
-		goto out;
-	}
-	if (gpgme_data_seek(d, 0, SEEK_SET) != 0) {
-		wc_err(c, "cannot rewind the wallet key");
-		goto out;
-	}
-	if ((e = gpgme_op_import(c->gpg, d)) != 0) {
-		gpg_err(c, "importing the wallet key", e);
-		goto out;
-	}
-	gpgme_import_result_t ir = gpgme_op_import_result(c->gpg);
-	if (ir == NULL || ir->considered != 1 || ir->not_imported > 0 || ir->imports == NULL ||
-	    !cw_fpr_equal(ir->imports->fpr, c->cfg.signer)) {
-		wc_err(c, "the wallet key was not imported");
-		goto out;
-	}
-	st = CW_OK;
-out:
-	if (st != CW_OK)
-		c->nsigner_fprs = 0;
-	return st;
-}
-
-cw_status wc_signer_ensure(wallet_client *c)
-{
-	cw_status st;
-	gpgme_data_t d = NULL;
-	cw_sbuf file = { 0 };
-	struct wc_resp r = { 0 };
-	if (c->signer_ready)
-		return CW_OK;
-	/* an existing GNUPGHOME may already hold it; a fresh throwaway one cannot */
-	if (!c->tmphome) {
-		st = load_signer(c);
-		if (st != CW_ERR_NOTFOUND)
-			goto out;
-	}
-	if (c->cfg.signer_key_file != NULL) {
-		st = read_key_file(c, c->cfg.signer_key_file, &file);
-		if (st != CW_OK)
-			goto out;
-		st = gpgme_data_new_from_mem(&d, (const char *)file.data, file.len, 0) ? CW_ERR_NOMEM
-										      : CW_OK;
-	} else {
-		st = wc_http_get(c, CW_API_SIGNING_KEY, WC_MAX_KEY, &r);
-		if (st != CW_OK)
-			goto out;
-		st = gpgme_data_new_from_mem(&d, (const char *)r.body, r.len, 0) ? CW_ERR_NOMEM
-										 : CW_OK;
-	}
-	if (st != CW_OK)
-		goto out;
-	st = import_signer(c, d);
-out:
-	if (st == CW_OK)
-		c->signer_ready = true;
-	gpgme_data_release(d);
-	cw_sbuf_free(&file);
-	wc_resp_free(&r);
-	return st;
-}
 
 static void oerr(struct wc_opener *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void oerr(struct wc_opener *o, const char *fmt, ...)
@@ -277,6 +60,19 @@ static cw_status check_sigs(struct wc_opener *o, gpgme_verify_result_t vr, const
 	for (size_t i = 0; i < o->c->nsigner_fprs; i++)
 		if (s->fpr && cw_fpr_equal(s->fpr, o->c->signer_fprs[i]))
 			pinned = true;
+	if (!pinned && s->fpr != NULL && strlen(s->fpr) == 40) {
+		/* maybe a signing subkey of the pinned key: ask the keyring whose it is */
+		gpgme_key_t key = NULL;
+		if (gpgme_get_key(o->gpg, s->fpr, &key, 0) == 0 && key->subkeys &&
+		    cw_fpr_equal(key->subkeys->fpr, o->c->cfg.signer) && !key->revoked &&
+		    !key->expired && !key->invalid && !key->disabled) {
+			for (gpgme_subkey_t sk = key->subkeys; sk; sk = sk->next)
+				if (sk->fpr && cw_fpr_equal(sk->fpr, s->fpr) && sk->can_sign &&
+				    !sk->revoked && !sk->expired && !sk->invalid)
+					pinned = true;
+		}
+		gpgme_key_unref(key);
+	}
 	if (!pinned) {
 		oerr(o, "%s: signed by %s, not by the pinned wallet key", what,
 		       s->fpr ? s->fpr : "an unknown key");

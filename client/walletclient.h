@@ -118,8 +118,9 @@ WALLET_API wallet_status wallet_config_set_log(wallet_config *cfg, wallet_log_fn
 
 typedef struct wallet_client wallet_client;
 
-/* Checks the configuration and prepares the GPG side (imports a key file into a throwaway
- * GNUPGHOME). Does no network I/O. cfg may be freed afterwards. */
+/* Checks the configuration and prepares the GPG side: makes the throwaway GNUPGHOME and reads
+ * the key file into locked memory. Does no network I/O. The key is imported, together with the
+ * wallet's signing key (one gpg run), at the first request. cfg may be freed afterwards. */
 WALLET_API wallet_status wallet_client_new(const wallet_config *cfg, wallet_client **out);
 /* Closes the connection, releases the gpg context and destroys the throwaway GNUPGHOME
  * (its gpg-agent is stopped and its files are overwritten and removed). */

@@ -42,6 +42,7 @@ struct wallet_client {
 	struct wallet_config cfg; /* deep copy */
 	CURL *curl;
 	char *keypass; /* secure memory, NUL-terminated */
+	cw_sbuf pending_key; /* the client's key file, until it is imported */
 	gpgme_ctx_t gpg;
 	gpgme_ctx_t pool[WC_MAX_WORKERS]; /* extra contexts for parallel opening, made lazily */
 	char home[4096]; /* GNUPGHOME in use ("" = default) */

@@ -24,8 +24,12 @@ export XDG_RUNTIME_DIR=$SHM/xdg
 mkdir -m 0700 "$XDG_RUNTIME_DIR"
 P=$(pick_port)
 
-# 1. while wallet-entry waits for the wallet, its GNUPGHOME and agent exist (so that the
-#    checks below can fail); then the wallet comes up and the run completes
+# 1. The wallet answers 503 for the object at first (wallet-entry keeps retrying within
+#    --wait): meanwhile its GNUPGHOME and gpg-agent exist, so the checks below can fail. Then
+#    the object is served and the run completes.
+cp "$FX/www/v1/objects/db_pass" "$FX/db_pass.real"
+printf 'HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n' >"$FX/www/v1/objects/db_pass"
+fx_server "$P" || { echo "Bail out! test wallet did not start"; exit 1; }
 "$E" --verbose --url "https://127.0.0.1:$P" --wait 60 --fetch db_pass --fetch 'db_pass=env:DBP' \
 	--fetch "db_pass=file:$SHM/f" -- sh -c 'cat "$DB_PASS_FILE" "$1" | sha256sum; printf "%s" "$DBP" | wc -c' \
 	sh "$SHM/f" >"$T_DIR/run1.log" 2>&1 &
@@ -36,7 +40,8 @@ t_ok "the throwaway GNUPGHOME is created on the memory file system" \
 home=$(ls -d "$XDG_RUNTIME_DIR"/walletclient-* 2>/dev/null | head -n 1)
 t_ok "its gpg-agent runs while wallet-entry holds the key" \
 	wait_until 30 pgrep -f "gpg-agent --homedir $home"
-fx_server "$P" || { echo "Bail out! test wallet did not start"; exit 1; }
+t_ok "wallet-entry is retrying" wait_until 30 grep -q 'retrying' "$T_DIR/run1.log"
+mv "$FX/db_pass.real" "$FX/www/v1/objects/db_pass"
 wait "$epid"
 t_cond "the run succeeded" "$?" = 0
 t_cond "the throwaway GNUPGHOME is gone" ! -e "$home"
