@@ -105,4 +105,25 @@ WALLET_URL=https://127.0.0.1:$H refused db_pass "server certificate for another 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=app1 \
 	-keyout "$FX/self.key" -out "$FX/self.crt" 2>/dev/null
 WALLET_CERT=$FX/self.crt WALLET_KEY=$FX/self.key refused db_pass "client certificate not from the CA: refused" "TLS failure"
+
+# a wallet key whose primary only certifies and a subkey signs: accepted (the pinned primary's
+# own signing subkey), through both the combined import and an existing GNUPGHOME
+SHOME=$FX/gpg-subkey
+mkdir -m 0700 "$SHOME"
+G --homedir "$SHOME" --quick-gen-key subwallet ed25519 cert never &&
+	SFPR=$(G --homedir "$SHOME" --with-colons --list-keys subwallet | awk -F: '/^fpr/ {print $10; exit}') &&
+	G --homedir "$SHOME" --quick-add-key "$SFPR" ed25519 sign never &&
+	SSUB=$(G --homedir "$SHOME" --with-colons --list-keys subwallet | awk -F: '/^fpr/ {n++; if (n == 2) print $10}') &&
+	G --homedir "$SHOME" --import "$FX/client.pub" &&
+	G --homedir "$SHOME" --armor --export "$SFPR" >"$FX/subwallet.asc" ||
+	{ echo "Bail out! subkey wallet setup failed"; exit 1; }
+at_exit "gpgconf --homedir $SHOME --kill gpg-agent"
+fx_seal db_pass 3 "$FX/db" "$SHOME" "$SSUB!" && mv "$S/db_pass@3.gpg" "$S/sub.gpg" && mv "$S/db_pass@3.sig" "$S/sub.sig"
+fx_serve_obj $O/db_pass "$S/sub" 3
+fx_respond "$FX/www/v1/signing-key" "$FX/subwallet.asc"
+t_ok "signed by a signing subkey of the pinned key: accepted" \
+	env WALLET_SIGNER="$SFPR" "$E" --fetch db_pass -- sh -c 'cmp "$DB_PASS_FILE" "$1"' sh "$FX/db"
+refused db_pass "the same object with the wallet's fingerprint pinned: refused" "pinned fingerprint"
+cp "$FX/honest" "$FX/www/$O/db_pass"
+cp "$FX/honest-key" "$FX/www/v1/signing-key"
 exit 0
