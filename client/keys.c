@@ -221,10 +221,19 @@ static cw_status record_signer(wallet_client *c, gpgme_key_t key)
 static cw_status load_signer(wallet_client *c)
 {
 	gpgme_key_t key = NULL;
-	if (gpgme_get_key(c->gpg, c->cfg.signer, &key, 0) != 0)
+	cw_status st = CW_ERR_NOTFOUND;
+	/* a listing on our own context: gpgme_get_key would make a context of its own, which
+	 * costs another gpg run */
+	if (gpgme_op_keylist_start(c->gpg, c->cfg.signer, 0) != 0)
 		return CW_ERR_NOTFOUND;
-	cw_status st = record_signer(c, key);
-	gpgme_key_unref(key);
+	while (gpgme_op_keylist_next(c->gpg, &key) == 0) {
+		if (st == CW_ERR_NOTFOUND && key->subkeys &&
+		    cw_fpr_equal(key->subkeys->fpr, c->cfg.signer))
+			st = record_signer(c, key);
+		gpgme_key_unref(key);
+		key = NULL;
+	}
+	gpgme_op_keylist_end(c->gpg);
 	return st;
 }
 

@@ -1,0 +1,7 @@
+# wallet-entry vs the prototype's entrypoint (issue 4); figures in docs/bench-entry.md.
+bench-entry: $(BINS) $(LIBS_BUILT)
+	@scripts/deps.sh bench
+	@O=$(O) bench/entry-bench.sh
+
+BENCH_TARGETS += bench-entry
+.PHONY: bench-entry
