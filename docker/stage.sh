@@ -22,4 +22,13 @@ done
 pick keygen "$p/bin/wallet-keygen"
 # Strip debug information from the ELF files (not the symlinks).
 find "$stage" -type f \( -path '*/bin/*' -o -name '*.so*' \) -exec strip --strip-unneeded {} +
-mkdir -p "$stage/wallet" "$stage/entry" "$stage/keygen"
+# Everything the images need must be there (make install may have failed on other files).
+missing=""
+for f in wallet/$p/bin/wallet wallet/$p/lib/containerwallet/libssl.so entry/$p/bin/wallet-entry \
+	entry/$p/lib/libwalletclient.so.1 keygen/$p/bin/wallet-keygen; do
+	[ -e "$stage/$f" ] || missing="$missing $f"
+done
+if [ -n "$missing" ]; then
+	echo "stage.sh: not installed:$missing" >&2
+	exit 1
+fi

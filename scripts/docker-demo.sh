@@ -5,7 +5,7 @@
 # in memory through wallet-entry, and a check that the secret reached no image.
 #
 # Environment: CW_DOCKER_DIR (engine directory when one must be started, default
-# build/docker-engine), CW_DOCKER_BASE (base image; default debian:bookworm-slim when the
+# /var/lib/containerwallet/docker), CW_DOCKER_BASE (base image; default debian:bookworm-slim when the
 # engine has it, else a local debootstrapped local/debian:bookworm), CW_IMAGE_PREFIX
 # (default containerwallet). The images stay afterwards; containers, volume and keys do not.
 set -euo pipefail
@@ -14,7 +14,7 @@ ROOT=$PWD
 if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 export DOCKER_BUILDKIT=1
 prefix=${CW_IMAGE_PREFIX:-containerwallet}
-engine_dir=${CW_DOCKER_DIR:-$ROOT/build/docker-engine}
+engine_dir=${CW_DOCKER_DIR:-/var/lib/containerwallet/docker}
 id="cwdemo$$"
 work=$(mktemp -d /tmp/cw-docker-demo.XXXXXX)
 stop_engine=0

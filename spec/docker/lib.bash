@@ -1,12 +1,13 @@
 # Helpers for the container suites (spec/docker/*.sh), sourced after spec/lib.sh.
 # Not a suite itself (spec/run runs *.sh only).
 #   CW_DOCKER_DIR   where scripts/docker-engine.sh keeps the engine it starts
-#                   (default $CW_BUILD/docker-engine; kept between runs: images, build cache)
+#                   (default /var/lib/containerwallet/docker, outside the tree: the docker CLI walks the
+#                   whole build context; kept between runs: base image, build cache)
 #   CW_DOCKER_BASE  the base image (default local/debian:bookworm, made by scripts/docker-base.sh)
 # Every image, container and volume a suite makes carries the suite's unique prefix and is
 # removed at exit; the engine is stopped at exit if the suite started it.
 CW_BUILD=${CW_BUILD:-$CW_ROOT/build}
-CW_DOCKER_DIR=${CW_DOCKER_DIR:-$CW_BUILD/docker-engine}
+CW_DOCKER_DIR=${CW_DOCKER_DIR:-/var/lib/containerwallet/docker}
 CW_DOCKER_BASE=${CW_DOCKER_BASE:-local/debian:bookworm}
 if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 export DOCKER_BUILDKIT=1
@@ -34,13 +35,18 @@ docker_up() {
 	t_pass "base image $CW_DOCKER_BASE"
 }
 
-# build_image TARGET: builds docker/Dockerfile's TARGET as $CW_ID/TARGET.
+# build_image TARGET: builds docker/Dockerfile's TARGET as $CW_ID/TARGET; the suite ends
+# when it fails (what follows needs the image).
 build_image() {
 	local target=$1 tag=$CW_ID/$1:latest
 	at_exit "$DOCKER rmi -f $tag"
 	t_ok "image $target builds" dk build --network host --progress=plain -f "$CW_ROOT/docker/Dockerfile" \
 		--build-arg "BASE=$CW_DOCKER_BASE" --target "$target" -t "$tag" "$CW_ROOT"
 	cp "$T_DIR/last.out" "$T_DIR/build-$target.log"
+	if ! dk image inspect "$tag" >/dev/null 2>&1; then
+		grep -E 'ERROR|error|\*\*\*|stage.sh' "$T_DIR/build-$target.log" | tail -n 15 | sed 's/^/# /'
+		exit 1
+	fi
 	echo "# image $target: $(image_mb "$tag") MB"
 }
 image_mb() { dk image inspect -f '{{.Size}}' "$1" 2>/dev/null | awk '{ printf "%.1f", $1 / 1048576 }'; }
@@ -60,9 +66,12 @@ sha256_of() { sha256sum | cut -d' ' -f1; }
 
 # make_keys DIR CLIENTS: wallet-keygen init (in its image) into DIR, owned by the UIDs of the
 # containers that mount the parts: wallet/ by 10001, clients/* by 10002.
+# DIR is made here, mode 0711, so that the containers' users can reach what they mount.
 make_keys() {
 	local dir=$1 clients=$2
 	mkdir -p "$dir"
+	chmod 0711 "$dir"
+	at_exit "rm -rf '$dir'"
 	t_ok "wallet-keygen init in its container" dk run --rm --network host -v "$dir:/out" \
 		"$CW_ID/wallet-keygen:latest" init --out /out/keys --clients "$clients"
 	chown -R 10001:10001 "$dir/keys/wallet"
@@ -80,14 +89,16 @@ start_wallet() {
 	at_exit "$DOCKER rm -f $name"
 	t_ok "wallet container starts" dk run -d --name "$name" --network host \
 		-e "WALLET_LISTEN=127.0.0.1:$WPORT" -e "WALLET_HEALTH_LISTEN=127.0.0.1:$HPORT" \
-		-v "$name-data:/var/lib/wallet" -v "$keys/wallet:/etc/wallet/tls:ro" \
+		-v "$name-data:/var/lib/wallet" -v "$keys/keys/wallet:/etc/wallet/tls:ro" \
 		--read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
 		--health-interval 1s "$CW_ID/wallet:latest"
 	if wait_until 60 wallet_healthy "$name"; then
 		t_pass "wallet container reports healthy (its HEALTHCHECK)"
 	else
-		t_fail "wallet container reports healthy (its HEALTHCHECK)" \
-			"$(dk inspect -f '{{json .State}}' "$name" 2>&1 | head -c 600)" "$(dk logs "$name" 2>&1 | tail -n 5)"
+		local lines
+		mapfile -t lines < <(dk inspect -f '{{json .State}}' "$name" 2>&1 | head -c 600; echo; dk logs "$name" 2>&1 | tail -n 5)
+		t_fail "wallet container reports healthy (its HEALTHCHECK)" "${lines[@]}"
+		exit 1
 	fi
 }
 wallet_healthy() { [ "$(dk inspect -f '{{.State.Health.Status}}' "$1")" = healthy ]; }
@@ -103,6 +114,7 @@ app_args() {
 # leak_search NAME FILE SECRET: passes when SECRET is not in FILE (bytes, any encoding of
 # the file: tarballs are searched as they are, their members are stored uncompressed).
 leak_search() {
+	if [ ! -s "$2" ]; then t_fail "no secret in $1" "nothing to search: $2 is empty"; return; fi
 	if grep -aqF -- "$3" "$2"; then t_fail "no secret in $1" "the secret is in $2"; else t_pass "no secret in $1"; fi
 }
 # save_layers IMAGE DIR: `docker save` IMAGE and unpack it into DIR (manifest, config, layers).
