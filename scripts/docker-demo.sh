@@ -20,7 +20,11 @@ work=$(mktemp -d /tmp/cw-docker-demo.XXXXXX)
 stop_engine=0
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() {
+	local shown="$*"
+	printf '$ %s\n' "${shown/#$DOCKER /docker }"
+	"$@"
+}
 cleanup() {
 	"$DOCKER" rm -f "$id-wallet" "$id-app" >/dev/null 2>&1 || true
 	"$DOCKER" volume rm -f "$id-data" >/dev/null 2>&1 || true
@@ -61,7 +65,7 @@ done
 printf '$ docker build --network host -t %s/example-app docker/example-app\n' "$prefix"
 "$DOCKER" build -q --network host --build-arg "ENTRY_IMAGE=$prefix/wallet-entry" \
 	-t "$prefix/example-app" docker/example-app >/dev/null
-"$DOCKER" images --format '   {{.Repository}}:{{.Tag}}  {{.Size}}' | grep "^   $prefix/"
+"$DOCKER" images --format '{{.Repository}}:{{.Tag}}  {{.Size}}' | grep "^$prefix/" | sed 's/^/   /'
 
 say "2. Key material, made by wallet-keygen in its container into a host directory"
 run "$DOCKER" run --rm --network host -v "$work:/out" "$prefix/wallet-keygen" init --out /out/keys --clients app1
@@ -118,7 +122,8 @@ else
 fi
 
 say "6. Nothing reached an image: commit the application container and search everything"
-run "$DOCKER" commit "$id-app" "$id/committed-app" >/dev/null
+printf '$ docker commit %s %s\n' "$id-app" "$id/committed-app"
+"$DOCKER" commit "$id-app" "$id/committed-app" >/dev/null
 found=""
 "$DOCKER" export "$id-app" | grep -aqF "$secret" && found="$found export"
 "$DOCKER" save "$id/committed-app" | grep -aqF "$secret" && found="$found layers"

@@ -49,7 +49,7 @@ build_image() {
 	fi
 	echo "# image $target: $(image_mb "$tag") MB"
 }
-image_mb() { dk image inspect -f '{{.Size}}' "$1" 2>/dev/null | awk '{ printf "%.1f", $1 / 1048576 }'; }
+image_mb() { dk image inspect -f '{{.Size}}' "$1" 2>/dev/null | awk '{ printf "%.1f", $1 / 1000000 }'; }
 
 # build_example DIR TAG [ARGS...]: builds a docker/DIR example FROM this run's wallet-entry.
 build_example() {
