@@ -46,7 +46,7 @@ done
 
 for s in scripts/docker-engine.sh scripts/docker-base.sh scripts/docker-demo.sh docker/stage.sh \
 	docker/wallet-docker-entrypoint docker/wallet-healthcheck docker/example-app/show-secret \
-	docker/buildtime-example/use-pip-conf spec/docker/lib.bash spec/docker/*.sh; do
+	docker/buildtime-example/use-pip-conf docker/compose-demo.sh spec/docker/lib.bash spec/docker/*.sh; do
 	case "$s" in *.sh | *.bash | *healthcheck) sh=bash ;; *) sh=sh ;; esac
 	t_ok "$sh -n $s" $sh -n "$CW_ROOT/$s"
 done
