@@ -50,33 +50,48 @@ entry_args() { local i; for i in $(seq 1 "$1"); do printf -- '--fetch\ns%s\n' "$
 entry_key() { mapfile -t a < <(entry_args "$1"); "$E" --gpg-key "$C/gpg.sec.asc" "${a[@]}" -- true; }
 entry_home() { mapfile -t a < <(entry_args "$1"); "$E" --gnupghome "$H" "${a[@]}" -- true; }
 
-# time_ms CMD...: wall time of one run in ms (fails the benchmark if CMD fails)
-time_ms() {
-	local t0 t1
+# time_run KIND N: one run; appends its wall time and its CPU time (user + system of the run
+# and every process it waited for: curl, gpg; not the long-lived gpg-agent) in ms.
+# `times` runs in this shell (not in a pipe), so that it sees this shell's children.
+cpu_us() {
+	awk 'NR == 2 { split($1, a, /[ms]/); split($2, b, /[ms]/);
+		printf "%d", (a[1] * 60 + a[2] + b[1] * 60 + b[2]) * 1000000 }' "$1"
+}
+time_run() {
+	local t0 t1 c0 c1
+	times >"$BL_DIR/times0"
 	t0=$(date +%s%N)
-	"$@" >/dev/null 2>&1 || bl_die "run failed: $*"
+	"$1" "$2" >/dev/null 2>&1 || bl_die "run failed: $*"
 	t1=$(date +%s%N)
-	echo $(((t1 - t0) / 1000))
+	times >"$BL_DIR/times1"
+	c0=$(cpu_us "$BL_DIR/times0")
+	c1=$(cpu_us "$BL_DIR/times1")
+	echo $(((t1 - t0) / 1000)) >>"$BL_DIR/$1-$2.txt"
+	echo $((c1 - c0)) >>"$BL_DIR/$1-$2.cpu"
 }
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'; }
 
 # Runs are interleaved (one of each kind per round), so that a change in the machine's load
 # during the benchmark weighs on every kind alike.
-declare -A MED
+declare -A MED CPU
 KINDS="proto entry_key entry_home"
 for n in 1 10; do
 	for what in $KINDS; do
 		"$what" "$n" >/dev/null 2>&1 || bl_die "$what $n failed" # warm-up, and a check
 		: >"$BL_DIR/$what-$n.txt"
+		: >"$BL_DIR/$what-$n.cpu"
 	done
 done
 for r in $(seq 1 "$RUNS"); do
 	for n in 1 10; do
-		for what in $KINDS; do time_ms "$what" "$n" >>"$BL_DIR/$what-$n.txt"; done
+		for what in $KINDS; do time_run "$what" "$n"; done
 	done
 done
 for n in 1 10; do
-	for what in $KINDS; do MED[$what-$n]=$(median <"$BL_DIR/$what-$n.txt"); done
+	for what in $KINDS; do
+		MED[$what-$n]=$(median <"$BL_DIR/$what-$n.txt")
+		CPU[$what-$n]=$(median <"$BL_DIR/$what-$n.cpu")
+	done
 done
 bl_log "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 printf '%-44s %12s %12s\n' "median of $RUNS runs, ms" "1 secret" "10 secrets"
@@ -84,5 +99,10 @@ printf '%-44s %12s %12s\n' "prototype (curl | gpg --decrypt per secret)" "${MED[
 printf '%-44s %12s %12s\n' "wallet-entry --gpg-key (fresh GNUPGHOME)" "${MED[entry_key-1]}" "${MED[entry_key-10]}"
 printf '%-44s %12s %12s\n' "wallet-entry --gnupghome (warm agent)" "${MED[entry_home-1]}" "${MED[entry_home-10]}"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo
+printf '%-44s %12s %12s\n' "median CPU time (incl. curl/gpg), ms" "1 secret" "10 secrets"
+for what in $KINDS; do printf '%-44s %12s %12s\n' "$what" "${CPU[$what-1]}" "${CPU[$what-10]}"; done
+printf '%-44s %12s %12s\n' "CPU ratio, prototype / --gpg-key" "$(ratio "${CPU[proto-1]}" "${CPU[entry_key-1]}")x" "$(ratio "${CPU[proto-10]}" "${CPU[entry_key-10]}")x"
+echo
 printf '%-44s %12s %12s\n' "speed-up, --gpg-key vs prototype" "$(ratio "${MED[proto-1]}" "${MED[entry_key-1]}")x" "$(ratio "${MED[proto-10]}" "${MED[entry_key-10]}")x"
 printf '%-44s %12s %12s\n' "speed-up, --gnupghome vs prototype" "$(ratio "${MED[proto-1]}" "${MED[entry_home-1]}")x" "$(ratio "${MED[proto-10]}" "${MED[entry_home-10]}")x"
