@@ -310,52 +310,66 @@ static int begin_request(struct mg_connection *conn)
 /* Whether the client wants the connection kept open (civetweb decides the same way:
  * enable_keep_alive is on, so an explicit Connection header rules, else HTTP/1.1 means keep-alive).
  */
-static bool client_keeps_alive(struct mg_connection *conn)
+static bool client_keeps_alive(struct mg_connection *conn, const struct mg_request_info *ri)
 {
-	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *c = mg_get_header(conn, "Connection");
 	if (c != NULL)
 		return mg_strcasecmp(c, "keep-alive") == 0;
 	return ri != NULL && ri->http_version != NULL && strcmp(ri->http_version, "1.1") == 0;
 }
 
-/* Status line and headers; snprintf semantics (call with bufsz 0 to learn the size). */
+/* Status line and headers; snprintf semantics. The status line carries the request's HTTP
+ * version (1.0 or 1.1), as civetweb's own responses do. */
 static int format_head(char *buf, size_t bufsz, struct mg_connection *conn, int status,
                        const char *ctype, const char *extra_headers, size_t len)
 {
+	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *reason = mg_get_response_code_text(conn, status);
+	const char *ver = ri != NULL && ri->http_version != NULL &&
+	                          strcmp(ri->http_version, "1.0") == 0
+	                      ? "1.0"
+	                      : "1.1";
 	return snprintf(buf, bufsz,
-	                "HTTP/1.1 %d %s\r\n%s%s%sContent-Length: %zu\r\nCache-Control: no-store\r\n"
+	                "HTTP/%s %d %s\r\n%s%s%sContent-Length: %zu\r\nCache-Control: no-store\r\n"
 	                "X-Content-Type-Options: nosniff\r\n%s%s\r\n",
-	                status, reason ? reason : "", ctype ? "Content-Type: " : "",
+	                ver, status, reason ? reason : "", ctype ? "Content-Type: " : "",
 	                ctype ? ctype : "", ctype ? "\r\n" : "", len,
-	                client_keeps_alive(conn) ? "" : "Connection: close\r\n",
+	                client_keeps_alive(conn, ri) ? "" : "Connection: close\r\n",
 	                extra_headers ? extra_headers : "");
 }
 
 /* The whole response (status line, headers, body) goes out in one mg_write, that is one TLS
  * record for small objects: civetweb's mg_response_header_* API writes each header line as a
- * record of its own, which cost three times nginx's CPU per kept-alive request. */
+ * record of its own, which cost three times nginx's CPU per kept-alive request. The head is
+ * formatted once, into a buffer on the stack when the whole response fits there. */
 void cw_https_reply(cw_https_req *req, int status, const char *ctype, const char *extra_headers,
                     const void *body, size_t len)
 {
+	char stackbuf[4096];
+	char *buf = stackbuf, *heap = NULL;
 	if (req->status != 0)
 		return; /* answered already */
 	req->status = status;
 	bool with_body = len > 0 && strcmp(req->method, "HEAD") != 0;
-	int n = format_head(NULL, 0, req->conn, status, ctype, extra_headers, len);
+	size_t blen = with_body ? len : 0;
+	int n = format_head(stackbuf, sizeof stackbuf, req->conn, status, ctype, extra_headers, len);
 	if (n < 0)
 		return;
-	size_t total = (size_t)n + (with_body ? len : 0);
-	char *buf = malloc(total + 1);
-	if (buf == NULL)
-		return; /* civetweb closes a connection that got no answer */
-	format_head(buf, (size_t)n + 1, req->conn, status, ctype, extra_headers, len);
+	size_t total = (size_t)n + blen;
+	if (total >= sizeof stackbuf) {
+		if ((heap = malloc(total + 1)) == NULL)
+			return; /* civetweb closes a connection that got no answer */
+		buf = heap;
+		if ((size_t)n >= sizeof stackbuf)
+			format_head(buf, (size_t)n + 1, req->conn, status, ctype, extra_headers, len);
+		else
+			memcpy(buf, stackbuf, (size_t)n);
+	}
 	if (with_body)
 		memcpy(buf + n, body, len);
 	if (mg_write(req->conn, buf, total) == (int)total && with_body)
 		req->bytes = len;
-	free(buf);
+	free(heap);
 }
 
 static int start_one(cw_https *srv, struct listener *l, const char **opts, char *err, size_t errsz)
