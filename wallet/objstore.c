@@ -427,6 +427,58 @@ out:
 	return s;
 }
 
+/* ---- cheap checks (see objstore.h) ---- */
+
+cw_status ws_object_latest(ws_store *st, const char *name, uint64_t *version)
+{
+	char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16], target[32];
+	if (name == NULL || !cw_name_to_file(name, file, sizeof file))
+		return CW_ERR_NAME;
+	snprintf(rel, sizeof rel, "%s/latest", file);
+	ssize_t n = readlinkat(st->objfd, rel, target, sizeof target - 1);
+	if (n < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == EINVAL ? CW_ERR_NOTFOUND
+		                                                              : CW_ERR_IO;
+	target[n] = '\0';
+	return ws_parse_vdir(target, version) ? CW_OK : CW_ERR_NOTFOUND;
+}
+
+cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version)
+{
+	char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 32];
+	struct stat sb;
+	if (name == NULL || !cw_name_to_file(name, file, sizeof file))
+		return CW_ERR_NAME;
+	if (version == 0 || version > CW_VERSION_MAX)
+		return CW_ERR_NOTFOUND;
+	snprintf(rel, sizeof rel, "%s/v%llu", file, (unsigned long long)version);
+	if (fstatat(st->objfd, rel, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno_status();
+	return S_ISDIR(sb.st_mode) ? CW_OK : CW_ERR_NOTFOUND;
+}
+
+cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
+{
+	char file[CW_CLIENT_NAME_MAX + 8];
+	struct stat sb;
+	memset(out, 0, sizeof *out);
+	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
+		return CW_ERR_NAME;
+	snprintf(file, sizeof file, "%s.json", client);
+	if (fstatat(st->cltfd, file, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno_status();
+	if (!S_ISREG(sb.st_mode))
+		return CW_ERR_IO;
+	out->dev = (uint64_t)sb.st_dev;
+	out->ino = (uint64_t)sb.st_ino;
+	out->size = (uint64_t)sb.st_size;
+	out->mtime_s = (int64_t)sb.st_mtim.tv_sec;
+	out->mtime_ns = (int64_t)sb.st_mtim.tv_nsec;
+	out->ctime_s = (int64_t)sb.st_ctim.tv_sec;
+	out->ctime_ns = (int64_t)sb.st_ctim.tv_nsec;
+	return CW_OK;
+}
+
 /* ---- clients ---- */
 
 static cw_status client_parse(const char *json, ws_client *c)

@@ -75,6 +75,28 @@ typedef struct ws_client {
 /* CW_ERR_NOTFOUND for an unknown client. */
 cw_status ws_client_get(ws_store *st, const char *client, ws_client *out);
 
+/* ---- cheap checks for a server that caches what it loaded (one system call each) ---- */
+
+/* The version `latest` of name names (one readlinkat), without loading anything. CW_ERR_NAME
+ * for a name outside the grammar, CW_ERR_NOTFOUND when the object or its latest is missing
+ * (or latest is not a version link). Only the number is read: whatever it names is loaded by
+ * ws_object_load, with its usual checks. */
+cw_status ws_object_latest(ws_store *st, const char *name, uint64_t *version);
+
+/* CW_OK when version (> 0) of name is published (objects/FILE/vN is a directory: one
+ * fstatat), CW_ERR_NOTFOUND when it is not (never was, or removed). Versions are immutable
+ * and never reused, so this tells whether a copy loaded earlier is still the published one. */
+cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version);
+
+/* Identity of clients/CLIENT.json (one fstatat, not following symlinks): the file is
+ * replaced atomically on every change (new inode), so equal identities (device, inode, size,
+ * mtime, ctime) mean equal content. CW_ERR_NOTFOUND when the client is unknown. */
+typedef struct ws_file_id {
+	uint64_t dev, ino, size;
+	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+} ws_file_id;
+cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out);
+
 /* ---- additions for the admin commands (writing side and helpers) ---- */
 
 /* The wallet's signing-key fingerprint (from wallet.json) and its GNUPGHOME (DATA/gnupg).

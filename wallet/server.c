@@ -11,19 +11,26 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clientcache.h"
 #include "https.h"
 #include "httpreq.h"
 #include "keyring.h"
 #include "log.h"
 #include "metrics.h"
 #include "name.h"
+#include "objcache.h"
 #include "objstore.h"
 #include "sealfmt.h"
 
 #define OBJECTS_CACHE_S 15 /* /metrics recounts objects at most this often */
+/* Loaded versions kept in memory (objcache.h): RSS stays well under DESIGN.md's targets. */
+#define CACHE_BYTES ((size_t)8 << 20)
+#define CACHE_ITEM_BYTES ((size_t)256 << 10)
 
 struct server {
 	ws_store *st;
+	oc_cache *objects_cache;
+	cc_cache *clients;
 	cw_https *https;
 	metrics *m;
 	cw_log *audit;
@@ -64,7 +71,7 @@ static bool authorized(server *srv, cw_https_req *req)
 		reply_text(req, 403, "forbidden\n", "bad certificate name");
 		return false;
 	}
-	cw_status st = ws_client_get(srv->st, cn, &c);
+	cw_status st = cc_client_get(srv->clients, cn, &c);
 	if (st != CW_OK || c.revoked) {
 		reply_text(req, 403, "forbidden\n",
 		           st == CW_OK             ? "revoked"
@@ -75,6 +82,47 @@ static bool authorized(server *srv, cw_https_req *req)
 	return true;
 }
 
+/* The response's header lines for one version (base64 signature included): built once per
+ * loaded version, kept with it in the cache. malloc'd; NULL when out of memory. */
+static char *object_headers(const ws_object *obj)
+{
+	size_t b64 = 4 * ((obj->sig_len + 2) / 3) + 1;
+	size_t hlen = b64 + sizeof obj->created + sizeof obj->sha256 + 160;
+	char *hdr = malloc(hlen), *sig = malloc(b64);
+	if (hdr != NULL && sig != NULL) {
+		EVP_EncodeBlock((unsigned char *)sig, obj->sig, (int)obj->sig_len);
+		snprintf(hdr, hlen,
+		         CW_HDR_VERSION ": %llu\r\n" CW_HDR_SIGNATURE ": %s\r\n" CW_HDR_CREATED
+		                        ": %s\r\nETag: \"%s\"\r\n",
+		         (unsigned long long)obj->version, sig, obj->created, obj->sha256);
+	} else {
+		free(hdr);
+		hdr = NULL;
+	}
+	free(sig);
+	return hdr;
+}
+
+/* The published version of name (0: latest) from the cache, loading it on a miss. Which
+ * version is latest, and whether a named version is still published, is asked of the store
+ * every time (one system call); the version's content never changes once published. */
+static cw_status object_get(server *srv, const char *name, uint64_t version, oc_item **out)
+{
+	ws_object *obj = NULL;
+	cw_status st = version == 0 ? ws_object_latest(srv->st, name, &version)
+	                            : ws_version_exists(srv->st, name, version);
+	*out = NULL;
+	if (st != CW_OK)
+		return st;
+	if ((*out = oc_get(srv->objects_cache, name, version)) != NULL)
+		return CW_OK;
+	if ((st = ws_object_load(srv->st, name, version, &obj)) != CW_OK)
+		return st;
+	char *hdr = object_headers(obj);
+	*out = oc_put(srv->objects_cache, obj, hdr); /* takes obj and hdr */
+	return *out != NULL ? CW_OK : CW_ERR_NOMEM;
+}
+
 static void h_object(cw_https_req *req, void *arg)
 {
 	server *srv = arg;
@@ -82,8 +130,7 @@ static void h_object(cw_https_req *req, void *arg)
 	char name[CW_NAME_MAX + 1];
 	size_t len;
 	uint64_t version;
-	ws_object *obj = NULL;
-	char *sigb64 = NULL;
+	oc_item *it = NULL;
 
 	if (!only_get(req))
 		goto out;
@@ -100,7 +147,7 @@ static void h_object(cw_https_req *req, void *arg)
 	}
 	if (!authorized(srv, req))
 		goto out;
-	cw_status st = ws_object_load(srv->st, name, version, &obj);
+	cw_status st = object_get(srv, name, version, &it);
 	if (st == CW_ERR_NOTFOUND) {
 		reply_text(req, 404, NOT_FOUND, "missing");
 		goto out;
@@ -111,33 +158,17 @@ static void h_object(cw_https_req *req, void *arg)
 		           cw_strerror(st));
 		goto out;
 	}
+	const ws_object *obj = oc_object(it);
 	/* Not a recipient: the very same answer as a missing object. */
 	if (!ws_object_has_recipient(obj, req->peer->cn)) {
 		reply_text(req, 404, NOT_FOUND, "not a recipient");
 		goto out;
 	}
 	req->version = obj->version;
-	sigb64 = malloc(4 * ((obj->sig_len + 2) / 3) + 1);
-	if (sigb64 == NULL) {
-		reply_text(req, 500, "internal error\n", "out of memory");
-		goto out;
-	}
-	EVP_EncodeBlock((unsigned char *)sigb64, obj->sig, (int)obj->sig_len);
-	size_t hlen = strlen(sigb64) + 256;
-	char *hdr = malloc(hlen);
-	if (hdr == NULL) {
-		reply_text(req, 500, "internal error\n", "out of memory");
-		goto out;
-	}
-	snprintf(hdr, hlen,
-	         CW_HDR_VERSION ": %llu\r\n" CW_HDR_SIGNATURE ": %s\r\n" CW_HDR_CREATED
-	                        ": %s\r\nETag: \"%s\"\r\n",
-	         (unsigned long long)obj->version, sigb64, obj->created, obj->sha256);
-	cw_https_reply(req, 200, "application/octet-stream", hdr, obj->sealed, obj->sealed_len);
-	free(hdr);
+	cw_https_reply(req, 200, "application/octet-stream", oc_headers(it), obj->sealed,
+	               obj->sealed_len);
 out:
-	free(sigb64);
-	ws_object_free(obj);
+	oc_release(srv->objects_cache, it);
 }
 
 struct list_arg {
@@ -299,6 +330,10 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 		         cw_strerror(rc));
 		goto fail;
 	}
+	rc = CW_ERR_NOMEM;
+	if ((srv->objects_cache = oc_new(CACHE_BYTES, CACHE_ITEM_BYTES)) == NULL ||
+	    (srv->clients = cc_new(srv->st)) == NULL)
+		goto fail;
 	rc = wg_export_public(ws_store_gnupg(srv->st), ws_store_signing_fpr(srv->st), 1,
 	                      &srv->signing_key, &srv->signing_key_len);
 	if (rc != CW_OK) {
@@ -353,6 +388,8 @@ void server_stop(server *srv)
 	cw_https_free(srv->https); /* returns once in-flight requests are done */
 	if (srv->started)
 		cw_log_event(srv->errlog, "info", "stopped", NULL);
+	oc_free(srv->objects_cache);
+	cc_free(srv->clients);
 	ws_store_close(srv->st);
 	metrics_free(srv->m);
 	cw_log_close(srv->audit);

@@ -1,0 +1,86 @@
+#include "clientcache.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NSLOTS 256u /* a power of two */
+
+struct slot {
+	bool used;
+	ws_file_id id;
+	ws_client c;
+};
+
+struct cc_cache {
+	ws_store *st;
+	pthread_mutex_t mu;
+	unsigned long long hits, reads;
+	struct slot slots[NSLOTS];
+};
+
+cc_cache *cc_new(ws_store *st)
+{
+	cc_cache *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	c->st = st;
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+void cc_free(cc_cache *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+static unsigned slot_of(const char *client)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)client; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return h & (NSLOTS - 1);
+}
+
+cw_status cc_client_get(cc_cache *c, const char *client, ws_client *out)
+{
+	ws_file_id id;
+	/* The identity is taken before the file is read: should the file be replaced in
+	 * between, the newer content is stored under the older identity, and the next lookup
+	 * (seeing the newer identity) reads it again. Never the other way round. */
+	cw_status st = ws_client_id(c->st, client, &id);
+	if (st != CW_OK)
+		return st;
+	struct slot *s = &c->slots[slot_of(client)];
+	pthread_mutex_lock(&c->mu);
+	bool hit = s->used && strcmp(s->c.client, client) == 0 && memcmp(&s->id, &id, sizeof id) == 0;
+	if (hit) {
+		*out = s->c;
+		c->hits++;
+	}
+	pthread_mutex_unlock(&c->mu);
+	if (hit)
+		return CW_OK;
+	st = ws_client_get(c->st, client, out);
+	pthread_mutex_lock(&c->mu);
+	c->reads++;
+	if (st == CW_OK) {
+		s->used = true;
+		s->id = id;
+		s->c = *out;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return st;
+}
+
+void cc_stats(cc_cache *c, unsigned long long *hits, unsigned long long *reads)
+{
+	pthread_mutex_lock(&c->mu);
+	*hits = c->hits;
+	*reads = c->reads;
+	pthread_mutex_unlock(&c->mu);
+}
