@@ -72,7 +72,7 @@ static void *worker_main(void *arg)
 	const wallet_client *c = w->c;
 	/* made here, in parallel: each costs a gpg --version run inside gpgme; the slot
 	 * belongs to this worker alone */
-	if (*wk->gpg == NULL && cw_gpg_ctx(c->home[0] ? c->home : NULL, wk->gpg) != CW_OK)
+	if (*wk->gpg == NULL && wc_gpg_new_ctx(c, wk->gpg) != CW_OK)
 		return NULL; /* the other workers take the jobs */
 	for (;;) {
 		pthread_mutex_lock(&w->mu);

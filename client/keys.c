@@ -36,6 +36,21 @@ static cw_status read_key_file(wallet_client *c, const char *path, cw_sbuf *buf)
 	return st;
 }
 
+cw_status wc_gpg_new_ctx(const wallet_client *c, gpgme_ctx_t *out)
+{
+	cw_status st = cw_gpg_ctx(c->home[0] ? c->home : NULL, out);
+	/* An existing GNUPGHOME may reach the host's gpg-agent through its restricted "extra"
+	 * socket, which refuses loopback pinentry: let that agent apply its own pinentry
+	 * settings. A throwaway home keeps loopback (nothing can ever prompt). */
+	if (st == CW_OK && !c->tmphome &&
+	    gpgme_set_pinentry_mode(*out, GPGME_PINENTRY_MODE_DEFAULT) != 0) {
+		gpgme_release(*out);
+		*out = NULL;
+		st = CW_ERR_CRYPTO;
+	}
+	return st;
+}
+
 cw_status wc_gpg_setup(wallet_client *c)
 {
 	cw_status st = CW_OK;
@@ -54,7 +69,7 @@ cw_status wc_gpg_setup(wallet_client *c)
 			goto out;
 		}
 	}
-	st = cw_gpg_ctx(c->home[0] ? c->home : NULL, &c->gpg);
+	st = wc_gpg_new_ctx(c, &c->gpg);
 	if (st != CW_OK) {
 		wc_err(c, "gpgme or gpg is unusable");
 		goto out;

@@ -90,7 +90,8 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 /* Decodes base64 (RFC 4648, padding honoured) into malloc'd memory. */
 cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
 
-/* open.c: the GPG side. */
+/* keys.c: the GPG side. A new context on the client's GNUPGHOME (thread-safe). */
+cw_status wc_gpg_new_ctx(const wallet_client *c, gpgme_ctx_t *out);
 cw_status wc_gpg_setup(wallet_client *c);
 void wc_gpg_teardown(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
