@@ -49,10 +49,10 @@ static void open_job(const wallet_client *c, gpgme_ctx_t gpg, struct job *j)
 	wallet_secret *s = wc_secret_new(rq->name);
 	cw_status st = CW_ERR_NOMEM;
 	if (s != NULL) {
-		struct wc_opener o = { gpg, c, rq->error, sizeof rq->error };
+		struct wc_opener o = {gpg, c, rq->error, sizeof rq->error};
 		st = wc_open_sealed(&o, rq->name, j->raw.hv, 0, rq->min_version, j->raw.r.body,
-				    j->raw.r.len, j->raw.sig, j->raw.sig_len, &s->plain,
-				    &s->version);
+		                    j->raw.r.len, j->raw.sig, j->raw.sig_len, &s->plain,
+		                    &s->version);
 	}
 	if (st == CW_OK) {
 		rq->secret = s;
@@ -101,7 +101,7 @@ static size_t worker_count(size_t jobs)
 WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *reqs, size_t n)
 {
 	cw_status st = CW_OK;
-	struct work w = { .c = c, .n = n };
+	struct work w = {.c = c, .n = n};
 	struct worker wk[WC_MAX_WORKERS];
 	size_t nready = 0, nwk = 0;
 	if (c == NULL || (reqs == NULL && n > 0))

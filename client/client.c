@@ -60,7 +60,7 @@ static void free_config_fields(struct wallet_config *cfg)
 /* The first line of the passphrase file, into secure memory. */
 static cw_status read_passphrase(wallet_client *c)
 {
-	cw_sbuf b = { 0 };
+	cw_sbuf b = {0};
 	cw_status st;
 	int fd = open(c->cfg.key_pass_file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -164,7 +164,7 @@ cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct
 	/* names use only [A-Za-z0-9._-/]: no escaping needed in the URL */
 	if (want != 0)
 		snprintf(path, sizeof path, "%s/%s?version=%llu", CW_API_OBJECTS, name,
-			 (unsigned long long)want);
+		         (unsigned long long)want);
 	else
 		snprintf(path, sizeof path, "%s/%s", CW_API_OBJECTS, name);
 	if ((st = wc_http_get(c, path, WC_MAX_OBJECT, &raw->r)) != CW_OK)
@@ -191,10 +191,10 @@ out:
 }
 
 static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64_t min,
-		       wallet_secret **out)
+                       wallet_secret **out)
 {
 	cw_status st;
-	struct wc_raw raw = { 0 };
+	struct wc_raw raw = {0};
 	wallet_secret *s = NULL;
 	if (out == NULL)
 		return CW_ERR_USAGE;
@@ -214,9 +214,9 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 		st = CW_ERR_NOMEM;
 		goto out;
 	}
-	struct wc_opener o = { c->gpg, c, c->err, sizeof c->err };
+	struct wc_opener o = {c->gpg, c, c->err, sizeof c->err};
 	st = wc_open_sealed(&o, name, raw.hv, want, min, raw.r.body, raw.r.len, raw.sig,
-			    raw.sig_len, &s->plain, &s->version);
+	                    raw.sig_len, &s->plain, &s->version);
 	if (st != CW_OK)
 		goto out;
 	*out = s;
@@ -228,13 +228,13 @@ out:
 }
 
 WALLET_API wallet_status wallet_fetch(wallet_client *c, const char *name, uint64_t min_version,
-				      wallet_secret **out)
+                                      wallet_secret **out)
 {
 	return (wallet_status)fetch(c, name, 0, min_version, out);
 }
 
-WALLET_API wallet_status wallet_fetch_version(wallet_client *c, const char *name,
-					      uint64_t version, wallet_secret **out)
+WALLET_API wallet_status wallet_fetch_version(wallet_client *c, const char *name, uint64_t version,
+                                              wallet_secret **out)
 {
 	if (version == 0 || version > CW_VERSION_MAX) {
 		if (out)
@@ -302,15 +302,15 @@ WALLET_API void wallet_list_free(wallet_list *l)
 static bool json_u64(const cJSON *o, const char *key, uint64_t *out)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
-	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > (double)CW_VERSION_MAX ||
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
+	    it->valuedouble > (double)CW_VERSION_MAX ||
 	    it->valuedouble != (double)(uint64_t)it->valuedouble)
 		return false;
 	*out = (uint64_t)it->valuedouble;
 	return true;
 }
 
-static cw_status parse_list(wallet_client *c, const char *json, const char *prefix,
-			    wallet_list *l)
+static cw_status parse_list(wallet_client *c, const char *json, const char *prefix, wallet_list *l)
 {
 	cw_status st = CW_ERR_PROTOCOL;
 	cJSON *root = cJSON_Parse(json);
@@ -330,8 +330,9 @@ static cw_status parse_list(wallet_client *c, const char *json, const char *pref
 	{
 		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
 		const cJSON *cr = cJSON_GetObjectItemCaseSensitive(it, "created");
-		struct wallet_list_entry e = { 0 };
-		if (!cJSON_IsString(nm) || !cw_name_valid(nm->valuestring, strlen(nm->valuestring)) ||
+		struct wallet_list_entry e = {0};
+		if (!cJSON_IsString(nm) ||
+		    !cw_name_valid(nm->valuestring, strlen(nm->valuestring)) ||
 		    !json_u64(it, "version", &e.version) || !json_u64(it, "size", &e.size)) {
 			wc_err(c, "malformed entry in the object list");
 			goto out;
@@ -357,10 +358,10 @@ out:
 }
 
 WALLET_API wallet_status wallet_list_objects(wallet_client *c, const char *prefix,
-					     wallet_list **out)
+                                             wallet_list **out)
 {
 	cw_status st;
-	struct wc_resp r = { 0 };
+	struct wc_resp r = {0};
 	wallet_list *l = NULL;
 	char path[64 + 3 * CW_NAME_MAX];
 	if (out == NULL)
@@ -383,7 +384,7 @@ WALLET_API wallet_status wallet_list_objects(wallet_client *c, const char *prefi
 		n += (size_t)snprintf(path + n, sizeof path - n, "?prefix=");
 		for (const char *p = prefix; *p && n + 4 < sizeof path; p++)
 			n += (size_t)snprintf(path + n, sizeof path - n, *p == '/' ? "%%2F" : "%c",
-					      *p);
+			                      *p);
 	}
 	if ((st = wc_http_get(c, path, WC_MAX_LIST, &r)) != CW_OK)
 		goto out;
@@ -442,7 +443,7 @@ WALLET_API void wallet_secrets_free(wallet_secret **v, size_t count)
 }
 
 WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix,
-					    wallet_secret ***out, size_t *count)
+                                            wallet_secret ***out, size_t *count)
 {
 	cw_status st;
 	wallet_list *l = NULL;

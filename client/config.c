@@ -114,7 +114,7 @@ WALLET_API wallet_status wallet_config_set_ca(wallet_config *cfg, const char *pa
 }
 
 WALLET_API wallet_status wallet_config_set_cert(wallet_config *cfg, const char *cert,
-						 const char *key)
+                                                const char *key)
 {
 	if (cfg == NULL)
 		return WALLET_ERR_USAGE;
@@ -122,8 +122,7 @@ WALLET_API wallet_status wallet_config_set_cert(wallet_config *cfg, const char *
 	return st != WALLET_OK ? st : set_str(&cfg->key, key);
 }
 
-WALLET_API wallet_status wallet_config_set_key_passphrase_file(wallet_config *cfg,
-								const char *path)
+WALLET_API wallet_status wallet_config_set_key_passphrase_file(wallet_config *cfg, const char *path)
 {
 	return cfg ? set_str(&cfg->key_pass_file, path) : WALLET_ERR_USAGE;
 }
@@ -161,14 +160,13 @@ WALLET_API wallet_status wallet_config_set_signer(wallet_config *cfg, const char
 	return st;
 }
 
-WALLET_API wallet_status wallet_config_set_signer_key_file(wallet_config *cfg,
-							    const char *path)
+WALLET_API wallet_status wallet_config_set_signer_key_file(wallet_config *cfg, const char *path)
 {
 	return cfg ? set_str(&cfg->signer_key_file, path) : WALLET_ERR_USAGE;
 }
 
 WALLET_API wallet_status wallet_config_set_timeouts(wallet_config *cfg, long connect_ms,
-						     long request_ms)
+                                                    long request_ms)
 {
 	if (cfg == NULL || connect_ms <= 0 || request_ms <= 0)
 		return WALLET_ERR_USAGE;

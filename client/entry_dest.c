@@ -79,7 +79,7 @@ cw_status ent_parse_spec(const char *arg, struct ent_spec *out, char *err, size_
 	out->group = nlen > 0 && arg[nlen - 1] == '/';
 	if (out->group ? !cw_group_valid(out->name, nlen) : !cw_name_valid(out->name, nlen)) {
 		snprintf(err, errsz, "'%.*s' is not a valid object name or group",
-			 (int)(nlen > 300 ? 300 : nlen), arg);
+		         (int)(nlen > 300 ? 300 : nlen), arg);
 		return CW_ERR_USAGE;
 	}
 	if (at && parse_version(at + 1, head - nlen - 1, &out->min_version) != CW_OK) {
@@ -104,7 +104,7 @@ cw_status ent_parse_spec(const char *arg, struct ent_spec *out, char *err, size_
 		}
 	} else {
 		snprintf(err, errsz, "%s: destination must be fd:VAR, file:PATH or env:VAR",
-			 out->name);
+		         out->name);
 		return CW_ERR_USAGE;
 	}
 	if (cw_path(out->target, sizeof out->target, "%s", t) != CW_OK) {
@@ -113,9 +113,10 @@ cw_status ent_parse_spec(const char *arg, struct ent_spec *out, char *err, size_
 	}
 	if (out->kind != ENT_FILE && t[0] != '\0' && (out->group || !var_valid(t))) {
 		snprintf(err, errsz,
-			 out->group ? "%s: a group takes no variable name (each object gets its own)"
-				    : "%s: invalid variable name",
-			 out->name);
+		         out->group
+		             ? "%s: a group takes no variable name (each object gets its own)"
+		             : "%s: invalid variable name",
+		         out->name);
 		return CW_ERR_USAGE;
 	}
 	return CW_OK;
@@ -133,7 +134,7 @@ static cw_status dest_dir(const struct ent_spec *spec, char *dir, size_t dirsz)
 }
 
 cw_status ent_check_file_dest(const struct ent_spec *spec, const struct ent_opts *o, char *err,
-			      size_t errsz)
+                              size_t errsz)
 {
 	char dir[4096];
 	struct stat sb;
@@ -149,9 +150,9 @@ cw_status ent_check_file_dest(const struct ent_spec *spec, const struct ent_opts
 	}
 	if (!o->allow_disk && !cw_on_memory_fs(dir)) {
 		snprintf(err, errsz,
-			 "%s: %s is not on tmpfs or ramfs (refusing to write a secret to a disk; "
-			 "--allow-disk overrides)",
-			 spec->name, dir);
+		         "%s: %s is not on tmpfs or ramfs (refusing to write a secret to a disk; "
+		         "--allow-disk overrides)",
+		         spec->name, dir);
 		return CW_ERR_USAGE;
 	}
 	return CW_OK;
@@ -172,8 +173,8 @@ static cw_status write_all(int fd, const unsigned char *p, size_t n)
 }
 
 static cw_status deliver_fd(const char *var, const char *objname, const unsigned char *data,
-			    size_t len, const struct ent_opts *o, struct ent_files *files, char *err,
-			    size_t errsz)
+                            size_t len, const struct ent_opts *o, struct ent_files *files,
+                            char *err, size_t errsz)
 {
 	char val[64];
 	cw_status st = CW_ERR_IO;
@@ -237,8 +238,8 @@ static cw_status files_add(struct ent_files *files, const char *path)
 /* Written to a temporary name beside path, then renamed over it, so that the application never
  * sees a partial secret and a leftover from an earlier run is replaced. */
 static cw_status deliver_file(const char *path, const unsigned char *data, size_t len,
-			      const struct ent_opts *o, struct ent_files *files, char *err,
-			      size_t errsz)
+                              const struct ent_opts *o, struct ent_files *files, char *err,
+                              size_t errsz)
 {
 	char tmp[4200];
 	cw_status st = CW_ERR_IO;
@@ -281,8 +282,8 @@ out:
 }
 
 cw_status ent_deliver(const struct ent_spec *spec, const char *objname, const unsigned char *data,
-		      size_t len, const struct ent_opts *o, struct ent_files *files, char *err,
-		      size_t errsz)
+                      size_t len, const struct ent_opts *o, struct ent_files *files, char *err,
+                      size_t errsz)
 {
 	char var[CW_NAME_MAX + 16];
 	char path[4200];
@@ -314,7 +315,7 @@ cw_status ent_deliver(const struct ent_spec *spec, const char *objname, const un
 			const char *rel = objname + strlen(spec->name);
 			char flat[CW_NAME_MAX + 1];
 			size_t i;
-			for (i = 0; rel[i] && i < CW_NAME_MAX; i++)
+			for (i = 0; i < CW_NAME_MAX && rel[i]; i++)
 				flat[i] = rel[i] == '/' ? '_' : rel[i];
 			flat[i] = '\0';
 			if (cw_path(path, sizeof path, "%s/%s", spec->target, flat) != CW_OK)

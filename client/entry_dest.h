@@ -20,7 +20,7 @@ struct ent_spec {
 	uint64_t min_version; /* 0: any */
 	enum ent_kind kind;
 	char target[4096]; /* VAR for fd/env ("" = derived from the name), PATH (a directory for
-			    * a group) for file */
+	                    * a group) for file */
 };
 
 struct ent_opts {
@@ -48,12 +48,12 @@ bool ent_var_name(const char *name, const char *suffix, char *out, size_t outsz)
 /* Checks a file: destination before anything is fetched: its directory must exist and be on
  * tmpfs or ramfs unless allow_disk. */
 cw_status ent_check_file_dest(const struct ent_spec *spec, const struct ent_opts *o, char *err,
-			      size_t errsz);
+                              size_t errsz);
 
 /* Delivers one secret (object objname, which spec selected) to its destination. */
 cw_status ent_deliver(const struct ent_spec *spec, const char *objname, const unsigned char *data,
-		      size_t len, const struct ent_opts *o, struct ent_files *files, char *err,
-		      size_t errsz);
+                      size_t len, const struct ent_opts *o, struct ent_files *files, char *err,
+                      size_t errsz);
 
 /* Closes the recorded memfds. */
 void ent_files_close_fds(struct ent_files *files);

@@ -21,9 +21,17 @@
 
 /* The variables wallet-entry reads; removed from PROGRAM's environment. */
 static const char *const own_vars[] = {
-	"WALLET_URL",    "WALLET_CA",	  "WALLET_CERT",       "WALLET_KEY",
-	"WALLET_KEY_PASSPHRASE_FILE", "WALLET_GPG_KEY", "WALLET_GNUPGHOME", "WALLET_SIGNER",
-	"WALLET_SIGNER_KEY", "WALLET_WAIT",  "WALLET_TIMEOUT",
+    "WALLET_URL",
+    "WALLET_CA",
+    "WALLET_CERT",
+    "WALLET_KEY",
+    "WALLET_KEY_PASSPHRASE_FILE",
+    "WALLET_GPG_KEY",
+    "WALLET_GNUPGHOME",
+    "WALLET_SIGNER",
+    "WALLET_SIGNER_KEY",
+    "WALLET_WAIT",
+    "WALLET_TIMEOUT",
 };
 
 struct args {
@@ -40,42 +48,44 @@ struct args {
 
 static void usage(FILE *out)
 {
-	fputs("usage: wallet-entry [options] [--fetch NAME[@MINVERSION][=DEST]]... -- PROGRAM [ARGS...]\n"
-	      "\n"
-	      "Fetches each NAME from the wallet over mutual TLS, verifies the wallet's signatures\n"
-	      "(pinned key), checks the signed name and version, decrypts in memory, then runs\n"
-	      "PROGRAM with the secrets. If any fetch fails, PROGRAM is not run.\n"
-	      "\n"
-	      "  NAME ending in '/' (app1/) fetches every object of that group.\n"
-	      "  DEST  fd:VAR     a sealed memfd, VAR=/proc/self/fd/N (default: fd:NAME_FILE, NAME\n"
-	      "                   upper-cased, other characters than A-Z0-9 made '_')\n"
-	      "        file:PATH  a file with mode 0400, only on tmpfs or ramfs unless --allow-disk\n"
-	      "                   (for a group: a directory)\n"
-	      "        env:VAR    an environment variable (the least safe choice)\n"
-	      "\n"
-	      "options (environment variable in brackets):\n"
-	      "  --url URL[,URL]...      wallet base URLs, tried in order [WALLET_URL]\n"
-	      "  --ca FILE               CA certificate of the wallet [WALLET_CA]\n"
-	      "  --cert FILE             client certificate [WALLET_CERT]\n"
-	      "  --key FILE              client key [WALLET_KEY]\n"
-	      "  --key-passphrase-file F passphrase of the client key [WALLET_KEY_PASSPHRASE_FILE]\n"
-	      "  --gpg-key FILE          armored GPG secret key [WALLET_GPG_KEY]\n"
-	      "  --gnupghome DIR         existing GNUPGHOME or forwarded agent [WALLET_GNUPGHOME]\n"
-	      "  --signer FPR            pinned wallet signing-key fingerprint [WALLET_SIGNER]\n"
-	      "  --signer-key FILE       the wallet's public key from a file [WALLET_SIGNER_KEY]\n"
-	      "  --wait SECONDS          wait for a wallet to answer (default 30) [WALLET_WAIT]\n"
-	      "  --timeout SECONDS       limit per request (default 30) [WALLET_TIMEOUT]\n"
-	      "  --fetch SPEC            a secret to fetch (repeatable)\n"
-	      "  --uid UID, --gid GID    owner of file: and fd: secrets\n"
-	      "  --allow-disk            allow file: on a disk file system\n"
-	      "  --supervise             stay as the parent (like tini): forward signals, reap\n"
-	      "                          zombies, delete file: secrets when PROGRAM exits\n"
-	      "  --verbose               progress on stderr (never a secret)\n"
-	      "  --help, --version\n"
-	      "\n"
-	      "Exit status: PROGRAM's; 1 when a fetch fails, 2 on a usage error, 126/127 when\n"
-	      "PROGRAM cannot be run; under --supervise 128+N when PROGRAM dies of signal N.\n",
-	      out);
+	fputs(
+	    "usage: wallet-entry [options] [--fetch NAME[@MINVERSION][=DEST]]... -- PROGRAM "
+	    "[ARGS...]\n"
+	    "\n"
+	    "Fetches each NAME from the wallet over mutual TLS, verifies the wallet's signatures\n"
+	    "(pinned key), checks the signed name and version, decrypts in memory, then runs\n"
+	    "PROGRAM with the secrets. If any fetch fails, PROGRAM is not run.\n"
+	    "\n"
+	    "  NAME ending in '/' (app1/) fetches every object of that group.\n"
+	    "  DEST  fd:VAR     a sealed memfd, VAR=/proc/self/fd/N (default: fd:NAME_FILE, NAME\n"
+	    "                   upper-cased, other characters than A-Z0-9 made '_')\n"
+	    "        file:PATH  a file with mode 0400, only on tmpfs or ramfs unless --allow-disk\n"
+	    "                   (for a group: a directory)\n"
+	    "        env:VAR    an environment variable (the least safe choice)\n"
+	    "\n"
+	    "options (environment variable in brackets):\n"
+	    "  --url URL[,URL]...      wallet base URLs, tried in order [WALLET_URL]\n"
+	    "  --ca FILE               CA certificate of the wallet [WALLET_CA]\n"
+	    "  --cert FILE             client certificate [WALLET_CERT]\n"
+	    "  --key FILE              client key [WALLET_KEY]\n"
+	    "  --key-passphrase-file F passphrase of the client key [WALLET_KEY_PASSPHRASE_FILE]\n"
+	    "  --gpg-key FILE          armored GPG secret key [WALLET_GPG_KEY]\n"
+	    "  --gnupghome DIR         existing GNUPGHOME or forwarded agent [WALLET_GNUPGHOME]\n"
+	    "  --signer FPR            pinned wallet signing-key fingerprint [WALLET_SIGNER]\n"
+	    "  --signer-key FILE       the wallet's public key from a file [WALLET_SIGNER_KEY]\n"
+	    "  --wait SECONDS          wait for a wallet to answer (default 30) [WALLET_WAIT]\n"
+	    "  --timeout SECONDS       limit per request (default 30) [WALLET_TIMEOUT]\n"
+	    "  --fetch SPEC            a secret to fetch (repeatable)\n"
+	    "  --uid UID, --gid GID    owner of file: and fd: secrets\n"
+	    "  --allow-disk            allow file: on a disk file system\n"
+	    "  --supervise             stay as the parent (like tini): forward signals, reap\n"
+	    "                          zombies, delete file: secrets when PROGRAM exits\n"
+	    "  --verbose               progress on stderr (never a secret)\n"
+	    "  --help, --version\n"
+	    "\n"
+	    "Exit status: PROGRAM's; 1 when a fetch fails, 2 on a usage error, 126/127 when\n"
+	    "PROGRAM cannot be run; under --supervise 128+N when PROGRAM dies of signal N.\n",
+	    out);
 }
 
 static int usage_error(const char *msg)
@@ -126,34 +136,50 @@ static const char *env_or(const char *v, const char *name)
 	return e && e[0] ? e : NULL;
 }
 
-enum { O_URL = 256, O_CA, O_CERT, O_KEY, O_KEYPASS, O_GPGKEY, O_GNUPGHOME, O_SIGNER,
-       O_SIGNERKEY, O_WAIT, O_TIMEOUT, O_FETCH, O_UID, O_GID, O_ALLOWDISK, O_SUPERVISE,
-       O_VERSION };
+enum {
+	O_URL = 256,
+	O_CA,
+	O_CERT,
+	O_KEY,
+	O_KEYPASS,
+	O_GPGKEY,
+	O_GNUPGHOME,
+	O_SIGNER,
+	O_SIGNERKEY,
+	O_WAIT,
+	O_TIMEOUT,
+	O_FETCH,
+	O_UID,
+	O_GID,
+	O_ALLOWDISK,
+	O_SUPERVISE,
+	O_VERSION
+};
 
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
-		{ "url", required_argument, NULL, O_URL },
-		{ "ca", required_argument, NULL, O_CA },
-		{ "cert", required_argument, NULL, O_CERT },
-		{ "key", required_argument, NULL, O_KEY },
-		{ "key-passphrase-file", required_argument, NULL, O_KEYPASS },
-		{ "gpg-key", required_argument, NULL, O_GPGKEY },
-		{ "gnupghome", required_argument, NULL, O_GNUPGHOME },
-		{ "signer", required_argument, NULL, O_SIGNER },
-		{ "signer-key", required_argument, NULL, O_SIGNERKEY },
-		{ "wait", required_argument, NULL, O_WAIT },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "fetch", required_argument, NULL, O_FETCH },
-		{ "uid", required_argument, NULL, O_UID },
-		{ "gid", required_argument, NULL, O_GID },
-		{ "allow-disk", no_argument, NULL, O_ALLOWDISK },
-		{ "supervise", no_argument, NULL, O_SUPERVISE },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, O_VERSION },
-		{ NULL, 0, NULL, 0 },
+	    {"url", required_argument, NULL, O_URL},
+	    {"ca", required_argument, NULL, O_CA},
+	    {"cert", required_argument, NULL, O_CERT},
+	    {"key", required_argument, NULL, O_KEY},
+	    {"key-passphrase-file", required_argument, NULL, O_KEYPASS},
+	    {"gpg-key", required_argument, NULL, O_GPGKEY},
+	    {"gnupghome", required_argument, NULL, O_GNUPGHOME},
+	    {"signer", required_argument, NULL, O_SIGNER},
+	    {"signer-key", required_argument, NULL, O_SIGNERKEY},
+	    {"wait", required_argument, NULL, O_WAIT},
+	    {"timeout", required_argument, NULL, O_TIMEOUT},
+	    {"fetch", required_argument, NULL, O_FETCH},
+	    {"uid", required_argument, NULL, O_UID},
+	    {"gid", required_argument, NULL, O_GID},
+	    {"allow-disk", no_argument, NULL, O_ALLOWDISK},
+	    {"supervise", no_argument, NULL, O_SUPERVISE},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, O_VERSION},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *wait = NULL, *timeout = NULL;
 	char err[512];
@@ -167,16 +193,36 @@ static int parse_args(int argc, char **argv, struct args *a)
 				return usage_error("too many --url");
 			a->urls[a->nurls++] = optarg;
 			break;
-		case O_CA: a->ca = optarg; break;
-		case O_CERT: a->cert = optarg; break;
-		case O_KEY: a->key = optarg; break;
-		case O_KEYPASS: a->keypass = optarg; break;
-		case O_GPGKEY: a->gpg_key = optarg; break;
-		case O_GNUPGHOME: a->gnupghome = optarg; break;
-		case O_SIGNER: a->signer = optarg; break;
-		case O_SIGNERKEY: a->signer_key = optarg; break;
-		case O_WAIT: wait = optarg; break;
-		case O_TIMEOUT: timeout = optarg; break;
+		case O_CA:
+			a->ca = optarg;
+			break;
+		case O_CERT:
+			a->cert = optarg;
+			break;
+		case O_KEY:
+			a->key = optarg;
+			break;
+		case O_KEYPASS:
+			a->keypass = optarg;
+			break;
+		case O_GPGKEY:
+			a->gpg_key = optarg;
+			break;
+		case O_GNUPGHOME:
+			a->gnupghome = optarg;
+			break;
+		case O_SIGNER:
+			a->signer = optarg;
+			break;
+		case O_SIGNERKEY:
+			a->signer_key = optarg;
+			break;
+		case O_WAIT:
+			wait = optarg;
+			break;
+		case O_TIMEOUT:
+			timeout = optarg;
+			break;
 		case O_FETCH: {
 			struct ent_spec *v = realloc(a->specs, (a->nspecs + 1) * sizeof *v);
 			if (v == NULL)
@@ -199,9 +245,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->o.gid = (gid_t)id;
 			a->o.has_gid = true;
 			break;
-		case O_ALLOWDISK: a->o.allow_disk = true; break;
-		case O_SUPERVISE: a->supervise = true; break;
-		case 'v': a->verbose = true; break;
+		case O_ALLOWDISK:
+			a->o.allow_disk = true;
+			break;
+		case O_SUPERVISE:
+			a->supervise = true;
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
@@ -210,7 +262,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 		default:
 			snprintf(err, sizeof err, "unknown option or missing argument: %s",
-				 argv[optind - 1]);
+			         argv[optind - 1]);
 			return usage_error(err);
 		}
 	}
@@ -246,6 +298,23 @@ static int parse_args(int argc, char **argv, struct args *a)
 	for (size_t i = 0; i < a->nspecs; i++)
 		if (ent_check_file_dest(&a->specs[i], &a->o, err, sizeof err) != CW_OK)
 			return usage_error(err);
+	/* the library reports a missing file only as a status: name it here */
+	const struct {
+		const char *opt, *path;
+	} files[] = {{"--ca", a->ca},
+	             {"--cert", a->cert},
+	             {"--key", a->key},
+	             {"--key-passphrase-file", a->keypass},
+	             {"--gpg-key", a->gpg_key},
+	             {"--signer-key", a->signer_key},
+	             {"--gnupghome", a->gnupghome}};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (files[i].path != NULL && access(files[i].path, R_OK) != 0) {
+			snprintf(err, sizeof err, "%s %.300s: %s", files[i].opt, files[i].path,
+			         strerror(errno));
+			return usage_error(err);
+		}
+	}
 	return -1;
 }
 
@@ -277,7 +346,7 @@ static int build_config(const struct args *a, wallet_config **out)
 	    (a->signer_key && wallet_config_set_signer_key_file(cfg, a->signer_key) != WALLET_OK) ||
 	    wallet_config_set_wait(cfg, a->wait_s * 1000) != WALLET_OK ||
 	    wallet_config_set_timeouts(cfg, a->timeout_s * 1000 < 5000 ? a->timeout_s * 1000 : 5000,
-				       a->timeout_s * 1000) != WALLET_OK ||
+	                               a->timeout_s * 1000) != WALLET_OK ||
 	    wallet_config_set_log(cfg, log_line, NULL) != WALLET_OK) {
 		wallet_config_free(cfg);
 		return usage_error("invalid configuration");
@@ -295,19 +364,20 @@ struct fetched {
 static void report(const struct args *a, const char *name, wallet_status st, const char *d)
 {
 	(void)a;
-	fprintf(stderr, "wallet-entry: %s: %s%s%s\n", name, wallet_strerror(st), d[0] ? ": " : "", d);
+	fprintf(stderr, "wallet-entry: %s: %s%s%s\n", name, wallet_strerror(st), d[0] ? ": " : "",
+	        d);
 }
 
 static void report_ok(const struct args *a, const wallet_secret *s)
 {
 	if (a->verbose)
 		fprintf(stderr, "wallet-entry: %s: version %llu verified\n", wallet_secret_name(s),
-			(unsigned long long)wallet_secret_version(s));
+		        (unsigned long long)wallet_secret_version(s));
 }
 
 /* A group: all of it, every member at least at the spec's minimum. */
 static size_t fetch_group(wallet_client *c, const struct args *a, const struct ent_spec *sp,
-			  struct fetched *f)
+                          struct fetched *f)
 {
 	size_t failed = 0;
 	wallet_status st = wallet_fetch_group(c, sp->name, &f->v, &f->n);
@@ -319,7 +389,7 @@ static size_t fetch_group(wallet_client *c, const struct args *a, const struct e
 		if (wallet_secret_version(f->v[k]) < sp->min_version) {
 			char d[64];
 			snprintf(d, sizeof d, "version %llu",
-				 (unsigned long long)wallet_secret_version(f->v[k]));
+			         (unsigned long long)wallet_secret_version(f->v[k]));
 			report(a, wallet_secret_name(f->v[k]), WALLET_ERR_ROLLBACK, d);
 			failed++;
 		} else {
@@ -392,9 +462,10 @@ static int deliver_all(const struct args *a, struct fetched *f, struct ent_files
 		for (size_t k = 0; k < f[i].n; k++) {
 			const wallet_secret *s = f[i].v[k];
 			if (ent_deliver(&a->specs[i], wallet_secret_name(s), wallet_secret_data(s),
-					wallet_secret_size(s), &a->o, files, err,
-					sizeof err) != CW_OK) {
-				fprintf(stderr, "wallet-entry: %s: %s\n", wallet_secret_name(s), err);
+			                wallet_secret_size(s), &a->o, files, err,
+			                sizeof err) != CW_OK) {
+				fprintf(stderr, "wallet-entry: %s: %s\n", wallet_secret_name(s),
+				        err);
 				return 1;
 			}
 		}
@@ -404,11 +475,11 @@ static int deliver_all(const struct args *a, struct fetched *f, struct ent_files
 
 int main(int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct args a = {0};
 	wallet_config *cfg = NULL;
 	wallet_client *c = NULL;
 	struct fetched *f = NULL;
-	struct ent_files files = { 0 };
+	struct ent_files files = {0};
 	struct rlimit core;
 	bool have_core = getrlimit(RLIMIT_CORE, &core) == 0;
 	int rc = parse_args(argc, argv, &a);
@@ -431,7 +502,7 @@ int main(int argc, char **argv)
 		if (st != WALLET_OK) {
 			const char *d = c ? wallet_client_error(c) : "";
 			fprintf(stderr, "wallet-entry: %s%s%s\n", wallet_strerror(st),
-				d[0] ? ": " : "", d);
+			        d[0] ? ": " : "", d);
 			goto out;
 		}
 		f = calloc(a.nspecs, sizeof *f);
@@ -443,7 +514,7 @@ int main(int argc, char **argv)
 		c = NULL;
 		if (failed > 0) {
 			fprintf(stderr, "wallet-entry: %zu of %zu fetches failed; not running %s\n",
-				failed, a.nspecs, a.prog[0]);
+			        failed, a.nspecs, a.prog[0]);
 			goto out;
 		}
 	}

@@ -24,8 +24,8 @@ int ent_exec(char **argv)
 static void supervised_set(sigset_t *set)
 {
 	sigfillset(set);
-	static const int sync_sigs[] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGABRT, SIGTRAP, SIGSYS,
-					 SIGTTIN, SIGTTOU };
+	static const int sync_sigs[] = {SIGFPE,  SIGILL, SIGSEGV, SIGBUS, SIGABRT,
+	                                SIGTRAP, SIGSYS, SIGTTIN, SIGTTOU};
 	for (size_t i = 0; i < sizeof sync_sigs / sizeof sync_sigs[0]; i++)
 		sigdelset(set, sync_sigs[i]);
 }
@@ -78,7 +78,7 @@ int ent_supervise(char **argv, struct ent_files *files, bool verbose)
 		fprintf(stderr, "wallet-entry: supervising %s (pid %ld)\n", argv[0], (long)child);
 	for (;;) {
 		siginfo_t si;
-		struct timespec ts = { 1, 0 };
+		struct timespec ts = {1, 0};
 		int sig = sigtimedwait(&set, &si, &ts);
 		if (sig < 0 && errno != EAGAIN && errno != EINTR) {
 			fprintf(stderr, "wallet-entry: sigtimedwait: %s\n", strerror(errno));
@@ -87,7 +87,7 @@ int ent_supervise(char **argv, struct ent_files *files, bool verbose)
 		if (sig > 0 && sig != SIGCHLD) {
 			if (kill(child, sig) != 0 && errno != ESRCH)
 				fprintf(stderr, "wallet-entry: forwarding signal %d: %s\n", sig,
-					strerror(errno));
+				        strerror(errno));
 		}
 		/* also on the timeout: a SIGCHLD coalesced with another is not lost */
 		if (reap(child, &status))

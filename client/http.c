@@ -95,7 +95,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 			strcpy(r->version, "x"); /* too long: invalid */
 		}
 	} else if (klen == strlen(CW_HDR_SIGNATURE) &&
-		   strncasecmp(ptr, CW_HDR_SIGNATURE, klen) == 0) {
+	           strncasecmp(ptr, CW_HDR_SIGNATURE, klen) == 0) {
 		free(r->sig_b64);
 		r->sig_b64 = NULL;
 		if (vlen > WC_MAX_SIGHDR) {
@@ -123,8 +123,8 @@ cw_status wc_http_setup(wallet_client *c)
 	 * never follow redirects; https only. */
 	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST,
-			     "ECDHE+AESGCM:ECDHE+CHACHA20") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, "ECDHE+AESGCM:ECDHE+CHACHA20") !=
+	        CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.ca) != CURLE_OK ||
@@ -135,7 +135,7 @@ cw_status wc_http_setup(wallet_client *c)
 	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_NOPROXY, "*") != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_USERAGENT,
-			     "libwalletclient/" WALLET_CLIENT_VERSION_STRING) != CURLE_OK ||
+	                     "libwalletclient/" WALLET_CLIENT_VERSION_STRING) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_ms) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.request_ms) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err) != CURLE_OK ||
@@ -262,7 +262,8 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 			size_t idx = (c->cur_url + k) % c->cfg.nurls;
 			st = one_get(c, idx, path, r);
 			if (st != CW_ERR_NETWORK && st != CW_ERR_TLS) {
-				c->cur_url = idx; /* the next request starts with the one that answered */
+				c->cur_url =
+				    idx; /* the next request starts with the one that answered */
 				return st;
 			}
 			if (hard == CW_OK && st == CW_ERR_TLS) {
@@ -285,7 +286,7 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 		long nap = backoff < left ? backoff : left;
 		wc_log(c, "attempt %u: no wallet answers (%s); retrying in %ld ms", attempt, c->err,
 		       nap);
-		struct timespec ts = { nap / 1000, (nap % 1000) * 1000000 };
+		struct timespec ts = {nap / 1000, (nap % 1000) * 1000000};
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
 		backoff = backoff >= 1000 ? 2000 : backoff * 2;

@@ -58,7 +58,7 @@ cw_status wc_gpg_setup(wallet_client *c)
 		st = cw_gpg_tmphome("walletclient", c->home, sizeof c->home);
 		if (st != CW_OK) {
 			wc_err(c, "no memory file system for a throwaway GNUPGHOME (tried "
-				  "$XDG_RUNTIME_DIR, /dev/shm, /run)");
+			          "$XDG_RUNTIME_DIR, /dev/shm, /run)");
 			goto out;
 		}
 		c->tmphome = true;
@@ -92,8 +92,8 @@ static cw_status import_secret(wallet_client *c)
 	gpgme_data_t kd = NULL;
 	gpgme_error_t e;
 	cw_status st = CW_ERR_KEY;
-	if ((e = gpgme_data_new_from_mem(&kd, (const char *)c->pending_key.data,
-					 c->pending_key.len, 0)) != 0) {
+	if ((e = gpgme_data_new_from_mem(&kd, (const char *)c->pending_key.data, c->pending_key.len,
+	                                 0)) != 0) {
 		gpg_err(c, "gpg key", e);
 		goto out;
 	}
@@ -138,8 +138,8 @@ static cw_status import_both(wallet_client *c, const unsigned char *pub, size_t 
 	    (st = cw_sbuf_append(&c->pending_key, pub, publen)) != CW_OK)
 		goto out;
 	st = CW_ERR_KEY;
-	if ((e = gpgme_data_new_from_mem(&d, (const char *)c->pending_key.data,
-					 c->pending_key.len, 0)) != 0) {
+	if ((e = gpgme_data_new_from_mem(&d, (const char *)c->pending_key.data, c->pending_key.len,
+	                                 0)) != 0) {
 		gpg_err(c, "gpg keys", e);
 		goto out;
 	}
@@ -170,7 +170,7 @@ static cw_status import_both(wallet_client *c, const unsigned char *pub, size_t 
 			pinned = true;
 		} else if (!cw_fpr_equal(is->fpr, secret_fpr)) {
 			wc_err(c, "the wallet's signing-key answer does not have the pinned "
-				  "fingerprint (it holds another key)");
+			          "fingerprint (it holds another key)");
 			goto out;
 		}
 	}
@@ -272,7 +272,8 @@ static cw_status import_signer(wallet_client *c, gpgme_data_t d)
 		key = NULL;
 		if (kst != CW_OK) {
 			if (nkeys > 1)
-				wc_err(c, "the wallet's signing-key answer holds more than one key");
+				wc_err(c,
+				       "the wallet's signing-key answer holds more than one key");
 			gpgme_op_keylist_end(c->gpg);
 			goto out;
 		}
@@ -307,8 +308,8 @@ cw_status wc_signer_ensure(wallet_client *c)
 {
 	cw_status st;
 	gpgme_data_t d = NULL;
-	cw_sbuf file = { 0 };
-	struct wc_resp r = { 0 };
+	cw_sbuf file = {0};
+	struct wc_resp r = {0};
 	const unsigned char *pub;
 	size_t publen;
 	if (c->signer_ready)

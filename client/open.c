@@ -34,7 +34,7 @@ static void ogpg_err(struct wc_opener *o, const char *what, gpgme_error_t e)
 /* A signature counts only when it is good and made by the pinned key (its primary key or
  * one of its signing subkeys); exactly one signature is expected. */
 static cw_status check_sigs(struct wc_opener *o, gpgme_verify_result_t vr, const char *what,
-			    gpgme_signature_t *out)
+                            gpgme_signature_t *out)
 {
 	if (vr == NULL || vr->signatures == NULL) {
 		oerr(o, "%s: no signature", what);
@@ -52,7 +52,7 @@ static cw_status check_sigs(struct wc_opener *o, gpgme_verify_result_t vr, const
 		return CW_ERR_BADSIG;
 	}
 	if (s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED |
-			  GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_KEY_MISSING)) {
+	                  GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_KEY_MISSING)) {
 		oerr(o, "%s: signature by a revoked, expired or missing key", what);
 		return CW_ERR_BADSIG;
 	}
@@ -75,7 +75,7 @@ static cw_status check_sigs(struct wc_opener *o, gpgme_verify_result_t vr, const
 	}
 	if (!pinned) {
 		oerr(o, "%s: signed by %s, not by the pinned wallet key", what,
-		       s->fpr ? s->fpr : "an unknown key");
+		     s->fpr ? s->fpr : "an unknown key");
 		return CW_ERR_BADSIG;
 	}
 	*out = s;
@@ -107,15 +107,15 @@ static const char *notation(gpgme_signature_t s, const char *name, bool *dup)
 }
 
 cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_version,
-			 uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
-			 size_t sealed_len, const unsigned char *sig, size_t sig_len, cw_sbuf *plain,
-			 uint64_t *version)
+                         uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
+                         size_t sealed_len, const unsigned char *sig, size_t sig_len,
+                         cw_sbuf *plain, uint64_t *version)
 {
 	cw_status st = CW_ERR_CRYPTO;
 	gpgme_data_t sd = NULL, cd = NULL, pd = NULL;
 	gpgme_error_t e;
 	gpgme_signature_t s;
-	struct gpgme_data_cbs cbs = { NULL, plain_write, NULL, NULL };
+	struct gpgme_data_cbs cbs = {NULL, plain_write, NULL, NULL};
 	if (gpgme_data_new_from_mem(&sd, (const char *)sig, sig_len, 0) != 0 ||
 	    gpgme_data_new_from_mem(&cd, (const char *)sealed, sealed_len, 0) != 0 ||
 	    gpgme_data_new_from_cbs(&pd, &cbs, plain) != 0) {
@@ -166,12 +166,12 @@ cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_ver
 	}
 	if (v != hdr_version || (want_version != 0 && v != want_version)) {
 		oerr(o, "signed version %llu differs from the version served or asked for",
-		       (unsigned long long)v);
+		     (unsigned long long)v);
 		goto out;
 	}
 	if (v < min_version) {
 		oerr(o, "version %llu is below the minimum %llu", (unsigned long long)v,
-		       (unsigned long long)min_version);
+		     (unsigned long long)min_version);
 		st = CW_ERR_ROLLBACK;
 		goto out;
 	}

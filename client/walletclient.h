@@ -83,11 +83,11 @@ WALLET_API wallet_status wallet_config_add_urls(wallet_config *cfg, const char *
 WALLET_API wallet_status wallet_config_set_ca(wallet_config *cfg, const char *path);
 /* PEM client certificate and its key (required). */
 WALLET_API wallet_status wallet_config_set_cert(wallet_config *cfg, const char *cert,
-						 const char *key);
+                                                const char *key);
 /* A file whose first line is the passphrase of an encrypted client key. The file is read
  * when the client is created, into locked memory. */
 WALLET_API wallet_status wallet_config_set_key_passphrase_file(wallet_config *cfg,
-								const char *path);
+                                                               const char *path);
 /* The client's GPG secret key, one of (the last call wins):
  *  - a file with the armored secret key: imported into a throwaway GNUPGHOME on a memory
  *    file system, wiped and its gpg-agent stopped by wallet_client_free;
@@ -100,11 +100,10 @@ WALLET_API wallet_status wallet_config_set_gnupghome(wallet_config *cfg, const c
 WALLET_API wallet_status wallet_config_set_signer(wallet_config *cfg, const char *fpr);
 /* Optional: the wallet's public signing key from a file instead of GET /v1/signing-key.
  * Either way the key is used only when its primary fingerprint is the pinned one. */
-WALLET_API wallet_status wallet_config_set_signer_key_file(wallet_config *cfg,
-							    const char *path);
+WALLET_API wallet_status wallet_config_set_signer_key_file(wallet_config *cfg, const char *path);
 /* Per-request limits in milliseconds (defaults: connect 5000, whole request 30000). */
 WALLET_API wallet_status wallet_config_set_timeouts(wallet_config *cfg, long connect_ms,
-						     long request_ms);
+                                                    long request_ms);
 /* How long to keep retrying, with backoff, while no wallet URL answers at all (default 0:
  * try each URL once). The time counts from the client's first request; once it is spent,
  * later requests try each URL once. */
@@ -137,10 +136,10 @@ typedef struct wallet_secret wallet_secret;
  * (0: any). On success *out is a new secret; on failure *out is NULL and nothing of the
  * plaintext remains in memory. */
 WALLET_API wallet_status wallet_fetch(wallet_client *c, const char *name, uint64_t min_version,
-				      wallet_secret **out);
+                                      wallet_secret **out);
 /* Fetches exactly version (>= 1) of name. */
-WALLET_API wallet_status wallet_fetch_version(wallet_client *c, const char *name,
-					      uint64_t version, wallet_secret **out);
+WALLET_API wallet_status wallet_fetch_version(wallet_client *c, const char *name, uint64_t version,
+                                              wallet_secret **out);
 
 /* The plaintext: size bytes in locked memory, followed by one NUL byte not counted in size
  * (so text secrets can be used as C strings). Valid until wallet_secret_free. */
@@ -173,7 +172,7 @@ typedef struct wallet_list wallet_list;
 /* The objects this client may read (latest versions), optionally only those whose name starts
  * with prefix ("app1/"; NULL or "" for all). */
 WALLET_API wallet_status wallet_list_objects(wallet_client *c, const char *prefix,
-					     wallet_list **out);
+                                             wallet_list **out);
 WALLET_API size_t wallet_list_count(const wallet_list *l);
 /* i < count; NULL / 0 otherwise. */
 WALLET_API const char *wallet_list_name(const wallet_list *l, size_t i);
@@ -187,7 +186,7 @@ WALLET_API void wallet_list_free(wallet_list *l);
  * object that failed. *out is an array of *count secrets; free it with wallet_secrets_free.
  * An empty group is WALLET_ERR_NOTFOUND. */
 WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix,
-					    wallet_secret ***out, size_t *count);
+                                            wallet_secret ***out, size_t *count);
 WALLET_API void wallet_secrets_free(wallet_secret **v, size_t count);
 
 #ifdef __cplusplus

@@ -41,12 +41,12 @@ struct wallet_config {
 struct wallet_client {
 	struct wallet_config cfg; /* deep copy */
 	CURL *curl;
-	char *keypass; /* secure memory, NUL-terminated */
+	char *keypass;       /* secure memory, NUL-terminated */
 	cw_sbuf pending_key; /* the client's key file, until it is imported */
 	gpgme_ctx_t gpg;
 	gpgme_ctx_t pool[WC_MAX_WORKERS]; /* extra contexts for parallel opening, made lazily */
-	char home[4096]; /* GNUPGHOME in use ("" = default) */
-	bool tmphome;    /* home is ours: destroy it on free */
+	char home[4096];                  /* GNUPGHOME in use ("" = default) */
+	bool tmphome;                     /* home is ours: destroy it on free */
 	bool signer_ready;
 	char signer_fprs[WC_MAX_SIGNER_FPRS][41]; /* primary and subkeys of the pinned key */
 	size_t nsigner_fprs;
@@ -109,9 +109,9 @@ struct wc_opener {
  * On success plain holds the content and *version the signed version. Thread-safe for
  * distinct openers once wc_signer_ensure succeeded. */
 cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_version,
-			 uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
-			 size_t sealed_len, const unsigned char *sig, size_t sig_len, cw_sbuf *plain,
-			 uint64_t *version);
+                         uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
+                         size_t sealed_len, const unsigned char *sig, size_t sig_len,
+                         cw_sbuf *plain, uint64_t *version);
 
 /* client.c: one GET of an object, its headers checked and its signature decoded (no
  * decryption yet). Errors go to c->err. */

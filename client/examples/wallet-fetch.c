@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 	wallet_status st;
 	if (argc < 2 || argc > 3 || strcmp(argv[1], "--help") == 0) {
 		fprintf(argc < 2 || argc > 3 ? stderr : stdout,
-			"usage: wallet-fetch --list [PREFIX] | NAME [MINVERSION]\n");
+		        "usage: wallet-fetch --list [PREFIX] | NAME [MINVERSION]\n");
 		return argc < 2 || argc > 3 ? 2 : 0;
 	}
 	if ((st = wallet_config_new(&cfg)) || (st = configure(cfg))) {
@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		st = wallet_list_objects(c, argc == 3 ? argv[2] : NULL, &l);
 		for (size_t i = 0; st == WALLET_OK && i < wallet_list_count(l); i++)
 			printf("%s\t%llu\t%s\n", wallet_list_name(l, i),
-			       (unsigned long long)wallet_list_version(l, i), wallet_list_created(l, i));
+			       (unsigned long long)wallet_list_version(l, i),
+			       wallet_list_created(l, i));
 	} else if (argv[1][strlen(argv[1]) - 1] == '/') {
 		st = wallet_fetch_group(c, argv[1], &group, &n);
 		for (size_t i = 0; st == WALLET_OK && i < n; i++)
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 	}
 	if (st != WALLET_OK) {
 		fprintf(stderr, "wallet-fetch: %s: %s: %s\n", argv[1], wallet_strerror(st),
-			wallet_client_error(c));
+		        wallet_client_error(c));
 		goto out;
 	}
 	rc = fflush(stdout) == 0 ? 0 : 1;

@@ -34,6 +34,20 @@ t_exit "a bad name is a usage error" 2 "$E" --fetch '../x' -- true
 t_exit "a bad destination is a usage error" 2 "$E" --fetch 'db_pass=disk:/x' -- true
 t_exit "a relative file: path is a usage error" 2 "$E" --fetch 'db_pass=file:x' -- true
 
+# configuration errors name the file
+t_exit "a missing --gpg-key file is a usage error" 2 "$E" --gpg-key /nonexistent/k.asc --fetch db_pass -- true
+t_grep "... naming the option and the file" "--gpg-key /nonexistent/k.asc: No such file" "$T_DIR/last.out"
+
+# a passphrase-protected client key, the passphrase in a file
+openssl pkey -in "$FX/pki/client.key" -aes256 -passout pass:tlspass -out "$FX/enc.key" 2>/dev/null
+printf 'tlspass\n' >"$FX/pass"
+printf 'wrong\n' >"$FX/badpass"
+t_ok "encrypted client key with --key-passphrase-file" \
+	"$E" --key "$FX/enc.key" --key-passphrase-file "$FX/pass" --fetch db_pass -- true
+t_exit "... a wrong passphrase: refused" 1 \
+	"$E" --key "$FX/enc.key" --key-passphrase-file "$FX/badpass" --fetch db_pass -- true
+t_grep "... as a TLS failure" "TLS failure" "$T_DIR/last.out"
+
 # fd: default variable, sealed memfd, text
 t_ok "fd: default variable DB_PASS_FILE carries the text secret" \
 	"$E" --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"

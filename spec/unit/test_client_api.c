@@ -23,7 +23,7 @@ static void test_strerror_version(void **state)
 	}
 	assert_string_equal(wallet_version(), WALLET_CLIENT_VERSION_STRING);
 	assert_string_equal(wallet_strerror(WALLET_ERR_ROLLBACK),
-			    "version older than the required minimum");
+	                    "version older than the required minimum");
 }
 
 static void test_config_validation(void **state)
@@ -43,9 +43,9 @@ static void test_config_validation(void **state)
 	assert_int_equal(wallet_config_set_signer(cfg, "abc"), WALLET_ERR_USAGE);
 	assert_int_equal(wallet_config_set_signer(cfg, FPR "0"), WALLET_ERR_USAGE);
 	assert_int_equal(wallet_config_set_signer(cfg, "0123456789abcdef0123456789abcdef0123456Z"),
-			 WALLET_ERR_USAGE);
+	                 WALLET_ERR_USAGE);
 	assert_int_equal(wallet_config_set_signer(cfg, "0123456789abcdef0123456789abcdef01234567"),
-			 WALLET_OK);
+	                 WALLET_OK);
 	assert_string_equal(cfg->signer, FPR); /* upper-cased */
 	assert_int_equal(wallet_config_set_timeouts(cfg, 0, 10), WALLET_ERR_USAGE);
 	assert_int_equal(wallet_config_set_wait(cfg, -1), WALLET_ERR_USAGE);
@@ -86,7 +86,7 @@ static void test_b64_and_versions(void **state)
 	assert_int_equal(n, 3);
 	assert_memory_equal(out, "abc", 3);
 	free(out);
-	static const char *bad[] = { "", "YQ=", "Y=Q=", "!!!!", "YQ==YQ==", "YW Jj", "=YWJ" };
+	static const char *bad[] = {"", "YQ=", "Y=Q=", "!!!!", "YQ==YQ==", "YW Jj", "=YWJ"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		if (wc_b64_decode(bad[i], &out, &n) == CW_OK)
 			fail_msg("accepted base64 '%s'", bad[i]);
@@ -96,8 +96,8 @@ static void test_b64_and_versions(void **state)
 	assert_true(wc_parse_version("1", &v));
 	assert_int_equal(v, 1);
 	assert_true(wc_parse_version("9007199254740991", &v));
-	static const char *badv[] = { "", "0", "01", "-1", "1x", " 1", "9007199254740992",
-				      "99999999999999999999" };
+	static const char *badv[] = {
+	    "", "0", "01", "-1", "1x", " 1", "9007199254740992", "99999999999999999999"};
 	for (size_t i = 0; i < sizeof badv / sizeof badv[0]; i++)
 		if (wc_parse_version(badv[i], &v))
 			fail_msg("accepted version '%s'", badv[i]);
@@ -107,7 +107,7 @@ static void test_b64_and_versions(void **state)
 static int dead_port(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t l = sizeof a;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
@@ -136,7 +136,7 @@ static wallet_config *net_config(long wait_ms)
 	assert_int_equal(wallet_config_add_url(cfg, url), WALLET_OK);
 	assert_int_equal(wallet_config_set_ca(cfg, "/nonexistent/ca.crt"), WALLET_OK);
 	assert_int_equal(wallet_config_set_cert(cfg, "/nonexistent/c.crt", "/nonexistent/c.key"),
-			 WALLET_OK);
+	                 WALLET_OK);
 	assert_int_equal(wallet_config_set_signer(cfg, FPR), WALLET_OK);
 	assert_int_equal(wallet_config_set_gnupghome(cfg, home), WALLET_OK);
 	assert_int_equal(wallet_config_set_wait(cfg, wait_ms), WALLET_OK);
@@ -240,12 +240,12 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strerror_version),
-		cmocka_unit_test(test_config_validation),
-		cmocka_unit_test(test_b64_and_versions),
-		cmocka_unit_test_setup_teardown(test_no_wallet, home_setup, home_teardown),
-		cmocka_unit_test_setup_teardown(test_wait_retries, home_setup, home_teardown),
-		cmocka_unit_test_setup_teardown(test_threads, home_setup, home_teardown),
+	    cmocka_unit_test(test_strerror_version),
+	    cmocka_unit_test(test_config_validation),
+	    cmocka_unit_test(test_b64_and_versions),
+	    cmocka_unit_test_setup_teardown(test_no_wallet, home_setup, home_teardown),
+	    cmocka_unit_test_setup_teardown(test_wait_retries, home_setup, home_teardown),
+	    cmocka_unit_test_setup_teardown(test_threads, home_setup, home_teardown),
 	};
 	return cmocka_run_group_tests_name("client_api", tests, NULL, NULL);
 }

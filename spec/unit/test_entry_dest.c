@@ -64,10 +64,11 @@ static void test_parse(void **state)
 	assert_int_equal(ent_parse_spec("app1/@2=file:/dev/shm", &s, err, sizeof err), CW_OK);
 	assert_true(s.group);
 	assert_int_equal(s.min_version, 2);
-	static const char *bad[] = { "",	     "../x",	  "/abs",	 "a//b",
-				     "db@0",	     "db@",	  "db@x",	 "db@01",
-				     "db=env:1X",  "db=env:A-B", "db=fd:",	 "db=file:rel",
-				     "db=nope:x",  "app1/=fd:X", "app1/=env:Y", "db@99999999999999999" };
+	static const char *bad[] = {
+	    "",          "../x",       "/abs",        "a//b",
+	    "db@0",      "db@",        "db@x",        "db@01",
+	    "db=env:1X", "db=env:A-B", "db=fd:",      "db=file:rel",
+	    "db=nope:x", "app1/=fd:X", "app1/=env:Y", "db@99999999999999999"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err[0] = '\0';
 		int st = ent_parse_spec(bad[i], &s, err, sizeof err);
@@ -86,7 +87,7 @@ static void test_file_dest_checks(void **state)
 {
 	(void)state;
 	struct ent_spec s;
-	struct ent_opts o = { 0 };
+	struct ent_opts o = {0};
 	char arg[128], err[512];
 	snprintf(arg, sizeof arg, "db=file:%s/x", shm);
 	assert_int_equal(ent_parse_spec(arg, &s, err, sizeof err), CW_OK);
@@ -105,13 +106,13 @@ static void test_deliver_fd(void **state)
 {
 	(void)state;
 	struct ent_spec s;
-	struct ent_opts o = { 0 };
-	struct ent_files files = { 0 };
+	struct ent_opts o = {0};
+	struct ent_files files = {0};
 	char err[512], buf[16];
-	static const unsigned char data[] = { 's', 0, 'c', 'r' };
+	static const unsigned char data[] = {'s', 0, 'c', 'r'};
 	assert_int_equal(ent_parse_spec("some.key", &s, err, sizeof err), CW_OK);
-	assert_int_equal(ent_deliver(&s, "some.key", data, sizeof data, &o, &files, err, sizeof err),
-			 CW_OK);
+	assert_int_equal(
+	    ent_deliver(&s, "some.key", data, sizeof data, &o, &files, err, sizeof err), CW_OK);
 	const char *v = getenv("SOME_KEY_FILE");
 	assert_non_null(v);
 	assert_int_equal(files.nfds, 1);
@@ -144,20 +145,20 @@ static void test_deliver_file_env(void **state)
 {
 	(void)state;
 	struct ent_spec s;
-	struct ent_opts o = { 0 };
-	struct ent_files files = { 0 };
+	struct ent_opts o = {0};
+	struct ent_files files = {0};
 	char arg[128], err[512], path[128];
 	unsigned char *buf;
 	size_t len;
 	snprintf(arg, sizeof arg, "db=file:%s/db", shm);
 	assert_int_equal(ent_parse_spec(arg, &s, err, sizeof err), CW_OK);
-	assert_int_equal(ent_deliver(&s, "db", (const unsigned char *)"old", 3, &o, &files, err,
-				     sizeof err),
-			 CW_OK);
+	assert_int_equal(
+	    ent_deliver(&s, "db", (const unsigned char *)"old", 3, &o, &files, err, sizeof err),
+	    CW_OK);
 	/* a second delivery replaces the file (a restarted container) */
-	assert_int_equal(ent_deliver(&s, "db", (const unsigned char *)"new!", 4, &o, &files, err,
-				     sizeof err),
-			 CW_OK);
+	assert_int_equal(
+	    ent_deliver(&s, "db", (const unsigned char *)"new!", 4, &o, &files, err, sizeof err),
+	    CW_OK);
 	snprintf(path, sizeof path, "%s/db", shm);
 	assert_int_equal(cw_read_file(path, 100, &buf, &len), CW_OK);
 	assert_int_equal(len, 4);
@@ -170,8 +171,8 @@ static void test_deliver_file_env(void **state)
 	snprintf(arg, sizeof arg, "app1/=file:%s", shm);
 	assert_int_equal(ent_parse_spec(arg, &s, err, sizeof err), CW_OK);
 	assert_int_equal(ent_deliver(&s, "app1/sub/k", (const unsigned char *)"g", 1, &o, &files,
-				     err, sizeof err),
-			 CW_OK);
+	                             err, sizeof err),
+	                 CW_OK);
 	snprintf(path, sizeof path, "%s/sub_k", shm);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(files.n, 3);
@@ -182,21 +183,21 @@ static void test_deliver_file_env(void **state)
 	/* refused on a disk without allow_disk, even if parsing passed */
 	snprintf(arg, sizeof arg, "db=file:%s/db", disk);
 	assert_int_equal(ent_parse_spec(arg, &s, err, sizeof err), CW_OK);
-	assert_int_equal(ent_deliver(&s, "db", (const unsigned char *)"x", 1, &o, &files, err,
-				     sizeof err),
-			 CW_ERR_USAGE);
+	assert_int_equal(
+	    ent_deliver(&s, "db", (const unsigned char *)"x", 1, &o, &files, err, sizeof err),
+	    CW_ERR_USAGE);
 	snprintf(path, sizeof path, "%s/db", disk);
 	assert_int_equal(stat(path, &sb), -1);
 	/* env: text yes, NUL no */
 	assert_int_equal(ent_parse_spec("db=env:CW_T_ENV", &s, err, sizeof err), CW_OK);
-	assert_int_equal(ent_deliver(&s, "db", (const unsigned char *)"txt\0", 3, &o, &files, err,
-				     sizeof err),
-			 CW_OK);
+	assert_int_equal(
+	    ent_deliver(&s, "db", (const unsigned char *)"txt\0", 3, &o, &files, err, sizeof err),
+	    CW_OK);
 	assert_string_equal(getenv("CW_T_ENV"), "txt");
 	unsetenv("CW_T_ENV");
-	assert_int_equal(ent_deliver(&s, "db", (const unsigned char *)"t\0x", 3, &o, &files, err,
-				     sizeof err),
-			 CW_ERR_USAGE);
+	assert_int_equal(
+	    ent_deliver(&s, "db", (const unsigned char *)"t\0x", 3, &o, &files, err, sizeof err),
+	    CW_ERR_USAGE);
 	assert_null(getenv("CW_T_ENV"));
 	ent_files_free(&files);
 }
@@ -204,11 +205,11 @@ static void test_deliver_file_env(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_var_name),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test_setup_teardown(test_file_dest_checks, setup, teardown),
-		cmocka_unit_test(test_deliver_fd),
-		cmocka_unit_test_setup_teardown(test_deliver_file_env, setup, teardown),
+	    cmocka_unit_test(test_var_name),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test_setup_teardown(test_file_dest_checks, setup, teardown),
+	    cmocka_unit_test(test_deliver_fd),
+	    cmocka_unit_test_setup_teardown(test_deliver_file_env, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("entry_dest", tests, NULL, NULL);
 }
