@@ -30,7 +30,7 @@ serve_start main "${TLS[@]}" --audit-log "$AUDIT" --threads 4
 t_cond "server answers /healthz" "$?" = 0
 
 WFPR=$(wallet signing-key --fingerprint)
-GH=$(gpg_home app1)
+gpg_home app1
 # the wallet's key, as served, into app1's keyring (to verify its signatures)
 cfetch "$A1" /v1/signing-key -o "$T_DIR/wallet.asc"
 gpg --batch --homedir "$GH" --import "$T_DIR/wallet.asc" 2>/dev/null

@@ -103,13 +103,12 @@ cfetch() {
 		"$@" "https://127.0.0.1:$SERVE_PORT$p"
 }
 
-# gpg_home CLIENT: a throwaway GNUPGHOME in /dev/shm with CLIENT's secret key; path on stdout
+# gpg_home CLIENT: a throwaway GNUPGHOME in /dev/shm with CLIENT's secret key, in $GH.
+# (Not through $(...): a cleanup registered in a subshell would never run.)
 gpg_home() {
-	local h
-	h=$(mktemp -d /dev/shm/cwtest-gpg.XXXXXX)
-	at_exit "gpgconf --homedir $h --kill all; rm -rf $h"
-	gpg --batch --homedir "$h" --import "$KEYS/clients/$1/gpg.sec.asc" 2>/dev/null
-	echo "$h"
+	GH=$(mktemp -d /dev/shm/cwtest-gpg.XXXXXX)
+	at_exit "gpgconf --homedir $GH --kill all; rm -rf $GH"
+	gpg --batch --homedir "$GH" --import "$KEYS/clients/$1/gpg.sec.asc" 2>/dev/null
 }
 
 # As a suite: the key material the serve tests use is what they assume.

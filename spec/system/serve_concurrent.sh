@@ -68,7 +68,7 @@ t_cond "every response was 200 over a clean transfer" "$(grep -cv ' 0 200$' "$T_
 
 # Every distinct body decrypts, is signed by the wallet, names "hot" and a version, and is the
 # payload that store published as that version; every response's headers agree with its body.
-GH=$(gpg_home app1)
+gpg_home app1
 wallet signing-key | gpg --batch --homedir "$GH" --import 2>/dev/null
 WFPR=$(wallet signing-key --fingerprint)
 mkdir "$T_DIR/u"
