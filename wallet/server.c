@@ -33,7 +33,7 @@ struct server {
 	cc_cache *clients;
 	cw_https *https;
 	metrics *m;
-	cw_log *audit;
+	audit_log *audit;
 	cw_log *errlog;             /* stderr */
 	unsigned char *signing_key; /* armored public key, exported once at start */
 	size_t signing_key_len;
@@ -342,7 +342,7 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	}
 	if ((rc = cw_log_open(NULL, &srv->errlog)) != CW_OK)
 		goto fail;
-	rc = cw_log_open(cfg->audit_log, &srv->audit);
+	rc = audit_open(cfg->audit_log, &srv->audit);
 	if (rc != CW_OK) {
 		snprintf(err, errsz, "cannot open audit log %s: %s", cfg->audit_log,
 		         strerror(errno));
@@ -392,7 +392,7 @@ void server_stop(server *srv)
 	cc_free(srv->clients);
 	ws_store_close(srv->st);
 	metrics_free(srv->m);
-	cw_log_close(srv->audit);
+	audit_close(srv->audit);
 	cw_log_close(srv->errlog);
 	free(srv->signing_key);
 	pthread_mutex_destroy(&srv->count_mu);
