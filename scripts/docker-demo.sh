@@ -9,6 +9,18 @@
 # engine has it, else a local debootstrapped local/debian:bookworm), CW_IMAGE_PREFIX
 # (default containerwallet). The images stay afterwards; containers, volume and keys do not.
 set -euo pipefail
+case "${1:-}" in
+-h | --help)
+	echo "usage: scripts/docker-demo.sh   (make docker-demo): the containerised flow, step by step"
+	echo "environment: CW_DOCKER_DIR, CW_DOCKER_BASE, CW_IMAGE_PREFIX, CW_DEMO_PORT (8443), CW_DEMO_HEALTH_PORT (8080)"
+	exit 0
+	;;
+"") ;;
+*)
+	echo "docker-demo: no arguments expected (try --help)" >&2
+	exit 2
+	;;
+esac
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi

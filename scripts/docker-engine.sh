@@ -15,13 +15,13 @@
 set -u
 
 usage() {
-	echo "usage: scripts/docker-engine.sh start|stop|status DIR" >&2
-	exit 2
+	echo "usage: scripts/docker-engine.sh start|stop|status DIR"
 }
-[ $# -eq 2 ] || usage
+case "${1:-}" in --help | -h) usage; exit 0 ;; esac
+[ $# -eq 2 ] || { usage >&2; exit 2; }
 cmd=$1
 dir=$2
-case "$cmd" in start | stop | status) ;; --help | -h) usage ;; *) usage ;; esac
+case "$cmd" in start | stop | status) ;; *) usage >&2; exit 2 ;; esac
 
 if [ -x /usr/bin/docker ]; then DOCKER=/usr/bin/docker; else DOCKER=docker; fi
 
@@ -53,6 +53,13 @@ running_pid() {
 	echo "$pid"
 }
 
+# Mounts a stopped dockerd may leave under DIR (its exec root's netns): deepest first.
+unmount_leftovers() {
+	findmnt -rn -o TARGET | awk -v d="$dir/" 'index($0, d) == 1' | sort -r | while read -r m; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+	done
+}
+
 case "$cmd" in
 status)
 	answers "$sock"
@@ -60,7 +67,7 @@ status)
 	;;
 stop)
 	[ -f "$dir/started" ] || exit 0
-	pid=$(running_pid) || { rm -f "$dir/started"; exit 0; }
+	pid=$(running_pid) || { rm -f "$dir/started"; unmount_leftovers; exit 0; }
 	kill -TERM "$pid"
 	# dockerd stops its containers (10 s grace each, in parallel) and its containerd.
 	for _ in $(seq 1 600); do
@@ -72,6 +79,7 @@ stop)
 		kill -KILL "$pid"
 	fi
 	rm -f "$dir/started"
+	unmount_leftovers
 	exit 0
 	;;
 esac
