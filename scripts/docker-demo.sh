@@ -48,6 +48,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
 
 say "0. A Docker engine and a Debian 12 base image"
 if [ -n "${DOCKER_HOST:-}" ] && "$DOCKER" version >/dev/null 2>&1; then
