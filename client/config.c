@@ -192,6 +192,21 @@ WALLET_API wallet_status wallet_config_set_log(wallet_config *cfg, wallet_log_fn
 	return WALLET_OK;
 }
 
+WALLET_API wallet_status wallet_config_set_cancel(wallet_config *cfg, wallet_cancel_fn fn,
+                                                  void *arg)
+{
+	if (cfg == NULL)
+		return WALLET_ERR_USAGE;
+	cfg->cancel = fn;
+	cfg->cancel_arg = arg;
+	return WALLET_OK;
+}
+
+bool wc_canceled(const wallet_client *c)
+{
+	return c->cfg.cancel != NULL && c->cfg.cancel(c->cfg.cancel_arg) != 0;
+}
+
 void wc_err(wallet_client *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,6 +319,33 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
+/* A signal that asks to stop (docker stop sends SIGTERM) while secrets are fetched: the
+ * library is asked to cancel, so that the throwaway GNUPGHOME is destroyed before exiting.
+ * As PID 1 without a handler, SIGTERM would be ignored. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static int should_cancel(void *arg)
+{
+	(void)arg;
+	return stop_signal != 0;
+}
+
+static void catch_stop_signals(bool on)
+{
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on ? on_stop : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+}
+
 static void log_line(void *arg, const char *msg)
 {
 	(void)arg;
@@ -347,7 +375,8 @@ static int build_config(const struct args *a, wallet_config **out)
 	    wallet_config_set_wait(cfg, a->wait_s * 1000) != WALLET_OK ||
 	    wallet_config_set_timeouts(cfg, a->timeout_s * 1000 < 5000 ? a->timeout_s * 1000 : 5000,
 	                               a->timeout_s * 1000) != WALLET_OK ||
-	    wallet_config_set_log(cfg, log_line, NULL) != WALLET_OK) {
+	    wallet_config_set_log(cfg, log_line, NULL) != WALLET_OK ||
+	    wallet_config_set_cancel(cfg, should_cancel, NULL) != WALLET_OK) {
 		wallet_config_free(cfg);
 		return usage_error("invalid configuration");
 	}
@@ -498,6 +527,7 @@ int main(int argc, char **argv)
 		if ((rc = build_config(&a, &cfg)) >= 0)
 			goto out;
 		rc = 1;
+		catch_stop_signals(true);
 		wallet_status st = wallet_client_new(cfg, &c);
 		if (st != WALLET_OK) {
 			const char *d = c ? wallet_client_error(c) : "";
@@ -512,6 +542,12 @@ int main(int argc, char **argv)
 		/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup */
 		wallet_client_free(c);
 		c = NULL;
+		if (stop_signal != 0) {
+			fprintf(stderr, "wallet-entry: stopped by signal %d; not running %s\n",
+			        (int)stop_signal, a.prog[0]);
+			rc = 128 + stop_signal;
+			goto out;
+		}
 		if (failed > 0) {
 			fprintf(stderr, "wallet-entry: %zu of %zu fetches failed; not running %s\n",
 			        failed, a.nspecs, a.prog[0]);
@@ -526,6 +562,12 @@ int main(int argc, char **argv)
 	}
 	free_fetched(f, a.nspecs);
 	f = NULL;
+	catch_stop_signals(false);
+	if (stop_signal != 0) {
+		ent_files_remove(&files);
+		rc = 128 + stop_signal;
+		goto out;
+	}
 	/* secrets are wiped: PROGRAM gets the core-dump limit it was given */
 	if (have_core)
 		(void)setrlimit(RLIMIT_CORE, &core);

@@ -109,6 +109,16 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return wc_canceled(arg) ? 1 : 0; /* non-zero: CURLE_ABORTED_BY_CALLBACK */
+}
+
 cw_status wc_http_setup(wallet_client *c)
 {
 	cw_status st = CW_ERR_TLS;
@@ -141,6 +151,11 @@ cw_status wc_http_setup(wallet_client *c)
 	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK)
+		goto out;
+	if (c->cfg.cancel != NULL &&
+	    (curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK ||
+	     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
+	     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c) != CURLE_OK))
 		goto out;
 	/* curl keeps its own copy of the passphrase for the handle's life: there is no way to
 	 * hand it a buffer we own. Ours is wiped in wallet_client_free. */
@@ -286,9 +301,16 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 		long nap = backoff < left ? backoff : left;
 		wc_log(c, "attempt %u: no wallet answers (%s); retrying in %ld ms", attempt, c->err,
 		       nap);
-		struct timespec ts = {nap / 1000, (nap % 1000) * 1000000};
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
+		/* in slices, so that a cancel request is seen within 50 ms */
+		for (long slept = 0; slept < nap && !wc_canceled(c); slept += 50) {
+			long d = nap - slept < 50 ? nap - slept : 50;
+			struct timespec ts = {0, d * 1000000};
+			(void)nanosleep(&ts, NULL);
+		}
+		if (wc_canceled(c)) {
+			wc_err(c, "canceled while waiting for a wallet");
+			return CW_ERR_NETWORK;
+		}
 		backoff = backoff >= 1000 ? 2000 : backoff * 2;
 	}
 }

@@ -113,6 +113,14 @@ WALLET_API wallet_status wallet_config_set_wait(wallet_config *cfg, long wait_ms
 typedef void (*wallet_log_fn)(void *arg, const char *msg);
 WALLET_API wallet_status wallet_config_set_log(wallet_config *cfg, wallet_log_fn fn, void *arg);
 
+/* Polled while waiting for a wallet (between retries) and during transfers; when it returns
+ * non-zero the request stops and fails with WALLET_ERR_NETWORK ("canceled"). Lets a program
+ * that catches SIGTERM stop, clean up (wallet_client_free) and exit. Called from the thread
+ * that runs the request; must not call into the library. */
+typedef int (*wallet_cancel_fn)(void *arg);
+WALLET_API wallet_status wallet_config_set_cancel(wallet_config *cfg, wallet_cancel_fn fn,
+                                                  void *arg);
+
 /* ---- client ----------------------------------------------------------------------------- */
 
 typedef struct wallet_client wallet_client;

@@ -36,6 +36,8 @@ struct wallet_config {
 	long wait_ms;
 	wallet_log_fn log;
 	void *log_arg;
+	wallet_cancel_fn cancel;
+	void *cancel_arg;
 };
 
 struct wallet_client {
@@ -124,6 +126,9 @@ struct wc_raw {
 cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct wc_raw *raw);
 void wc_raw_free(struct wc_raw *raw);
 wallet_secret *wc_secret_new(const char *name);
+
+/* Whether the caller asked to stop (wallet_config_set_cancel). */
+bool wc_canceled(const wallet_client *c);
 
 /* Parses a decimal version 1..CW_VERSION_MAX; false for anything else. */
 bool wc_parse_version(const char *s, uint64_t *out);

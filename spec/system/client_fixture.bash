@@ -116,7 +116,22 @@ fx_entry_env() {
 	export WALLET_GPG_KEY=$FX/client-gpg.asc WALLET_SIGNER=$WFPR WALLET_WAIT=0
 }
 
+# True when no gpg-agent started by this suite is alive: an agent exits a moment after
+# `gpgconf --kill` (or wallet-entry's cleanup) has returned.
+fx_agents_gone() {
+	local f pid
+	[ -n "${CW_SUITE_TOKEN:-}" ] || return 0
+	for f in $(grep -lzx "CW_SUITE_TOKEN=$CW_SUITE_TOKEN" /proc/[0-9]*/environ 2>/dev/null); do
+		pid=${f#/proc/}
+		pid=${pid%/environ}
+		[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] && continue
+		grep -qa '^gpg-agent' "/proc/$pid/cmdline" 2>/dev/null && return 1
+	done
+	return 0
+}
+
 fx_setup() {
+	at_exit "wait_until 10 fx_agents_gone" # registered first: runs last
 	command -v gpg >/dev/null && command -v openssl >/dev/null || t_skip_all "gpg/openssl missing"
 	fx_pki || { echo "Bail out! fixture: openssl failed"; exit 1; }
 	fx_gpg || { echo "Bail out! fixture: gpg failed"; exit 1; }

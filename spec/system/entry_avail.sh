@@ -42,4 +42,21 @@ t_grep "each attempt is logged" "attempt 2: no wallet answers" "$T_DIR/last.out"
 t_grep "the final failure is logged" "giving up after" "$T_DIR/last.out"
 t_grep "the failed fetch is named" "wallet-entry: db_pass: no server reachable" "$T_DIR/last.out"
 t_cond "PROGRAM did not run" ! -e "$T_DIR/ran"
+
+# SIGTERM while waiting (docker stop): wallet-entry stops at once, cleans up, does not run PROGRAM
+XDG=$(mktemp -d /dev/shm/cwavail.XXXXXX)
+at_exit "rm -rf $XDG"
+rm -f "$T_DIR/ran"
+XDG_RUNTIME_DIR=$XDG "$E" --wait 600 --url "https://127.0.0.1:$DEAD" --fetch db_pass -- touch "$T_DIR/ran" \
+	>"$T_DIR/term.log" 2>&1 &
+epid=$!
+at_exit "kill $epid"
+t_ok "waiting for a wallet" wait_until 30 grep -q 'attempt 1:' "$T_DIR/term.log"
+t_cond "... with its throwaway GNUPGHOME made" -n "$(ls -A "$XDG")"
+kill -TERM "$epid"
+wait "$epid"
+t_cond "SIGTERM while waiting: exit 143" "$?" = 143
+t_grep "... reported" "stopped by signal 15" "$T_DIR/term.log"
+t_cond "... PROGRAM did not run" ! -e "$T_DIR/ran"
+t_cond "... the throwaway GNUPGHOME is gone" -z "$(ls -A "$XDG")"
 exit 0

@@ -2,6 +2,8 @@
 # wallet-entry and libwalletclient against the real thing: keys from wallet-keygen init,
 # objects stored with `wallet store`, served by `wallet serve`.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/client_fixture.bash" # fx_agents_gone only
+at_exit "wait_until 10 fx_agents_gone"
 E=$CW_BIN/wallet-entry W=$CW_BIN/wallet KG=$CW_BIN/wallet-keygen
 for b in "$E" "$W" "$KG"; do [ -x "$b" ] || t_skip_all "$(basename "$b") not built"; done
 export GNUPGHOME=$T_DIR/nohome
@@ -27,7 +29,7 @@ serve() {
 	"$W" --data "$D" serve --listen "127.0.0.1:$P" --tls-cert "$K/wallet/server.crt" \
 		--tls-key "$K/wallet/server.key" --tls-ca "$K/ca/ca.crt" >>"$T_DIR/serve.log" 2>&1 &
 	SPID=$!
-	at_exit "kill $SPID"
+	at_exit "kill $SPID; wait $SPID"
 }
 C=$K/clients/app1
 export WALLET_URL=https://127.0.0.1:$P WALLET_CA=$C/ca.crt WALLET_CERT=$C/tls.crt \

@@ -206,6 +206,26 @@ static void test_wait_retries(void **state)
 	wallet_config_free(cfg);
 }
 
+static int cancel_now(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static void test_cancel(void **state)
+{
+	(void)state;
+	wallet_config *cfg = net_config(3600 * 1000L); /* an hour: only cancel ends it */
+	wallet_client *c = NULL;
+	wallet_secret *s = NULL;
+	assert_int_equal(wallet_config_set_cancel(cfg, cancel_now, NULL), WALLET_OK);
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_int_equal(wallet_fetch(c, "db", 0, &s), WALLET_ERR_NETWORK);
+	assert_non_null(strstr(wallet_client_error(c), "canceled"));
+	wallet_client_free(c);
+	wallet_config_free(cfg);
+}
+
 /* Many clients in parallel threads: no shared state beyond the one-time initialisation. */
 static void *thread_main(void *arg)
 {
@@ -245,6 +265,7 @@ int main(void)
 	    cmocka_unit_test(test_b64_and_versions),
 	    cmocka_unit_test_setup_teardown(test_no_wallet, home_setup, home_teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_retries, home_setup, home_teardown),
+	    cmocka_unit_test_setup_teardown(test_cancel, home_setup, home_teardown),
 	    cmocka_unit_test_setup_teardown(test_threads, home_setup, home_teardown),
 	};
 	return cmocka_run_group_tests_name("client_api", tests, NULL, NULL);
