@@ -85,9 +85,9 @@ $(O)/obj/%.o: %.c
 # Every unit test links the internal libraries of all modules and every external library;
 # --as-needed drops what a test does not use.
 EXT_LIBS = $(GPGME_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) $(MBEDTLS_LIBS) $(CIVETWEB_LIBS) -lpthread
-# The libssl shim goes into every test too (civetweb's dlopen must find it already loaded).
+# The libssl and libcrypto shims go into every test too (civetweb's dlopen must find it already loaded).
 comma := ,
-TEST_SHIM := $(if $(wildcard common/sslshim/sslshim.c),$(SSLSHIM))
+TEST_SHIM := $(if $(wildcard common/sslshim/sslshim.c),$(SHIMS))
 TEST_SHIM_LINK := $(if $(TEST_SHIM),-Wl$(comma)--no-as-needed $(TEST_SHIM) -Wl$(comma)--as-needed)
 $(O)/test/%: $(O)/obj/spec/unit/%.o $(UNIT_LINK) $(TEST_SHIM)
 	@mkdir -p $(@D)

@@ -24,7 +24,7 @@ pick keygen "$p/bin/wallet-keygen"
 find "$stage" -type f \( -path '*/bin/*' -o -name '*.so*' \) -exec strip --strip-unneeded {} +
 # Everything the images need must be there (make install may have failed on other files).
 missing=""
-for f in wallet/$p/bin/wallet wallet/$p/lib/containerwallet/libssl.so entry/$p/bin/wallet-entry \
+for f in wallet/$p/bin/wallet wallet/$p/lib/containerwallet/libssl.so wallet/$p/lib/containerwallet/libcrypto.so entry/$p/bin/wallet-entry \
 	entry/$p/lib/libwalletclient.so.1 keygen/$p/bin/wallet-keygen; do
 	[ -e "$stage/$f" ] || missing="$missing $f"
 done

@@ -11,15 +11,22 @@ $(SSLSHIM): $(O)/obj/common/sslshim/sslshim.o
 	@mkdir -p $(@D)
 	$(CC) $(SO_LDFLAGS) -Wl,-soname,libssl.so -o $@ $< -Wl,--no-as-needed -l:libssl.so.3 -l:libcrypto.so.3
 
+# Same for civetweb's dlopen("libcrypto.so") (only libssl-dev ships that name).
+CRYPTOSHIM := $(O)/lib/containerwallet/libcrypto.so
+$(CRYPTOSHIM): $(O)/obj/common/sslshim/cryptoshim.o
+	@mkdir -p $(@D)
+	$(CC) $(SO_LDFLAGS) -Wl,-soname,libcrypto.so -o $@ $< -Wl,--no-as-needed -l:libcrypto.so.3
+SHIMS := $(SSLSHIM) $(CRYPTOSHIM)
+
 $(O)/lib/libwalletcore.a: $(WALLET_CORE_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(O)/bin/wallet: $(O)/obj/wallet/main.o $(O)/lib/libwalletcore.a $(O)/lib/libcwcommon.a $(SSLSHIM)
+$(O)/bin/wallet: $(O)/obj/wallet/main.o $(O)/lib/libwalletcore.a $(O)/lib/libcwcommon.a $(SHIMS)
 	@mkdir -p $(@D)
 	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ \
 	  $(O)/obj/wallet/main.o $(O)/lib/libwalletcore.a $(O)/lib/libcwcommon.a \
-	  -Wl,--no-as-needed $(SSLSHIM) -Wl,--as-needed \
+	  -Wl,--no-as-needed $(SHIMS) -Wl,--as-needed \
 	  $(GPGME_LIBS) $(CJSON_LIBS) $(CIVETWEB_LIBS) $(OPENSSL_LIBS) -lpthread
 
 ifneq ($(wildcard wallet/main.c),)
@@ -27,14 +34,15 @@ BINS += $(O)/bin/wallet
 UNIT_LINK += $(O)/lib/libwalletcore.a
 endif
 ifneq ($(wildcard common/sslshim/sslshim.c),)
-LIBS_BUILT += $(SSLSHIM)
+LIBS_BUILT += $(SHIMS)
 endif
 MANPAGES += wallet/wallet.1
 
-install-wallet: $(O)/bin/wallet $(SSLSHIM)
+install-wallet: $(O)/bin/wallet $(SHIMS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PRIVLIBDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(O)/bin/wallet $(DESTDIR)$(BINDIR)/wallet
 	install -m 0644 $(SSLSHIM) $(DESTDIR)$(PRIVLIBDIR)/libssl.so
+	install -m 0644 $(CRYPTOSHIM) $(DESTDIR)$(PRIVLIBDIR)/libcrypto.so
 	install -m 0644 wallet/wallet.1 $(DESTDIR)$(MANDIR)/man1/wallet.1
 INSTALL_TARGETS += install-wallet
 .PHONY: install-wallet

@@ -37,10 +37,32 @@ t_ok "make install PREFIX DESTDIR" make -s -C "$CW_ROOT" O="$CW_BUILD" install P
 for p in bin/wallet bin/wallet-keygen bin/wallet-entry lib/containerwallet/libssl.so \
 	lib/libwalletclient.so.1 lib/libwalletclient.a include/walletclient.h \
 	lib/pkgconfig/walletclient.pc share/man/man1/wallet.1 share/man/man1/wallet-keygen.1 \
-	share/man/man1/wallet-entry.1; do
+	share/man/man1/wallet-entry.1 lib/containerwallet/libcrypto.so; do
 	t_cond "installed /opt/cw/$p" -e "$T_DIR/root/opt/cw/$p"
 done
 t_exit "the installed wallet runs (finds its private libssl through RUNPATH)" 0 "$T_DIR/root/opt/cw/bin/wallet" --version
 for m in wallet wallet-keygen wallet-entry; do
 	t_ok "man page $m.1 renders without warnings" bash -c "MANWIDTH=80 man --warnings -l '$T_DIR/root/opt/cw/share/man/man1/$m.1' 2>&1 >/dev/null | (! grep .)"
+done
+
+# civetweb dlopen()s "libssl.so" and "libcrypto.so" (names only libssl-dev provides); both must
+# resolve to the wallet's private shims, already loaded, so that `wallet serve` runs where only
+# the runtime libraries are installed (ENVIRONMENT.md). LD_DEBUG shows where each came from.
+KG=$CW_BIN/wallet-keygen W=$T_DIR/root/opt/cw/bin/wallet
+"$KG" init --out "$T_DIR/k" >/dev/null && "$W" --data "$T_DIR/d" init >/dev/null 2>&1
+P=$(pick_port)
+LD_DEBUG=files LD_DEBUG_OUTPUT=$T_DIR/ld "$W" --data "$T_DIR/d" serve --listen "127.0.0.1:$P" \
+	--tls-cert "$T_DIR/k/wallet/server.crt" --tls-key "$T_DIR/k/wallet/server.key" \
+	--tls-ca "$T_DIR/k/ca/ca.crt" 2>/dev/null &
+spid=$!
+at_exit "kill $spid"
+wait_until 20 port_open "$P"
+t_ok "installed wallet serve answers over mutual TLS" curl -sf --cacert "$T_DIR/k/ca/ca.crt" \
+	--cert "$T_DIR/k/clients/app1/tls.crt" --key "$T_DIR/k/clients/app1/tls.key" "https://localhost:$P/healthz"
+kill "$spid"; wait "$spid" 2>/dev/null
+cat "$T_DIR"/ld.* >"$T_DIR/ld.all" 2>/dev/null
+for lib in libssl.so libcrypto.so; do
+	t_grep "civetweb's dlopen(\"$lib\") gets the private shim" "opening file=$T_DIR/root/opt/cw/bin/../lib/containerwallet/$lib [0]" "$T_DIR/ld.all"
+	if grep -qE "trying file=.*/$lib\$" "$T_DIR/ld.all"; then t_fail "... and never searches the system for $lib"; else
+		t_pass "... and never searches the system for $lib"; fi
 done
