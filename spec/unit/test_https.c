@@ -316,6 +316,11 @@ static void test_routing_raw_paths_and_plain(void **state)
 	f.path = "/whoami";
 	assert_int_equal(fetch(h, port, &f, &status, &b), CURLE_OK);
 	assert_int_equal(status, 404);
+	/* The observer runs after the answer is on the wire: wait for it (bounded, 5 s). */
+	for (int i = 0; i < 500 && __atomic_load_n(&observed, __ATOMIC_SEQ_CST) < before + 3; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
 	assert_int_equal(__atomic_load_n(&observed, __ATOMIC_SEQ_CST), before + 3);
 	assert_int_equal(__atomic_load_n(&observed_status, __ATOMIC_SEQ_CST), 404);
 
