@@ -205,7 +205,15 @@ static int init_ssl(void *ssl_ctx, void *user_data)
 		ssl_err(srv, "TLS verification parameters", "");
 		goto fail;
 	}
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+	/* No session cache: clients fetch their secrets once per start and never resume, and
+	 * storing every full handshake's session cost ~15 % of its CPU (bench/, docs/BENCHMARKS.md).
+	 * TLS 1.3 still gets one (stateful, hence never resumable) ticket instead of two:
+	 * clients that wait for a ticket see one. */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	if (SSL_CTX_set_num_tickets(ctx, 1) != 1) {
+		ssl_err(srv, "TLS session parameters", "");
+		goto fail;
+	}
 	SSL_CTX_set_info_callback(ctx, info_cb);
 	return 1;
 fail:
