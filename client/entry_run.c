@@ -14,6 +14,9 @@
 
 int ent_exec(char **argv)
 {
+	/* gpgme_check_version sets SIGPIPE to SIG_IGN, and an ignored signal stays ignored
+	 * across exec: PROGRAM must start with the default, as it would without us. */
+	(void)signal(SIGPIPE, SIG_DFL);
 	execvp(argv[0], argv);
 	int e = errno;
 	fprintf(stderr, "wallet-entry: cannot run %s: %s\n", argv[0], strerror(e));

@@ -103,6 +103,10 @@ wait "$epid"
 t_cond "exec: PROGRAM keeps wallet-entry's PID" "$(cat "$T_DIR/pid")" = "$epid"
 t_exit "exec: PROGRAM's exit status comes through" 7 "$E" --fetch db_pass -- sh -c 'exit 7'
 t_exit "exec: a missing PROGRAM exits 127" 127 "$E" --fetch db_pass -- /nonexistent/prog
+# SIGPIPE (bit 13, mask 0x1000) must not reach PROGRAM ignored: gpgme ignores it in-process.
+sigign_ok='m=$(awk "/^SigIgn/{print \$2}" /proc/self/status); [ $(( 0x$m & 0x1000 )) -eq 0 ]'
+t_ok "exec: PROGRAM starts with SIGPIPE at its default" "$E" --fetch db_pass -- bash -c "$sigign_ok"
+t_ok "supervise: PROGRAM starts with SIGPIPE at its default" "$E" --supervise --fetch db_pass -- bash -c "$sigign_ok"
 rm -f "$T_DIR/ready"
 "$E" --fetch db_pass -- sh -c 'trap "exit 42" TERM; : >"$1"; while :; do sleep 0.05; done' sh "$T_DIR/ready" &
 epid=$!
