@@ -90,7 +90,7 @@ static void put_str(struct line *l, const char *key, const char *s, size_t max)
 		return;
 	}
 	put_raw(l, "\"", 1);
-	for (size_t i = 0; s[i] != '\0' && i < max; i++) {
+	for (size_t i = 0; i < max && s[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 		if (c == '"' || c == '\\') {
