@@ -55,7 +55,7 @@ static cw_status write_all(int fd, const void *data, size_t len)
 }
 
 cw_status cw_write_atomic(const char *dir, const char *name, const void *data, size_t len,
-			  mode_t mode, bool replace)
+                          mode_t mode, bool replace)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX];
 	unsigned char rnd[8];
@@ -65,7 +65,7 @@ cw_status cw_write_atomic(const char *dir, const char *name, const void *data, s
 	if (getentropy(rnd, sizeof rnd) != 0)
 		return CW_ERR_INTERNAL;
 	st = cw_path(tmp, sizeof tmp, "%s/.tmp-%s-%02x%02x%02x%02x%02x%02x%02x%02x", dir, name,
-		     rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	             rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	if (st == CW_OK)
 		st = cw_path(dst, sizeof dst, "%s/%s", dir, name);
 	if (st != CW_OK)
@@ -85,7 +85,8 @@ cw_status cw_write_atomic(const char *dir, const char *name, const void *data, s
 		saved = errno;
 	}
 	if (st == CW_OK) {
-		int rc = replace ? rename(tmp, dst) : renameat2(AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_NOREPLACE);
+		int rc = replace ? rename(tmp, dst)
+		                 : renameat2(AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_NOREPLACE);
 		if (rc != 0) {
 			saved = errno;
 			st = (saved == EEXIST) ? CW_ERR_EXISTS : CW_ERR_IO;
@@ -107,7 +108,7 @@ cw_status cw_mkdir_p(const char *path, mode_t mode)
 	size_t n = strlen(buf);
 	while (n > 1 && buf[n - 1] == '/')
 		buf[--n] = '\0';
-	for (char *p = buf + 1; ; p++) {
+	for (char *p = buf + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';

@@ -14,7 +14,7 @@
  * CW_ERR_EXISTS and is left alone (the check and the publication are one atomic step).
  * On any failure the temp file is removed and dir/name is untouched. */
 cw_status cw_write_atomic(const char *dir, const char *name, const void *data, size_t len,
-			  mode_t mode, bool replace);
+                          mode_t mode, bool replace);
 
 /* fsync() of a directory, so that a rename or unlink in it is durable. */
 cw_status cw_fsync_dir(const char *dir);
@@ -32,6 +32,6 @@ cw_status cw_rm_rf(const char *path);
 
 /* snprintf into buf; CW_ERR_NAME when it does not fit (a path too long is bad input). */
 cw_status cw_path(char *buf, size_t bufsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

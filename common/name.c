@@ -32,12 +32,14 @@ bool cw_name_valid(const char *name, size_t len)
 
 bool cw_group_valid(const char *prefix, size_t len)
 {
-	return prefix != NULL && len >= 2 && prefix[len - 1] == '/' && cw_name_valid(prefix, len - 1);
+	return prefix != NULL && len >= 2 && prefix[len - 1] == '/' &&
+	       cw_name_valid(prefix, len - 1);
 }
 
 bool cw_client_name_valid(const char *name, size_t len)
 {
-	return len <= CW_CLIENT_NAME_MAX && cw_name_valid(name, len) && memchr(name, '/', len) == NULL;
+	return len <= CW_CLIENT_NAME_MAX && cw_name_valid(name, len) &&
+	       memchr(name, '/', len) == NULL;
 }
 
 bool cw_name_to_file(const char *name, char *out, size_t outsz)

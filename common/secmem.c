@@ -156,7 +156,7 @@ void cw_sbuf_free(cw_sbuf *b)
 
 cw_status cw_nodump(void)
 {
-	struct rlimit rl = { 0, 0 };
+	struct rlimit rl = {0, 0};
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return CW_ERR_INTERNAL;
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)

@@ -6,8 +6,8 @@
 #include <stdio.h>
 
 struct wallet_ctx {
-	const char *datadir; /* --data before the subcommand, else WALLET_DATA, else /var/lib/wallet;
-	                        a subcommand's own --data overrides it */
+	const char *datadir; /* --data before the subcommand, else WALLET_DATA, else
+	                        /var/lib/wallet; a subcommand's own --data overrides it */
 	const char *prog;    /* "wallet" */
 };
 
@@ -17,8 +17,8 @@ struct wallet_ctx {
 typedef int (*wallet_cmd_fn)(int argc, char **argv, const struct wallet_ctx *ctx);
 typedef void (*wallet_usage_fn)(FILE *out);
 
-#define WALLET_CMD(name)                                                            \
-	int cmd_##name(int argc, char **argv, const struct wallet_ctx *ctx);        \
+#define WALLET_CMD(name)                                                     \
+	int cmd_##name(int argc, char **argv, const struct wallet_ctx *ctx); \
 	void usage_##name(FILE *out)
 
 WALLET_CMD(init);

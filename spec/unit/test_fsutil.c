@@ -124,10 +124,10 @@ static void test_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_rm, setup, teardown),
-		cmocka_unit_test(test_path),
+	    cmocka_unit_test_setup_teardown(test_atomic_write, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mkdir_rm, setup, teardown),
+	    cmocka_unit_test(test_path),
 	};
 	return cmocka_run_group_tests_name("fsutil", tests, NULL, NULL);
 }

@@ -52,8 +52,9 @@ static void test_tmphome_lifecycle(void **state)
 	/* Make a key so that gpgme starts an agent in that home. */
 	gpgme_ctx_t ctx;
 	assert_int_equal(cw_gpg_ctx(home, &ctx), CW_OK);
-	gpgme_error_t err = gpgme_op_createkey(ctx, "cwtest", "ed25519", 0, 0, NULL,
-					       GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE);
+	gpgme_error_t err =
+	    gpgme_op_createkey(ctx, "cwtest", "ed25519", 0, 0, NULL,
+	                       GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE);
 	assert_int_equal(err, 0);
 	gpgme_genkey_result_t r = gpgme_op_genkey_result(ctx);
 	assert_non_null(r->fpr);
@@ -89,9 +90,9 @@ static void test_memory_fs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tmphome_lifecycle),
-		cmocka_unit_test(test_fpr_equal),
-		cmocka_unit_test(test_memory_fs),
+	    cmocka_unit_test(test_tmphome_lifecycle),
+	    cmocka_unit_test(test_fpr_equal),
+	    cmocka_unit_test(test_memory_fs),
 	};
 	return cmocka_run_group_tests_name("gpgutil", tests, NULL, NULL);
 }

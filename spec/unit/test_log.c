@@ -44,7 +44,8 @@ static void test_lines(void **state)
 	assert_string_equal(j1->child->string, "time"); /* time comes first */
 	assert_string_equal(cJSON_GetObjectItem(j1, "client")->valuestring, "app1");
 	assert_int_equal(cJSON_GetObjectItem(j1, "status")->valueint, 200);
-	assert_string_equal(cJSON_GetObjectItem(j2, "msg")->valuestring, "line \"two\"\nwith newline");
+	assert_string_equal(cJSON_GetObjectItem(j2, "msg")->valuestring,
+	                    "line \"two\"\nwith newline");
 	const char *t = cJSON_GetObjectItem(j2, "time")->valuestring;
 	assert_int_equal(strlen(t), 24);
 	assert_int_equal(t[23], 'Z');
@@ -67,8 +68,8 @@ static void test_null_log(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lines),
-		cmocka_unit_test(test_null_log),
+	    cmocka_unit_test(test_lines),
+	    cmocka_unit_test(test_null_log),
 	};
 	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

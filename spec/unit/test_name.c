@@ -10,43 +10,19 @@ struct nc {
 };
 
 static const struct nc cases[] = {
-	{ "db_pass", 0, true },
-	{ "a", 0, true },
-	{ "app1/db_pass", 0, true },
-	{ "a/b/c/d", 0, true },
-	{ "A-Z.09_x", 0, true },
-	{ ".hidden", 0, true },
-	{ "...", 0, true },
-	{ "a..b", 0, true },
-	{ "..a", 0, true },
-	{ "a/.b/c", 0, true },
-	{ "-", 0, true },
-	{ "", 0, false },
-	{ ".", 0, false },
-	{ "..", 0, false },
-	{ "../etc/passwd", 0, false },
-	{ "a/../b", 0, false },
-	{ "a/..", 0, false },
-	{ "a/.", 0, false },
-	{ "./a", 0, false },
-	{ "a//b", 0, false },
-	{ "/a", 0, false },
-	{ "a/", 0, false },
-	{ "/", 0, false },
-	{ "a b", 0, false },
-	{ "a\tb", 0, false },
-	{ "a\nb", 0, false },
-	{ "a%2e%2e", 0, false },
-	{ "a\\b", 0, false },
-	{ "a@b", 0, false },
-	{ "a:b", 0, false },
-	{ "a?b", 0, false },
-	{ "a*b", 0, false },
-	{ "caf\xc3\xa9", 0, false },
-	{ "\xff", 0, false },
-	{ "a\x7f", 0, false },
-	{ "a\0b", 3, false },
-	{ "ab\0", 3, false },
+    {"db_pass", 0, true}, {"a", 0, true},        {"app1/db_pass", 0, true},
+    {"a/b/c/d", 0, true}, {"A-Z.09_x", 0, true}, {".hidden", 0, true},
+    {"...", 0, true},     {"a..b", 0, true},     {"..a", 0, true},
+    {"a/.b/c", 0, true},  {"-", 0, true},        {"", 0, false},
+    {".", 0, false},      {"..", 0, false},      {"../etc/passwd", 0, false},
+    {"a/../b", 0, false}, {"a/..", 0, false},    {"a/.", 0, false},
+    {"./a", 0, false},    {"a//b", 0, false},    {"/a", 0, false},
+    {"a/", 0, false},     {"/", 0, false},       {"a b", 0, false},
+    {"a\tb", 0, false},   {"a\nb", 0, false},    {"a%2e%2e", 0, false},
+    {"a\\b", 0, false},   {"a@b", 0, false},     {"a:b", 0, false},
+    {"a?b", 0, false},    {"a*b", 0, false},     {"caf\xc3\xa9", 0, false},
+    {"\xff", 0, false},   {"a\x7f", 0, false},   {"a\0b", 3, false},
+    {"ab\0", 3, false},
 };
 
 static void test_table(void **state)
@@ -55,7 +31,8 @@ static void test_table(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].s);
 		if (cw_name_valid(cases[i].s, len) != cases[i].ok)
-			fail_msg("case %zu (\"%s\"): expected %s", i, cases[i].s, cases[i].ok ? "valid" : "invalid");
+			fail_msg("case %zu (\"%s\"): expected %s", i, cases[i].s,
+			         cases[i].ok ? "valid" : "invalid");
 	}
 	assert_true(sizeof cases / sizeof cases[0] >= 30);
 }
@@ -113,10 +90,10 @@ static void test_file_mapping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_lengths),
-		cmocka_unit_test(test_group_and_client),
-		cmocka_unit_test(test_file_mapping),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_lengths),
+	    cmocka_unit_test(test_group_and_client),
+	    cmocka_unit_test(test_file_mapping),
 	};
 	return cmocka_run_group_tests_name("name", tests, NULL, NULL);
 }

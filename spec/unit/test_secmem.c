@@ -50,7 +50,7 @@ static void test_ct_equal(void **state)
 static void test_sbuf(void **state)
 {
 	(void)state;
-	cw_sbuf b = { 0 };
+	cw_sbuf b = {0};
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(cw_sbuf_append(&b, "0123456789", 10), CW_OK);
 	assert_int_equal(b.len, 10000);
@@ -70,7 +70,7 @@ static void test_sbuf_read_fd(void **state)
 		all[i] = (unsigned char)i;
 	assert_int_equal(write(p[1], all, 256), 256);
 	close(p[1]);
-	cw_sbuf b = { 0 };
+	cw_sbuf b = {0};
 	assert_int_equal(cw_sbuf_read_fd(&b, p[0], 1024), CW_OK);
 	assert_int_equal(b.len, 256);
 	assert_memory_equal(b.data, all, 256);
@@ -128,13 +128,10 @@ static void test_locked_and_dontdump(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alloc_free),
-		cmocka_unit_test(test_wipe),
-		cmocka_unit_test(test_ct_equal),
-		cmocka_unit_test(test_sbuf),
-		cmocka_unit_test(test_sbuf_read_fd),
-		cmocka_unit_test(test_locked_and_dontdump),
-		cmocka_unit_test(test_nodump),
+	    cmocka_unit_test(test_alloc_free),   cmocka_unit_test(test_wipe),
+	    cmocka_unit_test(test_ct_equal),     cmocka_unit_test(test_sbuf),
+	    cmocka_unit_test(test_sbuf_read_fd), cmocka_unit_test(test_locked_and_dontdump),
+	    cmocka_unit_test(test_nodump),
 	};
 	return cmocka_run_group_tests_name("secmem", tests, NULL, NULL);
 }
