@@ -206,9 +206,9 @@ static int init_ssl(void *ssl_ctx, void *user_data)
 		goto fail;
 	}
 	/* No session cache: clients fetch their secrets once per start and never resume, and
-	 * storing every full handshake's session cost ~15 % of its CPU (bench/, docs/BENCHMARKS.md).
-	 * TLS 1.3 still gets one (stateful, hence never resumable) ticket instead of two:
-	 * clients that wait for a ticket see one. */
+	 * storing every full handshake's session cost ~15 % of its CPU (bench/,
+	 * docs/BENCHMARKS.md). TLS 1.3 still gets one (stateful, hence never resumable) ticket
+	 * instead of two: clients that wait for a ticket see one. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	if (SSL_CTX_set_num_tickets(ctx, 1) != 1) {
 		ssl_err(srv, "TLS session parameters", "");
@@ -333,10 +333,9 @@ static int format_head(char *buf, size_t bufsz, struct mg_connection *conn, int 
 {
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	const char *reason = mg_get_response_code_text(conn, status);
-	const char *ver = ri != NULL && ri->http_version != NULL &&
-	                          strcmp(ri->http_version, "1.0") == 0
-	                      ? "1.0"
-	                      : "1.1";
+	const char *ver =
+	    ri != NULL && ri->http_version != NULL && strcmp(ri->http_version, "1.0") == 0 ? "1.0"
+	                                                                                   : "1.1";
 	return snprintf(buf, bufsz,
 	                "HTTP/%s %d %s\r\n%s%s%sContent-Length: %zu\r\nCache-Control: no-store\r\n"
 	                "X-Content-Type-Options: nosniff\r\n%s%s\r\n",
@@ -360,7 +359,8 @@ void cw_https_reply(cw_https_req *req, int status, const char *ctype, const char
 	req->status = status;
 	bool with_body = len > 0 && strcmp(req->method, "HEAD") != 0;
 	size_t blen = with_body ? len : 0;
-	int n = format_head(stackbuf, sizeof stackbuf, req->conn, status, ctype, extra_headers, len);
+	int n =
+	    format_head(stackbuf, sizeof stackbuf, req->conn, status, ctype, extra_headers, len);
 	if (n < 0)
 		return;
 	size_t total = (size_t)n + blen;
@@ -369,7 +369,8 @@ void cw_https_reply(cw_https_req *req, int status, const char *ctype, const char
 			return; /* civetweb closes a connection that got no answer */
 		buf = heap;
 		if ((size_t)n >= sizeof stackbuf)
-			format_head(buf, (size_t)n + 1, req->conn, status, ctype, extra_headers, len);
+			format_head(buf, (size_t)n + 1, req->conn, status, ctype, extra_headers,
+			            len);
 		else
 			memcpy(buf, stackbuf, (size_t)n);
 	}

@@ -57,7 +57,8 @@ cw_status cc_client_get(cc_cache *c, const char *client, ws_client *out)
 		return st;
 	struct slot *s = &c->slots[slot_of(client)];
 	pthread_mutex_lock(&c->mu);
-	bool hit = s->used && strcmp(s->c.client, client) == 0 && memcmp(&s->id, &id, sizeof id) == 0;
+	bool hit =
+	    s->used && strcmp(s->c.client, client) == 0 && memcmp(&s->id, &id, sizeof id) == 0;
 	if (hit) {
 		*out = s->c;
 		c->hits++;

@@ -10,9 +10,9 @@
 struct oc_item {
 	ws_object *obj;
 	char *headers;
-	size_t bytes;  /* what the item is accounted for */
-	uint32_t hash; /* of (name, version) */
-	unsigned refs; /* references handed out, +1 while cached */
+	size_t bytes;         /* what the item is accounted for */
+	uint32_t hash;        /* of (name, version) */
+	unsigned refs;        /* references handed out, +1 while cached */
 	oc_item *prev, *next; /* LRU list, most recent first */
 	oc_item *hnext;       /* bucket chain */
 };
@@ -107,7 +107,8 @@ static void to_front(oc_cache *c, oc_item *it)
 static oc_item *find(oc_cache *c, const char *name, uint64_t version, uint32_t h)
 {
 	for (oc_item *it = c->buckets[h & (NBUCKETS - 1)]; it != NULL; it = it->hnext)
-		if (it->hash == h && it->obj->version == version && strcmp(it->obj->name, name) == 0)
+		if (it->hash == h && it->obj->version == version &&
+		    strcmp(it->obj->name, name) == 0)
 			return it;
 	return NULL;
 }

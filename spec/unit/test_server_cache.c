@@ -115,7 +115,7 @@ static void test_objcache_byte_bound(void **state)
 	oc_item *one = oc_get(c, "obj", 1);
 	assert_non_null(one); /* recently used: kept */
 	oc_release(c, one);
-	assert_null(oc_get(c, "obj", 2));  /* least recently used: evicted */
+	assert_null(oc_get(c, "obj", 2));     /* least recently used: evicted */
 	oc_item *last = oc_get(c, "obj", 40); /* the newest: kept */
 	assert_non_null(last);
 	oc_release(c, last);
