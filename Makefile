@@ -105,9 +105,11 @@ deps:
 	@scripts/deps.sh
 
 # The one test command: dependencies, build, every suite, one summary line.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 check:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory build tests O=$(O) SAN=$(SAN)
+	@$(MAKE) --no-print-directory -j$(JOBS) build tests O=$(O) SAN=$(SAN)
 	@O=$(O) spec/run
 
 check-asan:
@@ -115,14 +117,14 @@ check-asan:
 
 check-docker:
 	@scripts/deps.sh docker
-	@$(MAKE) --no-print-directory build O=$(O)
+	@$(MAKE) --no-print-directory -j$(JOBS) build O=$(O)
 	@O=$(O) spec/run docker
 
 tests: $(UNIT_TESTS)
 
 demo:
 	@scripts/deps.sh
-	@$(MAKE) --no-print-directory build O=$(O)
+	@$(MAKE) --no-print-directory -j$(JOBS) build O=$(O)
 	@O=$(O) scripts/demo.sh
 
 docker-demo:
@@ -135,11 +137,13 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 format-check:
-	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	@scripts/deps.sh lint
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h') && echo "format-check: clean"
 
 lint:
+	@scripts/deps.sh lint
 	cppcheck --error-exitcode=1 --enable=warning,portability,performance --inline-suppr \
-	  --suppress=missingIncludeSystem -q -Icommon $$(git ls-files '*.c')
+	  --suppress=missingIncludeSystem -q -Icommon $$(git ls-files '*.c') && echo "lint: cppcheck clean"
 
 clean:
 	rm -rf build build-asan

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages that the build and the tests need, only those missing.
-# Usage: scripts/deps.sh [build|test|docker|bench]...   (default: build test)
+# Usage: scripts/deps.sh [build|test|docker|bench|lint]...   (default: build test)
 # As root it runs apt-get (apt-get update first when the package lists are empty or a
 # package is unknown); otherwise it prints the command to run and fails.
 set -eu
@@ -10,6 +10,7 @@ build_pkgs="gcc make pkg-config libc6-dev libgpgme-dev libmbedtls-dev libcivetwe
 test_pkgs="gnupg gpg-agent openssl curl procps psmisc util-linux iproute2 jq strace man-db valgrind"
 docker_pkgs="docker.io debootstrap"
 bench_pkgs="nginx-light"
+lint_pkgs="cppcheck clang-format"
 
 sets="${*:-build test}"
 want=""
@@ -19,7 +20,8 @@ for s in $sets; do
 	test) want="$want $test_pkgs" ;;
 	docker) want="$want $build_pkgs $test_pkgs $docker_pkgs" ;;
 	bench) want="$want $build_pkgs $test_pkgs $bench_pkgs" ;;
-	*) echo "deps: unknown package set '$s' (build, test, docker, bench)" >&2; exit 2 ;;
+	lint) want="$want $lint_pkgs" ;;
+	*) echo "deps: unknown package set '$s' (build, test, docker, bench, lint)" >&2; exit 2 ;;
 	esac
 done
 

@@ -25,7 +25,6 @@ void audit_close(audit_log *a); /* NULL accepted */
  * a verified certificate (client also when the certificate has no usable CN); object/version
  * null when the request named none. The path is written with bytes outside printable ASCII
  * %-escaped and cut at 512 bytes; the method is cut at 32 bytes. A NULL a discards. */
-void audit_request(audit_log *a, const cw_https_req *req, const char *reason,
-                   uint64_t duration_us);
+void audit_request(audit_log *a, const cw_https_req *req, const char *reason, uint64_t duration_us);
 
 #endif

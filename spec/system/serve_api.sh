@@ -187,7 +187,7 @@ if command -v strace >/dev/null; then
 		wallet serve --listen "127.0.0.1:$SERVE_PORT" --health-listen "127.0.0.1:$SERVE_HPORT" \
 		"${TLS[@]}" --audit-log "$T_DIR/audit2.log" 2>/dev/null &
 	SPID=$!
-	at_exit "kill -9 $SPID"
+	at_exit "pkill -9 -P $SPID; kill -9 $SPID"
 	wait_until 30 curl -sf "http://127.0.0.1:$SERVE_HPORT/healthz"
 	mark=$(wc -l <"$ST")
 	for p in "${bad[@]}"; do cfetch "$A1" "$p" -o /dev/null; done
@@ -212,6 +212,9 @@ if command -v strace >/dev/null; then
 		"$(grep -c "$DATA/objects/db_pass" "$T_DIR/opens")" -ge 1
 	t_cond "no open outside DATA while serving (strace)" "$(wc -l <"$T_DIR/outside")" = 0
 	[ -s "$T_DIR/outside" ] && sed 's/^/# outside: /' "$T_DIR/outside" | head
-	kill "$SPID"
+	# `strace -o FILE PROG` blocks fatal signals: stop wallet serve itself, then strace ends
+	# with it. Waiting for both means nothing outlives the test.
+	pkill -TERM -P "$SPID"
+	wait "$SPID" 2>/dev/null
 fi
 exit 0
