@@ -6,40 +6,22 @@
 
 #define OPTS_MAX 16
 
-static void vfail(const char *cmd, const char *fmt, va_list ap, const char *suffix)
-{
-	char msg[1024];
-
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	/* Messages quote user input; a newline in it must not split the line. */
-	for (char *p = msg; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	fprintf(stderr, "%s%s%s: %s%s\n", KG_PROG, cmd ? " " : "", cmd ? cmd : "", msg,
-	        suffix ? suffix : "");
-}
-
 int kg_fail(const char *cmd, int code, const char *fmt, ...)
 {
 	va_list ap;
-
 	va_start(ap, fmt);
-	vfail(cmd, fmt, ap, NULL);
+	cw_cli_vfail(KG_PROG, cmd, NULL, fmt, ap);
 	va_end(ap);
 	return code;
 }
 
 int kg_usage_error(const char *cmd, const char *fmt, ...)
 {
-	char suffix[80];
 	va_list ap;
-
-	snprintf(suffix, sizeof suffix, " (see '%s%s%s --help')", KG_PROG, cmd ? " " : "",
-	         cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfail(cmd, fmt, ap, suffix);
+	int rc = cw_cli_vusage(KG_PROG, cmd, fmt, ap);
 	va_end(ap);
-	return KG_EXIT_USAGE;
+	return rc;
 }
 
 int kg_exit_code(cw_status st)

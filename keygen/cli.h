@@ -7,11 +7,12 @@
 #include <stdio.h>
 
 #include "outfiles.h"
+#include "cliout.h"
 #include "status.h"
 
 #define KG_PROG "wallet-keygen"
-#define KG_EXIT_FAIL 1
-#define KG_EXIT_USAGE 2
+#define KG_EXIT_FAIL CW_EXIT_FAIL
+#define KG_EXIT_USAGE CW_EXIT_USAGE
 
 typedef void (*kg_usage_fn)(FILE *out);
 

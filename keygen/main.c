@@ -50,18 +50,6 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
-/* A full disk or closed stdout must not pass silently. */
-static int finish(int rc)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		int e = errno;
-		if (rc == 0)
-			rc = kg_fail(NULL, KG_EXIT_FAIL, "cannot write to standard output: %s",
-			             strerror(e));
-	}
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -77,11 +65,11 @@ int main(int argc, char **argv)
 		} else {
 			usage(stdout);
 		}
-		return finish(0);
+		return cw_cli_finish(KG_PROG, 0);
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		puts("wallet-keygen (containerwallet) 0.1");
-		return finish(0);
+		return cw_cli_finish(KG_PROG, 0);
 	}
 	if (!(c = find(argv[1])))
 		return kg_usage_error(NULL, "unknown command '%s'", argv[1]);
@@ -89,5 +77,5 @@ int main(int argc, char **argv)
 	if (cw_nodump() != CW_OK)
 		return kg_fail(NULL, KG_EXIT_FAIL, "cannot disable core dumps");
 	umask(077);
-	return finish(c->fn(argc - 1, argv + 1));
+	return cw_cli_finish(KG_PROG, c->fn(argc - 1, argv + 1));
 }

@@ -8,37 +8,22 @@
 
 #include "sealfmt.h"
 
-static void vfail(const char *cmd, const char *fmt, va_list ap, const char *suffix)
-{
-	char msg[1024];
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	/* messages quote user input: a newline in it must not split the line */
-	for (char *p = msg; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	fprintf(stderr, "%s%s%s: %s%s\n", WL_PROG, cmd ? " " : "", cmd ? cmd : "", msg,
-	        suffix ? suffix : "");
-}
-
 int wl_fail(const char *cmd, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vfail(cmd, fmt, ap, NULL);
+	cw_cli_vfail(WL_PROG, cmd, NULL, fmt, ap);
 	va_end(ap);
 	return code;
 }
 
 int wl_usage_error(const char *cmd, const char *fmt, ...)
 {
-	char suffix[80];
 	va_list ap;
-	snprintf(suffix, sizeof suffix, " (see '%s%s%s --help')", WL_PROG, cmd ? " " : "",
-	         cmd ? cmd : "");
 	va_start(ap, fmt);
-	vfail(cmd, fmt, ap, suffix);
+	int rc = cw_cli_vusage(WL_PROG, cmd, fmt, ap);
 	va_end(ap);
-	return WL_EXIT_USAGE;
+	return rc;
 }
 
 int wl_getopt(const char *cmd, int argc, char **argv, const struct option *lo)

@@ -8,14 +8,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cliout.h"
 #include "commands.h"
 #include "objstore.h"
 #include "status.h"
 
 #define WL_PROG "wallet"
 #define WL_VERSION "0.1.0"
-#define WL_EXIT_FAIL 1
-#define WL_EXIT_USAGE 2
+#define WL_EXIT_FAIL CW_EXIT_FAIL
+#define WL_EXIT_USAGE CW_EXIT_USAGE
 #define WL_OPT_BAD (-2) /* wl_getopt printed a usage error */
 
 /* "wallet CMD: message" on stderr, one line (control characters replaced); returns code. */

@@ -64,21 +64,6 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
-/* A full disk or a closed stdout must not pass silently. */
-static int finish(int rc)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		int e = errno;
-		if (rc == 0)
-			rc = wl_fail(NULL, WL_EXIT_FAIL, "cannot write to standard output: %s",
-			             strerror(e));
-	}
-	if (fclose(stdout) != 0 && rc == 0)
-		rc = wl_fail(NULL, WL_EXIT_FAIL, "cannot write to standard output: %s",
-		             strerror(errno));
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	struct wallet_ctx ctx = {.datadir = NULL, .prog = WL_PROG};
@@ -89,11 +74,11 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
-			return finish(0);
+			return cw_cli_finish(WL_PROG, 0);
 		}
 		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
 			printf("%s %s\n", WL_PROG, WL_VERSION);
-			return finish(0);
+			return cw_cli_finish(WL_PROG, 0);
 		}
 		if (strcmp(a, "--data") == 0) {
 			if (i + 1 >= argc || argv[i + 1][0] == '\0')
@@ -119,17 +104,17 @@ int main(int argc, char **argv)
 	if (strcmp(name, "help") == 0) {
 		if (i + 1 >= argc) {
 			usage(stdout);
-			return finish(0);
+			return cw_cli_finish(WL_PROG, 0);
 		}
 		const struct command *c = find(argv[i + 1]);
 		if (c == NULL)
 			return wl_usage_error(NULL, "unknown command '%s'", argv[i + 1]);
 		c->usage(stdout);
-		return finish(0);
+		return cw_cli_finish(WL_PROG, 0);
 	}
 	const struct command *c = find(name);
 	if (c == NULL)
 		return wl_usage_error(NULL, "unknown command '%s'", name);
 	optind = 0; /* glibc: full re-initialisation of getopt */
-	return finish(c->fn(argc - i, argv + i, &ctx));
+	return cw_cli_finish(WL_PROG, c->fn(argc - i, argv + i, &ctx));
 }

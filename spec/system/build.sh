@@ -66,3 +66,9 @@ for lib in libssl.so libcrypto.so; do
 	if grep -qE "trying file=.*/$lib\$" "$T_DIR/ld.all"; then t_fail "... and never searches the system for $lib"; else
 		t_pass "... and never searches the system for $lib"; fi
 done
+
+# A full disk on standard output is an error (exit 1, one line), never silent success.
+t_exit "wallet signing-key > /dev/full: exit 1" 1 sh -c "'$W' --data '$T_DIR/d' signing-key >/dev/full"
+t_grep "... with one clear line" "wallet: cannot write to standard output: No space left on device" "$T_DIR/last.out"
+t_exit "wallet-keygen --help > /dev/full: exit 1" 1 sh -c "'$KG' --help >/dev/full"
+t_grep "... with one clear line" "wallet-keygen: cannot write to standard output" "$T_DIR/last.out"
