@@ -28,8 +28,11 @@ t_cond "pkg-config knows walletclient 1.0.0" "$(pkg-config --modversion walletcl
 
 cp -r "$CW_ROOT/client/examples" "$T_DIR/ex"
 cp -r "$CW_ROOT/client/examples" "$T_DIR/exs"
-t_ok "the example builds through pkg-config (shared)" make -s -C "$T_DIR/ex"
-t_ok "the example builds through pkg-config (static)" make -s -C "$T_DIR/exs" STATIC=1
+# A library built with sanitizers needs their runtime in the program that links it.
+SANLD=()
+[ "${SAN:-0}" = 1 ] && SANLD=(LDFLAGS="-fsanitize=address,undefined")
+t_ok "the example builds through pkg-config (shared)" make -s -C "$T_DIR/ex" "${SANLD[@]}"
+t_ok "the example builds through pkg-config (static)" make -s -C "$T_DIR/exs" STATIC=1 "${SANLD[@]}"
 t_cond "the static build does not need libwalletclient.so" -x "$T_DIR/exs/wallet-fetch" -a \
 	-z "$(readelf -d "$T_DIR/exs/wallet-fetch" 2>/dev/null | grep libwalletclient)"
 export LD_LIBRARY_PATH=$L

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/client_fixture.bash" # fx_agents_gone only
 at_exit "wait_until 10 fx_agents_gone"
 E=$CW_BIN/wallet-entry W=$CW_BIN/wallet KG=$CW_BIN/wallet-keygen
-for b in "$E" "$W" "$KG"; do [ -x "$b" ] || t_skip_all "$(basename "$b") not built"; done
+for b in "$E" "$W" "$KG"; do [ -x "$b" ] || t_bail "$(basename "$b") not built"; done
 export GNUPGHOME=$T_DIR/nohome
 D=$T_DIR/data K=$T_DIR/keys
 SHM=$(mktemp -d /dev/shm/cwentryw.XXXXXX)

@@ -4,13 +4,13 @@
 . "$(dirname "$0")/../lib.sh"
 
 command -v wallet-keygen >/dev/null || { t_fail "wallet-keygen is built" "not in $CW_BIN"; exit 1; }
-command -v gpg >/dev/null || t_skip_all "no gpg"
+command -v gpg >/dev/null || t_bail "no gpg (make deps)"
 cd "$T_DIR" || exit 1
 KG=wallet-keygen
 
 # wallet-keygen makes its GNUPGHOME under $XDG_RUNTIME_DIR when that is a tmpfs: give it one of
 # its own, so that we can check it is left empty.
-RT=$(mktemp -d /dev/shm/cwkgrt.XXXXXX) || t_skip_all "no /dev/shm"
+RT=$(mktemp -d /dev/shm/cwkgrt.XXXXXX) || t_bail "no /dev/shm"
 at_exit "rm -rf '$RT'"
 export XDG_RUNTIME_DIR=$RT
 # home NAME: a fresh gpg home for the CLI side; its agent is stopped at exit

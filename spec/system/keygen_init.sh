@@ -6,7 +6,7 @@
 command -v wallet-keygen >/dev/null || { t_fail "wallet-keygen is built" "not in $CW_BIN"; exit 1; }
 cd "$T_DIR" || exit 1
 KG=wallet-keygen
-RT=$(mktemp -d /dev/shm/cwkgrt.XXXXXX) || t_skip_all "no /dev/shm"
+RT=$(mktemp -d /dev/shm/cwkgrt.XXXXXX) || t_bail "no /dev/shm"
 at_exit "rm -rf '$RT'"
 export XDG_RUNTIME_DIR=$RT
 

@@ -89,7 +89,8 @@ t_ok "checkintegrity after concurrent stores" "$W" --data "$D" checkintegrity
 
 # --- full disk ---
 if [ "$(id -u)" -ne 0 ]; then
-	t_skip_all "full-disk test needs root (mount)"
+	t_fail "full-disk test: mounting a small tmpfs needs root (the tests run as root)"
+	exit 0
 fi
 F=$T_DIR/full
 mkdir -p "$F"
