@@ -47,6 +47,9 @@ for c in "docker compose" docker-compose; do
 	fi
 done
 t_cond "compose.yaml was checked by Compose itself" "$compose_checked" = 1
+# The Vagrantfile cannot run here (no virtualisation); its Ruby must at least parse.
+t_ok "ruby -c Vagrantfile" ruby -c "$CW_ROOT/Vagrantfile"
+t_grep "... Syntax OK" "Syntax OK" "$T_DIR/last.out"
 
 for s in scripts/docker-engine.sh scripts/docker-base.sh scripts/docker-demo.sh docker/stage.sh \
 	docker/wallet-docker-entrypoint docker/wallet-healthcheck docker/example-app/show-secret \
