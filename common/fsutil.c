@@ -127,13 +127,10 @@ cw_status cw_mkdir_p(const char *path, mode_t mode)
 	return CW_OK;
 }
 
-cw_status cw_read_file(const char *path, size_t limit, unsigned char **out, size_t *len)
+cw_status cw_read_fd(int fd, size_t limit, unsigned char **out, size_t *len)
 {
 	*out = NULL;
 	*len = 0;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? CW_ERR_NOTFOUND : CW_ERR_IO;
 	struct stat sb;
 	cw_status st = CW_OK;
 	unsigned char *buf = NULL;
@@ -188,6 +185,17 @@ cw_status cw_read_file(const char *path, size_t limit, unsigned char **out, size
 	buf = NULL;
 out:
 	free(buf);
+	return st;
+}
+
+cw_status cw_read_file(const char *path, size_t limit, unsigned char **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? CW_ERR_NOTFOUND : CW_ERR_IO;
+	cw_status st = cw_read_fd(fd, limit, out, len);
 	close(fd);
 	return st;
 }

@@ -26,6 +26,9 @@ cw_status cw_mkdir_p(const char *path, mode_t mode);
  * NUL-terminated for convenience (*len excludes it). CW_ERR_TOOBIG above limit bytes,
  * CW_ERR_NOTFOUND when it does not exist. Free with free(). */
 cw_status cw_read_file(const char *path, size_t limit, unsigned char **out, size_t *len);
+/* The same from an open descriptor (not closed here), for callers that open relative to a
+ * directory descriptor. */
+cw_status cw_read_fd(int fd, size_t limit, unsigned char **out, size_t *len);
 
 /* rm -rf without following symlinks. A missing path is CW_OK. */
 cw_status cw_rm_rf(const char *path);

@@ -34,43 +34,7 @@ cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out
 	int fd = openat(dfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno_status();
-	cw_status st = CW_OK;
-	unsigned char *buf = NULL;
-	size_t have = 0;
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		st = CW_ERR_IO;
-		goto out;
-	}
-	if ((unsigned long long)sb.st_size > limit) {
-		st = CW_ERR_TOOBIG;
-		goto out;
-	}
-	size_t cap = (size_t)sb.st_size + 1;
-	buf = malloc(cap);
-	if (buf == NULL) {
-		st = CW_ERR_NOMEM;
-		goto out;
-	}
-	/* Published files are immutable: read exactly the size seen, then expect EOF. */
-	while (have < cap - 1) {
-		ssize_t r = read(fd, buf + have, cap - 1 - have);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			st = CW_ERR_IO;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		have += (size_t)r;
-	}
-	buf[have] = '\0';
-	*out = buf;
-	*len = have;
-	buf = NULL;
-out:
-	free(buf);
+	cw_status st = cw_read_fd(fd, limit, out, len);
 	close(fd);
 	return st;
 }
