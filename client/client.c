@@ -41,22 +41,6 @@ static cw_status copy_config(struct wallet_config *dst, const struct wallet_conf
 	return fail ? CW_ERR_NOMEM : CW_OK;
 }
 
-static void free_config_fields(struct wallet_config *cfg)
-{
-	if (cfg->urls != NULL)
-		for (size_t i = 0; i < cfg->nurls; i++)
-			free(cfg->urls[i]);
-	free(cfg->urls);
-	free(cfg->ca);
-	free(cfg->cert);
-	free(cfg->key);
-	free(cfg->key_pass_file);
-	free(cfg->gpg_key_file);
-	free(cfg->gnupghome);
-	free(cfg->signer);
-	free(cfg->signer_key_file);
-}
-
 /* The first line of the passphrase file, into secure memory. */
 static cw_status read_passphrase(wallet_client *c)
 {
@@ -125,7 +109,7 @@ WALLET_API void wallet_client_free(wallet_client *c)
 		curl_easy_cleanup(c->curl);
 	wc_gpg_teardown(c);
 	cw_secure_free(c->keypass);
-	free_config_fields(&c->cfg);
+	wc_config_clear(&c->cfg);
 	cw_wipe(c, sizeof *c);
 	free(c);
 }

@@ -35,12 +35,11 @@ WALLET_API wallet_status wallet_config_new(wallet_config **out)
 	return WALLET_OK;
 }
 
-WALLET_API void wallet_config_free(wallet_config *cfg)
+void wc_config_clear(struct wallet_config *cfg)
 {
-	if (cfg == NULL)
-		return;
-	for (size_t i = 0; i < cfg->nurls; i++)
-		free(cfg->urls[i]);
+	if (cfg->urls != NULL)
+		for (size_t i = 0; i < cfg->nurls; i++)
+			free(cfg->urls[i]);
 	free(cfg->urls);
 	free(cfg->ca);
 	free(cfg->cert);
@@ -50,6 +49,13 @@ WALLET_API void wallet_config_free(wallet_config *cfg)
 	free(cfg->gnupghome);
 	free(cfg->signer);
 	free(cfg->signer_key_file);
+}
+
+WALLET_API void wallet_config_free(wallet_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	wc_config_clear(cfg);
 	free(cfg);
 }
 

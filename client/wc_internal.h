@@ -127,6 +127,9 @@ cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct
 void wc_raw_free(struct wc_raw *raw);
 wallet_secret *wc_secret_new(const char *name);
 
+/* Frees every field of cfg (not cfg itself). */
+void wc_config_clear(struct wallet_config *cfg);
+
 /* Whether the caller asked to stop (wallet_config_set_cancel). */
 bool wc_canceled(const wallet_client *c);
 

@@ -136,3 +136,15 @@ int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *
 	ws_store_close(st);
 	return rc;
 }
+
+int wl_client_arg(const char *cmd, int argc, char **argv, const char **client)
+{
+	if (optind >= argc)
+		return wl_usage_error(cmd, "missing CLIENT");
+	if (optind + 1 < argc)
+		return wl_usage_error(cmd, "unexpected argument '%.80s'", argv[optind + 1]);
+	*client = argv[optind];
+	if (!cw_client_name_valid(*client, strlen(*client)))
+		return wl_usage_error(cmd, "invalid client name '%.80s'", *client);
+	return 0;
+}

@@ -46,6 +46,10 @@ typedef cw_status (*wl_iterate_fn)(ws_store *st, cJSON *arr);
 int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
                void (*usage)(FILE *), wl_iterate_fn iterate, const char *what);
 
+/* The one CLIENT operand after the options (argv[optind]), checked against the client-name
+ * grammar. Returns 0 with *client set, or the usage error's exit code (after its line). */
+int wl_client_arg(const char *cmd, int argc, char **argv, const char **client);
+
 /* Parses a decimal version 1..CW_VERSION_MAX. */
 int wl_parse_version(const char *s, unsigned long long *v);
 

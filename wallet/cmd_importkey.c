@@ -54,13 +54,9 @@ int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 		else
 			return WL_EXIT_USAGE;
 	}
-	if (optind >= argc)
-		return wl_usage_error(CMD, "missing CLIENT");
-	if (optind + 1 < argc)
-		return wl_usage_error(CMD, "unexpected argument '%s'", argv[optind + 1]);
-	const char *client = argv[optind];
-	if (!cw_client_name_valid(client, strlen(client)))
-		return wl_usage_error(CMD, "invalid client name '%.80s'", client);
+	const char *client = NULL;
+	if ((rc = wl_client_arg(CMD, argc, argv, &client)) != 0)
+		return rc;
 	if ((rc = wl_open(CMD, datadir, &st)) != 0)
 		return rc;
 	rc = WL_EXIT_FAIL;
