@@ -60,16 +60,11 @@ static cw_status versions_at(int odfd, uint64_t **out, size_t *n)
 	uint64_t *v = NULL;
 	size_t cnt = 0, cap = 0;
 	cw_status st = CW_OK;
-	int fd = dup(odfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = ws_opendir_at(odfd);
 	*out = NULL;
 	*n = 0;
-	if (d == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (d == NULL)
 		return CW_ERR_IO;
-	}
-	rewinddir(d);
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		uint64_t ver;
@@ -167,16 +162,11 @@ static cw_status scan(ws_store *st, struct ws_cache_ent **out, size_t *n)
 	struct ws_cache_ent *v = NULL;
 	size_t cnt = 0, cap = 0;
 	cw_status s = CW_OK;
-	int fd = dup(st->objfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = ws_opendir_at(st->objfd);
 	*out = NULL;
 	*n = 0;
-	if (d == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (d == NULL)
 		return CW_ERR_IO;
-	}
-	rewinddir(d);
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		char name[CW_NAME_MAX + 1];

@@ -39,6 +39,19 @@ cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out
 	return st;
 }
 
+DIR *ws_opendir_at(int dfd)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 bool ws_parse_vdir(const char *s, uint64_t *v)
 {
 	if (s[0] != 'v' || s[1] < '1' || s[1] > '9')
@@ -521,16 +534,11 @@ static cw_status dir_names(int dfd, bool (*map)(const char *, char *, size_t), c
 	char **v = NULL;
 	size_t cnt = 0, cap = 0;
 	cw_status st = CW_OK;
-	int fd = dup(dfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = ws_opendir_at(dfd);
 	*out = NULL;
 	*n = 0;
-	if (d == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (d == NULL)
 		return CW_ERR_IO;
-	}
-	rewinddir(d);
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		char buf[CW_NAME_MAX + 1];

@@ -3,6 +3,7 @@
 #ifndef WALLET_OBJSTORE_INT_H
 #define WALLET_OBJSTORE_INT_H
 
+#include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sys/types.h>
@@ -34,6 +35,10 @@ struct ws_store {
  * component) into malloc'd memory, NUL-terminated. CW_ERR_NOTFOUND when missing, CW_ERR_IO
  * when not a regular file, CW_ERR_TOOBIG above limit. */
 cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out, size_t *len);
+
+/* A directory stream over a held directory descriptor (which stays open: the stream reads a
+ * duplicate), positioned at the start. NULL on failure. Close with closedir(). */
+DIR *ws_opendir_at(int dfd);
 
 /* "v123" -> 123; false for anything else (leading zeros, v0, overflow). */
 bool ws_parse_vdir(const char *s, uint64_t *v);

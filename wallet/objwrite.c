@@ -46,15 +46,10 @@ static cw_status io_fail(void)
 
 static void clean_tmp(int tmpfd, const char *tmpdir)
 {
-	int fd = dup(tmpfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = ws_opendir_at(tmpfd);
 	struct dirent *e;
-	if (d == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (d == NULL)
 		return;
-	}
-	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		char p[PATH_MAX];
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
@@ -117,18 +112,14 @@ static cw_status obj_enter(ws_store *st, const char *file, bool create, int *odf
 		return CW_ERR_IO;
 	}
 	/* temp files of a killed writer of this object (we hold its lock: nobody else writes) */
-	int fd = dup(*odfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = ws_opendir_at(*odfd);
 	struct dirent *e;
 	if (d != NULL) {
-		rewinddir(d);
 		while ((e = readdir(d)) != NULL)
 			if (strncmp(e->d_name, ".tmp-", 5) == 0 ||
 			    strncmp(e->d_name, ".latest-", 8) == 0)
 				(void)unlinkat(*odfd, e->d_name, 0);
 		closedir(d);
-	} else if (fd >= 0) {
-		close(fd);
 	}
 	return CW_OK;
 }
