@@ -427,63 +427,38 @@ cw_status cw_https_start(cw_https *srv, char *err, size_t errsz)
 	snprintf(depth, sizeof depth, "%d", srv->o.verify_depth);
 	mg_init_library(MG_FEATURES_TLS);
 
-	/* The ssl_* options repeat what init_ssl sets, should civetweb ever consult them. */
-	const char *tls_opts[] = {"listening_ports",
-	                          srv->tls_ports,
-	                          "num_threads",
-	                          threads,
-	                          "request_timeout_ms",
-	                          rto,
-	                          "keep_alive_timeout_ms",
-	                          kato,
-	                          "enable_keep_alive",
-	                          "yes",
-	                          "max_request_size",
-	                          hdr,
-	                          "decode_url",
-	                          "no",
-	                          "tcp_nodelay",
-	                          "1",
-	                          "enable_directory_listing",
-	                          "no",
-	                          "ssl_verify_peer",
-	                          "yes",
-	                          "ssl_ca_file",
-	                          srv->o.ca_file,
-	                          "ssl_default_verify_paths",
-	                          "no",
-	                          "ssl_verify_depth",
-	                          depth,
-	                          "ssl_protocol_version",
-	                          "4",
-	                          "ssl_cipher_list",
-	                          TLS12_CIPHERS,
-	                          NULL};
+	/* Both listeners: these options, then (TLS only) the ssl_* ones, which repeat what
+	 * init_ssl sets should civetweb ever consult them. */
+	const char *opts[40];
+	size_t n = 0;
+#define OPT(k, v) (opts[n++] = (k), opts[n++] = (v))
+	OPT("listening_ports", srv->tls_ports);
+	OPT("num_threads", threads);
+	OPT("request_timeout_ms", rto);
+	OPT("keep_alive_timeout_ms", kato);
+	OPT("enable_keep_alive", "yes");
+	OPT("max_request_size", hdr);
+	OPT("decode_url", "no");
+	OPT("tcp_nodelay", "1");
+	OPT("enable_directory_listing", "no");
+	size_t ncommon = n;
+	OPT("ssl_verify_peer", "yes");
+	OPT("ssl_ca_file", srv->o.ca_file);
+	OPT("ssl_default_verify_paths", "no");
+	OPT("ssl_verify_depth", depth);
+	OPT("ssl_protocol_version", "4");
+	OPT("ssl_cipher_list", TLS12_CIPHERS);
+#undef OPT
+	opts[n] = NULL;
 	rc = CW_ERR_TLS;
-	if (start_one(srv, &srv->tls, tls_opts, err, errsz) != 0)
+	if (start_one(srv, &srv->tls, opts, err, errsz) != 0)
 		goto out;
-	if (srv->o.plain_listen != NULL) {
-		const char *plain_opts[] = {"listening_ports",
-		                            srv->plain_ports,
-		                            "num_threads",
-		                            ptheads,
-		                            "request_timeout_ms",
-		                            rto,
-		                            "keep_alive_timeout_ms",
-		                            kato,
-		                            "enable_keep_alive",
-		                            "yes",
-		                            "max_request_size",
-		                            hdr,
-		                            "decode_url",
-		                            "no",
-		                            "tcp_nodelay",
-		                            "1",
-		                            "enable_directory_listing",
-		                            "no",
-		                            NULL};
+	if (srv->o.plain_listen != NULL) {  /* mg_start copied the values: reuse the table */
+		opts[1] = srv->plain_ports; /* listening_ports */
+		opts[3] = ptheads;          /* num_threads */
+		opts[ncommon] = NULL;
 		rc = CW_ERR_IO;
-		if (start_one(srv, &srv->plain, plain_opts, err, errsz) != 0)
+		if (start_one(srv, &srv->plain, opts, err, errsz) != 0)
 			goto out;
 	}
 	atomic_store(&srv->started, true);
