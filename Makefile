@@ -133,6 +133,16 @@ docker-demo:
 
 install: build $(INSTALL_TARGETS)
 
+# Everything `make install` puts in place (same PREFIX/DESTDIR).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wallet $(DESTDIR)$(BINDIR)/wallet-keygen $(DESTDIR)$(BINDIR)/wallet-entry \
+	  $(DESTDIR)$(PRIVLIBDIR)/libssl.so $(DESTDIR)$(PRIVLIBDIR)/libcrypto.so \
+	  $(DESTDIR)$(LIBDIR)/libwalletclient.so.1 $(DESTDIR)$(LIBDIR)/libwalletclient.so \
+	  $(DESTDIR)$(LIBDIR)/libwalletclient.a $(DESTDIR)$(LIBDIR)/pkgconfig/walletclient.pc \
+	  $(DESTDIR)$(INCDIR)/walletclient.h $(DESTDIR)$(MANDIR)/man1/wallet.1 \
+	  $(DESTDIR)$(MANDIR)/man1/wallet-keygen.1 $(DESTDIR)$(MANDIR)/man1/wallet-entry.1
+	-rmdir $(DESTDIR)$(PRIVLIBDIR) 2>/dev/null
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 

@@ -41,6 +41,11 @@ for p in bin/wallet bin/wallet-keygen bin/wallet-entry lib/containerwallet/libss
 	t_cond "installed /opt/cw/$p" -e "$T_DIR/root/opt/cw/$p"
 done
 t_exit "the installed wallet runs (finds its private libssl through RUNPATH)" 0 "$T_DIR/root/opt/cw/bin/wallet" --version
+# make uninstall removes exactly that (into a second root, so the rest of this suite keeps its copy)
+t_ok "make install into a second root" make -s -C "$CW_ROOT" O="$CW_BUILD" install PREFIX=/opt/cw DESTDIR="$T_DIR/root2"
+t_ok "make uninstall PREFIX DESTDIR" make -s -C "$CW_ROOT" O="$CW_BUILD" uninstall PREFIX=/opt/cw DESTDIR="$T_DIR/root2"
+left=$(find "$T_DIR/root2" -type f -o -type l)
+t_cond "make uninstall leaves no file behind ($left)" -z "$left"
 for m in wallet wallet-keygen wallet-entry; do
 	t_ok "man page $m.1 renders without warnings" bash -c "MANWIDTH=80 man --warnings -l '$T_DIR/root/opt/cw/share/man/man1/$m.1' 2>&1 >/dev/null | (! grep .)"
 done
