@@ -158,20 +158,7 @@ t_ok "client --force re-issues under the new CA" $KG client --ca pki/ca --out pk
 t_ok "...and it verifies against the new CA" openssl verify -CAfile pki/ca/ca.crt pki/app1/tls.crt
 
 # --- bad input: exit status, exactly one line on stderr, nothing written ---------------
-# bad DESC CODE ARGS...: runs wallet-keygen ARGS with --out $T_DIR/bad
-bad() {
-	local d=$1 code=$2; shift 2
-	rm -rf bad
-	$KG "$@" >bad.out 2>bad.err
-	local rc=$? lines
-	lines=$(wc -l <bad.err)
-	if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && [ ! -s bad.out ] && [ ! -e bad ]; then
-		t_pass "$d"
-	else
-		t_fail "$d" "exit $rc (want $code), $lines stderr lines, bad/ exists: $([ -e bad ] && echo yes || echo no)" \
-			"$(head -3 bad.err)"
-	fi
-}
+. "$CW_ROOT/spec/system/keygen_fixture.bash"
 bad "no command: exit 2" 2
 bad "unknown command: exit 2" 2 frobnicate --out bad
 bad "unknown flag: exit 2" 2 ca --out bad --frob

@@ -95,19 +95,7 @@ gpg --homedir "$D" --batch --trust-model always -e -r app3 -o r.gpg msg.txt >/de
 t_ok "rsa4096: encrypt and decrypt" sh -c "gpg --homedir '$D' --batch --pinentry-mode error -d r.gpg | cmp -s - msg.txt"
 
 # --- bad input -------------------------------------------------------------------------
-bad() {
-	local d=$1 code=$2; shift 2
-	rm -rf bad
-	$KG "$@" >bad.out 2>bad.err
-	local rc=$? lines
-	lines=$(wc -l <bad.err)
-	if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && [ ! -s bad.out ] && [ ! -e bad ]; then
-		t_pass "$d"
-	else
-		t_fail "$d" "exit $rc (want $code), $lines stderr lines, bad/ exists: $([ -e bad ] && echo yes || echo no)" \
-			"$(head -3 bad.err)"
-	fi
-}
+. "$CW_ROOT/spec/system/keygen_fixture.bash"
 : >empty.txt
 bad "gpg without --name: exit 2" 2 gpg --out bad
 bad "gpg without --out: exit 2" 2 gpg --name app1

@@ -118,19 +118,7 @@ t_cond "...with one line on stderr" "$(wc -l <"$T_DIR/last.out")" -eq 1
 t_cond "...and nothing changed (old CA kept, no wallet/, no temp files)" "$(tree dep3)" = "$before"
 
 # --- bad input -------------------------------------------------------------------------
-bad() {
-	local d=$1 code=$2; shift 2
-	rm -rf bad
-	$KG "$@" >bad.out 2>bad.err
-	local rc=$? lines
-	lines=$(wc -l <bad.err)
-	if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && [ ! -s bad.out ] && [ ! -e bad ]; then
-		t_pass "$d"
-	else
-		t_fail "$d" "exit $rc (want $code), $lines stderr lines, bad/ exists: $([ -e bad ] && echo yes || echo no)" \
-			"$(head -3 bad.err)"
-	fi
-}
+. "$CW_ROOT/spec/system/keygen_fixture.bash"
 bad "init without --out: exit 2" 2 init
 bad "init unknown flag: exit 2" 2 init --out bad --days 5
 bad "init duplicate client: exit 2" 2 init --out bad --clients app1,app1

@@ -10,9 +10,7 @@
 
 #include "cmocka_common.h"
 #include "fsutil.h"
-#include "../../wallet/objstore.h"
-
-#define FPR "0123456789ABCDEF0123456789ABCDEF01234567"
+#include "objstore_fixture.h"
 static char dir[64];
 
 static int setup(void **state)
@@ -41,29 +39,6 @@ static void add_client(ws_store *st, const char *name)
 	snprintf(c.fingerprint, sizeof c.fingerprint, "%s", FPR);
 	ws_time_now(c.imported);
 	assert_int_equal(ws_client_put(st, &c, false), CW_OK);
-}
-
-/* Publishes content as the next version of name for app1; returns the version. */
-static uint64_t publish(ws_store *st, const char *name, const char *content)
-{
-	ws_txn *t;
-	ws_recipient r = {.client = "app1", .fingerprint = FPR};
-	assert_int_equal(ws_publish_begin(st, name, &t), CW_OK);
-	ws_object o;
-	memset(&o, 0, sizeof o);
-	snprintf(o.name, sizeof o.name, "%s", name);
-	o.version = ws_txn_version(t);
-	ws_time_now(o.created);
-	snprintf(o.signer, sizeof o.signer, "%s", FPR);
-	o.sealed = (unsigned char *)content;
-	o.sealed_len = strlen(content);
-	o.sig = (unsigned char *)"sig";
-	o.sig_len = 3;
-	o.recipients = &r;
-	o.nrecipients = 1;
-	assert_int_equal(ws_publish_commit(t, &o), CW_OK);
-	ws_txn_end(t);
-	return o.version;
 }
 
 static void test_publish_load(void **state)
