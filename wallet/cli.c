@@ -148,3 +148,23 @@ int wl_client_arg(const char *cmd, int argc, char **argv, const char **client)
 		return wl_usage_error(cmd, "invalid client name '%.80s'", *client);
 	return 0;
 }
+
+int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
+                 void (*usage)(FILE *), const char **datadir)
+{
+	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
+	                                   {"help", no_argument, NULL, 'h'},
+	                                   {NULL, 0, NULL, 0}};
+	int c;
+	*datadir = ctx->datadir;
+	while ((c = wl_getopt(cmd, argc, argv, lo)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (c != 'd')
+			return WL_EXIT_USAGE;
+		*datadir = optarg;
+	}
+	return -1;
+}

@@ -46,6 +46,11 @@ typedef cw_status (*wl_iterate_fn)(ws_store *st, cJSON *arr);
 int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
                void (*usage)(FILE *), wl_iterate_fn iterate, const char *what);
 
+/* Options of a command that takes only --data and --help: *datadir starts as ctx's. Returns
+ * -1 to go on (optind at the first operand), else the exit code to return (0 after --help). */
+int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
+                 void (*usage)(FILE *), const char **datadir);
+
 /* The one CLIENT operand after the options (argv[optind]), checked against the client-name
  * grammar. Returns 0 with *client set, or the usage error's exit code (after its line). */
 int wl_client_arg(const char *cmd, int argc, char **argv, const char **client);

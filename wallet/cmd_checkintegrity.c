@@ -249,23 +249,12 @@ static void check_modes(const char *datadir)
 
 int cmd_checkintegrity(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
-	const char *datadir = ctx->datadir;
+	const char *datadir;
 	ws_store *st = NULL;
 	int c, rc;
 
-	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
-		if (c == 'h') {
-			usage_checkintegrity(stdout);
-			return 0;
-		}
-		if (c == 'd')
-			datadir = optarg;
-		else
-			return WL_EXIT_USAGE;
-	}
+	if ((c = wl_data_opts(CMD, argc, argv, ctx, usage_checkintegrity, &datadir)) >= 0)
+		return c;
 	if (optind < argc)
 		return wl_usage_error(CMD, "unexpected argument '%.80s'", argv[optind]);
 	if ((rc = wl_open(CMD, datadir, &st)) != 0)

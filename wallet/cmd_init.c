@@ -26,10 +26,7 @@ void usage_init(FILE *out)
 
 int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
-	const char *datadir = ctx->datadir;
+	const char *datadir;
 	char fpr[41] = "", err[512], m[256], gnupg[4096];
 	char **secret = NULL;
 	size_t nsecret = 0;
@@ -37,16 +34,8 @@ int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
 	int c, rc = WL_EXIT_FAIL, agent = -1;
 	cw_status s;
 
-	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
-		if (c == 'h') {
-			usage_init(stdout);
-			return 0;
-		}
-		if (c == 'd')
-			datadir = optarg;
-		else
-			return WL_EXIT_USAGE;
-	}
+	if ((c = wl_data_opts(CMD, argc, argv, ctx, usage_init, &datadir)) >= 0)
+		return c;
 	if (optind < argc)
 		return wl_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
 

@@ -24,25 +24,14 @@ void usage_revoke(FILE *out)
 
 int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
 {
-	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
-	                                   {"help", no_argument, NULL, 'h'},
-	                                   {NULL, 0, NULL, 0}};
-	const char *datadir = ctx->datadir;
+	const char *datadir;
 	ws_store *st = NULL;
 	ws_client cl;
 	char m[256];
 	int c, rc;
 
-	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
-		if (c == 'h') {
-			usage_revoke(stdout);
-			return 0;
-		}
-		if (c == 'd')
-			datadir = optarg;
-		else
-			return WL_EXIT_USAGE;
-	}
+	if ((c = wl_data_opts(CMD, argc, argv, ctx, usage_revoke, &datadir)) >= 0)
+		return c;
 	const char *client = NULL;
 	if ((rc = wl_client_arg(CMD, argc, argv, &client)) != 0)
 		return rc;
