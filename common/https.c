@@ -223,8 +223,16 @@ fail:
 static int log_message(const struct mg_connection *conn, const char *msg)
 {
 	const struct listener *l = conn != NULL ? mg_get_user_context_data(conn) : NULL;
-	if (l != NULL && l->srv->o.log != NULL && atomic_load(&l->srv->started))
-		cw_log_event(l->srv->o.log, "warn", "civetweb", msg);
+	if (l == NULL)
+		return 1;
+	if (atomic_load(&l->srv->started)) {
+		if (l->srv->o.log != NULL)
+			cw_log_event(l->srv->o.log, "warn", "civetweb", msg);
+	} else if (l->srv->err[0] == '\0') {
+		/* mg_start's own thread: the first reason, such as a port already taken */
+		snprintf(l->srv->err, sizeof l->srv->err, "cannot listen on %s: %s",
+		         l->kind == CW_HTTPS_TLS ? l->srv->o.listen : l->srv->o.plain_listen, msg);
+	}
 	return 1;
 }
 
@@ -389,13 +397,18 @@ static int start_one(cw_https *srv, struct listener *l, const char **opts, char 
 	cb.log_message = log_message;
 	if (l->kind == CW_HTTPS_TLS)
 		cb.init_ssl = init_ssl;
-	l->ctx = mg_start(&cb, l, opts);
+	char why[256] = "";
+	unsigned code = 0;
+	struct mg_init_data init = { .callbacks = &cb, .user_data = l, .configuration_options = opts };
+	struct mg_error_data edata = { .code = &code, .text = why, .text_buffer_size = sizeof why };
+	l->ctx = mg_start2(&init, &edata);
 	if (l->ctx == NULL) {
 		if (srv->err[0] != '\0')
 			snprintf(err, errsz, "%s", srv->err);
 		else
-			snprintf(err, errsz, "cannot listen on %s",
-			         l->kind == CW_HTTPS_TLS ? srv->o.listen : srv->o.plain_listen);
+			snprintf(err, errsz, "cannot listen on %s%s%s",
+			         l->kind == CW_HTTPS_TLS ? srv->o.listen : srv->o.plain_listen,
+			         why[0] != '\0' ? ": " : "", why);
 		return -1;
 	}
 	struct mg_server_port ports[2];

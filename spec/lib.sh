@@ -62,12 +62,22 @@ wait_until() {
 		sleep 0.05
 	done
 }
-# A TCP port on 127.0.0.1 nobody listens on now.
+# A TCP port on 127.0.0.1 that no socket uses now, below the kernel's ephemeral range (or above
+# it when the range starts low), and not handed out before in this suite. A port inside the range
+# could be taken as the local port of any outgoing connection, ours included: a client retrying
+# against a port nobody listens on yet can even connect to itself there, and the server started
+# next then cannot bind.
 pick_port() {
-	local p
+	local lo hi p from to
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { lo=32768 hi=60999; }
+	if [ "$lo" -gt 11000 ]; then from=10000 to=$((lo - 1)); else from=$((hi + 1)) to=65535; fi
 	while :; do
-		p=$(( 20000 + RANDOM % 40000 ))
-		ss -Htln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+		p=$(( from + (RANDOM * 32768 + RANDOM) % (to - from + 1) ))
+		grep -qx "$p" "$T_DIR/.ports" 2>/dev/null && continue
+		ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q . && continue
+		echo "$p" >>"$T_DIR/.ports"
+		echo "$p"
+		return
 	done
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -43,8 +43,12 @@ at_exit "kill $epid"
 t_ok "wallet not up yet: wallet-entry retries" wait_until 30 grep -q 'attempt 1:' "$T_DIR/wait.log"
 serve
 wait "$epid"
-t_cond "... and succeeds once wallet serve is up" "$?" = 0
-wait_until 20 port_open "$P"
+rc=$?
+if [ "$rc" = 0 ]; then t_pass "... and succeeds once wallet serve is up"; else
+	t_fail "... and succeeds once wallet serve is up" "exit $rc" "$(tail -n 3 "$T_DIR/wait.log")" \
+		"$(tail -n 3 "$T_DIR/serve.log")"; fi
+if wait_until 20 port_open "$P"; then t_pass "wallet serve listens"; else
+	t_fail "wallet serve listens" "$(tail -n 5 "$T_DIR/serve.log")"; fi
 
 t_ok "text secret through fd: (latest version)" \
 	"$E" --verbose --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"

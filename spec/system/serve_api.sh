@@ -157,6 +157,11 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SERVE_PORT/heal
 t_cond "TLS port serves no plain HTTP" "$code" != 200
 code=$(cfetch "$A1" /metrics -o /dev/null -w '%{http_code}')
 t_cond "/metrics on the TLS port" "$code" = 200
+t_exit "a second server on a port already taken: exit 1" 1 \
+	wallet serve --listen "127.0.0.1:$SERVE_PORT" --health-listen "127.0.0.1:$(pick_port)" "${TLS[@]}"
+t_cond "... with one line" "$(wc -l <"$T_DIR/last.out")" = 1
+t_grep "... that says why" "Address already in use" "$T_DIR/last.out"
+t_ok "... and the first server still answers" cfetch "$A1" /healthz -f -o /dev/null
 
 # --- audit log ---------------------------------------------------------------------------------
 t_cond "audit log is 0600" "$(stat -c %a "$AUDIT")" = 600
