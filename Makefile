@@ -45,12 +45,14 @@ CJSON_CFLAGS   = $(shell $(PKG_CONFIG) --cflags libcjson)
 CJSON_LIBS     = $(shell $(PKG_CONFIG) --libs libcjson)
 OPENSSL_CFLAGS = $(shell $(PKG_CONFIG) --cflags openssl)
 OPENSSL_LIBS   = $(shell $(PKG_CONFIG) --libs openssl)
+RNP_CFLAGS     = $(shell $(PKG_CONFIG) --cflags librnp)
+RNP_LIBS       = $(shell $(PKG_CONFIG) --libs librnp)
 CMOCKA_CFLAGS  = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS    = $(shell $(PKG_CONFIG) --libs cmocka)
 MBEDTLS_LIBS   = -lmbedx509 -lmbedtls -lmbedcrypto
 CIVETWEB_LIBS  = -lcivetweb
 
-DEP_CFLAGS = $(GPGME_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
+DEP_CFLAGS = $(GPGME_CFLAGS) $(RNP_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fvisibility=hidden \
              $(WARN) $(HARDEN) $(OPT) $(SANFLAGS) -Icommon $(DEP_CFLAGS) $(CFLAGS)
 EXE_LDFLAGS = -pie $(HARDEN_LD) $(SANFLAGS) $(LDFLAGS)
@@ -84,7 +86,7 @@ $(O)/obj/%.o: %.c
 
 # Every unit test links the internal libraries of all modules and every external library;
 # --as-needed drops what a test does not use.
-EXT_LIBS = $(GPGME_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) $(MBEDTLS_LIBS) $(CIVETWEB_LIBS) -lpthread
+EXT_LIBS = $(GPGME_LIBS) $(RNP_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) $(MBEDTLS_LIBS) $(CIVETWEB_LIBS) -lpthread
 # The libssl and libcrypto shims go into every test too (civetweb's dlopen must find it already loaded).
 comma := ,
 TEST_SHIM := $(if $(wildcard common/sslshim/sslshim.c),$(SHIMS))

@@ -199,8 +199,9 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 		goto out;
 	}
 	struct wc_opener o = {c->gpg, c, c->err, sizeof c->err};
-	st = wc_open_sealed(&o, name, raw.hv, want, min, raw.r.body, raw.r.len, raw.sig,
-	                    raw.sig_len, &s->plain, &s->version);
+	const struct wc_sealed in = {name,       raw.hv,    want,    min,
+	                             raw.r.body, raw.r.len, raw.sig, raw.sig_len};
+	st = wc_open_sealed(&o, &in, &s->plain, &s->version);
 	if (st != CW_OK)
 		goto out;
 	*out = s;

@@ -153,6 +153,15 @@ WALLET_API wallet_status wallet_config_set_gnupghome(wallet_config *cfg, const c
 	return st;
 }
 
+WALLET_API wallet_status wallet_config_set_openpgp(wallet_config *cfg, wallet_openpgp engine)
+{
+	if (cfg == NULL || (engine != WALLET_OPENPGP_AUTO && engine != WALLET_OPENPGP_RNP &&
+	                    engine != WALLET_OPENPGP_GNUPG))
+		return WALLET_ERR_USAGE;
+	cfg->openpgp = engine;
+	return WALLET_OK;
+}
+
 WALLET_API wallet_status wallet_config_set_signer(wallet_config *cfg, const char *fpr)
 {
 	if (cfg == NULL || fpr == NULL || strlen(fpr) != 40 ||

@@ -29,6 +29,7 @@ static const char *const own_vars[] = {
     "WALLET_KEY_PASSPHRASE_FILE",
     "WALLET_GPG_KEY",
     "WALLET_GNUPGHOME",
+    "WALLET_OPENPGP",
     "WALLET_SIGNER",
     "WALLET_SIGNER_KEY",
     "WALLET_WAIT",
@@ -39,6 +40,7 @@ struct args {
 	const char *urls[16];
 	size_t nurls;
 	const char *ca, *cert, *key, *keypass, *gpg_key, *gnupghome, *signer, *signer_key;
+	wallet_openpgp openpgp;
 	long wait_s, timeout_s;
 	struct ent_spec *specs;
 	size_t nspecs;
@@ -72,6 +74,8 @@ static void usage(FILE *out)
 	    "  --key-passphrase-file F passphrase of the client key [WALLET_KEY_PASSPHRASE_FILE]\n"
 	    "  --gpg-key FILE          armored GPG secret key [WALLET_GPG_KEY]\n"
 	    "  --gnupghome DIR         existing GNUPGHOME or forwarded agent [WALLET_GNUPGHOME]\n"
+	    "  --openpgp rnp|gnupg     OpenPGP engine (default: rnp, in process, for --gpg-key;\n"
+	    "                          gnupg, gpg processes, for --gnupghome) [WALLET_OPENPGP]\n"
 	    "  --signer FPR            pinned wallet signing-key fingerprint [WALLET_SIGNER]\n"
 	    "  --signer-key FILE       the wallet's public key from a file [WALLET_SIGNER_KEY]\n"
 	    "  --wait SECONDS          wait for a wallet to answer (default 30) [WALLET_WAIT]\n"
@@ -144,6 +148,7 @@ enum {
 	O_KEY,
 	O_KEYPASS,
 	O_GPGKEY,
+	O_OPENPGP,
 	O_GNUPGHOME,
 	O_SIGNER,
 	O_SIGNERKEY,
@@ -167,6 +172,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	    {"key", required_argument, NULL, O_KEY},
 	    {"key-passphrase-file", required_argument, NULL, O_KEYPASS},
 	    {"gpg-key", required_argument, NULL, O_GPGKEY},
+	    {"openpgp", required_argument, NULL, O_OPENPGP},
 	    {"gnupghome", required_argument, NULL, O_GNUPGHOME},
 	    {"signer", required_argument, NULL, O_SIGNER},
 	    {"signer-key", required_argument, NULL, O_SIGNERKEY},
@@ -182,7 +188,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	    {"version", no_argument, NULL, O_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *wait = NULL, *timeout = NULL;
+	const char *wait = NULL, *timeout = NULL, *openpgp = NULL;
 	char err[512];
 	int c;
 	unsigned long id;
@@ -208,6 +214,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case O_GPGKEY:
 			a->gpg_key = optarg;
+			break;
+		case O_OPENPGP:
+			openpgp = optarg;
 			break;
 		case O_GNUPGHOME:
 			a->gnupghome = optarg;
@@ -291,6 +300,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 		if (a->gpg_key == NULL)
 			a->gnupghome = env_or(NULL, "WALLET_GNUPGHOME");
 	}
+	openpgp = env_or(openpgp, "WALLET_OPENPGP");
+	if (openpgp == NULL || strcmp(openpgp, "") == 0)
+		a->openpgp = WALLET_OPENPGP_AUTO;
+	else if (strcmp(openpgp, "rnp") == 0)
+		a->openpgp = WALLET_OPENPGP_RNP;
+	else if (strcmp(openpgp, "gnupg") == 0)
+		a->openpgp = WALLET_OPENPGP_GNUPG;
+	else
+		return usage_error("--openpgp: rnp or gnupg");
+	if (a->openpgp == WALLET_OPENPGP_RNP && a->gpg_key == NULL)
+		return usage_error("--openpgp rnp needs --gpg-key (a GNUPGHOME needs gnupg)");
 	if (a->nspecs == 0)
 		return -1; /* nothing to fetch: the rest is not needed */
 	if (a->nurls == 0 || a->ca == NULL || a->cert == NULL || a->key == NULL ||
@@ -371,6 +391,7 @@ static int build_config(const struct args *a, wallet_config **out)
 	    (a->keypass && wallet_config_set_key_passphrase_file(cfg, a->keypass) != WALLET_OK) ||
 	    (a->gpg_key && wallet_config_set_gpg_key_file(cfg, a->gpg_key) != WALLET_OK) ||
 	    (a->gnupghome && wallet_config_set_gnupghome(cfg, a->gnupghome) != WALLET_OK) ||
+	    wallet_config_set_openpgp(cfg, a->openpgp) != WALLET_OK ||
 	    (a->signer_key && wallet_config_set_signer_key_file(cfg, a->signer_key) != WALLET_OK) ||
 	    wallet_config_set_wait(cfg, a->wait_s * 1000) != WALLET_OK ||
 	    wallet_config_set_timeouts(cfg, a->timeout_s * 1000 < 5000 ? a->timeout_s * 1000 : 5000,

@@ -1,6 +1,7 @@
-/* libwalletclient: GPG key material. The client's secret key (a file imported into a
- * throwaway GNUPGHOME on a memory file system, or an existing GNUPGHOME) and the pinned wallet
- * signing key, which enters a keyring only with the pinned primary fingerprint. */
+/* libwalletclient: GPG key material. The client's secret key (a file, read into the rnp
+ * engine's keyring or imported into a throwaway GNUPGHOME on a memory file system; or an
+ * existing GNUPGHOME) and the pinned wallet signing key, which enters a keyring only with the
+ * pinned primary fingerprint. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -54,7 +55,16 @@ cw_status wc_gpg_new_ctx(const wallet_client *c, gpgme_ctx_t *out)
 cw_status wc_gpg_setup(wallet_client *c)
 {
 	cw_status st = CW_OK;
-	if (c->cfg.gpg_key_file != NULL) {
+	bool rnp = c->cfg.openpgp == WALLET_OPENPGP_RNP ||
+	           (c->cfg.openpgp == WALLET_OPENPGP_AUTO && c->cfg.gpg_key_file != NULL);
+	if (rnp) {
+		if (c->cfg.gpg_key_file == NULL) {
+			wc_err(c, "the rnp engine needs a GPG key file");
+			return CW_ERR_USAGE;
+		}
+		if ((st = wc_rnp_setup(c)) != CW_OK)
+			return st;
+	} else if (c->cfg.gpg_key_file != NULL) {
 		st = cw_gpg_tmphome("walletclient", c->home, sizeof c->home);
 		if (st != CW_OK) {
 			wc_err(c, "no memory file system for a throwaway GNUPGHOME (tried "
@@ -69,12 +79,12 @@ cw_status wc_gpg_setup(wallet_client *c)
 			goto out;
 		}
 	}
-	st = wc_gpg_new_ctx(c, &c->gpg);
-	if (st != CW_OK) {
+	if (!rnp && (st = wc_gpg_new_ctx(c, &c->gpg)) != CW_OK) {
 		wc_err(c, "gpgme or gpg is unusable");
 		goto out;
 	}
-	/* The key is imported with the wallet's key, in one gpg run, at the first request. */
+	/* The key is imported with the wallet's key (in one gpg run for gnupg) at the first
+	 * request. */
 	if (c->cfg.gpg_key_file != NULL) {
 		st = read_key_file(c, c->cfg.gpg_key_file, &c->pending_key);
 		if (st == CW_OK && c->pending_key.len == 0) {
@@ -192,6 +202,7 @@ out:
 void wc_gpg_teardown(wallet_client *c)
 {
 	cw_sbuf_free(&c->pending_key);
+	wc_rnp_teardown(c);
 	if (c->gpg != NULL)
 		gpgme_release(c->gpg);
 	c->gpg = NULL;
@@ -315,7 +326,7 @@ cw_status wc_signer_ensure(wallet_client *c)
 	if (c->signer_ready)
 		return CW_OK;
 	/* an existing GNUPGHOME may already hold it; a fresh throwaway one cannot */
-	if (!c->tmphome) {
+	if (c->rnp == NULL && !c->tmphome) {
 		st = load_signer(c);
 		if (st != CW_ERR_NOTFOUND)
 			goto out;
@@ -331,6 +342,10 @@ cw_status wc_signer_ensure(wallet_client *c)
 	}
 	if (st != CW_OK)
 		goto out;
+	if (c->rnp != NULL) {
+		st = wc_rnp_import(c, pub, publen);
+		goto out;
+	}
 	if (c->pending_key.len > 0 && armored(c->pending_key.data, c->pending_key.len) &&
 	    armored(pub, publen)) {
 		st = import_both(c, pub, publen);

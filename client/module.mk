@@ -8,7 +8,7 @@ ENTRY_SRCS := $(wildcard client/entry_*.c)
 ENTRY_OBJS := $(ENTRY_SRCS:%.c=$(O)/obj/%.o)
 ENTRY_CORE_OBJS := $(filter-out $(O)/obj/client/entry_main.o,$(ENTRY_OBJS))
 CLIENT_SONAME := libwalletclient.so.1
-CLIENT_EXT_LIBS = $(CURL_LIBS) $(GPGME_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) -lpthread
+CLIENT_EXT_LIBS = $(CURL_LIBS) $(GPGME_LIBS) $(RNP_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) -lpthread
 
 $(O)/obj/client/%.o: ALL_CFLAGS += -Iclient -DWALLET_BUILDING_LIBRARY
 $(O)/obj/spec/unit/test_client%.o: ALL_CFLAGS += -Iclient

@@ -1,7 +1,8 @@
 /* libwalletclient: opening a sealed object. Verifies the detached signature before anything
  * reaches the decryptor, then decrypts with the output going through callbacks straight into
  * secure memory, and checks the inner signature and its name/version notations
- * (docs/FORMAT.md). */
+ * (docs/FORMAT.md). The gnupg engine is here, with what both engines share: the binding
+ * check. The rnp engine is in rnp.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,8 +16,7 @@
 #include "sealfmt.h"
 #include "wc_internal.h"
 
-static void oerr(struct wc_opener *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void oerr(struct wc_opener *o, const char *fmt, ...)
+void wc_oerr(struct wc_opener *o, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -28,7 +28,7 @@ static void ogpg_err(struct wc_opener *o, const char *what, gpgme_error_t e)
 {
 	char buf[300];
 	cw_gpg_errstr(e, buf, sizeof buf);
-	oerr(o, "%s: %s", what, buf);
+	wc_oerr(o, "%s: %s", what, buf);
 }
 
 /* A signature counts only when it is good and made by the pinned key (its primary key or
@@ -37,23 +37,23 @@ static cw_status check_sigs(struct wc_opener *o, gpgme_verify_result_t vr, const
                             gpgme_signature_t *out)
 {
 	if (vr == NULL || vr->signatures == NULL) {
-		oerr(o, "%s: no signature", what);
+		wc_oerr(o, "%s: no signature", what);
 		return CW_ERR_BADSIG;
 	}
 	gpgme_signature_t s = vr->signatures;
 	if (s->next != NULL) {
-		oerr(o, "%s: more than one signature", what);
+		wc_oerr(o, "%s: more than one signature", what);
 		return CW_ERR_BADSIG;
 	}
 	if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR) {
 		char buf[300];
 		cw_gpg_errstr(s->status, buf, sizeof buf);
-		oerr(o, "%s: signature not good (%s)", what, buf);
+		wc_oerr(o, "%s: signature not good (%s)", what, buf);
 		return CW_ERR_BADSIG;
 	}
 	if (s->summary & (GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_KEY_EXPIRED |
 	                  GPGME_SIGSUM_SIG_EXPIRED | GPGME_SIGSUM_KEY_MISSING)) {
-		oerr(o, "%s: signature by a revoked, expired or missing key", what);
+		wc_oerr(o, "%s: signature by a revoked, expired or missing key", what);
 		return CW_ERR_BADSIG;
 	}
 	bool pinned = false;
@@ -74,18 +74,26 @@ static cw_status check_sigs(struct wc_opener *o, gpgme_verify_result_t vr, const
 		gpgme_key_unref(key);
 	}
 	if (!pinned) {
-		oerr(o, "%s: signed by %s, not by the pinned wallet key", what,
-		     s->fpr ? s->fpr : "an unknown key");
+		wc_oerr(o, "%s: signed by %s, not by the pinned wallet key", what,
+		        s->fpr ? s->fpr : "an unknown key");
 		return CW_ERR_BADSIG;
 	}
 	*out = s;
 	return CW_OK;
 }
 
+cw_status wc_plain_append(cw_sbuf *plain, const void *buf, size_t size)
+{
+	/* what comes out of a decryption is bounded like what goes in (compression could
+	 * otherwise make much more of it) */
+	if (size > WC_MAX_OBJECT - plain->len)
+		return CW_ERR_TOOBIG;
+	return cw_sbuf_append(plain, buf, size);
+}
+
 static ssize_t plain_write(void *handle, const void *buf, size_t size)
 {
-	cw_sbuf *b = handle;
-	if (cw_sbuf_append(b, buf, size) != CW_OK) {
+	if (wc_plain_append(handle, buf, size) != CW_OK) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -106,18 +114,16 @@ static const char *notation(gpgme_signature_t s, const char *name, bool *dup)
 	return v;
 }
 
-cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_version,
-                         uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
-                         size_t sealed_len, const unsigned char *sig, size_t sig_len,
-                         cw_sbuf *plain, uint64_t *version)
+static cw_status open_gnupg(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
+                            uint64_t *version)
 {
 	cw_status st = CW_ERR_CRYPTO;
 	gpgme_data_t sd = NULL, cd = NULL, pd = NULL;
 	gpgme_error_t e;
 	gpgme_signature_t s;
 	struct gpgme_data_cbs cbs = {NULL, plain_write, NULL, NULL};
-	if (gpgme_data_new_from_mem(&sd, (const char *)sig, sig_len, 0) != 0 ||
-	    gpgme_data_new_from_mem(&cd, (const char *)sealed, sealed_len, 0) != 0 ||
+	if (gpgme_data_new_from_mem(&sd, (const char *)in->sig, in->sig_len, 0) != 0 ||
+	    gpgme_data_new_from_mem(&cd, (const char *)in->sealed, in->sealed_len, 0) != 0 ||
 	    gpgme_data_new_from_cbs(&pd, &cbs, plain) != 0) {
 		st = CW_ERR_NOMEM;
 		goto out;
@@ -143,7 +149,7 @@ cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_ver
 	}
 	gpgme_decrypt_result_t dr = gpgme_op_decrypt_result(o->gpg);
 	if (dr == NULL || dr->wrong_key_usage || dr->unsupported_algorithm) {
-		oerr(o, "decryption: unacceptable message");
+		wc_oerr(o, "decryption: unacceptable message");
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
@@ -154,37 +160,51 @@ cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_ver
 	bool dup = false;
 	const char *sname = notation(s, CW_NOTATION_NAME, &dup);
 	const char *sver = notation(s, CW_NOTATION_VERSION, &dup);
-	uint64_t v = 0;
-	st = CW_ERR_BINDING;
-	if (dup || sname == NULL || sver == NULL || !wc_parse_version(sver, &v)) {
-		oerr(o, "the signed content lacks a single name and version notation");
-		goto out;
-	}
-	if (strcmp(sname, name) != 0) {
-		oerr(o, "asked for %s, the wallet signed %s", name, sname);
-		goto out;
-	}
-	if (v != hdr_version || (want_version != 0 && v != want_version)) {
-		oerr(o, "signed version %llu differs from the version served or asked for",
-		     (unsigned long long)v);
-		goto out;
-	}
-	if (v < min_version) {
-		oerr(o, "version %llu is below the minimum %llu", (unsigned long long)v,
-		     (unsigned long long)min_version);
-		st = CW_ERR_ROLLBACK;
-		goto out;
-	}
-	/* a NUL after the content, not counted, so text secrets are C strings */
-	if ((st = cw_sbuf_append(plain, "", 1)) != CW_OK)
-		goto out;
-	plain->len--;
-	*version = v;
-	st = CW_OK;
+	st = wc_check_binding(o, in, sname, sver, dup, version);
 out:
 	gpgme_data_release(sd);
 	gpgme_data_release(cd);
 	gpgme_data_release(pd);
+	return st;
+}
+
+cw_status wc_check_binding(struct wc_opener *o, const struct wc_sealed *in, const char *sname,
+                           const char *sver, bool dup, uint64_t *version)
+{
+	uint64_t v = 0;
+	if (dup || sname == NULL || sver == NULL || !wc_parse_version(sver, &v)) {
+		wc_oerr(o, "the signed content lacks a single name and version notation");
+		return CW_ERR_BINDING;
+	}
+	if (strcmp(sname, in->name) != 0) {
+		wc_oerr(o, "asked for %s, the wallet signed %s", in->name, sname);
+		return CW_ERR_BINDING;
+	}
+	if (v != in->hdr_version || (in->want_version != 0 && v != in->want_version)) {
+		wc_oerr(o, "signed version %llu differs from the version served or asked for",
+		        (unsigned long long)v);
+		return CW_ERR_BINDING;
+	}
+	if (v < in->min_version) {
+		wc_oerr(o, "version %llu is below the minimum %llu", (unsigned long long)v,
+		        (unsigned long long)in->min_version);
+		return CW_ERR_ROLLBACK;
+	}
+	*version = v;
+	return CW_OK;
+}
+
+cw_status wc_open_sealed(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
+                         uint64_t *version)
+{
+	uint64_t v = 0;
+	cw_status st =
+	    o->c->rnp != NULL ? wc_rnp_open(o, in, plain, &v) : open_gnupg(o, in, plain, &v);
+	/* a NUL after the content, not counted, so text secrets are C strings */
+	if (st == CW_OK && (st = cw_sbuf_append(plain, "", 1)) == CW_OK) {
+		plain->len--;
+		*version = v;
+	}
 	if (st != CW_OK)
 		cw_sbuf_free(plain);
 	return st;

@@ -9,8 +9,8 @@
  * Thread safety: there is no global state that two handles share, apart from the one-time,
  * thread-safe initialisation of libcurl and gpgme. Different wallet_client handles may be used
  * from different threads at the same time; one handle must not be used by two threads at once
- * (it owns one TLS connection and one gpg context). Config, secret and list objects are
- * read-only after creation and may be shared once built.
+ * (it owns one TLS connection and one OpenPGP keyring or gpg context). Config, secret and list
+ * objects are read-only after creation and may be shared once built.
  *
  * Ownership: every *_new/fetch/list function hands the caller a new object that the caller
  * releases with the matching *_free; every *_free accepts NULL. String arguments are copied.
@@ -26,11 +26,11 @@ extern "C" {
 #endif
 
 #define WALLET_CLIENT_VERSION_MAJOR 1
-#define WALLET_CLIENT_VERSION_MINOR 0
+#define WALLET_CLIENT_VERSION_MINOR 1
 #define WALLET_CLIENT_VERSION_PATCH 0
-#define WALLET_CLIENT_VERSION_STRING "1.0.0"
+#define WALLET_CLIENT_VERSION_STRING "1.1.0"
 /* For compile-time comparisons: (major << 16) | (minor << 8) | patch. */
-#define WALLET_CLIENT_VERSION_NUM 0x010000
+#define WALLET_CLIENT_VERSION_NUM 0x010100
 
 #if defined(WALLET_BUILDING_LIBRARY) && defined(__GNUC__)
 #define WALLET_API __attribute__((visibility("default")))
@@ -48,7 +48,7 @@ typedef enum wallet_status {
 	WALLET_ERR_NOTFOUND = 5,   /* no such object, or this client is not a recipient */
 	WALLET_ERR_EXISTS = 6,     /* reserved */
 	WALLET_ERR_TOOBIG = 7,     /* answer over the size limit */
-	WALLET_ERR_CRYPTO = 8,     /* gpgme failed (decryption, key import) */
+	WALLET_ERR_CRYPTO = 8,     /* OpenPGP failed (decryption, key import) */
 	WALLET_ERR_BADSIG = 9,     /* signature missing, bad, or not by the pinned key */
 	WALLET_ERR_BINDING = 10,   /* signed name or version differs from the request */
 	WALLET_ERR_ROLLBACK = 11,  /* version below the required minimum */
@@ -89,13 +89,29 @@ WALLET_API wallet_status wallet_config_set_cert(wallet_config *cfg, const char *
 WALLET_API wallet_status wallet_config_set_key_passphrase_file(wallet_config *cfg,
                                                                const char *path);
 /* The client's GPG secret key, one of (the last call wins):
- *  - a file with the armored secret key: imported into a throwaway GNUPGHOME on a memory
- *    file system, wiped and its gpg-agent stopped by wallet_client_free;
+ *  - a file with the armored secret key (not passphrase-protected). With the rnp engine
+ *    (the default for a key file) it is read into this process's memory only: no file, no
+ *    gpg-agent, no child process. With the gnupg engine it is imported into a throwaway
+ *    GNUPGHOME on a memory file system, wiped and its gpg-agent stopped by
+ *    wallet_client_free;
  *  - an existing GNUPGHOME that holds the secret key, or whose S.gpg-agent is a gpg-agent
  *    socket forwarded from the host (the host's "extra" socket) and whose keyring holds the
- *    public keys: then the secret key never enters the container. */
+ *    public keys: then the secret key never enters the container (gnupg engine only). */
 WALLET_API wallet_status wallet_config_set_gpg_key_file(wallet_config *cfg, const char *path);
 WALLET_API wallet_status wallet_config_set_gnupghome(wallet_config *cfg, const char *path);
+/* Which OpenPGP implementation verifies and decrypts (since 1.1). Both apply the same checks
+ * (docs/FORMAT.md) and give the same results:
+ *  - WALLET_OPENPGP_RNP: RNP (librnp), in process. A key file only.
+ *  - WALLET_OPENPGP_GNUPG: GnuPG through gpgme: a gpg process per operation. Needed for a
+ *    GNUPGHOME or a forwarded gpg-agent.
+ *  - WALLET_OPENPGP_AUTO (the default): RNP for a key file, GnuPG for a GNUPGHOME.
+ * wallet_client_new fails with WALLET_ERR_USAGE for RNP without a key file. */
+typedef enum wallet_openpgp {
+	WALLET_OPENPGP_AUTO = 0,
+	WALLET_OPENPGP_RNP = 1,
+	WALLET_OPENPGP_GNUPG = 2
+} wallet_openpgp;
+WALLET_API wallet_status wallet_config_set_openpgp(wallet_config *cfg, wallet_openpgp engine);
 /* The pinned fingerprint of the wallet's signing key (40 hex digits, primary key; required). */
 WALLET_API wallet_status wallet_config_set_signer(wallet_config *cfg, const char *fpr);
 /* Optional: the wallet's public signing key from a file instead of GET /v1/signing-key.
@@ -125,12 +141,14 @@ WALLET_API wallet_status wallet_config_set_cancel(wallet_config *cfg, wallet_can
 
 typedef struct wallet_client wallet_client;
 
-/* Checks the configuration and prepares the GPG side: makes the throwaway GNUPGHOME and reads
- * the key file into locked memory. Does no network I/O. The key is imported, together with the
- * wallet's signing key (one gpg run), at the first request. cfg may be freed afterwards. */
+/* Checks the configuration and prepares the OpenPGP side: reads the key file into locked
+ * memory (and, with the gnupg engine, makes the throwaway GNUPGHOME). Does no network I/O.
+ * The key is imported, together with the wallet's signing key, at the first request. cfg may
+ * be freed afterwards. */
 WALLET_API wallet_status wallet_client_new(const wallet_config *cfg, wallet_client **out);
-/* Closes the connection, releases the gpg context and destroys the throwaway GNUPGHOME
- * (its gpg-agent is stopped and its files are overwritten and removed). */
+/* Closes the connection and releases the OpenPGP side: the rnp keyring, or the gpg contexts
+ * and the throwaway GNUPGHOME (its gpg-agent is stopped and its files are overwritten and
+ * removed). */
 WALLET_API void wallet_client_free(wallet_client *c);
 /* One line describing the last failure of c (URL, HTTP status, gpg error...), or "".
  * Valid until the next call on c. Never contains secret data. */
@@ -159,8 +177,9 @@ WALLET_API const char *wallet_secret_name(const wallet_secret *s);
 WALLET_API void wallet_secret_free(wallet_secret *s);
 
 /* Several objects at once. The requests go one after the other over the client's connection;
- * verification and decryption run in parallel (a few gpg contexts of the client's, in
- * threads that end before the call returns). Layout fixed for the life of SONAME 1. */
+ * with the gnupg engine, verification and decryption run in parallel (a few gpg contexts of
+ * the client's, in threads that end before the call returns). Layout fixed for the life of
+ * SONAME 1. */
 typedef struct wallet_request {
 	const char *name;      /* in: object name */
 	uint64_t min_version;  /* in: 0 = any */

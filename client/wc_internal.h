@@ -4,6 +4,8 @@
 
 #include <curl/curl.h>
 #include <gpgme.h>
+#include <rnp/rnp.h>
+#include <rnp/rnp_err.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -31,6 +33,7 @@ struct wallet_config {
 	char *gnupghome;
 	char *signer;
 	char *signer_key_file;
+	wallet_openpgp openpgp;
 	long connect_ms;
 	long request_ms;
 	long wait_ms;
@@ -45,6 +48,7 @@ struct wallet_client {
 	CURL *curl;
 	char *keypass;       /* secure memory, NUL-terminated */
 	cw_sbuf pending_key; /* the client's key file, until it is imported */
+	rnp_ffi_t rnp;       /* the rnp engine: keyring in this process (NULL: gnupg engine) */
 	gpgme_ctx_t gpg;
 	gpgme_ctx_t pool[WC_MAX_WORKERS]; /* extra contexts for parallel opening, made lazily */
 	char home[4096];                  /* GNUPGHOME in use ("" = default) */
@@ -98,8 +102,8 @@ cw_status wc_gpg_setup(wallet_client *c);
 void wc_gpg_teardown(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
 /* What opening one object needs: a gpg context of its own (so that several objects can be
- * opened in parallel threads), the client (read only: the pinned key's fingerprints) and
- * where to write the error line. */
+ * opened in parallel threads; unused by the rnp engine), the client (read only: the pinned
+ * key's fingerprints, the rnp keyring) and where to write the error line. */
 struct wc_opener {
 	gpgme_ctx_t gpg;
 	const wallet_client *c;
@@ -107,13 +111,40 @@ struct wc_opener {
 	size_t errsz;
 };
 
-/* Verifies and decrypts one sealed object as docs/FORMAT.md demands. want_version 0: any.
- * On success plain holds the content and *version the signed version. Thread-safe for
- * distinct openers once wc_signer_ensure succeeded. */
-cw_status wc_open_sealed(struct wc_opener *o, const char *name, uint64_t hdr_version,
-                         uint64_t want_version, uint64_t min_version, const unsigned char *sealed,
-                         size_t sealed_len, const unsigned char *sig, size_t sig_len,
-                         cw_sbuf *plain, uint64_t *version);
+/* One sealed object as served: what to open and what was asked for. */
+struct wc_sealed {
+	const char *name;
+	uint64_t hdr_version;  /* X-Wallet-Version */
+	uint64_t want_version; /* exact version asked for; 0: any */
+	uint64_t min_version;  /* 0: any */
+	const unsigned char *sealed;
+	size_t sealed_len;
+	const unsigned char *sig; /* detached signature */
+	size_t sig_len;
+};
+
+/* Verifies and decrypts one sealed object as docs/FORMAT.md demands, with the client's
+ * engine. On success plain holds the content (and a NUL not counted) and *version the signed
+ * version; on failure plain is wiped. gnupg engine: thread-safe for distinct openers once
+ * wc_signer_ensure succeeded; rnp engine: one thread at a time per client. */
+cw_status wc_open_sealed(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
+                         uint64_t *version);
+/* The binding (open.c, both engines): the signed name and version notations (sname, sver;
+ * dup when one appeared twice) against the request. On success *version is the version. */
+cw_status wc_check_binding(struct wc_opener *o, const struct wc_sealed *in, const char *sname,
+                           const char *sver, bool dup, uint64_t *version);
+/* Formats the opener's error line. */
+void wc_oerr(struct wc_opener *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends to a secure buffer: the output callback of both engines. */
+cw_status wc_plain_append(cw_sbuf *plain, const void *buf, size_t size);
+
+/* rnp.c: the rnp engine. setup makes the keyring; import takes the client's key
+ * (c->pending_key) and the wallet's public key, and checks that nothing else came in. */
+cw_status wc_rnp_setup(wallet_client *c);
+cw_status wc_rnp_import(wallet_client *c, const unsigned char *pub, size_t publen);
+cw_status wc_rnp_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
+                      uint64_t *version);
+void wc_rnp_teardown(wallet_client *c);
 
 /* client.c: one GET of an object, its headers checked and its signature decoded (no
  * decryption yet). Errors go to c->err. */

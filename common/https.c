@@ -399,8 +399,9 @@ static int start_one(cw_https *srv, struct listener *l, const char **opts, char 
 		cb.init_ssl = init_ssl;
 	char why[256] = "";
 	unsigned code = 0;
-	struct mg_init_data init = { .callbacks = &cb, .user_data = l, .configuration_options = opts };
-	struct mg_error_data edata = { .code = &code, .text = why, .text_buffer_size = sizeof why };
+	struct mg_init_data init = {
+	    .callbacks = &cb, .user_data = l, .configuration_options = opts};
+	struct mg_error_data edata = {.code = &code, .text = why, .text_buffer_size = sizeof why};
 	l->ctx = mg_start2(&init, &edata);
 	if (l->ctx == NULL) {
 		if (srv->err[0] != '\0')

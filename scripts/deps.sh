@@ -5,7 +5,7 @@
 # package is unknown); otherwise it prints the command to run and fails.
 set -eu
 
-build_pkgs="gcc make pkg-config libc6-dev libgpgme-dev libmbedtls-dev libcivetweb-dev
+build_pkgs="gcc make pkg-config libc6-dev libgpgme-dev librnp-dev libmbedtls-dev libcivetweb-dev
   libcurl4-openssl-dev libcjson-dev libcmocka-dev libssl-dev"
 test_pkgs="gnupg gpg-agent openssl curl procps psmisc util-linux iproute2 jq strace man-db valgrind"
 docker_pkgs="docker.io debootstrap docker-compose python3-yaml ruby"

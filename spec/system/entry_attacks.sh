@@ -26,6 +26,7 @@ mkdir -p "$FX/www/$O"
 P=$(pick_port)
 fx_server "$P" || { echo "Bail out! test wallet did not start"; exit 1; }
 fx_entry_env
+export WALLET_OPENPGP=${WALLET_OPENPGP:-rnp} # entry_attacks_gnupg.sh runs this suite with gnupg
 export WALLET_URL=https://127.0.0.1:$P
 
 # refused NAME WHY: serves the prepared answer under NAME, expects refusal with WHY, PROGRAM not run
@@ -60,6 +61,21 @@ fx_serve_obj $O/db_pass "$S/db_pass@2" 3
 refused db_pass "signed version 2 served with header version 3: refused" "signed version 2 differs"
 fx_serve_obj $O/db_pass "$S/good" 3 "$S/db_pass@2"
 refused db_pass "detached signature of another object: refused" "bad or missing signature"
+# signed by the wallet with the right notations, both signatures good, but not encrypted
+G --homedir "$WHOME" -u "$WFPR" --sig-notation "name@containerwallet=db_pass" \
+	--sig-notation "version@containerwallet=3" --sign -o "$S/clear.gpg" "$FX/db" &&
+	G --homedir "$WHOME" -u "$WFPR" --detach-sign -o "$S/clear.sig" "$S/clear.gpg" ||
+	{ echo "Bail out! signing failed"; exit 1; }
+fx_serve_obj $O/db_pass "$S/clear" 3
+refused db_pass "a signed but unencrypted object: refused" "decryption"
+# two name notations, both hashed and signed by the wallet
+G --homedir "$WHOME" --trust-model always -u "$WFPR" -r "$CFPR" \
+	--sig-notation "name@containerwallet=db_pass" --sig-notation "name@containerwallet=api_key" \
+	--sig-notation "version@containerwallet=3" --sign --encrypt -o "$S/dup.gpg" "$FX/db" &&
+	G --homedir "$WHOME" -u "$WFPR" --detach-sign -o "$S/dup.sig" "$S/dup.gpg" ||
+	{ echo "Bail out! sealing failed"; exit 1; }
+fx_serve_obj $O/db_pass "$S/dup" 3
+refused db_pass "two signed name notations: refused" "lacks a single name and version notation"
 fx_respond "$FX/www/$O/db_pass" "$S/good.gpg" "X-Wallet-Version: 3"
 refused db_pass "no signature header: refused" "missing X-Wallet-Signature"
 fx_respond "$FX/www/$O/db_pass" "$S/good.gpg" "X-Wallet-Version: 3" "X-Wallet-Signature: !!notbase64"
@@ -78,6 +94,29 @@ WALLET_SIGNER=$XFPR refused db_pass "pinning another fingerprint than the wallet
 t_ok "the pinned key from a file (--signer-key) works without /v1/signing-key" \
 	env WALLET_SIGNER_KEY="$FX/wallet.asc" "$E" --fetch db_pass -- true
 WALLET_SIGNER_KEY=$FX/impostor.asc refused db_pass "--signer-key with another key: refused" "pinned fingerprint"
+
+# the client's key file: it must hold exactly one secret key, usable and without a passphrase
+G --homedir "$XHOME" --armor --export-secret-keys "$XFPR" >"$FX/impostor-sec.asc"
+cat "$FX/client-gpg.asc" "$FX/impostor-sec.asc" >"$FX/two-sec.asc"
+WALLET_GPG_KEY=$FX/two-sec.asc refused db_pass "a key file with two secret keys: refused" "more than one secret key"
+G --homedir "$CHOME" --armor --export "$CFPR" >"$FX/client-pub.asc"
+WALLET_GPG_KEY=$FX/client-pub.asc refused db_pass "a key file with a public key only: refused" "no secret key"
+printf 'not a key\n' >"$FX/junk.asc"
+WALLET_GPG_KEY=$FX/junk.asc refused db_pass "a key file that holds no key: refused" "no secret key in the file"
+PHOME=$FX/gpg-protected
+mkdir -m 0700 "$PHOME"
+gpg --batch --quiet --homedir "$PHOME" --pinentry-mode loopback --passphrase 'pw-1234' \
+	--quick-gen-key protected ed25519 default never &&
+	PFPR=$(G --homedir "$PHOME" --with-colons --list-keys protected | awk -F: '/^fpr/ {print $10; exit}') &&
+	gpg --batch --quiet --homedir "$PHOME" --pinentry-mode loopback --passphrase 'pw-1234' \
+		--armor --export-secret-keys "$PFPR" >"$FX/protected.asc" ||
+	{ echo "Bail out! protected key setup failed"; exit 1; }
+at_exit "gpgconf --homedir $PHOME --kill gpg-agent"
+if [ "$WALLET_OPENPGP" = rnp ]; then
+	WALLET_GPG_KEY=$FX/protected.asc refused db_pass "a passphrase-protected key file: refused" "passphrase-protected"
+else # gpg imports it, then cannot use it without the passphrase (and it is no recipient)
+	WALLET_GPG_KEY=$FX/protected.asc refused db_pass "a passphrase-protected key file: refused" "decryption"
+fi
 
 # a server whose certificate the CA did not issue, and a host name it does not carry
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=rogue \

@@ -43,11 +43,12 @@ t_grep "the final failure is logged" "giving up after" "$T_DIR/last.out"
 t_grep "the failed fetch is named" "wallet-entry: db_pass: no server reachable" "$T_DIR/last.out"
 t_cond "PROGRAM did not run" ! -e "$T_DIR/ran"
 
-# SIGTERM while waiting (docker stop): wallet-entry stops at once, cleans up, does not run PROGRAM
+# SIGTERM while waiting (docker stop): wallet-entry stops at once, cleans up (the gnupg engine's
+# throwaway GNUPGHOME), does not run PROGRAM
 XDG=$(mktemp -d /dev/shm/cwavail.XXXXXX)
 at_exit "rm -rf $XDG"
 rm -f "$T_DIR/ran"
-XDG_RUNTIME_DIR=$XDG "$E" --wait 600 --url "https://127.0.0.1:$DEAD" --fetch db_pass -- touch "$T_DIR/ran" \
+XDG_RUNTIME_DIR=$XDG "$E" --openpgp gnupg --wait 600 --url "https://127.0.0.1:$DEAD" --fetch db_pass -- touch "$T_DIR/ran" \
 	>"$T_DIR/term.log" 2>&1 &
 epid=$!
 at_exit "kill $epid"

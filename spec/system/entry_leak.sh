@@ -24,41 +24,60 @@ export XDG_RUNTIME_DIR=$SHM/xdg
 mkdir -m 0700 "$XDG_RUNTIME_DIR"
 P=$(pick_port)
 
-# 1. The wallet answers 503 for the object at first (wallet-entry keeps retrying within
-#    --wait): meanwhile its GNUPGHOME and gpg-agent exist, so the checks below can fail. Then
-#    the object is served and the run completes.
-cp "$FX/www/v1/objects/db_pass" "$FX/db_pass.real"
-printf 'HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n' >"$FX/www/v1/objects/db_pass"
 fx_server "$P" || { echo "Bail out! test wallet did not start"; exit 1; }
-"$E" --verbose --url "https://127.0.0.1:$P" --wait 60 --fetch db_pass --fetch 'db_pass=env:DBP' \
-	--fetch "db_pass=file:$SHM/f" -- sh -c 'cat "$DB_PASS_FILE" "$1" | sha256sum; printf "%s" "$DBP" | wc -c' \
-	sh "$SHM/f" >"$T_DIR/run1.log" 2>&1 &
-epid=$!
-at_exit "kill $epid"
-t_ok "the throwaway GNUPGHOME is created on the memory file system" \
-	wait_until 30 sh -c 'ls -d "$1"/walletclient-* >/dev/null 2>&1' sh "$XDG_RUNTIME_DIR"
-home=$(ls -d "$XDG_RUNTIME_DIR"/walletclient-* 2>/dev/null | head -n 1)
-t_ok "its gpg-agent runs while wallet-entry holds the key" \
-	wait_until 30 pgrep -f "gpg-agent --homedir $home"
-t_ok "wallet-entry is retrying" wait_until 30 grep -q 'retrying' "$T_DIR/run1.log"
-mv "$FX/db_pass.real" "$FX/www/v1/objects/db_pass"
-wait "$epid"
-t_cond "the run succeeded" "$?" = 0
-t_cond "the throwaway GNUPGHOME is gone" ! -e "$home"
-t_cond "nothing is left under XDG_RUNTIME_DIR" -z "$(ls -A "$XDG_RUNTIME_DIR")"
-t_exit "no gpg-agent of it is left running" 1 pgrep -f "gpg-agent --homedir $home"
-t_grep "PROGRAM got the secret (length printed)" "${#SECRET}" "$T_DIR/run1.log"
+
+# 1. The wallet answers 503 for the object at first (wallet-entry keeps retrying within
+#    --wait): meanwhile it holds the key, so the checks below can fail. Then the object is
+#    served and the run completes. Once per OpenPGP engine: gnupg makes a throwaway GNUPGHOME
+#    and a gpg-agent; rnp must make neither, nor run any process.
+leak_run() {
+	local eng=$1 epid home log=$T_DIR/run-$1.log
+	cp "$FX/www/v1/objects/db_pass" "$FX/db_pass.real"
+	printf 'HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n' >"$FX/www/v1/objects/db_pass"
+	"$E" --openpgp "$eng" --verbose --url "https://127.0.0.1:$P" --wait 60 --fetch db_pass \
+		--fetch 'db_pass=env:DBP' --fetch "db_pass=file:$SHM/f" -- \
+		sh -c 'cat "$DB_PASS_FILE" "$1" | sha256sum; printf "%s" "$DBP" | wc -c' sh "$SHM/f" \
+		>"$log" 2>&1 &
+	epid=$!
+	at_exit "kill $epid"
+	# the key is imported before the object is asked for: it is held from here on
+	t_ok "$eng: wallet-entry is retrying" wait_until 30 grep -q 'retrying' "$log"
+	if [ "$eng" = gnupg ]; then
+		home=$(ls -d "$XDG_RUNTIME_DIR"/walletclient-* 2>/dev/null | head -n 1)
+		t_cond "gnupg: the throwaway GNUPGHOME is on the memory file system" -n "$home"
+		t_ok "gnupg: its gpg-agent runs while wallet-entry holds the key" \
+			pgrep -f "gpg-agent --homedir $home"
+	else
+		home=$XDG_RUNTIME_DIR/none
+		t_cond "rnp: no GNUPGHOME while wallet-entry holds the key" -z "$(ls -A "$XDG_RUNTIME_DIR")"
+		t_cond "rnp: no new walletclient home anywhere in /dev/shm" \
+			-z "$(find /dev/shm -maxdepth 2 -name 'walletclient-*' -newer "$MARK" 2>/dev/null)"
+		t_cond "rnp: wallet-entry runs no other process (no gpg, no gpg-agent)" \
+			-z "$(pgrep -P "$epid")"
+	fi
+	mv "$FX/db_pass.real" "$FX/www/v1/objects/db_pass"
+	wait "$epid"
+	t_cond "$eng: the run succeeded" "$?" = 0
+	t_cond "$eng: the throwaway GNUPGHOME is gone" ! -e "$home"
+	t_cond "$eng: nothing is left under XDG_RUNTIME_DIR" -z "$(ls -A "$XDG_RUNTIME_DIR")"
+	t_exit "$eng: no gpg-agent of it is left running" 1 pgrep -f "gpg-agent --homedir $home"
+	t_grep "$eng: PROGRAM got the secret (length printed)" "${#SECRET}" "$log"
+	rm -f "$SHM/f"
+}
+leak_run gnupg
+leak_run rnp
 
 # 2. the same under --supervise, and a refused fetch (wrong pin) that must clean up too
 export WALLET_URL=https://127.0.0.1:$P
-t_ok "--supervise run (PROGRAM reads the memfd and the file)" \
-	"$E" --supervise --fetch db_pass --fetch "db_pass=file:$SHM/g" -- \
-	sh -c 'cmp "$DB_PASS_FILE" "$1" && cmp "$2" "$1"' sh "$SHM/plain" "$SHM/g"
-t_cond "--supervise removed the file: secret" ! -e "$SHM/g"
-t_exit "a refused fetch" 1 env WALLET_SIGNER="$XFPR" "$E" --fetch db_pass -- true
-t_cond "no GNUPGHOME left after either" -z "$(ls -A "$XDG_RUNTIME_DIR")"
-t_exit "no gpg-agent of a throwaway home is left" 1 pgrep -f "gpg-agent --homedir $XDG_RUNTIME_DIR/"
-rm -f "$SHM/f"
+for eng in gnupg rnp; do
+	t_ok "$eng: --supervise run (PROGRAM reads the memfd and the file)" \
+		env WALLET_OPENPGP=$eng "$E" --supervise --fetch db_pass --fetch "db_pass=file:$SHM/g" -- \
+		sh -c 'cmp "$DB_PASS_FILE" "$1" && cmp "$2" "$1"' sh "$SHM/plain" "$SHM/g"
+	t_cond "$eng: --supervise removed the file: secret" ! -e "$SHM/g"
+	t_exit "$eng: a refused fetch" 1 env WALLET_OPENPGP=$eng WALLET_SIGNER="$XFPR" "$E" --fetch db_pass -- true
+	t_cond "$eng: no GNUPGHOME left after either" -z "$(ls -A "$XDG_RUNTIME_DIR")"
+	t_exit "$eng: no gpg-agent of a throwaway home is left" 1 pgrep -f "gpg-agent --homedir $XDG_RUNTIME_DIR/"
+done
 
 # 3. search every regular file on every disk-backed file system written since the marker
 mounts=$(findmnt -rn -o TARGET,FSTYPE | awk '$2 !~ /^(proc|sysfs|tmpfs|ramfs|devtmpfs|devpts|mqueue|cgroup2?|securityfs|debugfs|tracefs|pstore|bpf|configfs|fusectl|hugetlbfs|autofs|binfmt_misc|nsfs|overlay|squashfs|rpc_pipefs|efivarfs|selinuxfs)$/ {print $1}' | sort -u)
