@@ -4,9 +4,11 @@
 #   prototype: per secret, `curl --cacert --cert --key URL | gpg --decrypt` into a file on
 #              /dev/shm, with the client key already imported into a GNUPGHOME whose agent
 #              keeps running between runs (the prototype's best case), then `true`
-#   wallet-entry --gpg-key: what a container does: imports the key into a fresh throwaway
-#              GNUPGHOME (a new gpg-agent) on every run, verifies both signatures, decrypts
-#   wallet-entry --gnupghome: the same GNUPGHOME as the prototype (warm agent)
+#   wallet-entry --gpg-key: what a container does, with the default engine for a key file
+#              (rnp, in process): reads the key, verifies both signatures, decrypts
+#   wallet-entry --gpg-key --openpgp gnupg: the same through gpgme: imports the key into a
+#              fresh throwaway GNUPGHOME (a new gpg-agent) on every run, two gpg runs per secret
+#   wallet-entry --gnupghome: the same GNUPGHOME as the prototype (warm agent; gnupg engine)
 # Median of RUNS runs (default 31) and the ratio. Usage: O=build bench/entry-bench.sh [RUNS]
 . "$(dirname "$0")/bench-lib.sh"
 RUNS=${1:-${RUNS:-31}}
@@ -48,6 +50,10 @@ proto() { # N: the prototype's loop
 }
 entry_args() { local i; for i in $(seq 1 "$1"); do printf -- '--fetch\ns%s\n' "$i"; done; }
 entry_key() { mapfile -t a < <(entry_args "$1"); "$E" --gpg-key "$C/gpg.sec.asc" "${a[@]}" -- true; }
+entry_gnupg() {
+	mapfile -t a < <(entry_args "$1")
+	"$E" --openpgp gnupg --gpg-key "$C/gpg.sec.asc" "${a[@]}" -- true
+}
 entry_home() { mapfile -t a < <(entry_args "$1"); "$E" --gnupghome "$H" "${a[@]}" -- true; }
 
 # time_run KIND N: one run; appends its wall time and its CPU time (user + system of the run
@@ -74,7 +80,7 @@ median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1
 # Runs are interleaved (one of each kind per round), so that a change in the machine's load
 # during the benchmark weighs on every kind alike.
 declare -A MED CPU
-KINDS="proto entry_key entry_home"
+KINDS="proto entry_key entry_gnupg entry_home"
 for n in 1 10; do
 	for what in $KINDS; do
 		"$what" "$n" >/dev/null 2>&1 || bl_die "$what $n failed" # warm-up, and a check
@@ -96,7 +102,8 @@ done
 bl_log "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 printf '%-44s %12s %12s\n' "median of $RUNS runs, ms" "1 secret" "10 secrets"
 printf '%-44s %12s %12s\n' "prototype (curl | gpg --decrypt per secret)" "${MED[proto-1]}" "${MED[proto-10]}"
-printf '%-44s %12s %12s\n' "wallet-entry --gpg-key (fresh GNUPGHOME)" "${MED[entry_key-1]}" "${MED[entry_key-10]}"
+printf '%-44s %12s %12s\n' "wallet-entry --gpg-key (rnp, in process)" "${MED[entry_key-1]}" "${MED[entry_key-10]}"
+printf '%-44s %12s %12s\n' "wallet-entry --gpg-key --openpgp gnupg" "${MED[entry_gnupg-1]}" "${MED[entry_gnupg-10]}"
 printf '%-44s %12s %12s\n' "wallet-entry --gnupghome (warm agent)" "${MED[entry_home-1]}" "${MED[entry_home-10]}"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo
@@ -105,4 +112,5 @@ for what in $KINDS; do printf '%-44s %12s %12s\n' "$what" "${CPU[$what-1]}" "${C
 printf '%-44s %12s %12s\n' "CPU ratio, prototype / --gpg-key" "$(ratio "${CPU[proto-1]}" "${CPU[entry_key-1]}")x" "$(ratio "${CPU[proto-10]}" "${CPU[entry_key-10]}")x"
 echo
 printf '%-44s %12s %12s\n' "speed-up, --gpg-key vs prototype" "$(ratio "${MED[proto-1]}" "${MED[entry_key-1]}")x" "$(ratio "${MED[proto-10]}" "${MED[entry_key-10]}")x"
+printf '%-44s %12s %12s\n' "speed-up, --openpgp gnupg vs prototype" "$(ratio "${MED[proto-1]}" "${MED[entry_gnupg-1]}")x" "$(ratio "${MED[proto-10]}" "${MED[entry_gnupg-10]}")x"
 printf '%-44s %12s %12s\n' "speed-up, --gnupghome vs prototype" "$(ratio "${MED[proto-1]}" "${MED[entry_home-1]}")x" "$(ratio "${MED[proto-10]}" "${MED[entry_home-10]}")x"

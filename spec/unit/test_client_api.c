@@ -227,6 +227,47 @@ static void test_cancel(void **state)
 }
 
 /* Many clients in parallel threads: no shared state beyond the one-time initialisation. */
+/* Which engine a client gets: rnp for a key file unless gnupg is asked for; gnupg for a
+ * GNUPGHOME; rnp without a key file is a usage error. */
+static void test_openpgp_engine(void **state)
+{
+	(void)state;
+	char keyfile[96];
+	snprintf(keyfile, sizeof keyfile, "%s/k.asc", home);
+	assert_int_equal(cw_write_atomic(home, "k.asc", "-----BEGIN PGP", 14, 0600, false), CW_OK);
+	assert_int_equal(wallet_config_set_openpgp(NULL, WALLET_OPENPGP_RNP), WALLET_ERR_USAGE);
+	wallet_config *cfg = net_config(0);
+	assert_int_equal(wallet_config_set_openpgp(cfg, (wallet_openpgp)7), WALLET_ERR_USAGE);
+	wallet_client *c = (wallet_client *)1;
+	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_RNP), WALLET_OK);
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_ERR_USAGE); /* GNUPGHOME only */
+	assert_null(c);
+	assert_int_equal(wallet_config_set_gpg_key_file(cfg, keyfile), WALLET_OK);
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_non_null(c->rnp);
+	assert_null(c->gpg);
+	assert_false(c->tmphome);
+	assert_string_equal(c->home, "");
+	wallet_client_free(c);
+	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_AUTO), WALLET_OK);
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_non_null(c->rnp);
+	wallet_client_free(c);
+	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_GNUPG), WALLET_OK);
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_null(c->rnp);
+	assert_non_null(c->gpg);
+	assert_true(c->tmphome);
+	wallet_client_free(c);
+	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_AUTO), WALLET_OK);
+	assert_int_equal(wallet_config_set_gnupghome(cfg, home), WALLET_OK);
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_null(c->rnp);
+	assert_string_equal(c->home, home);
+	wallet_client_free(c);
+	wallet_config_free(cfg);
+}
+
 static void *thread_main(void *arg)
 {
 	wallet_config *cfg = arg;
@@ -267,6 +308,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wait_retries, home_setup, home_teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel, home_setup, home_teardown),
 	    cmocka_unit_test_setup_teardown(test_threads, home_setup, home_teardown),
+	    cmocka_unit_test_setup_teardown(test_openpgp_engine, home_setup, home_teardown),
 	};
 	return cmocka_run_group_tests_name("client_api", tests, NULL, NULL);
 }
