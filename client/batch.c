@@ -74,7 +74,7 @@ static void *worker_main(void *arg)
 	const wallet_client *c = w->c;
 	/* made here, in parallel: each costs a gpg --version run inside gpgme; the slot
 	 * belongs to this worker alone */
-	if (c->rnp == NULL && *wk->gpg == NULL && wc_gpg_new_ctx(c, wk->gpg) != CW_OK)
+	if (!c->use_rnp && *wk->gpg == NULL && wc_gpg_new_ctx(c, wk->gpg) != CW_OK)
 		return NULL; /* the other workers take the jobs */
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
@@ -91,7 +91,7 @@ static void *worker_main(void *arg)
 
 static size_t worker_count(const wallet_client *c, size_t jobs)
 {
-	if (c->rnp != NULL) /* one keyring, not to be shared between threads */
+	if (c->use_rnp) /* one keyring, not to be shared between threads */
 		return jobs < 1 ? jobs : 1;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	/* gpg processes spend much of their time waiting for exec, the agent and I/O: twice the

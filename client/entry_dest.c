@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "gpgutil.h"
 #include "sealfmt.h"
+#include "secmem.h"
 
 static bool var_valid(const char *v)
 {
@@ -223,16 +224,31 @@ out:
 	return st;
 }
 
+/* Appends a copy of s to the list *v of *n strings. */
+static cw_status list_add(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (nv == NULL)
+		return CW_ERR_NOMEM;
+	*v = nv;
+	if ((nv[*n] = strdup(s)) == NULL)
+		return CW_ERR_NOMEM;
+	(*n)++;
+	return CW_OK;
+}
+
+static void list_free(char ***v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free((*v)[i]);
+	free(*v);
+	*v = NULL;
+	*n = 0;
+}
+
 static cw_status files_add(struct ent_files *files, const char *path)
 {
-	char **v = realloc(files->paths, (files->n + 1) * sizeof *v);
-	if (v == NULL)
-		return CW_ERR_NOMEM;
-	files->paths = v;
-	if ((v[files->n] = strdup(path)) == NULL)
-		return CW_ERR_NOMEM;
-	files->n++;
-	return CW_OK;
+	return list_add(&files->paths, &files->n, path);
 }
 
 /* Written to a temporary name beside path, then renamed over it, so that the application never
@@ -304,6 +320,10 @@ cw_status ent_deliver(const struct ent_spec *spec, const char *objname, const un
 		if (v[0] == '\0' && ent_var_name(objname, "", var, sizeof var))
 			v = var;
 		/* data is NUL-terminated (wallet_secret_data) */
+		if (list_add(&files->vars, &files->nvars, v) != CW_OK) {
+			snprintf(err, errsz, "out of memory");
+			return CW_ERR_NOMEM;
+		}
 		if (setenv(v, (const char *)data, 1) != 0) {
 			snprintf(err, errsz, "setenv: %s", strerror(errno));
 			return CW_ERR_IO;
@@ -364,14 +384,23 @@ void ent_files_close_fds(struct ent_files *files)
 	files->nfds = 0;
 }
 
+void ent_files_forget_env(struct ent_files *files)
+{
+	for (size_t i = 0; i < files->nvars; i++) {
+		/* setenv's copy lives in this process's heap: overwrite it before unsetting */
+		char *val = getenv(files->vars[i]);
+		if (val != NULL)
+			cw_wipe(val, strlen(val));
+		unsetenv(files->vars[i]);
+	}
+	list_free(&files->vars, &files->nvars);
+}
+
 void ent_files_free(struct ent_files *files)
 {
+	list_free(&files->vars, &files->nvars);
+	list_free(&files->paths, &files->n);
 	free(files->fds);
 	files->fds = NULL;
 	files->nfds = 0;
-	for (size_t i = 0; i < files->n; i++)
-		free(files->paths[i]);
-	free(files->paths);
-	files->paths = NULL;
-	files->n = 0;
 }

@@ -36,6 +36,8 @@ struct ent_files {
 	size_t n;
 	int *fds; /* memfds handed to PROGRAM: a supervisor closes its copies after the fork */
 	size_t nfds;
+	char **vars; /* env: variables: a supervisor wipes its copies after the fork */
+	size_t nvars;
 };
 
 /* Parses one --fetch argument. On CW_ERR_USAGE err says why. */
@@ -57,6 +59,8 @@ cw_status ent_deliver(const struct ent_spec *spec, const char *objname, const un
 
 /* Closes the recorded memfds. */
 void ent_files_close_fds(struct ent_files *files);
+/* Wipes the values of the recorded env: variables in this process and unsets them. */
+void ent_files_forget_env(struct ent_files *files);
 /* Overwrites and removes every recorded file, then forgets them. */
 void ent_files_remove(struct ent_files *files);
 void ent_files_free(struct ent_files *files);

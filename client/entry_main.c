@@ -3,10 +3,12 @@
  * (or supervises it with --supervise). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <gpgme.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +50,49 @@ struct args {
 	bool supervise, verbose;
 	char **prog;
 };
+
+/* Where wallet-entry's own messages go: stderr; while the libraries work without --verbose,
+ * a copy of it, fd 2 pointing at /dev/null meanwhile. librnp 0.16 writes parser diagnostics
+ * (packet tags and positions) to stderr and offers no way to stop it; they would break the
+ * one-line-per-failure output. */
+static FILE *msg_out;
+
+static FILE *out_err(void)
+{
+	return msg_out != NULL ? msg_out : stderr;
+}
+
+static void quiet_libraries(void)
+{
+	int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0)
+		return;
+	int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	FILE *f = nul >= 0 ? fdopen(saved, "w") : NULL;
+	if (f == NULL || dup2(nul, STDERR_FILENO) < 0) {
+		if (f != NULL)
+			fclose(f);
+		else
+			close(saved);
+		if (nul >= 0)
+			close(nul);
+		return;
+	}
+	close(nul);
+	setvbuf(f, NULL, _IONBF, 0);
+	msg_out = f;
+}
+
+/* fd 2 is stderr again, for PROGRAM too (dup2 clears close-on-exec). */
+static void unquiet_libraries(void)
+{
+	if (msg_out == NULL)
+		return;
+	fflush(stderr);
+	(void)dup2(fileno(msg_out), STDERR_FILENO);
+	fclose(msg_out);
+	msg_out = NULL;
+}
 
 static void usage(FILE *out)
 {
@@ -95,7 +140,7 @@ static void usage(FILE *out)
 
 static int usage_error(const char *msg)
 {
-	fprintf(stderr, "wallet-entry: %s (try --help)\n", msg);
+	fprintf(out_err(), "wallet-entry: %s (try --help)\n", msg);
 	return 2;
 }
 
@@ -369,7 +414,7 @@ static void catch_stop_signals(bool on)
 static void log_line(void *arg, const char *msg)
 {
 	(void)arg;
-	fprintf(stderr, "wallet-entry: %s\n", msg);
+	fprintf(out_err(), "wallet-entry: %s\n", msg);
 }
 
 static int build_config(const struct args *a, wallet_config **out)
@@ -414,15 +459,15 @@ struct fetched {
 static void report(const struct args *a, const char *name, wallet_status st, const char *d)
 {
 	(void)a;
-	fprintf(stderr, "wallet-entry: %s: %s%s%s\n", name, wallet_strerror(st), d[0] ? ": " : "",
-	        d);
+	fprintf(out_err(), "wallet-entry: %s: %s%s%s\n", name, wallet_strerror(st),
+	        d[0] ? ": " : "", d);
 }
 
 static void report_ok(const struct args *a, const wallet_secret *s)
 {
 	if (a->verbose)
-		fprintf(stderr, "wallet-entry: %s: version %llu verified\n", wallet_secret_name(s),
-		        (unsigned long long)wallet_secret_version(s));
+		fprintf(out_err(), "wallet-entry: %s: version %llu verified\n",
+		        wallet_secret_name(s), (unsigned long long)wallet_secret_version(s));
 }
 
 /* A group: all of it, every member at least at the spec's minimum. */
@@ -456,7 +501,7 @@ static size_t fetch_all(wallet_client *c, const struct args *a, struct fetched *
 	size_t failed = 0, nreq = 0;
 	wallet_request *reqs = calloc(a->nspecs, sizeof *reqs);
 	if (reqs == NULL) {
-		fprintf(stderr, "wallet-entry: out of memory\n");
+		fprintf(out_err(), "wallet-entry: out of memory\n");
 		return a->nspecs;
 	}
 	for (size_t i = 0; i < a->nspecs; i++) {
@@ -514,7 +559,7 @@ static int deliver_all(const struct args *a, struct fetched *f, struct ent_files
 			if (ent_deliver(&a->specs[i], wallet_secret_name(s), wallet_secret_data(s),
 			                wallet_secret_size(s), &a->o, files, err,
 			                sizeof err) != CW_OK) {
-				fprintf(stderr, "wallet-entry: %s: %s\n", wallet_secret_name(s),
+				fprintf(out_err(), "wallet-entry: %s: %s\n", wallet_secret_name(s),
 				        err);
 				return 1;
 			}
@@ -540,8 +585,11 @@ int main(int argc, char **argv)
 	 * gpgconf twice and gpgsm and gpgconf for their versions, which is most of its start-up
 	 * time. A program may set this process-wide flag; a library (libwalletclient) may not. */
 	(void)gpgme_set_global_flag("disable-gpgconf", "1");
+	/* Freed heap memory is overwritten: librnp frees its decryption buffers without wiping
+	 * them. Process-wide, so the program sets it; the library cannot. */
+	(void)mallopt(M_PERTURB, 0xA5);
 	if (cw_nodump() != CW_OK) {
-		fprintf(stderr, "wallet-entry: cannot disable core dumps\n");
+		fprintf(out_err(), "wallet-entry: cannot disable core dumps\n");
 		goto out;
 	}
 	if (a.nspecs > 0) {
@@ -549,10 +597,12 @@ int main(int argc, char **argv)
 			goto out;
 		rc = 1;
 		catch_stop_signals(true);
+		if (!a.verbose)
+			quiet_libraries();
 		wallet_status st = wallet_client_new(cfg, &c);
 		if (st != WALLET_OK) {
 			const char *d = c ? wallet_client_error(c) : "";
-			fprintf(stderr, "wallet-entry: %s%s%s\n", wallet_strerror(st),
+			fprintf(out_err(), "wallet-entry: %s%s%s\n", wallet_strerror(st),
 			        d[0] ? ": " : "", d);
 			goto out;
 		}
@@ -563,15 +613,17 @@ int main(int argc, char **argv)
 		/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup */
 		wallet_client_free(c);
 		c = NULL;
+		unquiet_libraries();
 		if (stop_signal != 0) {
-			fprintf(stderr, "wallet-entry: stopped by signal %d; not running %s\n",
+			fprintf(out_err(), "wallet-entry: stopped by signal %d; not running %s\n",
 			        (int)stop_signal, a.prog[0]);
 			rc = 128 + stop_signal;
 			goto out;
 		}
 		if (failed > 0) {
-			fprintf(stderr, "wallet-entry: %zu of %zu fetches failed; not running %s\n",
-			        failed, a.nspecs, a.prog[0]);
+			fprintf(out_err(),
+			        "wallet-entry: %zu of %zu fetches failed; not running %s\n", failed,
+			        a.nspecs, a.prog[0]);
 			goto out;
 		}
 	}
@@ -583,6 +635,9 @@ int main(int argc, char **argv)
 	}
 	free_fetched(f, a.nspecs);
 	f = NULL;
+	/* setenv (env:) copies "VAR=value" through a buffer on the stack: a supervisor lives
+	 * on, so zero what the deliveries left below this frame */
+	(void)cw_scrub_stack((size_t)64 << 10);
 	catch_stop_signals(false);
 	if (stop_signal != 0) {
 		ent_files_remove(&files);
@@ -598,6 +653,7 @@ int main(int argc, char **argv)
 		rc = ent_exec(a.prog);
 out:
 	wallet_client_free(c);
+	unquiet_libraries();
 	wallet_config_free(cfg);
 	free_fetched(f, a.nspecs);
 	ent_files_free(&files);

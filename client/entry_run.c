@@ -77,6 +77,7 @@ int ent_supervise(char **argv, struct ent_files *files, bool verbose)
 		_exit(ent_exec(argv));
 	}
 	ent_files_close_fds(files);
+	ent_files_forget_env(files);
 	if (verbose)
 		fprintf(stderr, "wallet-entry: supervising %s (pid %ld)\n", argv[0], (long)child);
 	for (;;) {
@@ -98,6 +99,7 @@ int ent_supervise(char **argv, struct ent_files *files, bool verbose)
 	}
 out:
 	ent_files_close_fds(files);
+	ent_files_forget_env(files);
 	ent_files_remove(files);
 	return status;
 }

@@ -326,7 +326,7 @@ cw_status wc_signer_ensure(wallet_client *c)
 	if (c->signer_ready)
 		return CW_OK;
 	/* an existing GNUPGHOME may already hold it; a fresh throwaway one cannot */
-	if (c->rnp == NULL && !c->tmphome) {
+	if (!c->use_rnp && !c->tmphome) {
 		st = load_signer(c);
 		if (st != CW_ERR_NOTFOUND)
 			goto out;
@@ -342,7 +342,7 @@ cw_status wc_signer_ensure(wallet_client *c)
 	}
 	if (st != CW_OK)
 		goto out;
-	if (c->rnp != NULL) {
+	if (c->use_rnp) {
 		st = wc_rnp_import(c, pub, publen);
 		goto out;
 	}

@@ -24,6 +24,9 @@ void wc_oerr(struct wc_opener *o, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* How much stack below wc_open_sealed is zeroed once an object is opened. */
+#define OPEN_STACK_SCRUB ((size_t)256 << 10)
+
 static void ogpg_err(struct wc_opener *o, const char *what, gpgme_error_t e)
 {
 	char buf[300];
@@ -198,8 +201,7 @@ cw_status wc_open_sealed(struct wc_opener *o, const struct wc_sealed *in, cw_sbu
                          uint64_t *version)
 {
 	uint64_t v = 0;
-	cw_status st =
-	    o->c->rnp != NULL ? wc_rnp_open(o, in, plain, &v) : open_gnupg(o, in, plain, &v);
+	cw_status st = o->c->use_rnp ? wc_rnp_open(o, in, plain, &v) : open_gnupg(o, in, plain, &v);
 	/* a NUL after the content, not counted, so text secrets are C strings */
 	if (st == CW_OK && (st = cw_sbuf_append(plain, "", 1)) == CW_OK) {
 		plain->len--;
@@ -207,5 +209,9 @@ cw_status wc_open_sealed(struct wc_opener *o, const struct wc_sealed *in, cw_sbu
 	}
 	if (st != CW_OK)
 		cw_sbuf_free(plain);
+	/* The engines' buffers lived in the frames below this one (librnp's decryption
+	 * buffers; gpgme's read buffer for gpg's output): zero them, in whichever thread this
+	 * runs. */
+	(void)cw_scrub_stack(OPEN_STACK_SCRUB);
 	return st;
 }

@@ -4,12 +4,19 @@
  * runs. It applies the checks of the gnupg engine (open.c, docs/FORMAT.md): the detached
  * signature by the pinned key before any byte reaches the decryptor; an encrypted,
  * integrity-protected message; exactly one inner signature, by the pinned key; one hashed
- * name and one hashed version notation, bound to the request (wc_check_binding). */
+ * name and one hashed version notation, bound to the request (wc_check_binding).
+ *
+ * Two keyrings: `rnp_pub` holds the pinned key alone and checks detached signatures, so that
+ * nothing served in the signature header can ever reach the client's secret key (RNP parses
+ * whatever it is given as a signature, and would decrypt an encrypted message there);
+ * `rnp` holds the client's secret key and the pinned key, and opens the sealed bytes once
+ * their detached signature is good. */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gpgutil.h"
@@ -19,27 +26,41 @@
 /* Notation data subpacket (RFC 4880 5.2.3.16) */
 #define SUBPKT_NOTATION 20
 
-cw_status wc_rnp_setup(wallet_client *c)
+static cw_status new_keyring(wallet_client *c, rnp_ffi_t *out)
 {
-	rnp_result_t r = rnp_ffi_create(&c->rnp, "GPG", "GPG");
+	rnp_result_t r = rnp_ffi_create(out, "GPG", "GPG");
 	if (r != RNP_SUCCESS) {
-		c->rnp = NULL;
+		*out = NULL;
 		wc_err(c, "rnp: %s", rnp_result_to_string(r));
 		return CW_ERR_CRYPTO;
 	}
-	/* RNP writes diagnostics to stderr unless told otherwise; a library must not print.
-	 * The descriptor belongs to the keyring from here on. */
+	/* FFI-level messages go to a keyring's log descriptor (stderr by default); the
+	 * descriptor belongs to the keyring from here on. librnp 0.16 still writes its parser
+	 * diagnostics (packet tags, positions; never key or content bytes) to stderr
+	 * itself: wallet-entry silences those unless --verbose. */
 	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0 && rnp_ffi_set_log_fd(c->rnp, fd) != RNP_SUCCESS)
+	if (fd >= 0 && rnp_ffi_set_log_fd(*out, fd) != RNP_SUCCESS)
 		close(fd);
 	return CW_OK;
+}
+
+cw_status wc_rnp_setup(wallet_client *c)
+{
+	c->use_rnp = true;
+	cw_status st = new_keyring(c, &c->rnp);
+	if (st == CW_OK)
+		st = new_keyring(c, &c->rnp_pub);
+	return st;
 }
 
 void wc_rnp_teardown(wallet_client *c)
 {
 	if (c->rnp != NULL)
 		(void)rnp_ffi_destroy(c->rnp);
+	if (c->rnp_pub != NULL)
+		(void)rnp_ffi_destroy(c->rnp_pub);
 	c->rnp = NULL;
+	c->rnp_pub = NULL;
 }
 
 static bool key_flag(rnp_result_t (*fn)(rnp_key_handle_t, bool *), rnp_key_handle_t k)
@@ -48,13 +69,18 @@ static bool key_flag(rnp_result_t (*fn)(rnp_key_handle_t, bool *), rnp_key_handl
 	return fn(k, &v) == RNP_SUCCESS && v;
 }
 
-/* Valid (good binding), not revoked, not expired, and allowed usage ("sign", "encrypt"). */
+/* Valid (good binding), not revoked and not expired. */
+static bool key_sound(rnp_key_handle_t k)
+{
+	return key_flag(rnp_key_is_valid, k) && !key_flag(rnp_key_is_revoked, k) &&
+	       !key_flag(rnp_key_is_expired, k);
+}
+
+/* Sound, and allowed a usage ("sign", "encrypt"). */
 static bool key_usable(rnp_key_handle_t k, const char *usage)
 {
 	bool ok = false;
-	return key_flag(rnp_key_is_valid, k) && !key_flag(rnp_key_is_revoked, k) &&
-	       !key_flag(rnp_key_is_expired, k) &&
-	       rnp_key_allows_usage(k, usage, &ok) == RNP_SUCCESS && ok;
+	return key_sound(k) && rnp_key_allows_usage(k, usage, &ok) == RNP_SUCCESS && ok;
 }
 
 /* The fingerprint of k (40 upper-case hex digits) into out. */
@@ -68,15 +94,34 @@ static bool key_fpr(rnp_key_handle_t k, char out[41])
 	return ok;
 }
 
-/* what: the error line's start when nothing could be read ("FILE: no secret key in the
- * file"). */
-static cw_status import_mem(wallet_client *c, const unsigned char *p, size_t n, uint32_t flags,
-                            const char *what)
+/* The secret part of k: absent, usable as it is, a stub without key material (an offline
+ * primary of `gpg --export-secret-subkeys`, a smartcard), or protected by a passphrase. */
+enum secret_kind { SECRET_NONE, SECRET_CLEAR, SECRET_STUB, SECRET_PROTECTED };
+
+static enum secret_kind secret_of(rnp_key_handle_t k)
+{
+	char *type = NULL;
+	enum secret_kind sk = SECRET_PROTECTED;
+	if (!key_flag(rnp_key_have_secret, k))
+		return SECRET_NONE;
+	if (rnp_key_get_protection_type(k, &type) == RNP_SUCCESS && type != NULL) {
+		if (strcmp(type, "None") == 0)
+			sk = SECRET_CLEAR;
+		else if (strcmp(type, "GPG-None") == 0 || strcmp(type, "GPG-Smartcard") == 0)
+			sk = SECRET_STUB;
+	}
+	rnp_buffer_destroy(type);
+	return sk;
+}
+
+/* Import with the error line `what (rnp's reason)` when nothing could be read. */
+static cw_status import_mem(wallet_client *c, rnp_ffi_t ffi, const unsigned char *p, size_t n,
+                            uint32_t flags, const char *what)
 {
 	rnp_input_t in = NULL;
 	rnp_result_t r = rnp_input_from_memory(&in, p, n, false);
 	if (r == RNP_SUCCESS)
-		r = rnp_import_keys(c->rnp, in, flags, NULL);
+		r = rnp_import_keys(ffi, in, flags, NULL);
 	rnp_input_destroy(in);
 	if (r != RNP_SUCCESS) {
 		wc_err(c, "%s (%s)", what, rnp_result_to_string(r));
@@ -85,7 +130,9 @@ static cw_status import_mem(wallet_client *c, const unsigned char *p, size_t n, 
 	return CW_OK;
 }
 
-/* The primary keys of the keyring, sorted: the pinned one, secret ones, and others. */
+/* Every key of a keyring, sorted. A primary is the pinned key, a secret key (the client's),
+ * or other; a subkey belongs to the pinned key, to the secret primary, or counts as other
+ * (another key's subkey, or one without its primary). */
 struct census {
 	size_t secret;
 	size_t other;
@@ -93,47 +140,78 @@ struct census {
 	bool pinned_secret;
 	bool protected_key;
 	bool can_decrypt;
+	char secret_fpr[41];
 };
 
-static void count_key(wallet_client *c, const char *fpr, struct census *n)
+static void count_primary(const wallet_client *c, rnp_ffi_t ffi, const char *fpr, struct census *n)
 {
 	rnp_key_handle_t k = NULL;
-	if (rnp_locate_key(c->rnp, "fingerprint", fpr, &k) != RNP_SUCCESS || k == NULL)
+	if (rnp_locate_key(ffi, "fingerprint", fpr, &k) != RNP_SUCCESS || k == NULL)
 		return;
-	bool secret = key_flag(rnp_key_have_secret, k);
-	if (secret && key_flag(rnp_key_is_protected, k))
-		n->protected_key = true;
-	if (secret && key_usable(k, "encrypt"))
-		n->can_decrypt = true;
 	if (key_flag(rnp_key_is_primary, k)) {
+		enum secret_kind sk = secret_of(k);
 		if (cw_fpr_equal(fpr, c->cfg.signer)) {
 			n->pinned = true;
-			n->pinned_secret = secret;
-		} else if (secret) {
+			n->pinned_secret = sk != SECRET_NONE;
+		} else if (sk != SECRET_NONE) {
 			n->secret++;
+			memcpy(n->secret_fpr, fpr, 41);
 		} else {
 			n->other++;
 		}
+		if (sk == SECRET_PROTECTED)
+			n->protected_key = true;
+		if (sk == SECRET_CLEAR && key_usable(k, "encrypt"))
+			n->can_decrypt = true;
 	}
 	rnp_key_handle_destroy(k);
 }
 
-static cw_status census(wallet_client *c, struct census *n)
+static void count_subkey(const wallet_client *c, rnp_ffi_t ffi, const char *fpr, struct census *n)
 {
-	rnp_identifier_iterator_t it = NULL;
-	const char *id = NULL;
-	memset(n, 0, sizeof *n);
-	if (rnp_identifier_iterator_create(c->rnp, &it, "fingerprint") != RNP_SUCCESS) {
-		wc_err(c, "rnp: cannot list the keyring");
-		return CW_ERR_CRYPTO;
+	rnp_key_handle_t k = NULL;
+	char *primary = NULL;
+	if (rnp_locate_key(ffi, "fingerprint", fpr, &k) != RNP_SUCCESS || k == NULL)
+		return;
+	if (!key_flag(rnp_key_is_primary, k)) {
+		bool mine = rnp_key_get_primary_fprint(k, &primary) == RNP_SUCCESS &&
+		            primary != NULL &&
+		            (cw_fpr_equal(primary, c->cfg.signer) ||
+		             (n->secret == 1 && cw_fpr_equal(primary, n->secret_fpr)));
+		if (!mine)
+			n->other++;
+		enum secret_kind sk = secret_of(k);
+		if (sk == SECRET_PROTECTED)
+			n->protected_key = true;
+		if (mine && sk == SECRET_CLEAR && key_usable(k, "encrypt"))
+			n->can_decrypt = true;
 	}
-	while (rnp_identifier_iterator_next(it, &id) == RNP_SUCCESS && id != NULL)
-		count_key(c, id, n);
-	rnp_identifier_iterator_destroy(it);
+	rnp_buffer_destroy(primary);
+	rnp_key_handle_destroy(k);
+}
+
+static cw_status census(wallet_client *c, rnp_ffi_t ffi, struct census *n)
+{
+	memset(n, 0, sizeof *n);
+	for (int pass = 0; pass < 2; pass++) {
+		rnp_identifier_iterator_t it = NULL;
+		const char *id = NULL;
+		if (rnp_identifier_iterator_create(ffi, &it, "fingerprint") != RNP_SUCCESS) {
+			wc_err(c, "rnp: cannot list the keyring");
+			return CW_ERR_CRYPTO;
+		}
+		while (rnp_identifier_iterator_next(it, &id) == RNP_SUCCESS && id != NULL) {
+			if (pass == 0)
+				count_primary(c, ffi, id, n);
+			else
+				count_subkey(c, ffi, id, n);
+		}
+		rnp_identifier_iterator_destroy(it);
+	}
 	return CW_OK;
 }
 
-/* The pinned key must be usable; its signing fingerprints (primary and subkeys) are what
+/* The pinned key must be sound; its signing fingerprints (primary and subkeys) are what
  * signatures are checked against. */
 static cw_status record_signer(wallet_client *c)
 {
@@ -141,10 +219,10 @@ static cw_status record_signer(wallet_client *c)
 	size_t nsub = 0;
 	cw_status st = CW_ERR_KEY;
 	c->nsigner_fprs = 0;
-	if (rnp_locate_key(c->rnp, "fingerprint", c->cfg.signer, &k) != RNP_SUCCESS || k == NULL)
+	if (rnp_locate_key(c->rnp_pub, "fingerprint", c->cfg.signer, &k) != RNP_SUCCESS ||
+	    k == NULL)
 		goto out;
-	if (!key_flag(rnp_key_is_valid, k) || key_flag(rnp_key_is_revoked, k) ||
-	    key_flag(rnp_key_is_expired, k)) {
+	if (!key_sound(k)) {
 		wc_err(c, "the pinned wallet key is revoked, expired, invalid or a secret key");
 		goto out;
 	}
@@ -170,82 +248,117 @@ out:
 	return st;
 }
 
-/* Imports the client's key file, then the wallet's public key, into the (empty) keyring.
- * Nothing else may come in: exactly one secret key, usable for decryption and not protected
- * by a passphrase; the pinned key; no other key. On failure the keyring is emptied, so that
- * nothing unexpected can ever take part in a verification. */
-static cw_status import_keys(wallet_client *c, const unsigned char *pub, size_t publen)
+/* The wallet's key answer, into one keyring: afterwards the keyring may hold the pinned key
+ * and, if want_secret, the one secret key already there; nothing else. */
+static cw_status import_pinned(wallet_client *c, rnp_ffi_t ffi, const unsigned char *pub,
+                               size_t publen, bool want_secret)
+{
+	struct census n;
+	cw_status st = import_mem(c, ffi, pub, publen, RNP_LOAD_SAVE_PUBLIC_KEYS,
+	                          "no OpenPGP key in the wallet's signing-key answer");
+	if (st != CW_OK || (st = census(c, ffi, &n)) != CW_OK)
+		return st;
+	if (n.other > 0 || n.secret != (want_secret ? 1u : 0u)) {
+		wc_err(c,
+		       "the wallet's signing-key answer does not have the pinned fingerprint (it "
+		       "holds another key)");
+		return CW_ERR_KEY;
+	}
+	if (!n.pinned || n.pinned_secret) {
+		wc_err(c, "the wallet's signing key does not have the pinned fingerprint");
+		return CW_ERR_KEY;
+	}
+	return CW_OK;
+}
+
+/* The client's key file into `rnp`: exactly one secret key, with clear (not passphrase
+ * protected) key material that can decrypt, and no other key. */
+static cw_status import_secret(wallet_client *c)
 {
 	struct census n;
 	const char *kf = c->cfg.gpg_key_file;
 	char what[512];
 	snprintf(what, sizeof what, "%.400s: no secret key in the file", kf);
-	cw_status st = import_mem(c, c->pending_key.data, c->pending_key.len,
+	cw_status st = import_mem(c, c->rnp, c->pending_key.data, c->pending_key.len,
 	                          RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS, what);
-	if (st != CW_OK || (st = census(c, &n)) != CW_OK)
+	if (st != CW_OK || (st = census(c, c->rnp, &n)) != CW_OK)
 		return st;
-	st = CW_ERR_KEY;
-	if (n.secret == 0 && !n.pinned_secret) {
+	if (n.secret == 0) {
 		wc_err(c, "%s: no secret key in the file", kf);
-		return st;
+		return CW_ERR_KEY;
 	}
 	if (n.secret > 1) {
 		wc_err(c, "%s: more than one secret key", kf);
-		return st;
+		return CW_ERR_KEY;
 	}
 	if (n.other > 0) {
 		wc_err(c, "%s: holds another key than the client's secret key", kf);
-		return st;
+		return CW_ERR_KEY;
 	}
 	if (n.protected_key) {
 		wc_err(c,
 		       "%s: the secret key is passphrase-protected (a key file must not be: keep "
 		       "a protected key in a GNUPGHOME or behind a gpg-agent)",
 		       kf);
-		return st;
+		return CW_ERR_KEY;
 	}
 	if (!n.can_decrypt) {
 		wc_err(c, "%s: the secret key cannot decrypt (no usable encryption key)", kf);
-		return st;
+		return CW_ERR_KEY;
 	}
-	if ((st = import_mem(c, pub, publen, RNP_LOAD_SAVE_PUBLIC_KEYS,
-	                     "no OpenPGP key in the wallet's signing-key answer")) != CW_OK ||
-	    (st = census(c, &n)) != CW_OK)
-		return st;
-	st = CW_ERR_KEY;
-	if (n.other > 0 || n.secret > 1) {
-		wc_err(c,
-		       "the wallet's signing-key answer does not have the pinned fingerprint (it "
-		       "holds another key)");
-		return st;
-	}
-	if (!n.pinned || n.pinned_secret) {
-		wc_err(c, "the wallet's signing key does not have the pinned fingerprint");
-		return st;
-	}
-	return record_signer(c);
+	return CW_OK;
 }
 
 cw_status wc_rnp_import(wallet_client *c, const unsigned char *pub, size_t publen)
 {
-	if (c->pending_key.len == 0) {
+	cw_status st;
+	if (c->rnp == NULL || c->rnp_pub == NULL || c->pending_key.len == 0) {
 		wc_err(c, "the client's key was rejected before");
 		return CW_ERR_KEY;
 	}
-	cw_status st = import_keys(c, pub, publen);
+	if ((st = import_secret(c)) == CW_OK &&
+	    (st = import_pinned(c, c->rnp_pub, pub, publen, false)) == CW_OK &&
+	    (st = import_pinned(c, c->rnp, pub, publen, true)) == CW_OK)
+		st = record_signer(c);
 	cw_sbuf_free(&c->pending_key);
 	if (st != CW_OK) {
+		/* nothing unexpected may stay for a later verification: the client is done */
 		c->nsigner_fprs = 0;
 		wc_rnp_teardown(c);
-		if (rnp_ffi_create(&c->rnp, "GPG", "GPG") != RNP_SUCCESS)
-			c->rnp = NULL; /* the client is unusable either way */
 	}
 	return st;
 }
 
+/* The key that made a signature: one of the pinned key's signing keys, still sound, and the
+ * pinned key itself still sound (checked at each verification, as gpg does). */
+static bool signer_ok(struct wc_opener *o, rnp_ffi_t ffi, rnp_key_handle_t k, char fpr[41])
+{
+	rnp_key_handle_t pinned = NULL;
+	bool ok = false;
+	for (size_t i = 0; i < o->c->nsigner_fprs && !ok; i++)
+		ok = cw_fpr_equal(fpr, o->c->signer_fprs[i]);
+	if (ok && (!key_usable(k, "sign") ||
+	           rnp_locate_key(ffi, "fingerprint", o->c->cfg.signer, &pinned) != RNP_SUCCESS ||
+	           pinned == NULL || !key_sound(pinned)))
+		ok = false;
+	rnp_key_handle_destroy(pinned);
+	return ok;
+}
+
+/* A signature whose only fault is a creation time ahead of this machine's clock (a wallet
+ * whose clock runs ahead): gpg accepts those, and so does this engine. A real expiry stays
+ * refused. */
+static bool only_from_future(rnp_op_verify_signature_t s, rnp_result_t status)
+{
+	uint32_t created = 0, expires = 1;
+	return status == RNP_ERROR_SIGNATURE_EXPIRED &&
+	       rnp_op_verify_signature_get_times(s, &created, &expires) == RNP_SUCCESS &&
+	       expires == 0 && (time_t)created > time(NULL);
+}
+
 /* Exactly one signature, good, by the pinned key (its primary or a signing subkey). r is
  * what rnp_op_verify_execute returned. */
-static cw_status check_sig(struct wc_opener *o, rnp_op_verify_t op, rnp_result_t r,
+static cw_status check_sig(struct wc_opener *o, rnp_ffi_t ffi, rnp_op_verify_t op, rnp_result_t r,
                            const char *what, rnp_op_verify_signature_t *out)
 {
 	size_t n = 0;
@@ -268,7 +381,7 @@ static cw_status check_sig(struct wc_opener *o, rnp_op_verify_t op, rnp_result_t
 		return CW_ERR_BADSIG;
 	}
 	rnp_result_t sr = rnp_op_verify_signature_get_status(s);
-	if (sr != RNP_SUCCESS) {
+	if (sr != RNP_SUCCESS && !only_from_future(s, sr)) {
 		wc_oerr(o, "%s: signature not good (%s)", what, rnp_result_to_string(sr));
 		return CW_ERR_BADSIG;
 	}
@@ -278,15 +391,15 @@ static cw_status check_sig(struct wc_opener *o, rnp_op_verify_t op, rnp_result_t
 		wc_oerr(o, "%s: signed by an unknown key", what);
 		return CW_ERR_BADSIG;
 	}
+	bool ok = signer_ok(o, ffi, k, fpr);
 	rnp_key_handle_destroy(k);
-	for (size_t i = 0; i < o->c->nsigner_fprs; i++) {
-		if (cw_fpr_equal(fpr, o->c->signer_fprs[i])) {
-			*out = s;
-			return CW_OK;
-		}
+	if (!ok) {
+		wc_oerr(o, "%s: signed by %s, not by a sound signing key of the pinned wallet key",
+		        what, fpr);
+		return CW_ERR_BADSIG;
 	}
-	wc_oerr(o, "%s: signed by %s, not by the pinned wallet key", what, fpr);
-	return CW_ERR_BADSIG;
+	*out = s;
+	return CW_OK;
 }
 
 /* The hashed notations of the inner signature (RNP gives a signature's subpackets only as a
@@ -318,7 +431,6 @@ static cw_status check_notations(struct wc_opener *o, rnp_op_verify_signature_t 
 		    !cJSON_IsTrue(hashed))
 			continue;
 		const char *nm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sp, "name"));
-		const cJSON *val = cJSON_GetObjectItemCaseSensitive(sp, "value");
 		const cJSON *len = cJSON_GetObjectItemCaseSensitive(sp, "length");
 		const char **slot = NULL;
 		if (nm != NULL && strcmp(nm, CW_NOTATION_NAME) == 0)
@@ -327,7 +439,7 @@ static cw_status check_notations(struct wc_opener *o, rnp_op_verify_signature_t 
 			slot = &sver;
 		if (slot == NULL)
 			continue;
-		const char *v = cJSON_GetStringValue(val);
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sp, "value"));
 		if (*slot != NULL || v == NULL ||
 		    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sp, "human")) ||
 		    !cJSON_IsNumber(len) ||
@@ -348,11 +460,88 @@ static bool plain_write(void *app_ctx, const void *buf, size_t len)
 	return wc_plain_append(app_ctx, buf, len) == CW_OK;
 }
 
-cw_status wc_rnp_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
-                      uint64_t *version)
+/* True when buf is exactly one OpenPGP signature packet (tag 2; old or new format header,
+ * RFC 4880 4.2; no partial or indeterminate length). Only the framing is read here; RNP
+ * checks the content. */
+static bool one_signature_packet(const unsigned char *p, size_t n)
+{
+	size_t hdr, body;
+	if (n < 2 || !(p[0] & 0x80))
+		return false;
+	if (p[0] & 0x40) { /* new format */
+		if ((p[0] & 0x3F) != 2)
+			return false;
+		if (p[1] < 192) {
+			hdr = 2, body = p[1];
+		} else if (p[1] < 224) {
+			if (n < 3)
+				return false;
+			hdr = 3, body = ((size_t)(p[1] - 192) << 8) + p[2] + 192;
+		} else if (p[1] == 255) {
+			if (n < 6)
+				return false;
+			hdr = 6, body = ((size_t)p[2] << 24) | ((size_t)p[3] << 16) |
+			                ((size_t)p[4] << 8) | p[5];
+		} else {
+			return false; /* partial length */
+		}
+	} else { /* old format */
+		if (((p[0] >> 2) & 0x0F) != 2)
+			return false;
+		switch (p[0] & 3) {
+		case 0:
+			hdr = 2, body = p[1];
+			break;
+		case 1:
+			if (n < 3)
+				return false;
+			hdr = 3, body = ((size_t)p[1] << 8) | p[2];
+			break;
+		case 2:
+			if (n < 5)
+				return false;
+			hdr = 5, body = ((size_t)p[1] << 24) | ((size_t)p[2] << 16) |
+			                ((size_t)p[3] << 8) | p[4];
+			break;
+		default:
+			return false; /* indeterminate length */
+		}
+	}
+	return n >= hdr && body == n - hdr;
+}
+
+/* 1. The detached signature over the sealed bytes, on the keyring without a secret key, and
+ * only when the header holds one signature packet and nothing else. */
+static cw_status check_detached(struct wc_opener *o, const struct wc_sealed *in)
+{
+	rnp_input_t data = NULL, sig = NULL;
+	rnp_op_verify_t op = NULL;
+	rnp_op_verify_signature_t s = NULL;
+	cw_status st = CW_ERR_BADSIG;
+	if (!one_signature_packet(in->sig, in->sig_len)) {
+		wc_oerr(o, "detached signature: not one OpenPGP signature packet");
+		return st;
+	}
+	st = CW_ERR_NOMEM;
+	if (rnp_input_from_memory(&data, in->sealed, in->sealed_len, false) != RNP_SUCCESS ||
+	    rnp_input_from_memory(&sig, in->sig, in->sig_len, false) != RNP_SUCCESS ||
+	    rnp_op_verify_detached_create(&op, o->c->rnp_pub, data, sig) != RNP_SUCCESS)
+		goto out;
+	rnp_result_t r = rnp_op_verify_execute(op);
+	st = check_sig(o, o->c->rnp_pub, op, r, "detached signature", &s);
+out:
+	rnp_op_verify_destroy(op);
+	rnp_input_destroy(data);
+	rnp_input_destroy(sig);
+	return st;
+}
+
+/* 2. Decryption into secure memory, then the inner signature and its notations. */
+static cw_status decrypt_verify(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
+                                uint64_t *version)
 {
 	rnp_ffi_t ffi = o->c->rnp;
-	rnp_input_t data = NULL, sig = NULL;
+	rnp_input_t data = NULL;
 	rnp_output_t out = NULL;
 	rnp_op_verify_t op = NULL;
 	rnp_op_verify_signature_t s = NULL;
@@ -360,25 +549,11 @@ cw_status wc_rnp_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *
 	bool valid = false;
 	size_t nsig = 0;
 	cw_status st = CW_ERR_NOMEM;
-	/* 1. the detached signature over the sealed bytes, before decryption */
-	if (rnp_input_from_memory(&data, in->sealed, in->sealed_len, false) != RNP_SUCCESS ||
-	    rnp_input_from_memory(&sig, in->sig, in->sig_len, false) != RNP_SUCCESS ||
-	    rnp_op_verify_detached_create(&op, ffi, data, sig) != RNP_SUCCESS)
-		goto out;
-	rnp_result_t r = rnp_op_verify_execute(op);
-	if ((st = check_sig(o, op, r, "detached signature", &s)) != CW_OK)
-		goto out;
-	rnp_op_verify_destroy(op);
-	rnp_input_destroy(data);
-	op = NULL;
-	data = NULL;
-	/* 2. decrypt into secure memory and verify the inner signature */
-	st = CW_ERR_NOMEM;
 	if (rnp_input_from_memory(&data, in->sealed, in->sealed_len, false) != RNP_SUCCESS ||
 	    rnp_output_to_callback(&out, plain_write, NULL, plain) != RNP_SUCCESS ||
 	    rnp_op_verify_create(&op, ffi, data, out) != RNP_SUCCESS)
 		goto out;
-	r = rnp_op_verify_execute(op);
+	rnp_result_t r = rnp_op_verify_execute(op);
 	if (r != RNP_SUCCESS &&
 	    (rnp_op_verify_get_signature_count(op, &nsig) != RNP_SUCCESS || nsig == 0)) {
 		wc_oerr(o, "decryption: %s", rnp_result_to_string(r));
@@ -395,13 +570,8 @@ cw_status wc_rnp_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
-	if ((st = check_sig(o, op, r, "inner signature", &s)) != CW_OK)
+	if ((st = check_sig(o, ffi, op, r, "inner signature", &s)) != CW_OK)
 		goto out;
-	if (r != RNP_SUCCESS) { /* not expected once the one signature is good */
-		wc_oerr(o, "inner signature: %s", rnp_result_to_string(r));
-		st = CW_ERR_BADSIG;
-		goto out;
-	}
 	/* 3. the binding: signed name and version */
 	st = check_notations(o, s, in, version);
 out:
@@ -412,6 +582,18 @@ out:
 	rnp_op_verify_destroy(op);
 	rnp_output_destroy(out);
 	rnp_input_destroy(data);
-	rnp_input_destroy(sig);
+	return st;
+}
+
+cw_status wc_rnp_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
+                      uint64_t *version)
+{
+	if (o->c->rnp == NULL || o->c->rnp_pub == NULL || o->c->nsigner_fprs == 0) {
+		wc_oerr(o, "the client's keys were rejected");
+		return CW_ERR_KEY;
+	}
+	cw_status st = check_detached(o, in);
+	if (st == CW_OK)
+		st = decrypt_verify(o, in, plain, version);
 	return st;
 }

@@ -48,7 +48,9 @@ struct wallet_client {
 	CURL *curl;
 	char *keypass;       /* secure memory, NUL-terminated */
 	cw_sbuf pending_key; /* the client's key file, until it is imported */
-	rnp_ffi_t rnp;       /* the rnp engine: keyring in this process (NULL: gnupg engine) */
+	bool use_rnp;        /* the rnp engine (else gnupg) */
+	rnp_ffi_t rnp;       /* rnp: the client's secret key and the pinned key */
+	rnp_ffi_t rnp_pub;   /* rnp: the pinned key alone, for detached signatures */
 	gpgme_ctx_t gpg;
 	gpgme_ctx_t pool[WC_MAX_WORKERS]; /* extra contexts for parallel opening, made lazily */
 	char home[4096];                  /* GNUPGHOME in use ("" = default) */

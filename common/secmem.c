@@ -2,6 +2,7 @@
 #include "secmem.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -26,6 +27,44 @@ void cw_wipe(void *p, size_t n)
 {
 	if (p != NULL && n > 0)
 		explicit_bzero(p, n);
+}
+
+/* One chunk of the scrub: a frame of SCRUB_CHUNK bytes, zeroed, then deeper. Not inlined, so
+ * that each level's buffer is a frame of its own, below the previous one. */
+#define SCRUB_CHUNK ((size_t)16384)
+static __attribute__((noinline)) void scrub_down(size_t chunks)
+{
+	unsigned char buf[SCRUB_CHUNK];
+	explicit_bzero(buf, sizeof buf);
+	if (chunks > 1)
+		scrub_down(chunks - 1);
+	__asm__ volatile("" : : "r"(buf) : "memory"); /* not a tail call */
+}
+
+size_t cw_scrub_stack(size_t want)
+{
+	pthread_attr_t attr;
+	void *lo = NULL;
+	size_t size = 0;
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return 0;
+	int e = pthread_attr_getstack(&attr, &lo, &size);
+	pthread_attr_destroy(&attr);
+	if (e != 0 || lo == NULL)
+		return 0;
+	uintptr_t here = (uintptr_t)__builtin_frame_address(0), base = (uintptr_t)lo;
+	if (here <= base)
+		return 0;
+	/* keep a quarter of what is left, and at least 64 KiB, for signal handlers and guard */
+	size_t room = here - base, margin = room / 4 > 65536 ? room / 4 : 65536;
+	if (room <= margin + SCRUB_CHUNK)
+		return 0;
+	size_t chunks = (room - margin) / SCRUB_CHUNK;
+	if (chunks > want / SCRUB_CHUNK)
+		chunks = want / SCRUB_CHUNK;
+	if (chunks > 0)
+		scrub_down(chunks);
+	return chunks * SCRUB_CHUNK;
 }
 
 bool cw_ct_equal(const void *a, const void *b, size_t n)

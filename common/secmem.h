@@ -13,6 +13,12 @@
 /* Zero n bytes in a way the optimiser may not elide. p may be NULL when n is 0. */
 void cw_wipe(void *p, size_t n);
 
+/* Zeroes up to `want` bytes of the calling thread's stack below the caller's frame, where the
+ * functions it just called (a crypto library) may have left copies of secrets. Never more than
+ * the thread's stack has room for, minus a safety margin; does nothing when the stack's bounds
+ * are unknown. Returns the number of bytes zeroed. */
+size_t cw_scrub_stack(size_t want);
+
 /* Constant-time comparison: true when the n bytes are equal. */
 bool cw_ct_equal(const void *a, const void *b, size_t n);
 

@@ -29,13 +29,15 @@ fx_entry_env
 export WALLET_OPENPGP=${WALLET_OPENPGP:-rnp} # entry_attacks_gnupg.sh runs this suite with gnupg
 export WALLET_URL=https://127.0.0.1:$P
 
-# refused NAME WHY: serves the prepared answer under NAME, expects refusal with WHY, PROGRAM not run
+# refused NAME DESC WHY: serves the prepared answer under NAME, expects refusal with WHY, one
+# line for it, nothing but wallet-entry's own lines (no library diagnostics), PROGRAM not run
 refused() {
 	rm -f "$T_DIR/ran"
 	"$E" --fetch "$1" -- touch "$T_DIR/ran" >"$T_DIR/err" 2>&1
 	local rc=$?
 	if [ "$rc" -eq 1 ] && [ ! -e "$T_DIR/ran" ] && grep -qF -- "$3" "$T_DIR/err" &&
-		[ "$(grep -c "^wallet-entry: ${1%@*}: " "$T_DIR/err")" -eq 1 ]; then
+		[ "$(grep -c "^wallet-entry: ${1%@*}: " "$T_DIR/err")" -eq 1 ] &&
+		! grep -qv '^wallet-entry: ' "$T_DIR/err"; then
 		t_pass "$2"
 	else
 		t_fail "$2" "exit $rc, ran: $([ -e "$T_DIR/ran" ] && echo yes || echo no)" "$(cat "$T_DIR/err")"
@@ -76,6 +78,26 @@ G --homedir "$WHOME" --trust-model always -u "$WFPR" -r "$CFPR" \
 	{ echo "Bail out! sealing failed"; exit 1; }
 fx_serve_obj $O/db_pass "$S/dup" 3
 refused db_pass "two signed name notations: refused" "lacks a single name and version notation"
+# the signature header: a good detached signature followed by a message encrypted to the
+# client (nothing in that header may reach the client's key), or such a message alone
+# (rnp checks the header's framing first: exactly one signature packet)
+why="detached signature"
+[ "$WALLET_OPENPGP" = rnp ] && why="detached signature: not one OpenPGP signature packet"
+cat "$S/good.sig" "$S/db_pass@2.gpg" >"$S/sigplus.sig"
+fx_serve_obj $O/db_pass "$S/good" 3 "$S/sigplus"
+refused db_pass "a signature header with an encrypted message after the signature: refused" "$why"
+cp "$S/db_pass@2.gpg" "$S/encsig.sig"
+fx_serve_obj $O/db_pass "$S/good" 3 "$S/encsig"
+refused db_pass "a signature header holding an encrypted message: refused" "$why"
+# signed by a wallet whose clock runs ten minutes ahead: accepted, as gpg does
+G --homedir "$WHOME" --faked-system-time "$(($(date +%s) + 600))!" --trust-model always \
+	-u "$WFPR" -r "$CFPR" --sig-notation "name@containerwallet=db_pass" \
+	--sig-notation "version@containerwallet=3" --sign --encrypt -o "$S/future.gpg" "$FX/db" &&
+	G --homedir "$WHOME" --faked-system-time "$(($(date +%s) + 600))!" -u "$WFPR" \
+		--detach-sign -o "$S/future.sig" "$S/future.gpg" || { echo "Bail out! signing failed"; exit 1; }
+fx_serve_obj $O/db_pass "$S/future" 3
+t_ok "signatures made ten minutes in the future (wallet clock ahead): accepted" \
+	"$E" --fetch db_pass -- sh -c 'cmp "$DB_PASS_FILE" "$1"' sh "$FX/db"
 fx_respond "$FX/www/$O/db_pass" "$S/good.gpg" "X-Wallet-Version: 3"
 refused db_pass "no signature header: refused" "missing X-Wallet-Signature"
 fx_respond "$FX/www/$O/db_pass" "$S/good.gpg" "X-Wallet-Version: 3" "X-Wallet-Signature: !!notbase64"
@@ -99,6 +121,9 @@ WALLET_SIGNER_KEY=$FX/impostor.asc refused db_pass "--signer-key with another ke
 G --homedir "$XHOME" --armor --export-secret-keys "$XFPR" >"$FX/impostor-sec.asc"
 cat "$FX/client-gpg.asc" "$FX/impostor-sec.asc" >"$FX/two-sec.asc"
 WALLET_GPG_KEY=$FX/two-sec.asc refused db_pass "a key file with two secret keys: refused" "more than one secret key"
+G --homedir "$CHOME" --armor --export-secret-subkeys "$CFPR" >"$FX/subkeys-only.asc"
+t_ok "a key file with an offline primary (gpg --export-secret-subkeys): accepted" \
+	env WALLET_GPG_KEY="$FX/subkeys-only.asc" "$E" --fetch db_pass -- true
 G --homedir "$CHOME" --armor --export "$CFPR" >"$FX/client-pub.asc"
 WALLET_GPG_KEY=$FX/client-pub.asc refused db_pass "a key file with a public key only: refused" "no secret key"
 printf 'not a key\n' >"$FX/junk.asc"

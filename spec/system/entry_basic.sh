@@ -101,6 +101,13 @@ t_ok "WALLET_* variables are removed, others kept" \
 epid=$!
 wait "$epid"
 t_cond "exec: PROGRAM keeps wallet-entry's PID" "$(cat "$T_DIR/pid")" = "$epid"
+# wallet-entry points fd 2 at /dev/null while the libraries work (librnp prints diagnostics):
+# PROGRAM must get the real stderr back
+for mode in "" --supervise; do
+	t_ok "exec${mode:+ $mode}: PROGRAM writes to wallet-entry's stderr" sh -c \
+		'"$1" $3 --fetch db_pass -- sh -c "echo to-stderr >&2" 2>"$2" >/dev/null && grep -qx to-stderr "$2"' \
+		sh "$E" "$T_DIR/e2" "$mode"
+done
 t_exit "exec: PROGRAM's exit status comes through" 7 "$E" --fetch db_pass -- sh -c 'exit 7'
 t_exit "exec: a missing PROGRAM exits 127" 127 "$E" --fetch db_pass -- /nonexistent/prog
 # SIGPIPE (bit 13, mask 0x1000) must not reach PROGRAM ignored: gpgme ignores it in-process.

@@ -79,7 +79,33 @@ for eng in gnupg rnp; do
 	t_exit "$eng: no gpg-agent of a throwaway home is left" 1 pgrep -f "gpg-agent --homedir $XDG_RUNTIME_DIR/"
 done
 
-# 3. search every regular file on every disk-backed file system written since the marker
+# 3. wallet-entry's own memory once the secrets are handed over: --supervise keeps it alive
+#    as PROGRAM's parent. A core image of it (gcore, written to tmpfs) holds no copy of the
+#    secret: what the library held is wiped, and what librnp freed unwiped is overwritten
+#    (M_PERTURB) or below the stack (scrubbed).
+for eng in gnupg rnp; do
+	rm -f "$SHM/go" "$SHM"/core.*
+	mkfifo "$SHM/go"
+	"$E" --openpgp "$eng" --supervise --fetch db_pass --fetch 'db_pass=env:DBP' -- \
+		sh -c 'read -r x <"$1"' sh "$SHM/go" >/dev/null 2>&1 &
+	spid=$!
+	at_exit "kill $spid"
+	if wait_until 30 pgrep -P "$spid" && gcore -o "$SHM/core" "$spid" >/dev/null 2>&1 &&
+		[ -s "$SHM/core.$spid" ]; then
+		# (the pattern from a file on tmpfs: never the secret on a command line)
+		t_exit "$eng: no copy of the secret in wallet-entry's memory after the fetch" 1 \
+			grep -qF -f "$SHM/plain" "$SHM/core.$spid"
+		t_exit "... control: the image holds what it must (WALLET_URL, from the heap)" 0 \
+			grep -qF -- "$WALLET_URL" "$SHM/core.$spid"
+	else
+		t_fail "$eng: a core image of the supervising wallet-entry (gcore)"
+	fi
+	echo go >"$SHM/go"
+	wait "$spid"
+	rm -f "$SHM"/core.*
+done
+
+# 4. search every regular file on every disk-backed file system written since the marker
 mounts=$(findmnt -rn -o TARGET,FSTYPE | awk '$2 !~ /^(proc|sysfs|tmpfs|ramfs|devtmpfs|devpts|mqueue|cgroup2?|securityfs|debugfs|tracefs|pstore|bpf|configfs|fusectl|hugetlbfs|autofs|binfmt_misc|nsfs|overlay|squashfs|rpc_pipefs|efivarfs|selinuxfs)$/ {print $1}' | sort -u)
 : >"$T_DIR/hits"
 for m in / $mounts; do

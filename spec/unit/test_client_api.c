@@ -244,6 +244,7 @@ static void test_openpgp_engine(void **state)
 	assert_null(c);
 	assert_int_equal(wallet_config_set_gpg_key_file(cfg, keyfile), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_true(c->use_rnp);
 	assert_non_null(c->rnp);
 	assert_null(c->gpg);
 	assert_false(c->tmphome);
@@ -251,10 +252,12 @@ static void test_openpgp_engine(void **state)
 	wallet_client_free(c);
 	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_AUTO), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_true(c->use_rnp);
 	assert_non_null(c->rnp);
 	wallet_client_free(c);
 	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_GNUPG), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_false(c->use_rnp);
 	assert_null(c->rnp);
 	assert_non_null(c->gpg);
 	assert_true(c->tmphome);
@@ -262,6 +265,7 @@ static void test_openpgp_engine(void **state)
 	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_AUTO), WALLET_OK);
 	assert_int_equal(wallet_config_set_gnupghome(cfg, home), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_false(c->use_rnp);
 	assert_null(c->rnp);
 	assert_string_equal(c->home, home);
 	wallet_client_free(c);
