@@ -36,11 +36,13 @@ $(O)/bin/wallet-entry: $(O)/obj/client/entry_main.o $(O)/lib/libclientcore.a $(O
 	$(CC) $(EXE_LDFLAGS) -o $@ $^ $(CLIENT_EXT_LIBS)
 
 # pkg-config file for the install locations (PREFIX, LIBDIR, INCDIR as given to make).
+# install-client writes it afresh, so that another PREFIX than the build's is never stale.
+CLIENT_PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
+  -e "s|@VERSION@|$$(sed -n 's/^\#define WALLET_CLIENT_VERSION_STRING "\(.*\)"/\1/p' client/walletclient.h)|g" \
+  client/walletclient.pc.in
 $(O)/lib/pkgconfig/walletclient.pc: client/walletclient.pc.in client/walletclient.h
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
-	  -e "s|@VERSION@|$$(sed -n 's/^#define WALLET_CLIENT_VERSION_STRING "\(.*\)"/\1/p' client/walletclient.h)|g" \
-	  $< > $@
+	$(CLIENT_PC_SED) > $@
 
 ifneq ($(wildcard client/entry_main.c),)
 BINS += $(O)/bin/wallet-entry
@@ -58,7 +60,8 @@ install-client: $(O)/bin/wallet-entry $(O)/lib/$(CLIENT_SONAME) $(O)/lib/libwall
 	install -m 0755 $(O)/lib/$(CLIENT_SONAME) $(DESTDIR)$(LIBDIR)/$(CLIENT_SONAME)
 	ln -sf $(CLIENT_SONAME) $(DESTDIR)$(LIBDIR)/libwalletclient.so
 	install -m 0644 $(O)/lib/libwalletclient.a $(DESTDIR)$(LIBDIR)/libwalletclient.a
-	install -m 0644 $(O)/lib/pkgconfig/walletclient.pc $(DESTDIR)$(LIBDIR)/pkgconfig/walletclient.pc
+	$(CLIENT_PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/walletclient.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/walletclient.pc
 	install -m 0644 client/walletclient.h $(DESTDIR)$(INCDIR)/walletclient.h
 	install -m 0644 client/wallet-entry.1 $(DESTDIR)$(MANDIR)/man1/wallet-entry.1
 INSTALL_TARGETS += install-client

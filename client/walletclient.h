@@ -101,7 +101,12 @@ WALLET_API wallet_status wallet_config_set_gpg_key_file(wallet_config *cfg, cons
 WALLET_API wallet_status wallet_config_set_gnupghome(wallet_config *cfg, const char *path);
 /* Which OpenPGP implementation verifies and decrypts (since 1.1). Both apply the same checks
  * (docs/FORMAT.md) and give the same results:
- *  - WALLET_OPENPGP_RNP: RNP (librnp), in process. A key file only.
+ *  - WALLET_OPENPGP_RNP: RNP (librnp), in process. A key file only. The key then lives in
+ *    this process's heap, and librnp frees its decryption buffers without wiping them: a
+ *    program that outlives its secrets should make freed memory overwritten (mallopt
+ *    M_PERTURB, as wallet-entry does, or MALLOC_PERTURB_) and not be dumpable. librnp 0.16
+ *    also writes parser diagnostics (packet tags and offsets, never key or content bytes)
+ *    to stderr, which the library cannot prevent.
  *  - WALLET_OPENPGP_GNUPG: GnuPG through gpgme: a gpg process per operation. Needed for a
  *    GNUPGHOME or a forwarded gpg-agent.
  *  - WALLET_OPENPGP_AUTO (the default): RNP for a key file, GnuPG for a GNUPGHOME.
