@@ -103,9 +103,8 @@ flood_enough() {
 		[ "$(count_lines "$T_DIR/nocert.results")" -ge $((NOCERT_LOOPS * NOCERT_EACH)) ]
 }
 # The flood has reached the server: refused handshakes are counted.
-flood_counted() { [ "$(hs_failures)" -ge $((hs0 + 20)) ] && [ "$(count_lines "$T_DIR/half.rounds")" -ge 1 ]; }
-t_ok "the flood reaches the server (handshake failures counted, abandoned handshakes made)" \
-	wait_until 60 flood_counted
+flood_counted() { [ "$(hs_failures)" -ge $((hs0 + 20)) ]; }
+t_ok "the flood reaches the server (handshake failures counted)" wait_until 60 flood_counted
 
 # While the flood runs: app1 fetches db_pass again and again, each within 10 s (the request
 # timeout), until the flood has made its share; at most 90 s.
@@ -126,6 +125,7 @@ wait "$HALF_PID" "${NOCERT_PIDS[@]}"
 half=$(awk '{n += $1} END {print n + 0}' "$T_DIR/half.rounds")
 nocert=$(count_lines "$T_DIR/nocert.results")
 echo "# flood: $half abandoned handshakes ($(count_lines "$T_DIR/half.rounds") rounds of up to $HALF_CONNS at once), $nocert refused-certificate handshakes, $legit fetches by app1"
+cat "$T_DIR/half.rounds" | sed "s/^/# round: /"
 t_cond "the flood made its share within 90 s" "$(flood_enough && echo yes)" = yes
 t_cond "every round of $HALF_CONNS abandoned handshakes was open at once, with app1 connecting among them" \
 	"$(grep -cvx "$HALF_CONNS with-app1" "$T_DIR/half.rounds")" = 0

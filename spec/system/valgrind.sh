@@ -42,7 +42,8 @@ t_ok "wallet serve under valgrind comes up" wait_until 120 port_open "$P"
 FPR=$("$W" --data "$D" signing-key --fingerprint)
 export WALLET_URL=https://localhost:$P WALLET_CA=$K/app1/ca.crt WALLET_CERT=$K/app1/tls.crt \
 	WALLET_KEY=$K/app1/tls.key WALLET_GPG_KEY=$K/app1/app1.sec.asc WALLET_SIGNER=$FPR WALLET_WAIT=60
-vg "wallet-entry --supervise fetch + run" "$E" --supervise --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"
+vg "wallet-entry --supervise fetch + run (rnp engine)" "$E" --supervise --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"
+vg "wallet-entry --supervise fetch + run (gnupg engine)" "$E" --openpgp gnupg --supervise --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"
 vg "wallet-entry: unknown object (error path)" sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --supervise --fetch nope -- true"
 C=(--cacert "$K/app1/ca.crt" --cert "$K/app1/tls.crt" --key "$K/app1/tls.key")
 curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects/..%2f..%2fetc%2fpasswd"
