@@ -83,7 +83,14 @@ done
 #    as PROGRAM's parent. A core image of it (gcore, written to tmpfs) holds no copy of the
 #    secret: what the library held is wiped, and what librnp freed unwiped is overwritten
 #    (M_PERTURB) or below the stack (scrubbed).
-for eng in gnupg rnp; do
+#    Not in a sanitizer build: ASan's allocator ignores M_PERTURB, and gcore cannot image a
+#    process with ASan's shadow memory whole (the control below fails there).
+engines="gnupg rnp"
+if [ "${SAN:-0}" = 1 ]; then
+	echo "# wallet-entry memory check: not applicable to a sanitizer build"
+	engines=""
+fi
+for eng in $engines; do
 	rm -f "$SHM/go" "$SHM"/core.*
 	mkfifo "$SHM/go"
 	"$E" --openpgp "$eng" --supervise --fetch db_pass --fetch 'db_pass=env:DBP' -- \

@@ -55,14 +55,19 @@ STOP=$T_DIR/flood.stop
 # Abandoned handshakes: HALF_CONNS connections open at once, each sending the first bytes of
 # a ClientHello (even ones) or nothing (odd ones). They stay open until one of app1's fetches
 # (curl, below) has connected too, and are then all closed. A line per round: the number of
-# connections, and whether app1's fetch connected while they were open. The rounds are spread
-# over the other flood (a round per 40 refused handshakes), HALF_ROUNDS in all: the client side
-# keeps each closed connection in TIME_WAIT, and the machine's ephemeral ports are shared.
+# connections, and whether app1's fetch connected while they were open. (While they are open
+# they hold every worker: the other clients, app1 included, wait until they are closed.) The
+# rounds are spread over the other flood (a round per 40 refused handshakes, the first once
+# app1 fetches), HALF_ROUNDS in all: the client side keeps each closed connection in TIME_WAIT,
+# and the machine's ephemeral ports are shared.
 curl_connected() { ss -Htnp state established "( dport = :$SERVE_PORT )" | grep -q '"curl"'; }
 (
 	trap '' PIPE
 	hello='\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03'
+	# not before app1's fetches have begun (below): every round must see one of them
+	wait_until 120 test -e "$T_DIR/fetching" || exit 0
 	for r in $(seq "$HALF_ROUNDS"); do
+		wait_until 60 lines_at_least "$T_DIR/nocert.results" $((r * 40)) || break
 		[ -e "$STOP" ] && break
 		fds=()
 		for i in $(seq "$HALF_CONNS"); do
@@ -70,10 +75,9 @@ curl_connected() { ss -Htnp state established "( dport = :$SERVE_PORT )" | grep 
 			fds+=("$fd")
 			[ $((i % 2)) = 0 ] && printf "$hello" >&"$fd"
 		done 2>/dev/null
-		if wait_until 20 curl_connected; then with=with-app1; else with=alone; fi
+		if wait_until 60 curl_connected; then with=with-app1; else with=alone; fi
 		for fd in "${fds[@]}"; do exec {fd}>&-; done
 		echo "${#fds[@]} $with" >>"$T_DIR/half.rounds"
-		wait_until 60 lines_at_least "$T_DIR/nocert.results" $((r * 40)) || break
 	done
 ) &
 HALF_PID=$!
@@ -110,6 +114,7 @@ t_ok "the flood reaches the server (handshake failures counted)" wait_until 60 f
 # timeout), until the flood has made its share; at most 90 s.
 deadline=$(($(date +%s) + 90))
 legit=0 bad=0
+touch "$T_DIR/fetching"
 while ! flood_enough && [ "$(date +%s)" -lt "$deadline" ]; do
 	code=$(get_db 10)
 	legit=$((legit + 1))
@@ -161,11 +166,11 @@ t_ok "before the slow clients: app1 gets db_pass" served
 # ending the request. Dies of SIGPIPE once the server has closed the connection; after 60 bytes
 # (the server never closed it) it stops and creates MARK.
 slow_bytes() {
-	local s=$1 i=0
-	while [ "$i" -lt 60 ]; do
-		printf '%s' "${s:i % ${#s}:1}"
-		i=$((i + 1))
-		[ "$i" = "${#s}" ] && { s='X-Slow: 1'$'\r\n' i=0; }
+	local s=$1 i=0 n=0
+	while [ "$n" -lt 60 ]; do
+		printf '%s' "${s:i:1}"
+		n=$((n + 1)) i=$((i + 1))
+		[ "$i" = "${#s}" ] && s='X-Slow: 1'$'\r\n' i=0
 		sleep 1 # the client's pace, not a wait
 	done
 	touch "$2"
@@ -183,11 +188,12 @@ for i in $(seq "$N_TLS"); do
 	at_exit "kill $!"
 	SLOW_PIDS+=($!)
 done
-# b) plain TCP, a byte a second of a TLS handshake that never completes
+# b) plain TCP, a byte a second of a TLS handshake that never completes: the header of a
+# 508-byte record holding a ClientHello (no NUL byte: bash strings cannot hold one)
 for i in $(seq "$N_TCP"); do
 	(
 		exec 3<>"/dev/tcp/127.0.0.1/$SERVE_PORT" || exit
-		slow_bytes $'\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03' "$T_DIR/tcp$i.kept" >&3
+		slow_bytes $'\x16\x03\x01\x01\xfc\x01\x01\x01\xf8\x03\x03' "$T_DIR/tcp$i.kept" >&3
 	) &
 	at_exit "kill $!"
 	SLOW_PIDS+=($!)
@@ -200,6 +206,9 @@ cfetch "$A1" /v1/objects/db_pass --max-time 60 -o "$T_DIR/late.body" \
 	-w '%{http_code} %{time_total}' >"$T_DIR/late.code" 2>&1 &
 LATE_PID=$!
 at_exit "kill $LATE_PID"
+# its connection is up while at least --threads slow ones are still connected
+late_among_slow() { curl_connected && [ "$(estab)" -gt "$THREADS" ]; }
+t_ok "a client connects while $THREADS or more slow clients are connected" wait_until 20 late_among_slow
 
 # (a) the server drops them all: every slow client's process ends (a slow writer would go on
 # for 60 s; s_client ends only when the server closes), and no connection is left open.
