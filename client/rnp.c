@@ -320,12 +320,20 @@ cw_status wc_rnp_import(wallet_client *c, const unsigned char *pub, size_t puble
 	    (st = import_pinned(c, c->rnp_pub, pub, publen, false)) == CW_OK &&
 	    (st = import_pinned(c, c->rnp, pub, publen, true)) == CW_OK)
 		st = record_signer(c);
-	cw_sbuf_free(&c->pending_key);
-	if (st != CW_OK) {
-		/* nothing unexpected may stay for a later verification: the client is done */
-		c->nsigner_fprs = 0;
-		wc_rnp_teardown(c);
+	if (st == CW_OK) {
+		cw_sbuf_free(&c->pending_key);
+		return st;
 	}
+	/* Nothing unexpected may stay for a later verification: empty keyrings, and the key
+	 * file's bytes kept (in secure memory) for the next attempt, which may get an honest
+	 * signing-key answer from another wallet URL. */
+	char why[sizeof c->err];
+	memcpy(why, c->err, sizeof why);
+	c->nsigner_fprs = 0;
+	wc_rnp_teardown(c);
+	if (new_keyring(c, &c->rnp) != CW_OK || new_keyring(c, &c->rnp_pub) != CW_OK)
+		cw_sbuf_free(&c->pending_key); /* unusable from here on */
+	memcpy(c->err, why, sizeof why);
 	return st;
 }
 
