@@ -142,7 +142,8 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 		j->fetched = true;
 		nready++;
 	}
-	/* worker 0 is this thread, with the client's own context (it always exists) */
+	/* worker 0 is this thread, with the client's own gpg context (gnupg: it always exists;
+	 * rnp: unused) */
 	size_t want = worker_count(c, nready);
 	for (size_t k = 0; k < want; k++) {
 		wk[nwk].w = &w;
