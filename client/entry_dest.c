@@ -16,6 +16,7 @@
 #include "gpgutil.h"
 #include "sealfmt.h"
 #include "secmem.h"
+#include "strv.h"
 
 static bool var_valid(const char *v)
 {
@@ -224,31 +225,9 @@ out:
 	return st;
 }
 
-/* Appends a copy of s to the list *v of *n strings. */
-static cw_status list_add(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-	if (nv == NULL)
-		return CW_ERR_NOMEM;
-	*v = nv;
-	if ((nv[*n] = strdup(s)) == NULL)
-		return CW_ERR_NOMEM;
-	(*n)++;
-	return CW_OK;
-}
-
-static void list_free(char ***v, size_t *n)
-{
-	for (size_t i = 0; i < *n; i++)
-		free((*v)[i]);
-	free(*v);
-	*v = NULL;
-	*n = 0;
-}
-
 static cw_status files_add(struct ent_files *files, const char *path)
 {
-	return list_add(&files->paths, &files->n, path);
+	return cw_strv_add(&files->paths, &files->n, path);
 }
 
 /* Written to a temporary name beside path, then renamed over it, so that the application never
@@ -320,7 +299,7 @@ cw_status ent_deliver(const struct ent_spec *spec, const char *objname, const un
 		if (v[0] == '\0' && ent_var_name(objname, "", var, sizeof var))
 			v = var;
 		/* data is NUL-terminated (wallet_secret_data) */
-		if (list_add(&files->vars, &files->nvars, v) != CW_OK) {
+		if (cw_strv_add(&files->vars, &files->nvars, v) != CW_OK) {
 			snprintf(err, errsz, "out of memory");
 			return CW_ERR_NOMEM;
 		}
@@ -393,14 +372,20 @@ void ent_files_forget_env(struct ent_files *files)
 			cw_wipe(val, strlen(val));
 		unsetenv(files->vars[i]);
 	}
-	list_free(&files->vars, &files->nvars);
+	cw_strv_free(files->vars, files->nvars);
+	files->vars = NULL;
+	files->nvars = 0;
 }
 
 void ent_files_free(struct ent_files *files)
 {
-	list_free(&files->vars, &files->nvars);
-	list_free(&files->paths, &files->n);
+	cw_strv_free(files->vars, files->nvars);
+	cw_strv_free(files->paths, files->n);
 	free(files->fds);
+	files->vars = NULL;
+	files->nvars = 0;
+	files->paths = NULL;
+	files->n = 0;
 	files->fds = NULL;
 	files->nfds = 0;
 }

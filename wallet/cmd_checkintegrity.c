@@ -111,8 +111,8 @@ static void check_keys(ws_store *st)
 		closedir(d);
 	if (!foreign)
 		ok("secret keys: only the wallet's");
-	wg_strv_free(secret, ns);
-	wg_strv_free(grips, ng);
+	cw_strv_free(secret, ns);
+	cw_strv_free(grips, ng);
 }
 
 static cw_status check_client(const ws_client *c, void *arg)

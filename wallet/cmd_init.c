@@ -90,7 +90,7 @@ int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
 	rc = 0;
 out:
 	wg_agent_leave(gnupg, agent);
-	wg_strv_free(secret, nsecret);
+	cw_strv_free(secret, nsecret);
 	ws_store_close(st);
 	return rc;
 }

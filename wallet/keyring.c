@@ -54,25 +54,6 @@ cw_status wg_create_signing_key(const char *home, char fpr[41], char *err, size_
 	return st;
 }
 
-void wg_strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; v != NULL && i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static cw_status strv_add(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-	if (nv == NULL)
-		return CW_ERR_NOMEM;
-	*v = nv;
-	if ((nv[*n] = strdup(s)) == NULL)
-		return CW_ERR_NOMEM;
-	(*n)++;
-	return CW_OK;
-}
-
 cw_status wg_list_secret(const char *home, char ***fprs, size_t *n)
 {
 	gpgme_ctx_t ctx = NULL;
@@ -89,7 +70,7 @@ cw_status wg_list_secret(const char *home, char ***fprs, size_t *n)
 	}
 	while ((ge = gpgme_op_keylist_next(ctx, &key)) == 0) {
 		if (st == CW_OK && key->fpr != NULL)
-			st = strv_add(fprs, n, key->fpr);
+			st = cw_strv_add(fprs, n, key->fpr);
 		gpgme_key_unref(key);
 	}
 	if (st == CW_OK && gpgme_err_code(ge) != GPG_ERR_EOF)
@@ -97,7 +78,7 @@ cw_status wg_list_secret(const char *home, char ***fprs, size_t *n)
 out:
 	gpgme_release(ctx);
 	if (st != CW_OK) {
-		wg_strv_free(*fprs, *n);
+		cw_strv_free(*fprs, *n);
 		*fprs = NULL;
 		*n = 0;
 	}
@@ -120,7 +101,7 @@ cw_status wg_key_grips(const char *home, const char *fpr, char ***grips, size_t 
 	}
 	for (gpgme_subkey_t s = key->subkeys; s != NULL && st == CW_OK; s = s->next)
 		if (s->keygrip != NULL)
-			st = strv_add(grips, n, s->keygrip);
+			st = cw_strv_add(grips, n, s->keygrip);
 out:
 	if (key != NULL)
 		gpgme_key_unref(key);

@@ -8,17 +8,18 @@
 #include <stddef.h>
 
 #include "status.h"
+#include "strv.h"
 
 #define WG_KEY_MAX ((size_t)1 << 20) /* largest public key block importkey reads */
 
 /* Generates the wallet's ed25519 sign-only key without passphrase; fpr receives it. */
 cw_status wg_create_signing_key(const char *home, char fpr[41], char *err, size_t errsz);
 
-/* Fingerprints of every secret key in home (malloc'd array of malloc'd strings). */
+/* Fingerprints of every secret key in home (malloc'd array of malloc'd strings: free with
+ * cw_strv_free). */
 cw_status wg_list_secret(const char *home, char ***fprs, size_t *n);
 /* Keygrips of every (sub)key of the key fpr, upper-case hex (same allocation scheme). */
 cw_status wg_key_grips(const char *home, const char *fpr, char ***grips, size_t *n);
-void wg_strv_free(char **v, size_t n);
 
 /* Checks that data holds exactly one public OpenPGP key, not secret, not expired or revoked,
  * with a usable encryption subkey, then imports it into home. fpr receives its primary

@@ -112,7 +112,7 @@ static void test_import_refusals(void **state)
 	assert_int_equal(wg_list_secret(whome, &secret, &ns), CW_OK);
 	assert_int_equal(ns, 1);
 	assert_true(cw_fpr_equal(secret[0], wfpr));
-	wg_strv_free(secret, ns);
+	cw_strv_free(secret, ns);
 
 	assert_int_equal(wg_import_public(whome, pub, len2, fpr, err, sizeof err), CW_OK);
 	assert_true(cw_fpr_equal(fpr, cfpr));
