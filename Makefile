@@ -54,33 +54,43 @@ CIVETWEB_LIBS  = -lcivetweb
 
 DEP_CFLAGS = $(GPGME_CFLAGS) $(RNP_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(OPENSSL_CFLAGS)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fvisibility=hidden \
-             $(WARN) $(HARDEN) $(OPT) $(SANFLAGS) -Icommon $(DEP_CFLAGS) $(CFLAGS)
+             $(WARN) $(HARDEN) $(OPT) $(SANFLAGS) -Icommon -I$(O)/gen $(DEP_CFLAGS) $(CFLAGS)
 EXE_LDFLAGS = -pie $(HARDEN_LD) $(SANFLAGS) $(LDFLAGS)
 SO_LDFLAGS  = -shared $(HARDEN_LD) $(SANFLAGS) $(LDFLAGS)
 
-# Filled in by the module.mk files.
+# Filled in by the module.mk files. INSTALL_FILES holds MODE,SOURCE,DEST entries (DEST under
+# DESTDIR; MODE "link" makes DEST a symbolic link to SOURCE): install and uninstall both read it.
 BINS :=
 LIBS_BUILT :=
 UNIT_TESTS :=
 UNIT_LINK :=
+UNIT_INC :=
 MANPAGES :=
-INSTALL_TARGETS :=
+INSTALL_FILES :=
 
 all: build
 
 include common/module.mk
--include keygen/module.mk
--include wallet/module.mk
--include client/module.mk
--include spec/module.mk
--include bench/module.mk
+include keygen/module.mk
+include wallet/module.mk
+include client/module.mk
+include spec/module.mk
+include bench/module.mk
 
 # Static libraries link dependents first: common comes last.
 UNIT_LINK += $(O)/lib/libcwcommon.a
 
 build: $(BINS) $(LIBS_BUILT)
 
-$(O)/obj/%.o: %.c
+# One version for the whole project, from the file VERSION (cw_version.h: CW_VERSION). The
+# header is rewritten only when the version changes, so that a build does not redo everything.
+CW_VERSION := $(shell cat VERSION)
+$(O)/gen/cw_version.h: VERSION
+	@mkdir -p $(@D)
+	@printf '/* Generated from VERSION by the Makefile. */\n#define CW_VERSION "%s"\n' "$(CW_VERSION)" >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(O)/obj/%.o: %.c | $(O)/gen/cw_version.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -88,19 +98,17 @@ $(O)/obj/%.o: %.c
 # --as-needed drops what a test does not use.
 EXT_LIBS = $(GPGME_LIBS) $(RNP_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) $(MBEDTLS_LIBS) $(CIVETWEB_LIBS) -lpthread
 # The libssl and libcrypto shims go into every test too (civetweb's dlopen must find it already loaded).
-comma := ,
-TEST_SHIM := $(if $(wildcard common/sslshim/sslshim.c),$(SHIMS))
-TEST_SHIM_LINK := $(if $(TEST_SHIM),-Wl$(comma)--no-as-needed $(TEST_SHIM) -Wl$(comma)--as-needed)
-$(O)/test/%: $(O)/obj/spec/unit/%.o $(UNIT_LINK) $(TEST_SHIM)
+$(O)/test/%: $(O)/obj/spec/unit/%.o $(UNIT_LINK) $(SHIMS)
 	@mkdir -p $(@D)
 	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ $< $(UNIT_LINK) \
-	  $(TEST_SHIM_LINK) $(CMOCKA_LIBS) $(EXT_LIBS)
+	  -Wl,--no-as-needed $(SHIMS) -Wl,--as-needed $(CMOCKA_LIBS) $(EXT_LIBS)
 
-$(O)/obj/spec/unit/%.o: ALL_CFLAGS += $(CMOCKA_CFLAGS) -Wno-missing-prototypes
+$(O)/obj/spec/unit/%.o: ALL_CFLAGS += $(CMOCKA_CFLAGS) -Wno-missing-prototypes $(UNIT_INC)
 
 .SECONDARY:
 
-.PHONY: all build deps check check-asan check-docker unit system demo docker-demo install \
+FORCE:
+.PHONY: FORCE all build deps check check-asan check-docker unit system demo docker-demo install \
         uninstall clean format format-check lint help bench
 
 deps:
@@ -133,17 +141,21 @@ docker-demo:
 	@scripts/deps.sh docker
 	@scripts/docker-demo.sh
 
-install: build $(INSTALL_TARGETS)
+# $(call install_files,LIST): installs each MODE,SOURCE,DEST entry of LIST.
+install_files = @set -e; for f in $(1); do \
+	  mode=$${f%%,*}; rest=$${f\#*,}; src=$${rest%%,*}; dest=$(DESTDIR)$${rest\#*,}; \
+	  install -d "$$(dirname "$$dest")"; \
+	  if [ "$$mode" = link ]; then ln -sfn "$$src" "$$dest"; else install -m "$$mode" "$$src" "$$dest"; fi; \
+	  echo "installed $$dest"; \
+	done
 
-# Everything `make install` puts in place (same PREFIX/DESTDIR).
+install: build $(O)/install/walletclient.pc
+	$(call install_files,$(INSTALL_FILES))
+
+# Removes exactly what install puts in place (same PREFIX/DESTDIR), then the private directory.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/wallet $(DESTDIR)$(BINDIR)/wallet-keygen $(DESTDIR)$(BINDIR)/wallet-entry \
-	  $(DESTDIR)$(PRIVLIBDIR)/libssl.so $(DESTDIR)$(PRIVLIBDIR)/libcrypto.so \
-	  $(DESTDIR)$(LIBDIR)/libwalletclient.so.1 $(DESTDIR)$(LIBDIR)/libwalletclient.so \
-	  $(DESTDIR)$(LIBDIR)/libwalletclient.a $(DESTDIR)$(LIBDIR)/pkgconfig/walletclient.pc \
-	  $(DESTDIR)$(INCDIR)/walletclient.h $(DESTDIR)$(MANDIR)/man1/wallet.1 \
-	  $(DESTDIR)$(MANDIR)/man1/wallet-keygen.1 $(DESTDIR)$(MANDIR)/man1/wallet-entry.1
-	-rmdir $(DESTDIR)$(PRIVLIBDIR) 2>/dev/null
+	@for f in $(INSTALL_FILES); do rm -f "$(DESTDIR)$${f##*,}"; done
+	-@rmdir $(DESTDIR)$(PRIVLIBDIR) 2>/dev/null || true
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -14,10 +14,7 @@ $(BENCH_CIVETWEB): $(O)/obj/bench/civetweb-mtls.o $(SSLSHIM)
 	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ $< \
 	  -Wl,--no-as-needed $(SSLSHIM) -Wl,--as-needed $(CIVETWEB_LIBS) -lpthread
 
-BENCH_BINS := $(LOADGEN)
-ifneq ($(wildcard common/sslshim/sslshim.c),)
-BENCH_BINS += $(BENCH_CIVETWEB)
-endif
+BENCH_BINS := $(LOADGEN) $(BENCH_CIVETWEB)
 BINS += $(BENCH_BINS)
 
 # wallet serve vs nginx (prototype configuration) vs plain civetweb.
@@ -27,6 +24,6 @@ bench-server: $(BINS) $(LIBS_BUILT)
 
 # Other benchmarks add their target to BENCH_TARGETS in their own bench/*.mk fragment.
 BENCH_TARGETS := bench-server
--include bench/entry.mk
+include bench/entry.mk
 bench: $(BENCH_TARGETS)
 .PHONY: bench-server

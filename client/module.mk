@@ -1,18 +1,19 @@
-# libwalletclient (shared and static) and wallet-entry.
-# Library: every client/*.c but entry_*.c. wallet-entry: client/entry_*.c, linked statically
-# with the library (a fast start matters for an ENTRYPOINT). libclientcore.a holds both but
-# entry_main.o, for unit tests.
-CLIENT_LIB_SRCS := $(filter-out client/entry_%,$(wildcard client/*.c))
+# client/: libwalletclient (lib/, with the OpenPGP engines in lib/openpgp/; never prints nor
+# exits), its public header (include/), and the wallet-entry program (entry/), which uses
+# only the public API. wallet-entry links the library statically (a fast start matters for an
+# ENTRYPOINT). libclientcore.a holds the library and the program but its main, for unit tests.
+CLIENT_LIB_SRCS := client/lib/client.c client/lib/config.c client/lib/http.c client/lib/keys.c \
+  client/lib/batch.c client/lib/openpgp/gnupg.c client/lib/openpgp/rnp.c
 CLIENT_LIB_OBJS := $(CLIENT_LIB_SRCS:%.c=$(O)/obj/%.o)
-ENTRY_SRCS := $(wildcard client/entry_*.c)
-ENTRY_OBJS := $(ENTRY_SRCS:%.c=$(O)/obj/%.o)
-ENTRY_CORE_OBJS := $(filter-out $(O)/obj/client/entry_main.o,$(ENTRY_OBJS))
+ENTRY_CORE_SRCS := client/entry/run.c client/entry/dest.c
+ENTRY_CORE_OBJS := $(ENTRY_CORE_SRCS:%.c=$(O)/obj/%.o)
 CLIENT_SONAME := libwalletclient.so.1
 CLIENT_EXT_LIBS = $(CURL_LIBS) $(GPGME_LIBS) $(RNP_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) -lpthread
+CLIENT_INC_LIB := -Iclient/include -Iclient/lib -Iclient/lib/openpgp
+CLIENT_INC_ENTRY := -Iclient/include -Iclient/entry
 
-$(O)/obj/client/%.o: ALL_CFLAGS += -Iclient -DWALLET_BUILDING_LIBRARY
-$(O)/obj/spec/unit/test_client%.o: ALL_CFLAGS += -Iclient
-$(O)/obj/spec/unit/test_entry%.o: ALL_CFLAGS += -Iclient
+$(O)/obj/client/lib/%.o: ALL_CFLAGS += $(CLIENT_INC_LIB) -DWALLET_BUILDING_LIBRARY
+$(O)/obj/client/entry/%.o: ALL_CFLAGS += $(CLIENT_INC_ENTRY)
 
 $(O)/lib/$(CLIENT_SONAME): $(CLIENT_LIB_OBJS) $(O)/lib/libcwcommon.a
 	@mkdir -p $(@D)
@@ -31,38 +32,40 @@ $(O)/lib/libclientcore.a: $(CLIENT_LIB_OBJS) $(ENTRY_CORE_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(O)/bin/wallet-entry: $(O)/obj/client/entry_main.o $(O)/lib/libclientcore.a $(O)/lib/libcwcommon.a
+$(O)/bin/wallet-entry: $(O)/obj/client/entry/main.o $(O)/lib/libclientcore.a $(O)/lib/libcwcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(EXE_LDFLAGS) -o $@ $^ $(CLIENT_EXT_LIBS)
 
-# pkg-config file for the install locations (PREFIX, LIBDIR, INCDIR as given to make).
-# install-client writes it afresh, so that another PREFIX than the build's is never stale.
+# pkg-config file for given install locations. The build's copy uses the build's PREFIX;
+# install writes one for its own PREFIX (a stale copy would break pkg-config users).
 CLIENT_PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
-  -e "s|@VERSION@|$$(sed -n 's/^\#define WALLET_CLIENT_VERSION_STRING "\(.*\)"/\1/p' client/walletclient.h)|g" \
-  client/walletclient.pc.in
-$(O)/lib/pkgconfig/walletclient.pc: client/walletclient.pc.in client/walletclient.h
+  -e "s|@VERSION@|$$(sed -n 's/^\#define WALLET_CLIENT_VERSION_STRING "\(.*\)"/\1/p' client/include/walletclient.h)|g" \
+  client/lib/walletclient.pc.in
+$(O)/lib/pkgconfig/walletclient.pc: client/lib/walletclient.pc.in client/include/walletclient.h
+	@mkdir -p $(@D)
+	$(CLIENT_PC_SED) > $@
+$(O)/install/walletclient.pc: FORCE
 	@mkdir -p $(@D)
 	$(CLIENT_PC_SED) > $@
 
-ifneq ($(wildcard client/entry_main.c),)
 BINS += $(O)/bin/wallet-entry
-endif
 LIBS_BUILT += $(O)/lib/$(CLIENT_SONAME) $(O)/lib/libwalletclient.so $(O)/lib/libwalletclient.a \
   $(O)/lib/pkgconfig/walletclient.pc
 UNIT_LINK += $(O)/lib/libclientcore.a
-MANPAGES += client/wallet-entry.1
+UNIT_INC += $(CLIENT_INC_LIB) $(CLIENT_INC_ENTRY)
+MANPAGES += client/entry/wallet-entry.1
 
+CLIENT_INSTALL_FILES := 0755,$(O)/bin/wallet-entry,$(BINDIR)/wallet-entry \
+  0755,$(O)/lib/$(CLIENT_SONAME),$(LIBDIR)/$(CLIENT_SONAME) \
+  link,$(CLIENT_SONAME),$(LIBDIR)/libwalletclient.so \
+  0644,$(O)/lib/libwalletclient.a,$(LIBDIR)/libwalletclient.a \
+  0644,$(O)/install/walletclient.pc,$(LIBDIR)/pkgconfig/walletclient.pc \
+  0644,client/include/walletclient.h,$(INCDIR)/walletclient.h \
+  0644,client/entry/wallet-entry.1,$(MANDIR)/man1/wallet-entry.1
+INSTALL_FILES += $(CLIENT_INSTALL_FILES)
+
+# Only the client's part (what an application image needs).
 install-client: $(O)/bin/wallet-entry $(O)/lib/$(CLIENT_SONAME) $(O)/lib/libwalletclient.a \
-  $(O)/lib/pkgconfig/walletclient.pc
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) \
-	  $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(O)/bin/wallet-entry $(DESTDIR)$(BINDIR)/wallet-entry
-	install -m 0755 $(O)/lib/$(CLIENT_SONAME) $(DESTDIR)$(LIBDIR)/$(CLIENT_SONAME)
-	ln -sf $(CLIENT_SONAME) $(DESTDIR)$(LIBDIR)/libwalletclient.so
-	install -m 0644 $(O)/lib/libwalletclient.a $(DESTDIR)$(LIBDIR)/libwalletclient.a
-	$(CLIENT_PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/walletclient.pc
-	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/walletclient.pc
-	install -m 0644 client/walletclient.h $(DESTDIR)$(INCDIR)/walletclient.h
-	install -m 0644 client/wallet-entry.1 $(DESTDIR)$(MANDIR)/man1/wallet-entry.1
-INSTALL_TARGETS += install-client
+  $(O)/install/walletclient.pc
+	$(call install_files,$(CLIENT_INSTALL_FILES))
 .PHONY: install-client

@@ -1,5 +1,6 @@
-COMMON_SRCS := common/status.c common/name.c common/secmem.c common/log.c common/fsutil.c common/cliout.c common/strv.c \
-  $(filter-out common/sslshim/%,$(wildcard common/gpgutil.c common/https.c common/b64.c))
+# common/: what two or more programs use. Every program links libcwcommon.a last.
+COMMON_SRCS := common/status.c common/name.c common/secmem.c common/fsutil.c common/cliout.c \
+  common/strv.c common/gpgutil.c
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(O)/obj/%.o)
 
 $(O)/lib/libcwcommon.a: $(COMMON_OBJS)
@@ -7,4 +8,3 @@ $(O)/lib/libcwcommon.a: $(COMMON_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 LIBS_BUILT += $(O)/lib/libcwcommon.a
-

@@ -66,3 +66,20 @@ bool cw_name_from_file(const char *file, char *out, size_t outsz)
 	out[len] = '\0';
 	return cw_name_valid(out, len);
 }
+
+bool cw_version_parse(const char *s, size_t len, uint64_t *out)
+{
+	if (s == NULL || len == 0 || s[0] < '1' || s[0] > '9')
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		uint64_t d = (uint64_t)(s[i] - '0');
+		if (v > (CW_VERSION_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}

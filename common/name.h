@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CW_NAME_MAX 255
 #define CW_CLIENT_NAME_MAX 64
@@ -23,5 +24,14 @@ bool cw_client_name_valid(const char *name, size_t len);
 bool cw_name_to_file(const char *name, char *out, size_t outsz);
 /* The inverse; false when file is not the image of a valid name. */
 bool cw_name_from_file(const char *file, char *out, size_t outsz);
+
+/* Object versions are 1 .. CW_VERSION_MAX (they fit in a JSON number exactly). */
+#define CW_VERSION_MAX 9007199254740991ULL
+
+/* The one parser of a version number, wherever one arrives (CLI, NAME@N, a query, a
+ * signature notation, a directory name): len bytes of decimal digits, no sign, no leading
+ * zero, no white space, 1 .. CW_VERSION_MAX. len is explicit so that an embedded NUL is
+ * caught. Sets *out only on success. Pure, thread-safe. */
+bool cw_version_parse(const char *s, size_t len, uint64_t *out);
 
 #endif

@@ -19,7 +19,7 @@
 	                         detached signature over the response body */
 #define CW_HDR_CREATED "X-Wallet-Created"
 
-/* Versions are 1 .. CW_VERSION_MAX (they fit in a JSON number exactly). */
-#define CW_VERSION_MAX 9007199254740991ULL
+/* Versions are 1 .. CW_VERSION_MAX: see name.h. */
+#include "name.h"
 
 #endif

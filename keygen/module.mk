@@ -1,7 +1,11 @@
-# wallet-keygen: every keygen/*.c but main.c goes into libkeygencore.a for unit tests.
-KEYGEN_SRCS := $(wildcard keygen/*.c)
-KEYGEN_OBJS := $(KEYGEN_SRCS:%.c=$(O)/obj/%.o)
-KEYGEN_CORE_OBJS := $(filter-out $(O)/obj/keygen/main.o,$(KEYGEN_OBJS))
+# wallet-keygen: one program, one cmd_NAME.c per command; all but main.c go into
+# libkeygencore.a for unit tests.
+KEYGEN_CORE_SRCS := keygen/args.c keygen/cli.c keygen/cmd_ca.c keygen/cmd_client.c \
+  keygen/cmd_gpg.c keygen/cmd_init.c keygen/cmd_server.c keygen/gpgkey.c keygen/leaf.c \
+  keygen/material.c keygen/outfiles.c keygen/san.c keygen/x509.c
+KEYGEN_CORE_OBJS := $(KEYGEN_CORE_SRCS:%.c=$(O)/obj/%.o)
+
+$(O)/obj/keygen/%.o: ALL_CFLAGS += -Ikeygen
 
 $(O)/lib/libkeygencore.a: $(KEYGEN_CORE_OBJS)
 	@mkdir -p $(@D)
@@ -11,14 +15,10 @@ $(O)/bin/wallet-keygen: $(O)/obj/keygen/main.o $(O)/lib/libkeygencore.a $(O)/lib
 	@mkdir -p $(@D)
 	$(CC) $(EXE_LDFLAGS) -o $@ $^ $(MBEDTLS_LIBS) $(GPGME_LIBS) $(CJSON_LIBS) -lpthread
 
-ifneq ($(wildcard keygen/main.c),)
 BINS += $(O)/bin/wallet-keygen
 UNIT_LINK += $(O)/lib/libkeygencore.a
-endif
 
-install-keygen: $(O)/bin/wallet-keygen
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(O)/bin/wallet-keygen $(DESTDIR)$(BINDIR)/wallet-keygen
-	install -m 0644 keygen/wallet-keygen.1 $(DESTDIR)$(MANDIR)/man1/wallet-keygen.1
-INSTALL_TARGETS += install-keygen
-.PHONY: install-keygen
+MANPAGES += keygen/wallet-keygen.1
+
+INSTALL_FILES += 0755,$(O)/bin/wallet-keygen,$(BINDIR)/wallet-keygen \
+  0644,keygen/wallet-keygen.1,$(MANDIR)/man1/wallet-keygen.1

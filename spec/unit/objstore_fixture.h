@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../wallet/objstore.h"
+#include "objstore.h"
 
 #define FPR "0123456789ABCDEF0123456789ABCDEF01234567"
 

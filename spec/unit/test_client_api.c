@@ -9,6 +9,7 @@
 
 #include "cmocka_common.h"
 #include "fsutil.h"
+#include "name.h"
 #include "wc_internal.h"
 
 #define FPR "0123456789ABCDEF0123456789ABCDEF01234567"
@@ -93,13 +94,13 @@ static void test_b64_and_versions(void **state)
 		assert_null(out);
 	}
 	uint64_t v;
-	assert_true(wc_parse_version("1", &v));
+	assert_true(cw_version_parse("1", strlen("1"), &v));
 	assert_int_equal(v, 1);
-	assert_true(wc_parse_version("9007199254740991", &v));
+	assert_true(cw_version_parse("9007199254740991", strlen("9007199254740991"), &v));
 	static const char *badv[] = {
 	    "", "0", "01", "-1", "1x", " 1", "9007199254740992", "99999999999999999999"};
 	for (size_t i = 0; i < sizeof badv / sizeof badv[0]; i++)
-		if (wc_parse_version(badv[i], &v))
+		if (cw_version_parse(badv[i], strlen(badv[i]), &v))
 			fail_msg("accepted version '%s'", badv[i]);
 }
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cmocka_common.h"
-#include "entry_dest.h"
+#include "dest.h"
 #include "fsutil.h"
 
 static char shm[64], disk[64];

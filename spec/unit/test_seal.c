@@ -8,8 +8,8 @@
 #include "cmocka_common.h"
 #include "gpgutil.h"
 #include "sealfmt.h"
-#include "../../wallet/keyring.h"
-#include "../../wallet/seal.h"
+#include "keyring.h"
+#include "seal.h"
 
 static char whome[4096], chome[4096];
 static char wfpr[41], cfpr[41];

@@ -9,7 +9,7 @@
 
 #include "cmocka_common.h"
 #include "fsutil.h"
-#include "../../wallet/audit.h"
+#include "audit.h"
 
 static char dir[64], path[128];
 

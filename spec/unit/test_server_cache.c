@@ -9,8 +9,8 @@
 
 #include "cmocka_common.h"
 #include "fsutil.h"
-#include "../../wallet/clientcache.h"
-#include "../../wallet/objcache.h"
+#include "clientcache.h"
+#include "objcache.h"
 #include "objstore_fixture.h"
 static char dir[64];
 

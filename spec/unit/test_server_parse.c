@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "cmocka_common.h"
-#include "../../wallet/config.h"
-#include "../../wallet/httpreq.h"
-#include "../../wallet/metrics.h"
+#include "config.h"
+#include "httpreq.h"
+#include "metrics.h"
 
 static void test_pct_decode(void **state)
 {

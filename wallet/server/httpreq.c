@@ -75,18 +75,7 @@ bool http_query_version(const char *query, uint64_t *version)
 		return false;
 	if (raw == NULL)
 		return true;
-	if (!http_pct_decode(raw, rawlen, dec, sizeof dec, &n) || n == 0 || n > 16 || dec[0] == '0')
-		return false;
-	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (dec[i] < '0' || dec[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(dec[i] - '0');
-	}
-	if (v > CW_VERSION_MAX)
-		return false;
-	*version = v;
-	return true;
+	return http_pct_decode(raw, rawlen, dec, sizeof dec, &n) && cw_version_parse(dec, n, version);
 }
 
 bool http_query_prefix(const char *query, char *prefix, size_t prefixsz)

@@ -1,6 +1,6 @@
 /* wallet-entry: exec and --supervise (after tini's src/tini.c). */
 #define _GNU_SOURCE
-#include "entry_run.h"
+#include "run.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -154,7 +154,7 @@ cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct
 	if ((st = wc_http_get(c, path, WC_MAX_OBJECT, &raw->r)) != CW_OK)
 		goto out;
 	st = CW_ERR_PROTOCOL;
-	if (!wc_parse_version(raw->r.version, &raw->hv)) {
+	if (!cw_version_parse(raw->r.version, strlen(raw->r.version), &raw->hv)) {
 		wc_err(c, "missing or malformed %s header", CW_HDR_VERSION);
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* wallet rm NAME [--version N]. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "cli.h"
@@ -29,7 +30,7 @@ int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
 	                                   {"help", no_argument, NULL, 'h'},
 	                                   {NULL, 0, NULL, 0}};
 	const char *datadir = ctx->datadir;
-	unsigned long long version = 0;
+	uint64_t version = 0;
 	ws_store *st = NULL;
 	char m[256];
 	int c, rc;
@@ -40,7 +41,7 @@ int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
 			return 0;
 		}
 		if (c == 'v') {
-			if (wl_parse_version(optarg, &version) != 0)
+			if (!cw_version_parse(optarg, strlen(optarg), &version))
 				return wl_usage_error(CMD, "bad --version '%.40s'", optarg);
 		} else if (c == 'd') {
 			datadir = optarg;
@@ -60,14 +61,14 @@ int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
 	cw_status s = ws_remove(st, name, version);
 	if (s == CW_ERR_NOTFOUND) {
 		if (version)
-			rc = wl_fail(CMD, WL_EXIT_FAIL, "no version %llu of %s", version, name);
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "no version %" PRIu64 " of %s", version, name);
 		else
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "no object %s", name);
 	} else if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot remove %s: %s", name,
 		             wl_errmsg(s, errno, m, sizeof m));
 	} else if (version) {
-		printf("removed %s version %llu\n", name, version);
+		printf("removed %s version %" PRIu64 "\n", name, version);
 	} else {
 		printf("removed %s\n", name);
 	}

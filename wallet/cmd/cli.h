@@ -55,7 +55,4 @@ int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx
  * grammar. Returns 0 with *client set, or the usage error's exit code (after its line). */
 int wl_client_arg(const char *cmd, int argc, char **argv, const char **client);
 
-/* Parses a decimal version 1..CW_VERSION_MAX. */
-int wl_parse_version(const char *s, unsigned long long *v);
-
 #endif

@@ -166,7 +166,5 @@ void wc_config_clear(struct wallet_config *cfg);
 /* Whether the caller asked to stop (wallet_config_set_cancel). */
 bool wc_canceled(const wallet_client *c);
 
-/* Parses a decimal version 1..CW_VERSION_MAX; false for anything else. */
-bool wc_parse_version(const char *s, uint64_t *out);
 
 #endif

@@ -241,19 +241,3 @@ void wc_log(wallet_client *c, const char *fmt, ...)
 	va_end(ap);
 	c->cfg.log(c->cfg.log_arg, msg);
 }
-
-bool wc_parse_version(const char *s, uint64_t *out)
-{
-	if (s == NULL || s[0] < '1' || s[0] > '9' || strlen(s) > 16)
-		return false;
-	uint64_t v = 0;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (v > CW_VERSION_MAX)
-		return false;
-	*out = v;
-	return true;
-}

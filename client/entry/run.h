@@ -3,7 +3,7 @@
 #ifndef ENTRY_RUN_H
 #define ENTRY_RUN_H
 
-#include "entry_dest.h"
+#include "dest.h"
 
 /* execvp(argv[0], argv). Returns only on failure, with the exit status to use: 127 when the
  * program does not exist, 126 otherwise (a one-line message is printed). */

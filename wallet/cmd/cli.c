@@ -68,19 +68,6 @@ int wl_open(const char *cmd, const char *datadir, ws_store **out)
 	return 0;
 }
 
-int wl_parse_version(const char *s, unsigned long long *v)
-{
-	char *end;
-	if (s == NULL || s[0] < '1' || s[0] > '9')
-		return -1;
-	errno = 0;
-	unsigned long long n = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || n == 0 || n > CW_VERSION_MAX)
-		return -1;
-	*v = n;
-	return 0;
-}
-
 bool wl_disk_full(const char *dir)
 {
 	struct statvfs sv;

@@ -17,8 +17,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "entry_dest.h"
-#include "entry_run.h"
+#include "dest.h"
+#include "run.h"
 #include "secmem.h"
 #include "walletclient.h"
 

@@ -175,7 +175,7 @@ cw_status wc_check_binding(struct wc_opener *o, const struct wc_sealed *in, cons
                            const char *sver, bool dup, uint64_t *version)
 {
 	uint64_t v = 0;
-	if (dup || sname == NULL || sver == NULL || !wc_parse_version(sver, &v)) {
+	if (dup || sname == NULL || sver == NULL || !cw_version_parse(sver, strlen(sver), &v)) {
 		wc_oerr(o, "the signed content lacks a single name and version notation");
 		return CW_ERR_BINDING;
 	}

@@ -54,18 +54,7 @@ DIR *ws_opendir_at(int dfd)
 
 bool ws_parse_vdir(const char *s, uint64_t *v)
 {
-	if (s[0] != 'v' || s[1] < '1' || s[1] > '9')
-		return false;
-	uint64_t n = 0;
-	for (const char *p = s + 1; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		if (n > (CW_VERSION_MAX - (uint64_t)(*p - '0')) / 10)
-			return false;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	*v = n;
-	return true;
+	return s[0] == 'v' && cw_version_parse(s + 1, strlen(s + 1), v);
 }
 
 cw_status ws_latest_at(int odfd, uint64_t *v)

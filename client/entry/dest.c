@@ -1,6 +1,6 @@
 /* wallet-entry: parsing of --fetch and delivery of secrets. */
 #define _GNU_SOURCE
-#include "entry_dest.h"
+#include "dest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,27 +43,6 @@ bool ent_var_name(const char *name, const char *suffix, char *out, size_t outsz)
 	return true;
 }
 
-static cw_status parse_version(const char *s, size_t n, uint64_t *out)
-{
-	char buf[24];
-	uint64_t v = 0;
-	if (n == 0 || n >= sizeof buf)
-		return CW_ERR_USAGE;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (buf[0] < '1' || buf[0] > '9')
-		return CW_ERR_USAGE;
-	for (size_t i = 0; i < n; i++) {
-		if (buf[i] < '0' || buf[i] > '9')
-			return CW_ERR_USAGE;
-		v = v * 10 + (uint64_t)(buf[i] - '0');
-	}
-	if (v > CW_VERSION_MAX)
-		return CW_ERR_USAGE;
-	*out = v;
-	return CW_OK;
-}
-
 cw_status ent_parse_spec(const char *arg, struct ent_spec *out, char *err, size_t errsz)
 {
 	memset(out, 0, sizeof *out);
@@ -84,7 +63,7 @@ cw_status ent_parse_spec(const char *arg, struct ent_spec *out, char *err, size_
 		         (int)(nlen > 300 ? 300 : nlen), arg);
 		return CW_ERR_USAGE;
 	}
-	if (at && parse_version(at + 1, head - nlen - 1, &out->min_version) != CW_OK) {
+	if (at && !cw_version_parse(at + 1, head - nlen - 1, &out->min_version)) {
 		snprintf(err, errsz, "%s: the minimum version must be a number from 1", out->name);
 		return CW_ERR_USAGE;
 	}
