@@ -4,8 +4,8 @@ WALLET_SRCS := $(wildcard wallet/*.c)
 WALLET_OBJS := $(WALLET_SRCS:%.c=$(O)/obj/%.o)
 WALLET_CORE_OBJS := $(filter-out $(O)/obj/wallet/main.o,$(WALLET_OBJS))
 
-# The libssl shim (ENVIRONMENT.md): SONAME libssl.so, so that civetweb's dlopen("libssl.so")
-# returns it; installed in a private directory reached through RUNPATH.
+# The libssl shim (docs/DESIGN.md, "Platform notes"): SONAME libssl.so, so that civetweb's
+# dlopen("libssl.so") returns it; installed in a private directory reached through RUNPATH.
 SSLSHIM := $(O)/lib/containerwallet/libssl.so
 $(SSLSHIM): $(O)/obj/common/sslshim/sslshim.o
 	@mkdir -p $(@D)
