@@ -1,4 +1,4 @@
-# bench/: the server benchmark (issue 3) and its mutual-TLS load generator. Not part of
+# bench/: the server benchmark and its mutual-TLS load generator. Not part of
 # `make check`: `make bench` builds what it needs and runs every benchmark in BENCH_TARGETS
 # (a few minutes, loopback only). docs/BENCHMARKS.md records the figures.
 LOADGEN := $(O)/bin/cw-loadgen

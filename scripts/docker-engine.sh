@@ -7,9 +7,9 @@
 #
 # `start` first tries the engine the environment already points at (DOCKER_HOST, or the
 # default socket); if it answers, it prints that and starts nothing. Otherwise it starts
-# dockerd with the flags these machines need (ENVIRONMENT.md: no bridge, no iptables), its
-# data root, exec root, socket and pid file under DIR, and records that it did so; `stop`
-# acts only on that record. DIR is kept between runs, so images and the build cache are too.
+# dockerd with the flags these machines need (no bridge, no iptables: docs/DESIGN.md,
+# "Platform notes"), its data root, exec root, socket and pid file under DIR, and records that
+# it did so; `stop` acts only on that record. DIR is kept between runs, so images and the build cache are too.
 # The Debian client (/usr/bin/docker, 20.10) is used when present: it builds with BuildKit
 # without the buildx plugin.
 set -u

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The containerised flow at run time, and the runtime leak matrix (DESIGN.md property 7):
+# The containerised flow at run time, and the runtime leak matrix (docs/DESIGN.md, property 7):
 # the wallet container fed through `docker exec`, the example application container gets
 # the secret (same SHA-256), and after it has read it the secret is in none of: the
 # container's files (docker export), docker inspect of the container and of its committed

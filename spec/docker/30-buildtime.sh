@@ -1,5 +1,5 @@
 #!/bin/bash
-# The build-time leak matrix (DESIGN.md property 7): docker/buildtime-example's RUN step
+# The build-time leak matrix (docs/DESIGN.md, property 7): docker/buildtime-example's RUN step
 # gets a pip.conf from the wallet through `wallet-entry --supervise --fetch
 # pip_conf=file:/root/.pip/pip.conf`, with the builder client's keys as BuildKit secrets.
 # The step must have had the secret (its SHA-256 in the build output), and the secret is in

@@ -52,7 +52,8 @@ done
 
 # civetweb dlopen()s "libssl.so" and "libcrypto.so" (names only libssl-dev provides); both must
 # resolve to the wallet's private shims, already loaded, so that `wallet serve` runs where only
-# the runtime libraries are installed (ENVIRONMENT.md). LD_DEBUG shows where each came from.
+# the runtime libraries are installed (docs/DESIGN.md, "Platform notes"). LD_DEBUG shows
+# where each came from.
 KG=$CW_BIN/wallet-keygen W=$T_DIR/root/opt/cw/bin/wallet
 "$KG" init --out "$T_DIR/k" >/dev/null && "$W" --data "$T_DIR/d" init >/dev/null 2>&1
 P=$(pick_port)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# wallet serve stays up and keeps serving (DESIGN.md property 9, availability) under a
+# wallet serve stays up and keeps serving (docs/DESIGN.md, property 9, availability) under a
 # handshake flood and under slow clients (slowloris), with real peers: bash /dev/tcp, openssl
 # s_client, curl. Malformed requests are covered by serve_api.sh and serve_tls.sh.
 #

@@ -20,7 +20,8 @@ serve_start conc --tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/se
 	--tls-ca "$KEYS/ca/ca.crt" --audit-log "$T_DIR/audit.log"
 t_cond "server started" "$?" = 0
 
-# Idle memory (the target of DESIGN.md), after a few requests have warmed it up.
+# Idle memory (a target of docs/DESIGN.md, "Performance targets"), after a few requests have
+# warmed it up.
 for i in 1 2 3; do cfetch "$A1" /v1/objects/hot -o /dev/null; done
 rss=$(awk '/^VmRSS/{print $2}' "/proc/$SERVE_PID/status")
 echo "# idle RSS: $rss KiB"

@@ -1,8 +1,8 @@
 #!/bin/bash
-# Scale-out (DESIGN.md): replicas of `wallet serve` run from a read-only copy of the data
-# directory that holds no secret key, while one writer publishes. A replica on a read-only bind
-# mount of the writer's directory serves each new version at once, and wallet-entry's full
-# verification accepts what a key-less read-only replica serves.
+# Scale-out (docs/DESIGN.md, "Scale-out"): replicas of `wallet serve` run from a read-only copy
+# of the data directory that holds no secret key, while one writer publishes. A replica on a
+# read-only bind mount of the writer's directory serves each new version at once, and
+# wallet-entry's full verification accepts what a key-less read-only replica serves.
 . "$(dirname "$0")/../lib.sh"
 W=$CW_BIN/wallet KG=$CW_BIN/wallet-keygen E=$CW_BIN/wallet-entry
 [ "$(id -u)" -eq 0 ] || t_bail "read-only bind mounts need root (the tests run as root)"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Durability of `wallet store` (DESIGN.md property 8): kill -9 at random points, concurrent
+# Durability of `wallet store` (docs/DESIGN.md, property 8): kill -9 at random points, concurrent
 # stores of one name, a full disk.
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,6 +1,7 @@
 /* common/https: the civetweb helper, with certificates made by the openssl CLI and libcurl as
- * the peer. Includes the regression test for civetweb 1.15 + OpenSSL 3 (ENVIRONMENT.md): an
- * HTTPS request must be answered, not crash the server, also after refused handshakes. */
+ * the peer. Includes the regression test for civetweb 1.15 + OpenSSL 3 (docs/DESIGN.md,
+ * "Platform notes"): an HTTPS request must be answered, not crash the server, also after
+ * refused handshakes. */
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
