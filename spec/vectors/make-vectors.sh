@@ -81,7 +81,8 @@ perl -e 'local $/; my $b = <STDIN>; my $i = int(length($b) / 2);
 cmp -s "$src/object.gpg" "$OUT/negative/tampered/object.gpg" && exit 1
 
 # forged: db_pass v1 as stored, its detached signature made by the forger's key
-mkdir -p -m 0700 "$XHOME" "$OUT/negative/forged" "$OUT/negative/inner-forged"
+mkdir -m 0700 "$XHOME"
+mkdir -p "$OUT/negative/forged" "$OUT/negative/inner-forged"
 G --homedir "$XHOME" --import "$WORK/keys/forger.sec.asc" "$WORK/keys/app1.pub.asc"
 XFPR=$(G --homedir "$XHOME" --with-colons --list-secret-keys | awk -F: '/^fpr/ {print $10; exit}')
 cp "$src/object.gpg" "$OUT/negative/forged/object.gpg"
@@ -100,6 +101,7 @@ G --homedir "$DATA/gnupg" -u "$WFPR" --detach-sign -o "$OUT/negative/inner-forge
 	"$OUT/negative/inner-forged/object.gpg"
 # substituted (app1/api_key v1 served as db_pass) and rolled back (rotated v1 served when v3
 # is required) are made of positive objects: see vectors.txt
+cp "$ROOT/spec/vectors/vectors.txt" "$OUT/vectors.txt" # the cases do not depend on the keys
 
 chmod -R u+rwX,go+rX "$OUT"
 find "$OUT" -type f -exec chmod 0644 {} +
