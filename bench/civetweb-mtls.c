@@ -1,7 +1,7 @@
 /* cw-bench-civetweb: a plain civetweb static-file server with mutual TLS, the baseline of what
  * civetweb itself costs before any wallet logic (the benchmark compares it with nginx and with
  * `wallet serve`). Runs until SIGTERM or SIGINT. Linked with the project's libssl shim
- * (ENVIRONMENT.md: civetweb 1.15 on OpenSSL 3). */
+ * (docs/DESIGN.md, platform notes: civetweb 1.15 on OpenSSL 3). */
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>

@@ -1,5 +1,5 @@
 #!/bin/bash
-# wallet-entry vs the prototype's entrypoint (issue 4): the time from start to exec'ing `true`
+# wallet-entry vs the prototype's entrypoint: the time from start to exec'ing `true`
 # with 1 and with 10 secrets of 1 KiB, from the same `wallet serve` on 127.0.0.1.
 #   prototype: per secret, `curl --cacert --cert --key URL | gpg --decrypt` into a file on
 #              /dev/shm, with the client key already imported into a GNUPGHOME whose agent

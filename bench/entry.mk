@@ -1,4 +1,4 @@
-# wallet-entry vs the prototype's entrypoint (issue 4); figures in docs/bench-entry.md.
+# wallet-entry vs the prototype's entrypoint; figures in docs/bench-entry.md.
 bench-entry: $(BINS) $(LIBS_BUILT)
 	@scripts/deps.sh bench
 	@O=$(O) bench/entry-bench.sh

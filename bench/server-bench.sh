@@ -1,5 +1,5 @@
 #!/bin/bash
-# Server benchmark (issue 3, DESIGN.md "Targets"): `wallet serve` against nginx configured like
+# Server benchmark (docs/DESIGN.md, performance targets): `wallet serve` against nginx configured like
 # the prototype (ssl_verify_client on, same certificates, the same sealed 1 KiB object), and a
 # plain civetweb mutual-TLS server as the baseline of what civetweb itself costs. Every server
 # is driven by the same load generator (cw-loadgen) in two modes, kept-alive connections and a

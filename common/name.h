@@ -1,4 +1,4 @@
-/* The object-name grammar of DESIGN.md, shared by wallet, client and keygen.
+/* The object-name grammar (docs/DESIGN.md), shared by wallet, client and keygen.
  *   1..255 bytes; segments of [A-Za-z0-9._-]+ separated by '/';
  *   no empty, "." or ".." segment; no leading '/'.
  * A client name (the CN of a client certificate) is a single segment of at most 64 bytes. */

@@ -1,5 +1,5 @@
 /* A small HTTPS server on civetweb (Debian's libcivetweb1 1.15 with OpenSSL 3, through the
- * libssl shim: see ENVIRONMENT.md).
+ * libssl shim: see docs/DESIGN.md, platform notes).
  *
  * One mutual-TLS listener: TLS 1.2 and 1.3 only, ECDHE with AEAD suites only, a client
  * certificate chaining to the given CA required (clientAuth purpose, bounded depth). An

@@ -6,7 +6,7 @@
  * This library's SONAME is libssl.so and it depends on libssl.so.3: linked into a program
  * (with --no-as-needed, reached through RUNPATH), it is already loaded when civetweb calls
  * dlopen("libssl.so"), so the loader hands civetweb this object, and dlsym() finds every
- * other symbol in its dependency libssl.so.3. See ENVIRONMENT.md. */
+ * other symbol in its dependency libssl.so.3. See docs/DESIGN.md, platform notes. */
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
