@@ -23,7 +23,7 @@
 #include "sealfmt.h"
 
 #define OBJECTS_CACHE_S 15 /* /metrics recounts objects at most this often */
-/* Loaded versions kept in memory (objcache.h): RSS stays well under the targets of docs/DESIGN.md. */
+/* Loaded versions kept in memory (objcache.h): RSS stays under docs/DESIGN.md's targets. */
 #define CACHE_BYTES ((size_t)8 << 20)
 #define CACHE_ITEM_BYTES ((size_t)256 << 10)
 
