@@ -166,5 +166,4 @@ void wc_config_clear(struct wallet_config *cfg);
 /* Whether the caller asked to stop (wallet_config_set_cancel). */
 bool wc_canceled(const wallet_client *c);
 
-
 #endif

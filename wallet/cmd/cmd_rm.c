@@ -61,7 +61,8 @@ int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
 	cw_status s = ws_remove(st, name, version);
 	if (s == CW_ERR_NOTFOUND) {
 		if (version)
-			rc = wl_fail(CMD, WL_EXIT_FAIL, "no version %" PRIu64 " of %s", version, name);
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "no version %" PRIu64 " of %s", version,
+			             name);
 		else
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "no object %s", name);
 	} else if (s != CW_OK) {

@@ -75,7 +75,8 @@ bool http_query_version(const char *query, uint64_t *version)
 		return false;
 	if (raw == NULL)
 		return true;
-	return http_pct_decode(raw, rawlen, dec, sizeof dec, &n) && cw_version_parse(dec, n, version);
+	return http_pct_decode(raw, rawlen, dec, sizeof dec, &n) &&
+	       cw_version_parse(dec, n, version);
 }
 
 bool http_query_prefix(const char *query, char *prefix, size_t prefixsz)
