@@ -7,6 +7,24 @@
 #define CW_NOTATION_NAME "name@containerwallet"
 #define CW_NOTATION_VERSION "version@containerwallet"
 #define CW_NOTATION_CREATED "created@containerwallet"
+/* The one hashed notation of a manifest's signature: the client it is for. No object's
+ * signature carries it, so neither can stand for the other. */
+#define CW_NOTATION_MANIFEST "manifest@containerwallet"
+
+/* Files of the data directory and of an export, served under the same paths by `wallet
+ * serve` and by any static HTTPS server whose document root is the export (docs/FORMAT.md). */
+#define CW_PATH_MANIFESTS "/manifests/" /* + CLIENT: that client's signed manifest */
+#define CW_PATH_OBJECTS "/objects/"     /* + FILE/vN/object.gpg or object.sig */
+#define CW_PATH_SIGNING_KEY "/signing-key.asc"
+#define CW_FILE_SEALED "object.gpg"
+#define CW_FILE_SIG "object.sig"
+#define CW_FILE_SIGNING_KEY "signing-key.asc"
+
+/* Manifests: format 1, signed content = one JSON object; clients accept one until its
+ * "expires" (Unix seconds) plus this allowance for clocks that disagree. */
+#define CW_MANIFEST_FORMAT 1
+#define CW_MANIFEST_SKEW_S 30
+#define CW_MANIFEST_MAX ((size_t)16 << 20) /* largest manifest either side accepts */
 
 /* HTTP */
 #define CW_API_OBJECTS "/v1/objects"         /* GET /v1/objects, GET /v1/objects/{name} */

@@ -155,3 +155,21 @@ int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx
 	}
 	return -1;
 }
+
+int wl_update_manifests(const char *cmd, ws_store *st, const char *const *clients, size_t n,
+                        const char *done)
+{
+	char err[512];
+	cw_status s = ws_manifests_update(st, clients, n, err, sizeof err);
+	if (s == CW_OK)
+		return 0;
+	if (s == CW_ERR_IO && wl_disk_full(ws_store_dir(st)))
+		return wl_fail(cmd, WL_EXIT_FAIL,
+		               "%s, but the manifests are not updated: %s (%s); "
+		               "run 'wallet refresh'",
+		               done, strerror(ENOSPC), err);
+	return wl_fail(cmd, WL_EXIT_FAIL,
+	               "%s, but the manifests are not updated: %s; run "
+	               "'wallet refresh'",
+	               done, err);
+}

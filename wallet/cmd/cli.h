@@ -10,6 +10,7 @@
 
 #include "cliout.h"
 #include "commands.h"
+#include "manifest.h"
 #include "objstore.h"
 #include "status.h"
 
@@ -54,5 +55,12 @@ int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx
 /* The one CLIENT operand after the options (argv[optind]), checked against the client-name
  * grammar. Returns 0 with *client set, or the usage error's exit code (after its line). */
 int wl_client_arg(const char *cmd, int argc, char **argv, const char **client);
+
+/* Re-signs the manifests of the n clients named (clients NULL: all of them) after a change
+ * (docs/FORMAT.md); on failure prints one line saying what was done already (done, e.g.
+ * "stored db_pass 3") and that 'wallet refresh' finishes it. Returns 0 or WL_EXIT_FAIL. The
+ * caller holds the agent (wg_agent_enter). */
+int wl_update_manifests(const char *cmd, ws_store *st, const char *const *clients, size_t n,
+                        const char *done);
 
 #endif

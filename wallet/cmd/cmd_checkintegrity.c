@@ -9,11 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "cli.h"
 #include "keyring.h"
+#include "fsutil.h"
 #include "seal.h"
+#include "sealfmt.h"
 
 #define CMD "checkintegrity"
 
@@ -25,7 +30,10 @@ void usage_checkintegrity(FILE *out)
 	    "Verifies, without decrypting anything: the wallet's signing key; that no secret key\n"
 	    "other than the wallet's own is in gnupg/; every client's key; every stored version\n"
 	    "(detached signature by the wallet key, size and sha256 of the sealed bytes, name and\n"
-	    "version in meta.json, signer, recipients registered, latest and seq consistent);\n"
+	    "version in meta.json and in the detached signature, signer, recipients registered,\n"
+	    "latest and seq consistent); every client's manifest (signed by the wallet key, for\n"
+	    "that client, not expired, listing exactly the latest version, hash and size of\n"
+	    "every object the client reads);\n"
 	    "that no file or directory has group or other permission bits and all have the data\n"
 	    "directory's owner. Prints one OK or ERROR line per item; tmp/ is not checked.\n"
 	    "Exit status 1 when any line is an ERROR.\n"
@@ -154,13 +162,16 @@ static void check_version(ws_store *st, const char *name, uint64_t v)
 			goto out;
 		}
 	}
-	s = wg_verify_detached(ws_store_gnupg(st), ws_store_signing_fpr(st), o->sealed,
-	                       o->sealed_len, o->sig, o->sig_len, err, sizeof err);
+	bool bound;
+	s = wg_verify_detached_bound(ws_store_gnupg(st), ws_store_signing_fpr(st), o->sealed,
+	                             o->sealed_len, o->sig, o->sig_len, name, v, &bound, err,
+	                             sizeof err);
 	if (s != CW_OK) {
 		bad("object %s v%llu: detached signature: %s", name, uv, err);
 		goto out;
 	}
-	ok("object %s v%llu", name, uv);
+	ok("object %s v%llu%s", name, uv,
+	   bound ? "" : " (format 1: its detached signature does not name it; store it again)");
 out:
 	ws_object_free(o);
 }
@@ -194,6 +205,96 @@ static void check_objects(ws_store *st)
 		free(vers);
 	}
 	ws_names_free(names, n);
+}
+
+/* One manifest against the store: every object the client reads, at its latest version
+ * with its hash and size, and nothing else. */
+struct mf_check {
+	const char *client;
+	const cJSON *objects;
+	size_t matched;
+	int problems;
+};
+
+static cw_status match_entry(const ws_entry *e, void *arg)
+{
+	struct mf_check *m = arg;
+	bool mine = false;
+	for (size_t r = 0; r < e->nrecipients && !mine; r++)
+		mine = strcmp(e->recipients[r].client, m->client) == 0;
+	if (!mine)
+		return CW_OK;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, m->objects)
+	{
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+		if (!cJSON_IsString(n) || strcmp(n->valuestring, e->name) != 0)
+			continue;
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(it, "version");
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(it, "sha256");
+		const cJSON *z = cJSON_GetObjectItemCaseSensitive(it, "size");
+		if (cJSON_IsNumber(v) && v->valuedouble == (double)e->version &&
+		    cJSON_IsString(h) && strcmp(h->valuestring, e->sha256) == 0 &&
+		    cJSON_IsNumber(z) && z->valuedouble == (double)e->size) {
+			m->matched++;
+			return CW_OK;
+		}
+		break;
+	}
+	bad("manifest %s: %s v%llu is not listed as it is stored", m->client, e->name,
+	    (unsigned long long)e->version);
+	m->problems++;
+	return CW_OK;
+}
+
+static cw_status check_manifest(const ws_client *c, void *arg)
+{
+	ws_store *st = arg;
+	char path[4096], err[512];
+	unsigned char *raw = NULL, *doc = NULL;
+	size_t len, dlen;
+	cJSON *root = NULL;
+	snprintf(path, sizeof path, "%s/manifests/%s", ws_store_dir(st), c->client);
+	cw_status s = cw_read_file(path, CW_MANIFEST_MAX, &raw, &len);
+	if (c->revoked || s != CW_OK) {
+		if (c->revoked != (s == CW_ERR_NOTFOUND))
+			bad("manifest %s: %s", c->client,
+			    c->revoked ? "a revoked client still has one" : cw_strerror(s));
+		goto out;
+	}
+	if (wg_open_manifest(ws_store_gnupg(st), ws_store_signing_fpr(st), c->client, raw, len,
+	                     &doc, &dlen, err, sizeof err) != CW_OK) {
+		bad("manifest %s: %s", c->client, err);
+		goto out;
+	}
+	root = cJSON_ParseWithLength((const char *)doc, dlen);
+	const cJSON *who = cJSON_GetObjectItemCaseSensitive(root, "client");
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires");
+	struct mf_check m = {c->client, cJSON_GetObjectItemCaseSensitive(root, "objects"), 0, 0};
+	if (!cJSON_IsString(who) || strcmp(who->valuestring, c->client) != 0 ||
+	    !cJSON_IsNumber(exp) || !cJSON_IsArray(m.objects)) {
+		bad("manifest %s: malformed content", c->client);
+		goto out;
+	}
+	if (exp->valuedouble < (double)time(NULL)) {
+		bad("manifest %s: expired (run 'wallet refresh', or keep 'wallet serve' running)",
+		    c->client);
+		goto out;
+	}
+	if (ws_list(st, match_entry, &m) != CW_OK) {
+		bad("manifest %s: cannot list the objects", c->client);
+		goto out;
+	}
+	if (m.matched != (size_t)cJSON_GetArraySize(m.objects))
+		bad("manifest %s: lists objects the client does not read", c->client);
+	else if (m.problems == 0)
+		ok("manifest %s (%zu objects, %.0f s left)", c->client, m.matched,
+		   exp->valuedouble - (double)time(NULL));
+out:
+	cJSON_Delete(root);
+	free(doc);
+	free(raw);
+	return CW_OK;
 }
 
 static uid_t owner;
@@ -264,6 +365,8 @@ int cmd_checkintegrity(int argc, char **argv, const struct wallet_ctx *ctx)
 	if (ws_client_list(st, check_client, st) != CW_OK)
 		bad("clients: cannot list clients/");
 	check_objects(st);
+	if (ws_client_list(st, check_manifest, st) != CW_OK)
+		bad("manifests: cannot list clients/");
 	wg_agent_leave(ws_store_gnupg(st), agent);
 	check_modes(datadir);
 	ws_store_close(st);

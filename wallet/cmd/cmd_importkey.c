@@ -113,8 +113,10 @@ int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
+	const char *one[] = {client};
+	if ((rc = wl_update_manifests(CMD, st, one, 1, "imported")) != 0)
+		goto out;
 	printf("%s %s\n", client, fpr);
-	rc = 0;
 out:
 	if (st != NULL)
 		wg_agent_leave(ws_store_gnupg(st), agent);

@@ -86,8 +86,14 @@ int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
 		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
+	if ((s = ws_store_open(datadir, &st)) != CW_OK) {
+		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot open %s: %s", datadir,
+		             wl_errmsg(s, errno, m, sizeof m));
+		goto out;
+	}
+	if ((rc = wl_update_manifests(CMD, st, NULL, 0, "initialised")) != 0)
+		goto out;
 	printf("initialised %s, signing key %s\n", datadir, fpr);
-	rc = 0;
 out:
 	wg_agent_leave(gnupg, agent);
 	cw_strv_free(secret, nsecret);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keyring.h"
 
 #define CMD "revoke"
 
@@ -57,6 +58,12 @@ int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
 			goto out;
 		}
 	}
+	int agent = wg_agent_enter(ws_store_gnupg(st));
+	const char *one[] = {client};
+	rc = wl_update_manifests(CMD, st, one, 1, "revoked");
+	wg_agent_leave(ws_store_gnupg(st), agent);
+	if (rc != 0)
+		goto out;
 	printf("revoked %s (since %s)\n", client, cl.revoked_at);
 out:
 	ws_store_close(st);

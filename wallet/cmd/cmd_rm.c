@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "keyring.h"
 
 #define CMD "rm"
 
@@ -68,10 +69,16 @@ int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
 	} else if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot remove %s: %s", name,
 		             wl_errmsg(s, errno, m, sizeof m));
-	} else if (version) {
-		printf("removed %s version %" PRIu64 "\n", name, version);
 	} else {
-		printf("removed %s\n", name);
+		/* the latest version may have changed, and with it who reads what: every
+		 * client's manifest is signed again */
+		int agent = wg_agent_enter(ws_store_gnupg(st));
+		rc = wl_update_manifests(CMD, st, NULL, 0, "removed");
+		wg_agent_leave(ws_store_gnupg(st), agent);
+		if (rc == 0 && version)
+			printf("removed %s version %" PRIu64 "\n", name, version);
+		else if (rc == 0)
+			printf("removed %s\n", name);
 	}
 	ws_store_close(st);
 	return rc;

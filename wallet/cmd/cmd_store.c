@@ -9,6 +9,7 @@
 #include "keyring.h"
 #include "seal.h"
 #include "secmem.h"
+#include "strv.h"
 
 #define CMD "store"
 #define DEFAULT_MAX ((size_t)1 << 20)
@@ -55,6 +56,27 @@ static int parse_size(const char *s, size_t *out)
 		return -1;
 	*out = (size_t)n;
 	return 0;
+}
+
+/* The manifests of everyone who reads the new version, and of everyone who read the one it
+ * replaces (a recipient dropped now loses the object from its manifest). */
+static int update_manifests(ws_store *st, const char *name, uint64_t version, const ws_object *now,
+                            const ws_object *prev)
+{
+	char **who = NULL, done[CW_NAME_MAX + 64];
+	size_t n = 0;
+	cw_status s = CW_OK;
+	for (size_t i = 0; i < now->nrecipients && s == CW_OK; i++)
+		s = cw_strv_add(&who, &n, now->recipients[i].client);
+	for (size_t i = 0; prev != NULL && i < prev->nrecipients && s == CW_OK; i++)
+		if (!ws_object_has_recipient(now, prev->recipients[i].client))
+			s = cw_strv_add(&who, &n, prev->recipients[i].client);
+	snprintf(done, sizeof done, "stored %s %llu", name, (unsigned long long)version);
+	int rc = s == CW_OK
+	             ? wl_update_manifests(CMD, st, (const char *const *)who, n, done)
+	             : wl_fail(CMD, WL_EXIT_FAIL, "%s, but out of memory for the manifests", done);
+	cw_strv_free(who, n);
+	return rc;
 }
 
 /* Splits LIST into validated, distinct client names. */
@@ -108,6 +130,7 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 	cw_sbuf content = {0};
 	ws_store *st = NULL;
 	ws_txn *txn = NULL;
+	ws_object *prev = NULL;
 	int c, rc, agent = -1;
 	cw_status s;
 
@@ -190,6 +213,12 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
+	/* who read the version this one replaces (none for a new object) */
+	if ((s = ws_object_load(st, name, 0, &prev)) != CW_OK && s != CW_ERR_NOTFOUND) {
+		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read the latest version of %s: %s", name,
+		             wl_errmsg(s, errno, m, sizeof m));
+		goto out;
+	}
 	ws_time_now(created);
 	struct wg_seal_in in = {
 	    .home = ws_store_gnupg(st),
@@ -231,8 +260,9 @@ int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
 		             wl_errmsg(s, errno, m, sizeof m));
 		goto out;
 	}
+	if ((rc = update_manifests(st, name, obj.version, &obj, prev)) != 0)
+		goto out;
 	printf("%s %llu\n", name, (unsigned long long)obj.version);
-	rc = 0;
 out:
 	cw_sbuf_free(&content);
 	ws_txn_end(txn);
@@ -241,6 +271,7 @@ out:
 	free(sealed);
 	free(sig);
 	free(rcpt);
+	ws_object_free(prev);
 	ws_store_close(st);
 	return rc;
 }

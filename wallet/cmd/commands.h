@@ -31,5 +31,7 @@ WALLET_CMD(revoke);
 WALLET_CMD(signing_key);
 WALLET_CMD(checkintegrity);
 WALLET_CMD(serve);
+WALLET_CMD(refresh);
+WALLET_CMD(export);
 
 #endif

@@ -29,6 +29,8 @@ static const struct command commands[] = {
     {"checkintegrity", cmd_checkintegrity, usage_checkintegrity,
      "verify signatures, metadata, file modes and keys"},
     {"serve", cmd_serve, usage_serve, "serve objects over mutual TLS"},
+    {"refresh", cmd_refresh, usage_refresh, "sign every client's manifest again (cron)"},
+    {"export", cmd_export, usage_export, "a copy without secret keys, for replicas and mirrors"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -16,6 +16,10 @@
 #include "httpreq.h"
 #include "keyring.h"
 #include "log.h"
+#include "manifest.h"
+#include "fsutil.h"
+#include "gpgutil.h"
+#include "strv.h"
 #include "metrics.h"
 #include "name.h"
 #include "objcache.h"
@@ -41,6 +45,12 @@ struct server {
 	time_t counted_at;
 	long long objects;
 	bool started;
+	/* manifests kept fresh when the data directory holds the signing key */
+	bool refreshing;
+	bool stopping;
+	pthread_t refresher;
+	pthread_mutex_t refresh_mu;
+	pthread_cond_t refresh_cv;
 };
 
 static const char NOT_FOUND[] = "not found\n";
@@ -171,6 +181,97 @@ out:
 	oc_release(srv->objects_cache, it);
 }
 
+/* GET /objects/FILE/vN/object.gpg|object.sig: the files of one version, as a static mirror
+ * serves them, with the same authorization as /v1/objects/NAME. */
+static bool parse_object_path(const char *raw, char *name, size_t namesz, uint64_t *version,
+                              bool *sig)
+{
+	char file[CW_NAME_MAX + 1];
+	const char *slash = strchr(raw, '/'), *vs, *part;
+	if (slash == NULL || (size_t)(slash - raw) >= sizeof file || slash[1] != 'v')
+		return false;
+	memcpy(file, raw, (size_t)(slash - raw));
+	file[slash - raw] = '\0';
+	vs = slash + 2;
+	if ((part = strchr(vs, '/')) == NULL || !cw_version_parse(vs, (size_t)(part - vs), version))
+		return false;
+	part++;
+	if (strcmp(part, CW_FILE_SEALED) != 0 && strcmp(part, CW_FILE_SIG) != 0)
+		return false;
+	*sig = strcmp(part, CW_FILE_SIG) == 0;
+	return cw_name_from_file(file, name, namesz);
+}
+
+static void h_object_file(cw_https_req *req, void *arg)
+{
+	server *srv = arg;
+	char name[CW_NAME_MAX + 1];
+	uint64_t version;
+	bool sig;
+	oc_item *it = NULL;
+
+	if (!only_get(req))
+		goto out;
+	if (req->query[0] != '\0' || !parse_object_path(req->path + strlen(CW_PATH_OBJECTS), name,
+	                                                sizeof name, &version, &sig)) {
+		reply_text(req, 400, "bad object path\n", "bad name");
+		goto out;
+	}
+	snprintf(req->object, sizeof req->object, "%s", name);
+	if (!authorized(srv, req))
+		goto out;
+	cw_status st = object_get(srv, name, version, &it);
+	if (st != CW_OK || !ws_object_has_recipient(oc_object(it), req->peer->cn)) {
+		reply_text(req, st == CW_OK || st == CW_ERR_NOTFOUND ? 404 : 500,
+		           st == CW_OK || st == CW_ERR_NOTFOUND ? NOT_FOUND : "internal error\n",
+		           st == CW_OK ? "not a recipient" : cw_strerror(st));
+		goto out;
+	}
+	const ws_object *obj = oc_object(it);
+	req->version = obj->version;
+	if (sig)
+		cw_https_reply(req, 200, "application/octet-stream", NULL, obj->sig, obj->sig_len);
+	else
+		cw_https_reply(req, 200, "application/octet-stream", NULL, obj->sealed,
+		               obj->sealed_len);
+out:
+	oc_release(srv->objects_cache, it);
+}
+
+/* GET /manifests/CLIENT: a client's own signed manifest, to that client only. */
+static void h_manifest(cw_https_req *req, void *arg)
+{
+	server *srv = arg;
+	const char *client = req->path + strlen(CW_PATH_MANIFESTS);
+	char path[4096];
+	unsigned char *doc = NULL;
+	size_t len;
+
+	if (!only_get(req))
+		return;
+	if (!cw_client_name_valid(client, strlen(client)) || req->query[0] != '\0') {
+		reply_text(req, 400, "bad client name\n", "bad name");
+		return;
+	}
+	if (!authorized(srv, req))
+		return;
+	/* another client's manifest: the very same answer as a missing one */
+	cw_status st =
+	    strcmp(client, req->peer->cn) != 0
+	        ? CW_ERR_NOTFOUND
+	        : cw_path(path, sizeof path, "%s/manifests/%s", ws_store_dir(srv->st), client);
+	if (st == CW_OK)
+		st = cw_read_file(path, CW_MANIFEST_MAX, &doc, &len);
+	if (st == CW_OK)
+		cw_https_reply(req, 200, "application/octet-stream", NULL, doc, len);
+	else if (st == CW_ERR_NOTFOUND)
+		reply_text(req, 404, NOT_FOUND,
+		           strcmp(client, req->peer->cn) ? "not yours" : "missing");
+	else
+		reply_text(req, 500, "internal error\n", cw_strerror(st));
+	free(doc);
+}
+
 struct list_arg {
 	const char *client;
 	const char *prefix;
@@ -296,10 +397,89 @@ static cw_status add_routes(server *srv)
 	                         srv)) ||
 	    (rc = cw_https_route(srv->https, CW_API_SIGNING_KEY, false, CW_HTTPS_TLS, h_signing_key,
 	                         srv)) ||
+	    (rc = cw_https_route(srv->https, CW_PATH_SIGNING_KEY, false, CW_HTTPS_TLS,
+	                         h_signing_key, srv)) ||
+	    (rc = cw_https_route(srv->https, CW_PATH_MANIFESTS, true, CW_HTTPS_TLS, h_manifest,
+	                         srv)) ||
+	    (rc = cw_https_route(srv->https, CW_PATH_OBJECTS, true, CW_HTTPS_TLS, h_object_file,
+	                         srv)) ||
 	    (rc = cw_https_route(srv->https, CW_API_HEALTHZ, false, both, h_healthz, srv)) ||
 	    (rc = cw_https_route(srv->https, CW_API_METRICS, false, both, h_metrics, srv)))
 		return rc;
 	cw_https_set_observer(srv->https, observe, srv);
+	return CW_OK;
+}
+
+/* The public signing key: DATA/signing-key.asc, which an export carries (it has no keyring),
+ * else exported from the keyring (a data directory older than manifests). */
+static cw_status load_signing_key(server *srv)
+{
+	char path[4096];
+	cw_status rc = cw_path(path, sizeof path, "%s/" CW_FILE_SIGNING_KEY, ws_store_dir(srv->st));
+	if (rc == CW_OK)
+		rc = cw_read_file(path, WG_KEY_MAX, &srv->signing_key, &srv->signing_key_len);
+	if (rc == CW_ERR_NOTFOUND)
+		rc = wg_export_public(ws_store_gnupg(srv->st), ws_store_signing_fpr(srv->st), 1,
+		                      &srv->signing_key, &srv->signing_key_len);
+	return rc;
+}
+
+/* Re-signs every manifest whenever a third of their lifetime has passed (the lifetime is
+ * read again each time: `wallet refresh --ttl` changes it while we run). */
+static void *refresher_main(void *arg)
+{
+	server *srv = arg;
+	time_t last = 0;
+	pthread_mutex_lock(&srv->refresh_mu);
+	while (!srv->stopping) {
+		int64_t ttl = WS_TTL_DEFAULT;
+		time_t now = time(NULL);
+		ws_manifest_ttl(srv->st, &ttl);
+		if (now - last >= (ttl / 3 > 1 ? ttl / 3 : 1)) {
+			char err[512];
+			pthread_mutex_unlock(&srv->refresh_mu);
+			int agent = wg_agent_enter(ws_store_gnupg(srv->st));
+			cw_status st = ws_manifests_update(srv->st, NULL, 0, err, sizeof err);
+			wg_agent_leave(ws_store_gnupg(srv->st), agent);
+			if (st != CW_OK)
+				cw_log_event(srv->errlog, "error", "manifest refresh failed", err);
+			last = st == CW_OK ? now : last;
+			pthread_mutex_lock(&srv->refresh_mu);
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&srv->refresh_cv, &srv->refresh_mu, &until);
+	}
+	pthread_mutex_unlock(&srv->refresh_mu);
+	return NULL;
+}
+
+/* Whether this data directory can sign: its keyring holds the signing key's secret part. */
+static bool can_sign(server *srv)
+{
+	char **fprs = NULL;
+	size_t n = 0;
+	bool yes = false;
+	char path[4096];
+	if (cw_path(path, sizeof path, "%s/gnupg", ws_store_dir(srv->st)) != CW_OK ||
+	    access(path, F_OK) != 0)
+		return false;
+	if (wg_list_secret(ws_store_gnupg(srv->st), &fprs, &n) == CW_OK)
+		for (size_t i = 0; i < n && !yes; i++)
+			yes = cw_fpr_equal(fprs[i], ws_store_signing_fpr(srv->st));
+	cw_strv_free(fprs, n);
+	return yes;
+}
+
+static cw_status start_refresher(server *srv)
+{
+	if (!can_sign(srv))
+		return CW_OK; /* a replica: the writer keeps the manifests fresh */
+	if (pthread_create(&srv->refresher, NULL, refresher_main, srv) != 0)
+		return CW_ERR_NOMEM;
+	srv->refreshing = true;
+	cw_log_event(srv->errlog, "info", "keeping manifests fresh", NULL);
 	return CW_OK;
 }
 
@@ -320,6 +500,8 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	if (srv == NULL)
 		goto fail;
 	pthread_mutex_init(&srv->count_mu, NULL);
+	pthread_mutex_init(&srv->refresh_mu, NULL);
+	pthread_cond_init(&srv->refresh_cv, NULL);
 	if ((rc = check_readable("TLS certificate", cfg->tls_cert, err, errsz)) != CW_OK ||
 	    (rc = check_readable("TLS key", cfg->tls_key, err, errsz)) != CW_OK ||
 	    (rc = check_readable("TLS CA", cfg->tls_ca, err, errsz)) != CW_OK)
@@ -334,8 +516,7 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	if ((srv->objects_cache = oc_new(CACHE_BYTES, CACHE_ITEM_BYTES)) == NULL ||
 	    (srv->clients = cc_new(srv->st)) == NULL)
 		goto fail;
-	rc = wg_export_public(ws_store_gnupg(srv->st), ws_store_signing_fpr(srv->st), 1,
-	                      &srv->signing_key, &srv->signing_key_len);
+	rc = load_signing_key(srv);
 	if (rc != CW_OK) {
 		snprintf(err, errsz, "cannot export the wallet's signing key: %s", cw_strerror(rc));
 		goto fail;
@@ -374,6 +555,10 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 		         cw_https_port(srv->https, CW_HTTPS_PLAIN));
 	cw_log_event(srv->errlog, "info", "listening", msg);
 	srv->started = true;
+	if ((rc = start_refresher(srv)) != CW_OK) {
+		snprintf(err, errsz, "cannot start the manifest refresher");
+		goto fail;
+	}
 	*out = srv;
 	return CW_OK;
 fail:
@@ -385,6 +570,13 @@ void server_stop(server *srv)
 {
 	if (srv == NULL)
 		return;
+	if (srv->refreshing) {
+		pthread_mutex_lock(&srv->refresh_mu);
+		srv->stopping = true;
+		pthread_cond_signal(&srv->refresh_cv);
+		pthread_mutex_unlock(&srv->refresh_mu);
+		pthread_join(srv->refresher, NULL);
+	}
 	cw_https_free(srv->https); /* returns once in-flight requests are done */
 	if (srv->started)
 		cw_log_event(srv->errlog, "info", "stopped", NULL);
@@ -396,5 +588,7 @@ void server_stop(server *srv)
 	cw_log_close(srv->errlog);
 	free(srv->signing_key);
 	pthread_mutex_destroy(&srv->count_mu);
+	pthread_mutex_destroy(&srv->refresh_mu);
+	pthread_cond_destroy(&srv->refresh_cv);
 	free(srv);
 }

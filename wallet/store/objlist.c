@@ -23,6 +23,7 @@
 struct ws_cache_ent {
 	char *name;
 	char created[40];
+	char sha256[65];
 	size_t size;
 	uint64_t version;
 	uint64_t nversions;
@@ -144,6 +145,7 @@ static cw_status ent_load(ws_store *st, const char *name, uint64_t latest, struc
 	e->version = latest;
 	e->nversions = nv;
 	memcpy(e->created, obj.created, sizeof e->created);
+	memcpy(e->sha256, obj.sha256, sizeof e->sha256);
 	e->recips = obj.recipients;
 	e->nrecips = obj.nrecipients;
 	obj.recipients = NULL;
@@ -248,6 +250,7 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 		    !racy(&e->mtime)) {
 			/* take over its data; old keeps its name so that bsearch still works */
 			memcpy(e->created, old->created, sizeof e->created);
+			memcpy(e->sha256, old->sha256, sizeof e->sha256);
 			e->size = old->size;
 			e->version = old->version;
 			e->nversions = old->nversions;
@@ -277,6 +280,7 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 		snprintf(we.name, sizeof we.name, "%s", e->name);
 		we.version = e->version;
 		memcpy(we.created, e->created, sizeof we.created);
+		memcpy(we.sha256, e->sha256, sizeof we.sha256);
 		we.size = e->size;
 		we.nversions = e->nversions;
 		we.recipients = e->recips;

@@ -280,7 +280,7 @@ const char *ws_store_gnupg(const ws_store *st)
 
 cw_status ws_store_layout(const char *datadir)
 {
-	static const char *const subs[] = {"gnupg", "clients", "objects", "tmp"};
+	static const char *const subs[] = {"gnupg", "clients", "objects", "manifests", "tmp"};
 	char p[PATH_MAX];
 	cw_status st = cw_mkdir_p(datadir, 0700);
 	for (size_t i = 0; st == CW_OK && i < sizeof subs / sizeof subs[0]; i++) {

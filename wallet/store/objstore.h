@@ -53,6 +53,7 @@ typedef struct ws_entry {
 	char name[CW_NAME_MAX + 1];
 	uint64_t version; /* the latest */
 	char created[40];
+	char sha256[65]; /* of the sealed bytes */
 	size_t size;
 	uint64_t nversions;
 	const ws_recipient *recipients;

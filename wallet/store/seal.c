@@ -126,7 +126,8 @@ cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *s
 		goto out;
 	}
 	st = CW_ERR_CRYPTO;
-	gpgme_sig_notation_clear(ctx);
+	/* The detached signature carries the same notations, so that whoever holds no secret
+	 * (checkintegrity, a mirror) can check the name and version too (format 2). */
 	if ((ge = gpgme_data_new_from_mem(&sin, (const char *)*sealed, *sealed_len, 0)) != 0 ||
 	    (ge = gpgme_data_new(&sout)) != 0) {
 		set_err(err, errsz, "gpgme data", ge);
@@ -162,53 +163,196 @@ out:
 	return st;
 }
 
-cw_status wg_verify_detached(const char *home, const char *signer, const void *data, size_t len,
-                             const void *sig, size_t siglen, char *err, size_t errsz)
+/* One good signature, by signer (primary fingerprint; the signature may name a subkey), as
+ * the only signature of vr. Returns it, or NULL with err set. */
+static gpgme_signature_t one_good_signature(gpgme_ctx_t ctx, gpgme_verify_result_t vr,
+                                            gpgme_error_t ge, const char *signer, char *err,
+                                            size_t errsz)
 {
-	gpgme_ctx_t ctx = NULL;
-	gpgme_data_t dsig = NULL, dtext = NULL;
 	gpgme_key_t key = NULL;
-	gpgme_error_t ge;
-	cw_status st;
-	err[0] = '\0';
-	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
-		set_err(err, errsz, "cannot start gpgme", 0);
-		goto out;
-	}
-	st = CW_ERR_BADSIG;
-	if ((ge = gpgme_data_new_from_mem(&dsig, sig, siglen, 0)) != 0 ||
-	    (ge = gpgme_data_new_from_mem(&dtext, data, len, 0)) != 0) {
-		set_err(err, errsz, "gpgme data", ge);
-		st = CW_ERR_CRYPTO;
-		goto out;
-	}
-	ge = gpgme_op_verify(ctx, dsig, dtext, NULL);
-	gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
 	if (ge != 0 || vr == NULL || vr->signatures == NULL) {
 		set_err(err, errsz, "no valid signature", ge);
-		goto out;
+		return NULL;
 	}
 	if (vr->signatures->next != NULL) {
 		set_err(err, errsz, "more than one signature", 0);
-		goto out;
+		return NULL;
 	}
 	gpgme_signature_t s = vr->signatures;
 	if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR) {
 		set_err(err, errsz, "bad signature", s->status);
+		return NULL;
+	}
+	bool ours = s->fpr != NULL && gpgme_get_key(ctx, s->fpr, &key, 0) == 0 &&
+	            key->fpr != NULL && cw_fpr_equal(key->fpr, signer);
+	if (key != NULL)
+		gpgme_key_unref(key);
+	if (!ours) {
+		set_err(err, errsz, "signature by another key than the wallet's", 0);
+		return NULL;
+	}
+	return s;
+}
+
+/* The value of the one hashed notation called name in s; NULL when absent, and *dup when
+ * it appears more than once. */
+static const char *notation(gpgme_signature_t s, const char *name, bool *dup)
+{
+	const char *v = NULL;
+	for (gpgme_sig_notation_t n = s->notations; n != NULL; n = n->next) {
+		if (n->name == NULL || strcmp(n->name, name) != 0)
+			continue;
+		if (v != NULL)
+			*dup = true;
+		v = n->value;
+	}
+	return v;
+}
+
+cw_status wg_verify_detached_bound(const char *home, const char *signer, const void *data,
+                                   size_t len, const void *sig, size_t siglen, const char *name,
+                                   uint64_t version, bool *bound, char *err, size_t errsz)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_data_t dsig = NULL, dtext = NULL;
+	gpgme_error_t ge;
+	cw_status st;
+	err[0] = '\0';
+	*bound = false;
+	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
+		set_err(err, errsz, "cannot start gpgme", 0);
 		goto out;
 	}
-	/* the signature may name a subkey: compare the primary key's fingerprint */
-	if (s->fpr == NULL || gpgme_get_key(ctx, s->fpr, &key, 0) != 0 || key->fpr == NULL ||
-	    !cw_fpr_equal(key->fpr, signer)) {
-		set_err(err, errsz, "signature by another key than the wallet's", 0);
+	st = CW_ERR_CRYPTO;
+	if ((ge = gpgme_data_new_from_mem(&dsig, sig, siglen, 0)) != 0 ||
+	    (ge = gpgme_data_new_from_mem(&dtext, data, len, 0)) != 0) {
+		set_err(err, errsz, "gpgme data", ge);
+		goto out;
+	}
+	st = CW_ERR_BADSIG;
+	ge = gpgme_op_verify(ctx, dsig, dtext, NULL);
+	gpgme_signature_t s =
+	    one_good_signature(ctx, gpgme_op_verify_result(ctx), ge, signer, err, errsz);
+	if (s == NULL || name == NULL)
+		goto out;
+	bool dup = false;
+	const char *sname = notation(s, CW_NOTATION_NAME, &dup);
+	const char *sver = notation(s, CW_NOTATION_VERSION, &dup);
+	uint64_t v = 0;
+	if (sname == NULL && sver == NULL && !dup) {
+		st = CW_OK; /* format 1: the signature binds the bytes only */
+		goto out;
+	}
+	*bound = true;
+	st = CW_ERR_BINDING;
+	if (dup || sname == NULL || sver == NULL || !cw_version_parse(sver, strlen(sver), &v)) {
+		set_err(err, errsz, "malformed name or version notation", 0);
+		goto out;
+	}
+	if (strcmp(sname, name) != 0 || v != version) {
+		snprintf(err, errsz, "signed for %.255s version %s", sname, sver);
 		goto out;
 	}
 	st = CW_OK;
 out:
-	if (key != NULL)
-		gpgme_key_unref(key);
 	gpgme_data_release(dsig);
 	gpgme_data_release(dtext);
+	gpgme_release(ctx);
+	return st;
+}
+
+cw_status wg_verify_detached(const char *home, const char *signer, const void *data, size_t len,
+                             const void *sig, size_t siglen, char *err, size_t errsz)
+{
+	bool bound;
+	return wg_verify_detached_bound(home, signer, data, len, sig, siglen, NULL, 0, &bound, err,
+	                                errsz);
+}
+
+cw_status wg_sign_manifest(const char *home, const char *signer, const char *client,
+                           const void *doc, size_t len, unsigned char **out, size_t *outlen,
+                           char *err, size_t errsz)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t skey = NULL;
+	gpgme_data_t din = NULL, dout = NULL;
+	gpgme_error_t ge;
+	cw_status st;
+	err[0] = '\0';
+	*out = NULL;
+	*outlen = 0;
+	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
+		set_err(err, errsz, "cannot start gpgme", 0);
+		goto out;
+	}
+	st = CW_ERR_KEY;
+	if ((ge = gpgme_get_key(ctx, signer, &skey, 1)) != 0 ||
+	    (ge = gpgme_signers_add(ctx, skey)) != 0) {
+		set_err(err, errsz, "wallet signing key unusable", ge);
+		goto out;
+	}
+	st = CW_ERR_CRYPTO;
+	gpgme_set_armor(ctx, 0);
+	if ((ge = gpgme_sig_notation_add(ctx, CW_NOTATION_MANIFEST, client,
+	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
+	    (ge = gpgme_data_new_from_mem(&din, doc, len, 0)) != 0 ||
+	    (ge = gpgme_data_new(&dout)) != 0) {
+		set_err(err, errsz, "gpgme setup", ge);
+		goto out;
+	}
+	ge = gpgme_op_sign(ctx, din, dout, GPGME_SIG_MODE_NORMAL);
+	gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
+	if (ge != 0 || sr == NULL || sr->invalid_signers != NULL || sr->signatures == NULL) {
+		set_err(err, errsz, "signing the manifest failed", ge);
+		goto out;
+	}
+	st = take_mem(&dout, out, outlen);
+out:
+	gpgme_data_release(din);
+	gpgme_data_release(dout);
+	if (skey != NULL)
+		gpgme_key_unref(skey);
+	gpgme_release(ctx);
+	return st;
+}
+
+cw_status wg_open_manifest(const char *home, const char *signer, const char *client,
+                           const void *data, size_t len, unsigned char **doc, size_t *doclen,
+                           char *err, size_t errsz)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_data_t din = NULL, dout = NULL;
+	gpgme_error_t ge;
+	cw_status st;
+	err[0] = '\0';
+	*doc = NULL;
+	*doclen = 0;
+	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
+		set_err(err, errsz, "cannot start gpgme", 0);
+		goto out;
+	}
+	st = CW_ERR_CRYPTO;
+	if ((ge = gpgme_data_new_from_mem(&din, data, len, 0)) != 0 ||
+	    (ge = gpgme_data_new(&dout)) != 0) {
+		set_err(err, errsz, "gpgme data", ge);
+		goto out;
+	}
+	st = CW_ERR_BADSIG;
+	ge = gpgme_op_verify(ctx, din, NULL, dout);
+	gpgme_signature_t s =
+	    one_good_signature(ctx, gpgme_op_verify_result(ctx), ge, signer, err, errsz);
+	if (s == NULL)
+		goto out;
+	bool dup = false;
+	const char *who = notation(s, CW_NOTATION_MANIFEST, &dup);
+	if (dup || who == NULL || strcmp(who, client) != 0) {
+		snprintf(err, errsz, "not a manifest for %s", client);
+		goto out;
+	}
+	st = take_mem(&dout, doc, doclen);
+out:
+	gpgme_data_release(din);
+	gpgme_data_release(dout);
 	gpgme_release(ctx);
 	return st;
 }

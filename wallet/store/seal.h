@@ -6,6 +6,7 @@
 #ifndef WALLET_SEAL_H
 #define WALLET_SEAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,22 @@ cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *s
  * fingerprint); CW_ERR_BADSIG otherwise. */
 cw_status wg_verify_detached(const char *home, const char *signer, const void *data, size_t len,
                              const void *sig, size_t siglen, char *err, size_t errsz);
+/* The same, and the binding: a detached signature of format 2 carries the name and version
+ * notations (*bound true), which must be name and version (else CW_ERR_BINDING); one of
+ * format 1 carries none (*bound false, CW_OK when good). */
+cw_status wg_verify_detached_bound(const char *home, const char *signer, const void *data,
+                                   size_t len, const void *sig, size_t siglen, const char *name,
+                                   uint64_t version, bool *bound, char *err, size_t errsz);
+
+/* A manifest (docs/FORMAT.md): doc signed by signer as a binary OpenPGP signed message whose
+ * one hashed notation names client. *out is malloc'd (public bytes). Needs the secret key. */
+cw_status wg_sign_manifest(const char *home, const char *signer, const char *client,
+                           const void *doc, size_t len, unsigned char **out, size_t *outlen,
+                           char *err, size_t errsz);
+/* Verifies a signed manifest (one good signature by signer, for client) and returns its
+ * content (*doclen bytes, malloc'd). CW_ERR_BADSIG when anything is off. */
+cw_status wg_open_manifest(const char *home, const char *signer, const char *client,
+                           const void *data, size_t len, unsigned char **doc, size_t *doclen,
+                           char *err, size_t errsz);
 
 #endif

@@ -1,0 +1,297 @@
+/* Per-client manifests: see manifest.h. The manifest's content is one JSON object:
+ *   {"format":1,"client":"app1","signing_key":"<fpr>","signed":T,"expires":T+TTL,
+ *    "objects":[{"name":"db_pass","version":3,"size":612,"sha256":"<hex>"}]}
+ * T in Unix seconds; objects in name order; signed as a binary OpenPGP message whose one
+ * hashed notation (manifest@containerwallet) names the client. */
+#include "manifest.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "keyring.h"
+#include "name.h"
+#include "seal.h"
+#include "strv.h"
+#include "sealfmt.h"
+
+#define SETTINGS "settings.json"
+#define SETTINGS_MAX ((size_t)64 << 10)
+
+cw_status ws_manifest_ttl(ws_store *st, int64_t *ttl)
+{
+	char path[4096];
+	unsigned char *buf = NULL;
+	size_t len;
+	*ttl = WS_TTL_DEFAULT;
+	cw_status s = cw_path(path, sizeof path, "%s/" SETTINGS, ws_store_dir(st));
+	if (s == CW_OK)
+		s = cw_read_file(path, SETTINGS_MAX, &buf, &len);
+	if (s == CW_ERR_NOTFOUND)
+		return CW_OK;
+	if (s != CW_OK)
+		return s;
+	cJSON *root = cJSON_ParseWithLength((const char *)buf, len);
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "manifest_ttl");
+	s = CW_ERR_INTEGRITY;
+	if (cJSON_IsNumber(t) && t->valuedouble >= WS_TTL_MIN && t->valuedouble <= WS_TTL_MAX &&
+	    t->valuedouble == (double)(int64_t)t->valuedouble) {
+		*ttl = (int64_t)t->valuedouble;
+		s = CW_OK;
+	}
+	cJSON_Delete(root);
+	free(buf);
+	return s;
+}
+
+cw_status ws_manifest_set_ttl(ws_store *st, int64_t ttl)
+{
+	char text[64];
+	if (ttl < WS_TTL_MIN || ttl > WS_TTL_MAX)
+		return CW_ERR_USAGE;
+	int n = snprintf(text, sizeof text, "{\"manifest_ttl\":%lld}\n", (long long)ttl);
+	return cw_write_atomic(ws_store_dir(st), SETTINGS, text, (size_t)n, 0600, true);
+}
+
+/* What is being built: one JSON array of objects per client asked for. */
+struct build {
+	size_t n;
+	const char *const *clients;
+	bool *revoked;
+	cJSON **arrays;
+};
+
+static cw_status add_entry(cJSON *arr, const ws_entry *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (o == NULL || !cJSON_AddItemToArray(arr, o)) {
+		cJSON_Delete(o);
+		return CW_ERR_NOMEM;
+	}
+	if (!cJSON_AddStringToObject(o, "name", e->name) ||
+	    !cJSON_AddNumberToObject(o, "version", (double)e->version) ||
+	    !cJSON_AddNumberToObject(o, "size", (double)e->size) ||
+	    !cJSON_AddStringToObject(o, "sha256", e->sha256))
+		return CW_ERR_NOMEM;
+	return CW_OK;
+}
+
+static cw_status collect(const ws_entry *e, void *arg)
+{
+	struct build *b = arg;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->revoked[i])
+			continue;
+		for (size_t r = 0; r < e->nrecipients; r++) {
+			if (strcmp(e->recipients[r].client, b->clients[i]) != 0)
+				continue;
+			cw_status s = add_entry(b->arrays[i], e);
+			if (s != CW_OK)
+				return s;
+			break;
+		}
+	}
+	return CW_OK;
+}
+
+/* The signed manifest of one client, from its array of entries (taken). */
+static cw_status sign_one(ws_store *st, const char *client, cJSON *objects, int64_t now,
+                          int64_t ttl, unsigned char **out, size_t *outlen, char *err, size_t errsz)
+{
+	char *text = NULL;
+	cw_status s = CW_ERR_NOMEM;
+	cJSON *root = cJSON_CreateObject();
+	if (root == NULL) {
+		cJSON_Delete(objects);
+		goto out;
+	}
+	if (!cJSON_AddNumberToObject(root, "format", CW_MANIFEST_FORMAT) ||
+	    !cJSON_AddStringToObject(root, "client", client) ||
+	    !cJSON_AddStringToObject(root, "signing_key", ws_store_signing_fpr(st)) ||
+	    !cJSON_AddNumberToObject(root, "signed", (double)now) ||
+	    !cJSON_AddNumberToObject(root, "expires", (double)(now + ttl)) ||
+	    !cJSON_AddItemToObject(root, "objects", objects)) {
+		cJSON_Delete(objects);
+		goto out;
+	}
+	if ((text = cJSON_PrintUnformatted(root)) == NULL)
+		goto out;
+	s = wg_sign_manifest(ws_store_gnupg(st), ws_store_signing_fpr(st), client, text,
+	                     strlen(text), out, outlen, err, errsz);
+out:
+	free(text);
+	cJSON_Delete(root);
+	return s;
+}
+
+/* DATA/signing-key.asc, the wallet's armored public key, unless it is there already. */
+static cw_status publish_signing_key(ws_store *st, char *err, size_t errsz)
+{
+	char path[4096];
+	unsigned char *key = NULL;
+	size_t len;
+	cw_status s = cw_path(path, sizeof path, "%s/" CW_FILE_SIGNING_KEY, ws_store_dir(st));
+	if (s != CW_OK || access(path, F_OK) == 0)
+		return s;
+	s = wg_export_public(ws_store_gnupg(st), ws_store_signing_fpr(st), 1, &key, &len);
+	if (s == CW_OK)
+		s = cw_write_atomic(ws_store_dir(st), CW_FILE_SIGNING_KEY, key, len, 0600, true);
+	else
+		snprintf(err, errsz, "cannot export the signing key: %s", cw_strerror(s));
+	free(key);
+	return s;
+}
+
+static cw_status lock_manifests(ws_store *st, char *dir, size_t dirsz, int *lockfd)
+{
+	cw_status s = cw_path(dir, dirsz, "%s/manifests", ws_store_dir(st));
+	if (s != CW_OK)
+		return s;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return CW_ERR_IO;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return CW_ERR_IO;
+	*lockfd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	close(dfd);
+	if (*lockfd < 0)
+		return CW_ERR_IO;
+	int rc;
+	while ((rc = flock(*lockfd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	return rc == 0 ? CW_OK : CW_ERR_IO;
+}
+
+/* Writes (or, for a revoked client, removes) each client's manifest. */
+static cw_status write_all(ws_store *st, const char *dir, struct build *b, char *err, size_t errsz)
+{
+	int64_t ttl;
+	cw_status s = ws_manifest_ttl(st, &ttl);
+	if (s != CW_OK) {
+		snprintf(err, errsz, "unreadable " SETTINGS ": %s", cw_strerror(s));
+		return s;
+	}
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < b->n && s == CW_OK; i++) {
+		char path[4096];
+		unsigned char *signed_doc = NULL;
+		size_t len = 0;
+		if (b->revoked[i]) {
+			if ((s = cw_path(path, sizeof path, "%s/%s", dir, b->clients[i])) ==
+			        CW_OK &&
+			    unlink(path) != 0 && errno != ENOENT)
+				s = CW_ERR_IO;
+			continue;
+		}
+		s = sign_one(st, b->clients[i], b->arrays[i], now, ttl, &signed_doc, &len, err,
+		             errsz);
+		b->arrays[i] = NULL;
+		if (s == CW_OK)
+			s = cw_write_atomic(dir, b->clients[i], signed_doc, len, 0600, true);
+		free(signed_doc);
+	}
+	if (s == CW_OK)
+		s = cw_fsync_dir(dir);
+	return s;
+}
+
+/* The manifests of clients that are no longer registered go (a full refresh only). */
+static cw_status prune(ws_store *st, const char *dir)
+{
+	char path[4096];
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return CW_ERR_IO;
+	cw_status s = CW_OK;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL && s == CW_OK) {
+		ws_client c;
+		if (!cw_client_name_valid(de->d_name, strlen(de->d_name)) ||
+		    ws_client_get(st, de->d_name, &c) != CW_ERR_NOTFOUND)
+			continue;
+		if ((s = cw_path(path, sizeof path, "%s/%s", dir, de->d_name)) == CW_OK &&
+		    unlink(path) != 0 && errno != ENOENT)
+			s = CW_ERR_IO;
+	}
+	closedir(d);
+	return s;
+}
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+static cw_status add_client_name(const ws_client *c, void *arg)
+{
+	struct names *all = arg;
+	return cw_strv_add(&all->v, &all->n, c->client);
+}
+
+static cw_status prepare(ws_store *st, struct build *b)
+{
+	b->revoked = calloc(b->n ? b->n : 1, sizeof *b->revoked);
+	b->arrays = calloc(b->n ? b->n : 1, sizeof *b->arrays);
+	if (b->revoked == NULL || b->arrays == NULL)
+		return CW_ERR_NOMEM;
+	for (size_t i = 0; i < b->n; i++) {
+		ws_client c;
+		cw_status s = ws_client_get(st, b->clients[i], &c);
+		if (s != CW_OK)
+			return s;
+		b->revoked[i] = c.revoked;
+		if ((b->arrays[i] = cJSON_CreateArray()) == NULL)
+			return CW_ERR_NOMEM;
+	}
+	return CW_OK;
+}
+
+cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n, char *err,
+                              size_t errsz)
+{
+	char dir[4096];
+	struct names all = {NULL, 0};
+	int lockfd = -1;
+	struct build b = {.n = n, .clients = clients};
+	err[0] = '\0';
+	cw_status s = lock_manifests(st, dir, sizeof dir, &lockfd);
+	if (s != CW_OK) {
+		snprintf(err, errsz, "cannot lock %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if ((s = publish_signing_key(st, err, errsz)) != CW_OK)
+		goto out;
+	if (clients == NULL) {
+		if ((s = ws_client_list(st, add_client_name, &all)) != CW_OK)
+			goto out;
+		b.n = all.n;
+		b.clients = (const char *const *)all.v;
+	}
+	if ((s = prepare(st, &b)) != CW_OK || (s = ws_list(st, collect, &b)) != CW_OK ||
+	    (s = write_all(st, dir, &b, err, errsz)) != CW_OK)
+		goto out;
+	if (clients == NULL)
+		s = prune(st, dir);
+out:
+	if (s != CW_OK && err[0] == '\0')
+		snprintf(err, errsz, "cannot update the manifests: %s%s%s", cw_strerror(s),
+		         s == CW_ERR_IO ? ": " : "", s == CW_ERR_IO ? strerror(errno) : "");
+	for (size_t i = 0; b.arrays != NULL && i < b.n; i++)
+		cJSON_Delete(b.arrays[i]);
+	free(b.arrays);
+	free(b.revoked);
+	cw_strv_free(all.v, all.n);
+	if (lockfd >= 0)
+		close(lockfd);
+	return s;
+}
