@@ -71,7 +71,8 @@ static void test_objcache_get_put(void **state)
 	assert_non_null(a);
 	assert_string_equal(oc_headers(a), "X-A: 1\r\n");
 	assert_int_equal(oc_object(a)->sealed_len, 100);
-	assert_null(oc_object(a)->sig); /* travels in the headers only */
+	assert_int_equal(oc_object(a)->sig_len, 3); /* served as object.sig too */
+	assert_memory_equal(oc_object(a)->sig, "sig", 3);
 	oc_release(c, a);
 
 	oc_item *b = oc_get(c, "db_pass", 1);

@@ -1,6 +1,6 @@
 /* wallet checkintegrity: everything that can be checked without decrypting.
- * One line per item, "OK ..." or "ERROR ...". tmp/ holds work in progress and leftovers of
- * killed writers: it is not checked. */
+ * One line per item, "OK ...", "WARN ..." (to act on; the exit status stays 0) or "ERROR ...". tmp/
+ * holds work in progress and leftovers of killed writers: it is not checked. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -46,28 +46,40 @@ void usage_checkintegrity(FILE *out)
 
 static int nerrors;
 
-static void ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void ok(const char *fmt, ...)
+static void line(const char *what, const char *fmt, va_list ap)
 {
-	va_list ap;
-	fputs("OK ", stdout);
-	va_start(ap, fmt);
+	fputs(what, stdout);
 	vprintf(fmt, ap);
-	va_end(ap);
 	putchar('\n');
 }
 
+static void ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void ok(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	line("OK ", fmt, ap);
+	va_end(ap);
+}
+
+/* Something to act on that costs nothing yet: the exit status stays 0. */
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	line("WARN ", fmt, ap);
+	va_end(ap);
+}
+
+static void bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void bad(const char *fmt, ...)
 {
 	va_list ap;
 	nerrors++;
-	fputs("ERROR ", stdout);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	line("ERROR ", fmt, ap);
 	va_end(ap);
-	putchar('\n');
 }
 
 static void check_keys(ws_store *st)
@@ -212,9 +224,20 @@ static void check_objects(ws_store *st)
 struct mf_check {
 	const char *client;
 	const cJSON *objects;
+	double signed_at;
 	size_t matched;
 	int problems;
 };
+
+/* Whether version e was created no earlier than the manifest was signed: then a manifest that
+ * does not list it yet is behind (a store killed between publishing and signing), not wrong. */
+static bool newer_than_manifest(const ws_entry *e, double signed_at)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = strptime(e->created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return end != NULL && *end == '\0' && (double)timegm(&tm) >= signed_at;
+}
 
 static cw_status match_entry(const ws_entry *e, void *arg)
 {
@@ -239,7 +262,14 @@ static cw_status match_entry(const ws_entry *e, void *arg)
 			m->matched++;
 			return CW_OK;
 		}
+		if (cJSON_IsNumber(v) && v->valuedouble < (double)e->version)
+			m->matched++; /* listed, at an older version: behind or wrong, as below */
 		break;
+	}
+	if (newer_than_manifest(e, m->signed_at)) {
+		warn("manifest %s: behind the store (%s v%llu is newer): run 'wallet refresh'",
+		     m->client, e->name, (unsigned long long)e->version);
+		return CW_OK;
 	}
 	bad("manifest %s: %s v%llu is not listed as it is stored", m->client, e->name,
 	    (unsigned long long)e->version);
@@ -270,9 +300,11 @@ static cw_status check_manifest(const ws_client *c, void *arg)
 	root = cJSON_ParseWithLength((const char *)doc, dlen);
 	const cJSON *who = cJSON_GetObjectItemCaseSensitive(root, "client");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires");
-	struct mf_check m = {c->client, cJSON_GetObjectItemCaseSensitive(root, "objects"), 0, 0};
+	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(root, "signed");
+	struct mf_check m = {c->client, cJSON_GetObjectItemCaseSensitive(root, "objects"),
+	                     cJSON_IsNumber(sig) ? sig->valuedouble : 0, 0, 0};
 	if (!cJSON_IsString(who) || strcmp(who->valuestring, c->client) != 0 ||
-	    !cJSON_IsNumber(exp) || !cJSON_IsArray(m.objects)) {
+	    !cJSON_IsNumber(exp) || !cJSON_IsNumber(sig) || !cJSON_IsArray(m.objects)) {
 		bad("manifest %s: malformed content", c->client);
 		goto out;
 	}

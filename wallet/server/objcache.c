@@ -134,10 +134,7 @@ oc_item *oc_put(oc_cache *c, ws_object *obj, char *headers)
 		free(headers);
 		return NULL;
 	}
-	/* The signature travels in the prebuilt headers (base64); the binary copy is not kept. */
-	free(obj->sig);
-	obj->sig = NULL;
-	obj->sig_len = 0;
+	/* The binary signature stays too: /objects/FILE/vN/object.sig serves it as a file. */
 	it->obj = obj;
 	it->headers = headers;
 	it->refs = 1;

@@ -46,7 +46,8 @@ struct server {
 	long long objects;
 	bool started;
 	/* manifests kept fresh when the data directory holds the signing key */
-	bool refreshing;
+	bool refreshing; /* this directory can sign: keep its manifests fresh */
+	bool refresher_up;
 	bool stopping;
 	pthread_t refresher;
 	pthread_mutex_t refresh_mu;
@@ -212,8 +213,9 @@ static void h_object_file(cw_https_req *req, void *arg)
 
 	if (!only_get(req))
 		goto out;
-	if (req->query[0] != '\0' || !parse_object_path(req->path + strlen(CW_PATH_OBJECTS), name,
-	                                                sizeof name, &version, &sig)) {
+	if ((req->query != NULL && req->query[0] != '\0') ||
+	    !parse_object_path(req->path + strlen(CW_PATH_OBJECTS), name, sizeof name, &version,
+	                       &sig)) {
 		reply_text(req, 400, "bad object path\n", "bad name");
 		goto out;
 	}
@@ -249,7 +251,8 @@ static void h_manifest(cw_https_req *req, void *arg)
 
 	if (!only_get(req))
 		return;
-	if (!cw_client_name_valid(client, strlen(client)) || req->query[0] != '\0') {
+	if (!cw_client_name_valid(client, strlen(client)) ||
+	    (req->query != NULL && req->query[0] != '\0')) {
 		reply_text(req, 400, "bad client name\n", "bad name");
 		return;
 	}
@@ -426,24 +429,30 @@ static cw_status load_signing_key(server *srv)
 
 /* Re-signs every manifest whenever a third of their lifetime has passed (the lifetime is
  * read again each time: `wallet refresh --ttl` changes it while we run). */
+static cw_status refresh_all(server *srv)
+{
+	char err[512];
+	int agent = wg_agent_enter(ws_store_gnupg(srv->st));
+	cw_status st = ws_manifests_update(srv->st, NULL, 0, err, sizeof err);
+	wg_agent_leave(ws_store_gnupg(srv->st), agent);
+	if (st != CW_OK)
+		cw_log_event(srv->errlog, "error", "manifest refresh failed", err);
+	return st;
+}
+
 static void *refresher_main(void *arg)
 {
 	server *srv = arg;
-	time_t last = 0;
+	time_t last = time(NULL); /* server_start refreshed them */
 	pthread_mutex_lock(&srv->refresh_mu);
 	while (!srv->stopping) {
 		int64_t ttl = WS_TTL_DEFAULT;
 		time_t now = time(NULL);
 		ws_manifest_ttl(srv->st, &ttl);
 		if (now - last >= (ttl / 3 > 1 ? ttl / 3 : 1)) {
-			char err[512];
 			pthread_mutex_unlock(&srv->refresh_mu);
-			int agent = wg_agent_enter(ws_store_gnupg(srv->st));
-			cw_status st = ws_manifests_update(srv->st, NULL, 0, err, sizeof err);
-			wg_agent_leave(ws_store_gnupg(srv->st), agent);
-			if (st != CW_OK)
-				cw_log_event(srv->errlog, "error", "manifest refresh failed", err);
-			last = st == CW_OK ? now : last;
+			refresh_all(srv);
+			last = now; /* after a failure too: the next try comes a period later */
 			pthread_mutex_lock(&srv->refresh_mu);
 		}
 		struct timespec until;
@@ -455,7 +464,9 @@ static void *refresher_main(void *arg)
 	return NULL;
 }
 
-/* Whether this data directory can sign: its keyring holds the signing key's secret part. */
+/* Whether this data directory can sign and is ours to write: its keyring holds the signing
+ * key's secret part (a replica's copy does not; a read-only mount of the writer's directory
+ * is not writable). */
 static bool can_sign(server *srv)
 {
 	char **fprs = NULL;
@@ -463,7 +474,7 @@ static bool can_sign(server *srv)
 	bool yes = false;
 	char path[4096];
 	if (cw_path(path, sizeof path, "%s/gnupg", ws_store_dir(srv->st)) != CW_OK ||
-	    access(path, F_OK) != 0)
+	    access(path, F_OK) != 0 || access(ws_store_dir(srv->st), W_OK) != 0)
 		return false;
 	if (wg_list_secret(ws_store_gnupg(srv->st), &fprs, &n) == CW_OK)
 		for (size_t i = 0; i < n && !yes; i++)
@@ -472,13 +483,28 @@ static bool can_sign(server *srv)
 	return yes;
 }
 
-static cw_status start_refresher(server *srv)
+/* The first refresh runs before the listeners start, so that what is served from the first
+ * request on is fresh and no signing runs beside the first requests; the thread that keeps
+ * them fresh starts once the server is up. */
+static cw_status refresh_first(server *srv, char *err, size_t errsz)
 {
 	if (!can_sign(srv))
 		return CW_OK; /* a replica: the writer keeps the manifests fresh */
+	if (refresh_all(srv) != CW_OK) {
+		snprintf(err, errsz, "cannot sign the manifests (see the log line before)");
+		return CW_ERR_CRYPTO;
+	}
+	srv->refreshing = true;
+	return CW_OK;
+}
+
+static cw_status start_refresher(server *srv)
+{
+	if (!srv->refreshing)
+		return CW_OK;
 	if (pthread_create(&srv->refresher, NULL, refresher_main, srv) != 0)
 		return CW_ERR_NOMEM;
-	srv->refreshing = true;
+	srv->refresher_up = true;
 	cw_log_event(srv->errlog, "info", "keeping manifests fresh", NULL);
 	return CW_OK;
 }
@@ -543,7 +569,8 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	                   .max_header_bytes = cfg->max_header_bytes,
 	                   .plain_listen = cfg->health_listen,
 	                   .log = srv->errlog};
-	if ((rc = cw_https_new(&o, &srv->https)) != CW_OK || (rc = add_routes(srv)) != CW_OK)
+	if ((rc = refresh_first(srv, err, errsz)) != CW_OK ||
+	    (rc = cw_https_new(&o, &srv->https)) != CW_OK || (rc = add_routes(srv)) != CW_OK)
 		goto fail;
 	if ((rc = cw_https_start(srv->https, err, errsz)) != CW_OK)
 		goto fail;
@@ -556,7 +583,7 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	cw_log_event(srv->errlog, "info", "listening", msg);
 	srv->started = true;
 	if ((rc = start_refresher(srv)) != CW_OK) {
-		snprintf(err, errsz, "cannot start the manifest refresher");
+		snprintf(err, errsz, "cannot start the thread that keeps the manifests fresh");
 		goto fail;
 	}
 	*out = srv;
@@ -570,7 +597,7 @@ void server_stop(server *srv)
 {
 	if (srv == NULL)
 		return;
-	if (srv->refreshing) {
+	if (srv->refresher_up) {
 		pthread_mutex_lock(&srv->refresh_mu);
 		srv->stopping = true;
 		pthread_cond_signal(&srv->refresh_cv);
