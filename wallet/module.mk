@@ -2,7 +2,7 @@
 # dependency direction a build rule: store/ sees only itself and common/; server/ sees the
 # store; cmd/ sees both.
 WALLET_STORE_SRCS := wallet/store/objstore.c wallet/store/objlist.c wallet/store/objwrite.c \
-  wallet/store/keyring.c wallet/store/seal.c wallet/store/manifest.c
+  wallet/store/keyring.c wallet/store/seal.c wallet/store/manifest.c wallet/store/export.c
 WALLET_SERVER_SRCS := wallet/server/server.c wallet/server/httpreq.c wallet/server/audit.c \
   wallet/server/metrics.c wallet/server/config.c wallet/server/objcache.c \
   wallet/server/clientcache.c wallet/server/https.c wallet/server/log.c

@@ -1,0 +1,168 @@
+/* libwalletclient: the client's signed manifest (docs/FORMAT.md, "Manifests"). It is
+ * fetched once per client handle, from the first URL that answers, verified by the engine
+ * against the pinned key and the client's own name, and then decides which version of each
+ * object is accepted and what its sealed bytes must hash to. */
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "name.h"
+#include "sealfmt.h"
+#include "wc_internal.h"
+
+/* The client's name: the CN of its certificate, which is what the wallet authorizes and what
+ * its manifest names. */
+cw_status wc_client_name(wallet_client *c)
+{
+	if (c->client_name[0] != '\0')
+		return CW_OK;
+	FILE *f = c->cfg.cert ? fopen(c->cfg.cert, "re") : NULL;
+	if (f == NULL) {
+		wc_err(c, "cannot read the client certificate to learn the client's name");
+		return CW_ERR_USAGE;
+	}
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	char cn[CW_CLIENT_NAME_MAX + 2] = "";
+	int n =
+	    x ? X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn)
+	      : -1;
+	X509_free(x);
+	if (n <= 0 || !cw_client_name_valid(cn, (size_t)n)) {
+		wc_err(c, "the client certificate's CN is not a valid client name");
+		return CW_ERR_USAGE;
+	}
+	memcpy(c->client_name, cn, (size_t)n + 1);
+	return CW_OK;
+}
+
+void wc_manifest_clear(struct wc_manifest *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i].name);
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}
+
+static bool get_i64(const cJSON *o, const char *key, int64_t *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 9007199254740991.0 ||
+	    it->valuedouble != (double)(int64_t)it->valuedouble)
+		return false;
+	*out = (int64_t)it->valuedouble;
+	return true;
+}
+
+static bool is_hex64(const char *s)
+{
+	if (strlen(s) != 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct wc_mf_entry *)a)->name, ((const struct wc_mf_entry *)b)->name);
+}
+
+static cw_status parse_entry(const cJSON *it, struct wc_mf_entry *e)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(it, "sha256");
+	int64_t v, z;
+	if (!cJSON_IsObject(it) || !cJSON_IsString(n) ||
+	    !cw_name_valid(n->valuestring, strlen(n->valuestring)) || !get_i64(it, "version", &v) ||
+	    v < 1 || (uint64_t)v > CW_VERSION_MAX || !get_i64(it, "size", &z) ||
+	    !cJSON_IsString(h) || !is_hex64(h->valuestring))
+		return CW_ERR_PROTOCOL;
+	if ((e->name = strdup(n->valuestring)) == NULL)
+		return CW_ERR_NOMEM;
+	e->version = (uint64_t)v;
+	e->size = (uint64_t)z;
+	memcpy(e->sha256, h->valuestring, 65);
+	return CW_OK;
+}
+
+/* The content of a verified manifest: for this client, not expired, well formed. */
+cw_status wc_manifest_parse(wallet_client *c, const char *doc, size_t len, struct wc_manifest *m,
+                            char *why, size_t whysz)
+{
+	cw_status st = CW_ERR_PROTOCOL;
+	cJSON *root = cJSON_ParseWithLength(doc, len);
+	const cJSON *who = cJSON_GetObjectItemCaseSensitive(root, "client");
+	const cJSON *objs = cJSON_GetObjectItemCaseSensitive(root, "objects");
+	int64_t format = 0;
+	memset(m, 0, sizeof *m);
+	if (!cJSON_IsObject(root) || !get_i64(root, "format", &format) ||
+	    format != CW_MANIFEST_FORMAT || !cJSON_IsString(who) ||
+	    !get_i64(root, "signed", &m->signed_at) || !get_i64(root, "expires", &m->expires) ||
+	    !cJSON_IsArray(objs)) {
+		snprintf(why, whysz, "malformed manifest");
+		goto out;
+	}
+	if (strcmp(who->valuestring, c->client_name) != 0) {
+		snprintf(why, whysz, "manifest for another client");
+		goto out;
+	}
+	int64_t now = (int64_t)time(NULL);
+	if (now > m->expires + CW_MANIFEST_SKEW_S) {
+		snprintf(why, whysz, "manifest expired %lld s ago (stale server)",
+		         (long long)(now - m->expires));
+		st = CW_ERR_STALE;
+		goto out;
+	}
+	size_t n = (size_t)cJSON_GetArraySize(objs);
+	if (n > 0 && (m->v = calloc(n, sizeof *m->v)) == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	const cJSON *it;
+	cJSON_ArrayForEach(it, objs)
+	{
+		if ((st = parse_entry(it, &m->v[m->n])) != CW_OK) {
+			snprintf(why, whysz, "malformed manifest entry");
+			goto out;
+		}
+		m->n++;
+	}
+	qsort(m->v, m->n, sizeof *m->v, cmp_entry);
+	for (size_t i = 1; i < m->n; i++)
+		if (strcmp(m->v[i - 1].name, m->v[i].name) == 0) {
+			snprintf(why, whysz, "manifest lists %s twice", m->v[i].name);
+			st = CW_ERR_PROTOCOL;
+			goto out;
+		}
+	st = CW_OK;
+out:
+	if (st != CW_OK)
+		wc_manifest_clear(m);
+	cJSON_Delete(root);
+	return st;
+}
+
+const struct wc_mf_entry *wc_manifest_find(const struct wc_manifest *m, const char *name)
+{
+	struct wc_mf_entry key = {.name = (char *)name};
+	return m->n ? bsearch(&key, m->v, m->n, sizeof *m->v, cmp_entry) : NULL;
+}
+
+bool wc_sha256_is(const unsigned char *data, size_t len, const char *hex)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char got[65];
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return false;
+	for (size_t i = 0; i < 32; i++)
+		snprintf(got + 2 * i, 3, "%02x", md[i]);
+	return strcmp(got, hex) == 0;
+}
