@@ -85,6 +85,19 @@ include bench/module.mk
 # Static libraries link dependents first: common comes last.
 UNIT_LINK += $(O)/lib/libcwcommon.a
 
+# Man pages: MANPAGES lists the sources, whose .TH line says "containerwallet @VERSION@";
+# the copies in $(O)/man/ say the version and are the ones installed and tested.
+MAN_BUILT := $(addprefix $(O)/man/,$(notdir $(MANPAGES)))
+GEN_BUILT += $(MAN_BUILT)
+define man_rule
+$(O)/man/$(notdir $(1)): $(1) VERSION
+	@mkdir -p $$(@D)
+	@grep -q '^\.TH .*"containerwallet @VERSION@"' $(1) || \
+	  { echo '$(1): the .TH line must say "containerwallet @VERSION@"' >&2; exit 1; }
+	sed 's/@VERSION@/$$(CW_VERSION)/g' $(1) >$$@
+endef
+$(foreach m,$(MANPAGES),$(eval $(call man_rule,$(m))))
+
 build: $(BINS) $(LIBS_BUILT) $(GEN_BUILT)
 
 # cw_version.h (CW_VERSION) is rewritten only when the version changes, so that a build does
