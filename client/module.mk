@@ -62,7 +62,7 @@ LIBS_BUILT += $(O)/lib/$(CLIENT_SONAME) $(O)/lib/libwalletclient.so $(O)/lib/lib
   $(O)/lib/pkgconfig/walletclient.pc
 UNIT_LINK += $(O)/lib/libclientcore.a
 UNIT_INC := -I$(O)/include $(UNIT_INC) $(CLIENT_INC_LIB) $(CLIENT_INC_ENTRY)
-MANPAGES += client/entry/wallet-entry.1
+MANPAGES += client/entry/wallet-entry.1 client/lib/walletclient.3
 GEN_BUILT += $(CLIENT_PUBLIC_H)
 
 CLIENT_INSTALL_FILES := 0755,$(O)/bin/wallet-entry,$(BINDIR)/wallet-entry \
@@ -71,11 +71,12 @@ CLIENT_INSTALL_FILES := 0755,$(O)/bin/wallet-entry,$(BINDIR)/wallet-entry \
   0644,$(O)/lib/libwalletclient.a,$(LIBDIR)/libwalletclient.a \
   0644,$(O)/install/walletclient.pc,$(LIBDIR)/pkgconfig/walletclient.pc \
   0644,$(CLIENT_PUBLIC_H),$(INCDIR)/walletclient.h \
-  0644,$(O)/man/wallet-entry.1,$(MANDIR)/man1/wallet-entry.1
+  0644,$(O)/man/wallet-entry.1,$(MANDIR)/man1/wallet-entry.1 \
+  0644,$(O)/man/walletclient.3,$(MANDIR)/man3/walletclient.3
 INSTALL_FILES += $(CLIENT_INSTALL_FILES)
 
 # Only the client's part (what an application image needs).
 install-client: $(O)/bin/wallet-entry $(O)/lib/$(CLIENT_SONAME) $(O)/lib/libwalletclient.a \
-  $(O)/install/walletclient.pc $(CLIENT_PUBLIC_H) $(O)/man/wallet-entry.1
+  $(O)/install/walletclient.pc $(CLIENT_PUBLIC_H) $(O)/man/wallet-entry.1 $(O)/man/walletclient.3
 	$(call install_files,$(CLIENT_INSTALL_FILES))
 .PHONY: install-client

@@ -17,7 +17,7 @@ done
 R=$T_DIR/root
 t_ok "make install into a DESTDIR" make -s -C "$CW_ROOT" O="$CW_BUILD" install PREFIX=/usr DESTDIR="$R"
 pages=$(cd "$R/usr/share/man" 2>/dev/null && ls man*/* 2>/dev/null | sort | tr '\n' ' ')
-t_cond "installed man pages: $pages" "$pages" = "man1/wallet-entry.1 man1/wallet-keygen.1 man1/wallet.1 "
+t_cond "installed man pages: $pages" "$pages" = "man1/wallet-entry.1 man1/wallet-keygen.1 man1/wallet.1 man3/walletclient.3 "
 for m in $pages; do
 	th=$(head -n 1 "$R/usr/share/man/$m")
 	t_cond "$m: .TH says containerwallet $V" -n "$(echo "$th" | grep -F "\"containerwallet $V\"")"
