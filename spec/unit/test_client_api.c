@@ -19,11 +19,19 @@
 static void test_strerror_version(void **state)
 {
 	(void)state;
-	for (int s = WALLET_OK; s <= WALLET_ERR_INTERNAL; s++) {
+	/* every value of the list has its text, the same as the project's own */
+	for (int s = WALLET_OK; s < WALLET_STATUS_END; s++) {
 		const char *m = wallet_strerror((wallet_status)s);
 		assert_non_null(m);
 		assert_string_not_equal(m, "unknown status");
+		assert_string_equal(m, cw_strerror((cw_status)s));
 	}
+	assert_int_equal(WALLET_STATUS_END, 20); /* numbers never change: 0..19 so far */
+	assert_int_equal(WALLET_ERR_INTERNAL, 19);
+	assert_string_equal(wallet_strerror(WALLET_STATUS_END), "unknown status");
+	assert_string_equal(cw_strerror(CW_STATUS_END), "unknown status");
+	assert_string_equal(wallet_strerror(wc_status_public(CW_ERR_TLS)), "TLS failure");
+	assert_int_equal(wc_status_internal(WALLET_ERR_DENIED), CW_ERR_DENIED);
 	assert_string_equal(wallet_version(), WALLET_CLIENT_VERSION_STRING);
 	assert_string_equal(wallet_strerror(WALLET_ERR_ROLLBACK),
 	                    "version older than the required minimum");
