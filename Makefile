@@ -58,6 +58,10 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fvisibility=h
 EXE_LDFLAGS = -pie $(HARDEN_LD) $(SANFLAGS) $(LDFLAGS)
 SO_LDFLAGS  = -shared $(HARDEN_LD) $(SANFLAGS) $(LDFLAGS)
 
+# One version for the whole project, from the file VERSION: the programs' --version
+# (cw_version.h), the public header's version macros, walletclient.pc and every man page.
+CW_VERSION := $(shell cat VERSION)
+
 # Filled in by the module.mk files. INSTALL_FILES holds MODE,SOURCE,DEST entries (DEST under
 # DESTDIR; MODE "link" makes DEST a symbolic link to SOURCE): install and uninstall both read it.
 BINS :=
@@ -66,6 +70,7 @@ UNIT_TESTS :=
 UNIT_LINK :=
 UNIT_INC :=
 MANPAGES :=
+GEN_BUILT :=
 INSTALL_FILES :=
 
 all: build
@@ -80,17 +85,30 @@ include bench/module.mk
 # Static libraries link dependents first: common comes last.
 UNIT_LINK += $(O)/lib/libcwcommon.a
 
-build: $(BINS) $(LIBS_BUILT)
+# Man pages: MANPAGES lists the sources, whose .TH line says "containerwallet @VERSION@";
+# the copies in $(O)/man/ say the version and are the ones installed and tested.
+MAN_BUILT := $(addprefix $(O)/man/,$(notdir $(MANPAGES)))
+GEN_BUILT += $(MAN_BUILT)
+define man_rule
+$(O)/man/$(notdir $(1)): $(1) VERSION
+	@mkdir -p $$(@D)
+	@grep -q '^\.TH .*"containerwallet @VERSION@"' $(1) || \
+	  { echo '$(1): the .TH line must say "containerwallet @VERSION@"' >&2; exit 1; }
+	sed 's/@VERSION@/$$(CW_VERSION)/g' $(1) >$$@
+endef
+$(foreach m,$(MANPAGES),$(eval $(call man_rule,$(m))))
 
-# One version for the whole project, from the file VERSION (cw_version.h: CW_VERSION). The
-# header is rewritten only when the version changes, so that a build does not redo everything.
-CW_VERSION := $(shell cat VERSION)
+build: $(BINS) $(LIBS_BUILT) $(GEN_BUILT)
+
+# cw_version.h (CW_VERSION) is rewritten only when the version changes, so that a build does
+# not redo everything.
 $(O)/gen/cw_version.h: VERSION
 	@mkdir -p $(@D)
 	@printf '/* Generated from VERSION by the Makefile. */\n#define CW_VERSION "%s"\n' "$(CW_VERSION)" >$@.tmp
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
-$(O)/obj/%.o: %.c | $(O)/gen/cw_version.h
+# Every object waits for the generated headers (order-only: the .d files track real use).
+$(O)/obj/%.o: %.c | $(O)/gen/cw_version.h $(O)/include/walletclient.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 

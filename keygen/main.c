@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "cw_version.h"
 #include "secmem.h"
 
 struct command {
@@ -67,8 +68,8 @@ int main(int argc, char **argv)
 		}
 		return cw_cli_finish(KG_PROG, 0);
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		puts("wallet-keygen (containerwallet) 0.1");
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		puts(KG_PROG " " CW_VERSION);
 		return cw_cli_finish(KG_PROG, 0);
 	}
 	if (!(c = find(argv[1])))

@@ -21,4 +21,4 @@ UNIT_LINK += $(O)/lib/libkeygencore.a
 MANPAGES += keygen/wallet-keygen.1
 
 INSTALL_FILES += 0755,$(O)/bin/wallet-keygen,$(BINDIR)/wallet-keygen \
-  0644,keygen/wallet-keygen.1,$(MANDIR)/man1/wallet-keygen.1
+  0644,$(O)/man/wallet-keygen.1,$(MANDIR)/man1/wallet-keygen.1

@@ -62,6 +62,48 @@ wait_until() {
 		sleep 0.05
 	done
 }
+# t_alive PID: true while process PID exists and is not a zombie (a zombie holds nothing: it
+# waits only for whoever its parent is now to reap it, which may never happen when that parent
+# is a script or a subreaper that does not reap). A process that vanishes while being read is
+# not alive. The state is the field after the last ')' (the name may hold spaces or parens).
+t_alive() {
+	local s
+	{ s=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+	s=${s##*) }
+	[ -n "$s" ] && [[ ${s:0:1} != [ZXx] ]]
+}
+# t_gpg_pids HOME...: the live processes that have HOME as one argument of their command line:
+# the gpg-agent, keyboxd, dirmngr (and any gpg still running) of GNUPGHOME HOME, which gnupg
+# starts with "--homedir HOME". The pattern goes through a file, so that grep does not find itself.
+t_gpg_pids() {
+	local h f pid
+	for h in "$@"; do
+		[ -n "$h" ] || continue
+		for f in $(grep -lzxF -f <(printf '%s\n' "$h") /proc/[0-9]*/cmdline 2>/dev/null); do
+			pid=${f#/proc/}
+			pid=${pid%/cmdline}
+			t_alive "$pid" && echo "$pid"
+		done
+	done
+}
+_t_gpg_none() { [ -z "$(t_gpg_pids "$@")" ]; }
+# t_gpg_stop HOME...: stops every gnupg daemon of each GNUPGHOME HOME (gpgconf --kill all) and
+# waits, at most 10 s, until none of their processes is alive. gpgconf returns once the agent
+# has taken the command, not once it has exited: without the wait, an agent still on its way out
+# is a leak for spec/run, and its home may be removed under it. Whoever starts an agent calls
+# this for it (at exit: at_exit "t_gpg_stop $(printf %q "$HOME")"). Fails, naming the
+# survivors on stderr, when some are still alive after 10 s.
+t_gpg_stop() {
+	local h left
+	for h in "$@"; do
+		[ -n "$h" ] && gpgconf --homedir "$h" --kill all >/dev/null 2>&1
+	done
+	wait_until 10 _t_gpg_none "$@" && return 0
+	left=$(t_gpg_pids "$@")
+	[ -n "$left" ] || return 0
+	echo "# t_gpg_stop: still alive 10 s after gpgconf --kill all: $(echo $left)" >&2
+	return 1
+}
 # A TCP port on 127.0.0.1 that no socket uses now, below the kernel's ephemeral range (or above
 # it when the range starts low), and not handed out before in this suite. A port inside the range
 # could be taken as the local port of any outgoing connection, ours included: a client retrying

@@ -54,4 +54,4 @@ MANPAGES += wallet/wallet.1
 INSTALL_FILES += 0755,$(O)/bin/wallet,$(BINDIR)/wallet \
   0644,$(SSLSHIM),$(PRIVLIBDIR)/libssl.so \
   0644,$(CRYPTOSHIM),$(PRIVLIBDIR)/libcrypto.so \
-  0644,wallet/wallet.1,$(MANDIR)/man1/wallet.1
+  0644,$(O)/man/wallet.1,$(MANDIR)/man1/wallet.1

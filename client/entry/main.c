@@ -131,7 +131,7 @@ static void usage(FILE *out)
 	    "  --supervise             stay as the parent (like tini): forward signals, reap\n"
 	    "                          zombies, delete file: secrets when PROGRAM exits\n"
 	    "  --verbose               progress on stderr (never a secret)\n"
-	    "  --help, --version\n"
+	    "  -h, --help, -V, --version\n"
 	    "\n"
 	    "Exit status: PROGRAM's; 1 when a fetch fails, 2 on a usage error, 126/127 when\n"
 	    "PROGRAM cannot be run; under --supervise 128+N when PROGRAM dies of signal N.\n",
@@ -238,7 +238,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	int c;
 	unsigned long id;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hvV", opts, NULL)) != -1) {
 		switch (c) {
 		case O_URL:
 			if (a->nurls == sizeof a->urls / sizeof a->urls[0])
@@ -312,6 +312,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'h':
 			usage(stdout);
 			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+		case 'V':
 		case O_VERSION:
 			printf("wallet-entry %s\n", wallet_version());
 			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;

@@ -63,7 +63,7 @@ static void open_job(const wallet_client *c, gpgme_ctx_t gpg, struct job *j)
 		if (st == CW_ERR_NOMEM && rq->error[0] == '\0')
 			snprintf(rq->error, sizeof rq->error, "out of memory");
 	}
-	rq->status = (wallet_status)st;
+	rq->status = wc_status_public(st);
 	wc_raw_free(&j->raw);
 }
 
@@ -134,7 +134,7 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 			rst = wc_fetch_raw(c, rq->name, 0, &j->raw);
 		}
 		if (rst != CW_OK) {
-			rq->status = (wallet_status)rst;
+			rq->status = wc_status_public(rst);
 			if (rq->error[0] == '\0')
 				copy_msg(rq->error, sizeof rq->error, c->err);
 			continue;
@@ -165,12 +165,12 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 			wc_raw_free(&w.jobs[i].raw);
 		}
 		if (st == CW_OK && reqs[i].status != WALLET_OK) {
-			st = (cw_status)reqs[i].status;
+			st = wc_status_internal(reqs[i].status);
 			wc_err(c, "%.255s: %.255s", reqs[i].name ? reqs[i].name : "",
 			       reqs[i].error);
 		}
 	}
 	pthread_mutex_destroy(&w.mu);
 	free(w.jobs);
-	return (wallet_status)st;
+	return wc_status_public(st);
 }

@@ -95,7 +95,7 @@ WALLET_API wallet_status wallet_client_new(const wallet_config *cfg, wallet_clie
 out:
 	if (st != CW_OK) {
 		wallet_client_free(c);
-		return (wallet_status)st;
+		return wc_status_public(st);
 	}
 	*out = c;
 	return WALLET_OK;
@@ -215,7 +215,7 @@ out:
 WALLET_API wallet_status wallet_fetch(wallet_client *c, const char *name, uint64_t min_version,
                                       wallet_secret **out)
 {
-	return (wallet_status)fetch(c, name, 0, min_version, out);
+	return wc_status_public(fetch(c, name, 0, min_version, out));
 }
 
 WALLET_API wallet_status wallet_fetch_version(wallet_client *c, const char *name, uint64_t version,
@@ -226,7 +226,7 @@ WALLET_API wallet_status wallet_fetch_version(wallet_client *c, const char *name
 			*out = NULL;
 		return WALLET_ERR_USAGE;
 	}
-	return (wallet_status)fetch(c, name, version, 0, out);
+	return wc_status_public(fetch(c, name, version, 0, out));
 }
 
 WALLET_API const unsigned char *wallet_secret_data(const wallet_secret *s)
@@ -390,7 +390,7 @@ WALLET_API wallet_status wallet_list_objects(wallet_client *c, const char *prefi
 out:
 	wallet_list_free(l);
 	wc_resp_free(&r);
-	return (wallet_status)st;
+	return wc_status_public(st);
 }
 
 WALLET_API size_t wallet_list_count(const wallet_list *l)
@@ -445,7 +445,7 @@ WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix
 		wc_err(c, "invalid group (a name followed by '/')");
 		return WALLET_ERR_NAME;
 	}
-	if ((st = (cw_status)wallet_list_objects(c, prefix, &l)) != CW_OK)
+	if ((st = wc_status_internal(wallet_list_objects(c, prefix, &l))) != CW_OK)
 		goto out;
 	if (l->n == 0) {
 		wc_err(c, "no object in group %s", prefix);
@@ -464,7 +464,7 @@ WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix
 		reqs[i].name = l->v[i].name;
 		reqs[i].min_version = l->v[i].version;
 	}
-	st = (cw_status)wallet_fetch_many(c, reqs, l->n);
+	st = wc_status_internal(wallet_fetch_many(c, reqs, l->n));
 	for (size_t i = 0; i < l->n; i++) {
 		if (reqs[i].status != WALLET_OK && st != CW_OK && c->err[0] == '\0')
 			wc_err(c, "%s: %s", reqs[i].name, reqs[i].error);
@@ -480,5 +480,5 @@ out:
 	wallet_secrets_free(v, n);
 	free(reqs);
 	wallet_list_free(l);
-	return (wallet_status)st;
+	return wc_status_public(st);
 }

@@ -14,6 +14,20 @@
 #include "status.h"
 #include "walletclient.h"
 
+/* The one conversion between the project's cw_status and the public wallet_status. Both enums
+ * are built from common/status.def, number for number, so a value converts unchanged; the
+ * assertion catches a public header generated from another list. */
+_Static_assert((int)CW_STATUS_END == (int)WALLET_STATUS_END, "walletclient.h and status.h "
+                                                             "come from one status.def");
+static inline wallet_status wc_status_public(cw_status st)
+{
+	return (wallet_status)st;
+}
+static inline cw_status wc_status_internal(wallet_status st)
+{
+	return (cw_status)st;
+}
+
 /* Largest answers accepted: a sealed object, a signature header, a key, a listing. */
 #define WC_MAX_OBJECT ((size_t)64 << 20)
 #define WC_MAX_SIGHDR ((size_t)16 << 10)

@@ -37,7 +37,7 @@ t_ok "make install PREFIX DESTDIR" make -s -C "$CW_ROOT" O="$CW_BUILD" install P
 for p in bin/wallet bin/wallet-keygen bin/wallet-entry lib/containerwallet/libssl.so \
 	lib/libwalletclient.so.1 lib/libwalletclient.a include/walletclient.h \
 	lib/pkgconfig/walletclient.pc share/man/man1/wallet.1 share/man/man1/wallet-keygen.1 \
-	share/man/man1/wallet-entry.1 lib/containerwallet/libcrypto.so; do
+	share/man/man1/wallet-entry.1 share/man/man3/walletclient.3 lib/containerwallet/libcrypto.so; do
 	t_cond "installed /opt/cw/$p" -e "$T_DIR/root/opt/cw/$p"
 done
 t_exit "the installed wallet runs (finds its private libssl through RUNPATH)" 0 "$T_DIR/root/opt/cw/bin/wallet" --version
@@ -46,8 +46,8 @@ t_ok "make install into a second root" make -s -C "$CW_ROOT" O="$CW_BUILD" insta
 t_ok "make uninstall PREFIX DESTDIR" make -s -C "$CW_ROOT" O="$CW_BUILD" uninstall PREFIX=/opt/cw DESTDIR="$T_DIR/root2"
 left=$(find "$T_DIR/root2" -type f -o -type l)
 t_cond "make uninstall leaves no file behind ($left)" -z "$left"
-for m in wallet wallet-keygen wallet-entry; do
-	t_ok "man page $m.1 renders without warnings" bash -c "MANWIDTH=80 man --warnings -l '$T_DIR/root/opt/cw/share/man/man1/$m.1' 2>&1 >/dev/null | (! grep .)"
+for m in man1/wallet.1 man1/wallet-keygen.1 man1/wallet-entry.1 man3/walletclient.3; do
+	t_ok "man page $m renders without warnings" bash -c "MANWIDTH=80 man --warnings -l '$T_DIR/root/opt/cw/share/man/$m' 2>&1 >/dev/null | (! grep .)"
 done
 
 # civetweb dlopen()s "libssl.so" and "libcrypto.so" (names only libssl-dev provides); both must

@@ -46,7 +46,7 @@ fx_gpg() {
 		G --homedir "$XHOME" --import "$FX/client.pub" &&
 		G --homedir "$WHOME" --armor --export "$WFPR" >"$FX/wallet.asc" &&
 		G --homedir "$XHOME" --armor --export "$XFPR" >"$FX/impostor.asc" || return 1
-	gpgconf --homedir "$CHOME" --kill gpg-agent
+	t_gpg_stop "$CHOME"
 	fx_respond "$FX/www/v1/signing-key" "$FX/wallet.asc"
 }
 
@@ -116,16 +116,16 @@ fx_entry_env() {
 	export WALLET_GPG_KEY=$FX/client-gpg.asc WALLET_SIGNER=$WFPR WALLET_WAIT=0
 }
 
-# True when no gpg-agent started by this suite is alive: an agent exits a moment after
-# `gpgconf --kill` (or wallet-entry's cleanup) has returned.
+# True when no gpg-agent started by this suite is alive (a zombie is not): the agents of the
+# throwaway homes wallet-entry makes and stops itself included. The fixture's own homes are
+# stopped with t_gpg_stop.
 fx_agents_gone() {
 	local f pid
 	[ -n "${CW_SUITE_TOKEN:-}" ] || return 0
 	for f in $(grep -lzx "CW_SUITE_TOKEN=$CW_SUITE_TOKEN" /proc/[0-9]*/environ 2>/dev/null); do
 		pid=${f#/proc/}
 		pid=${pid%/environ}
-		[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ] && continue
-		grep -qa '^gpg-agent' "/proc/$pid/cmdline" 2>/dev/null && return 1
+		t_alive "$pid" && grep -qa '^gpg-agent' "/proc/$pid/cmdline" 2>/dev/null && return 1
 	done
 	return 0
 }
@@ -135,5 +135,5 @@ fx_setup() {
 	command -v gpg >/dev/null && command -v openssl >/dev/null || t_skip_all "gpg/openssl missing"
 	fx_pki || { echo "Bail out! fixture: openssl failed"; exit 1; }
 	fx_gpg || { echo "Bail out! fixture: gpg failed"; exit 1; }
-	at_exit "gpgconf --homedir $FX/gpg-wallet --kill gpg-agent; gpgconf --homedir $FX/gpg-impostor --kill gpg-agent; gpgconf --homedir $FX/gpg-client --kill gpg-agent"
+	at_exit "t_gpg_stop $FX/gpg-wallet $FX/gpg-impostor $FX/gpg-client"
 }

@@ -24,7 +24,8 @@ t_cond "installed: header, .so.1, .so link, .a, .pc, wallet-entry, man page" \
 	-L "$L/libwalletclient.so" -a -f "$L/libwalletclient.a" -a -f "$L/pkgconfig/walletclient.pc" -a \
 	-x "$ROOT/usr/local/bin/wallet-entry" -a -f "$ROOT/usr/local/share/man/man1/wallet-entry.1"
 export PKG_CONFIG_PATH=$L/pkgconfig PKG_CONFIG_SYSROOT_DIR=$ROOT
-t_cond "pkg-config knows walletclient 1.1.0" "$(pkg-config --modversion walletclient)" = 1.1.0
+t_cond "pkg-config knows walletclient $(cat "$CW_ROOT/VERSION")" \
+	"$(pkg-config --modversion walletclient)" = "$(cat "$CW_ROOT/VERSION")"
 
 cp -r "$CW_ROOT/client/examples" "$T_DIR/ex"
 cp -r "$CW_ROOT/client/examples" "$T_DIR/exs"

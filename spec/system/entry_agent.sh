@@ -21,15 +21,15 @@ at_exit "rm -rf $HOST $CTR"
 chmod 0700 "$HOST" "$CTR"
 G --homedir "$HOST" --import "$FX/client-gpg.asc" && gpg-connect-agent --homedir "$HOST" /bye >/dev/null 2>&1 ||
 	{ echo "Bail out! host agent setup failed"; exit 1; }
-at_exit "gpgconf --homedir $HOST --kill gpg-agent"
+at_exit "t_gpg_stop $HOST"
 t_cond "the host agent offers an extra socket" -S "$HOST/S.gpg-agent.extra"
 # the container: public keys only, no agent of its own
 G --homedir "$CTR" --import "$FX/client.pub" || { echo "Bail out! import failed"; exit 1; }
-gpgconf --homedir "$CTR" --kill gpg-agent
+t_gpg_stop "$CTR"
 rm -f "$CTR"/S.gpg-agent*
 t_exit "without the forwarded agent: no secret key, refused" 1 "$E" --gnupghome "$CTR" --fetch db_pass -- true
 t_grep "... as a key failure" "No secret key" "$T_DIR/last.out"
-gpgconf --homedir "$CTR" --kill gpg-agent
+t_gpg_stop "$CTR"
 rm -f "$CTR"/S.gpg-agent*
 printf '%%Assuan%%\nsocket=%s\n' "$HOST/S.gpg-agent.extra" >"$CTR/S.gpg-agent"
 t_ok "through the host's extra socket: the secret arrives" \

@@ -136,7 +136,7 @@ gpg --batch --quiet --homedir "$PHOME" --pinentry-mode loopback --passphrase 'pw
 	gpg --batch --quiet --homedir "$PHOME" --pinentry-mode loopback --passphrase 'pw-1234' \
 		--armor --export-secret-keys "$PFPR" >"$FX/protected.asc" ||
 	{ echo "Bail out! protected key setup failed"; exit 1; }
-at_exit "gpgconf --homedir $PHOME --kill gpg-agent"
+at_exit "t_gpg_stop $PHOME"
 if [ "$WALLET_OPENPGP" = rnp ]; then
 	WALLET_GPG_KEY=$FX/protected.asc refused db_pass "a passphrase-protected key file: refused" "passphrase-protected"
 else # gpg imports it, then cannot use it without the passphrase (and it is no recipient)
@@ -181,7 +181,7 @@ G --homedir "$SHOME" --quick-gen-key subwallet ed25519 cert never &&
 	G --homedir "$SHOME" --import "$FX/client.pub" &&
 	G --homedir "$SHOME" --armor --export "$SFPR" >"$FX/subwallet.asc" ||
 	{ echo "Bail out! subkey wallet setup failed"; exit 1; }
-at_exit "gpgconf --homedir $SHOME --kill gpg-agent"
+at_exit "t_gpg_stop $SHOME"
 fx_seal db_pass 3 "$FX/db" "$SHOME" "$SSUB!" && mv "$S/db_pass@3.gpg" "$S/sub.gpg" && mv "$S/db_pass@3.sig" "$S/sub.sig"
 fx_serve_obj $O/db_pass "$S/sub" 3
 fx_respond "$FX/www/v1/signing-key" "$FX/subwallet.asc"

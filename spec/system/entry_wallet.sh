@@ -15,7 +15,7 @@ at_exit "rm -rf $SHM"
 	"$W" --data "$D" importkey app1 <"$K/clients/app1/gpg.pub.asc" >/dev/null &&
 	"$W" --data "$D" importkey app2 <"$K/clients/app2/gpg.pub.asc" >/dev/null ||
 	{ echo "Bail out! wallet setup failed"; exit 1; }
-at_exit "gpgconf --homedir $D/gnupg --kill gpg-agent"
+at_exit "t_gpg_stop $D/gnupg"
 SECRET="real-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 printf '%s' "$SECRET" >"$SHM/db"
 head -c 5000 /dev/urandom >"$SHM/bin"

@@ -16,7 +16,7 @@ export XDG_RUNTIME_DIR=$RT
 # home NAME: a fresh gpg home for the CLI side; its agent is stopped at exit
 home() {
 	mkdir -m 700 "$T_DIR/$1"
-	at_exit "gpgconf --homedir '$T_DIR/$1' --kill gpg-agent"
+	at_exit "t_gpg_stop '$T_DIR/$1'"
 	echo "$T_DIR/$1"
 }
 no_leftovers() {

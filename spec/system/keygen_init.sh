@@ -53,7 +53,7 @@ t_cond "throwaway GNUPGHOMEs are gone" -z "$(ls -A "$RT")"
 # gpg round trip with the client's keys
 G=$T_DIR/g1
 mkdir -m 700 "$G"
-at_exit "gpgconf --homedir '$G' --kill gpg-agent"
+at_exit "t_gpg_stop '$G'"
 gpg --homedir "$G" --batch --import dep/clients/app1/gpg.sec.asc >/dev/null 2>&1
 gpg --homedir "$G" --batch --with-colons -k >k.txt 2>&1
 t_cond "client gpg user ID is the client name" "$(awk -F: '/^uid/ {print $10}' k.txt)" = "app1"

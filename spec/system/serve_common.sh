@@ -59,7 +59,7 @@ _gpg_pair() {
 	gpg --batch --homedir "$h" --passphrase '' --quick-add-key "$fpr" cv25519 encr never 2>/dev/null
 	gpg --homedir "$h" --armor --export "$1" >"$2/gpg.pub.asc" 2>/dev/null
 	gpg --homedir "$h" --batch --armor --export-secret-keys "$1" >"$2/gpg.sec.asc" 2>/dev/null
-	gpgconf --homedir "$h" --kill all 2>/dev/null
+	t_gpg_stop "$h"
 	rm -rf "$h"
 }
 
@@ -107,7 +107,7 @@ cfetch() {
 # (Not through $(...): a cleanup registered in a subshell would never run.)
 gpg_home() {
 	GH=$(mktemp -d /dev/shm/cwtest-gpg.XXXXXX)
-	at_exit "gpgconf --homedir $GH --kill all; rm -rf $GH"
+	at_exit "t_gpg_stop $GH; rm -rf $GH"
 	gpg --batch --homedir "$GH" --import "$KEYS/clients/$1/gpg.sec.asc" 2>/dev/null
 }
 

@@ -11,7 +11,7 @@ K=$T_DIR/keys D=$T_DIR/writer
 "$KG" init --out "$K" --clients app1 >/dev/null || t_bail "wallet-keygen init failed"
 "$W" --data "$D" init >/dev/null && "$W" --data "$D" importkey app1 <"$K/clients/app1/gpg.pub.asc" >/dev/null ||
 	t_bail "wallet setup failed"
-at_exit "gpgconf --homedir $D/gnupg --kill gpg-agent"
+at_exit "t_gpg_stop $D/gnupg"
 s1="one-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')" s2="two-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
 printf '%s' "$s1" | "$W" --data "$D" store db_pass --to app1 >/dev/null || t_bail "store failed"
 

@@ -8,9 +8,9 @@ W=$CW_BIN/wallet
 D=$T_DIR/data
 export GNUPGHOME=$T_DIR/gh
 mkdir -m 700 "$GNUPGHOME"
-at_exit "gpgconf --homedir '$GNUPGHOME' --kill gpg-agent"
-at_exit "gpgconf --homedir '$D/gnupg' --kill gpg-agent"
-at_exit "gpgconf --homedir '$T_DIR/copy/gnupg' --kill gpg-agent"
+at_exit "t_gpg_stop '$GNUPGHOME'"
+at_exit "t_gpg_stop '$D/gnupg'"
+at_exit "t_gpg_stop '$T_DIR/copy/gnupg'"
 g() { gpg --batch --yes --pinentry-mode loopback --passphrase '' "$@"; }
 fpr_of() { gpg --with-colons --list-keys "$1" | awk -F: '/^fpr/{print $10; exit}'; }
 
@@ -85,7 +85,7 @@ t_ok "--replace" sh -c "'$W' --data '$D' importkey --replace app1 <'$T_DIR/app1.
 one_line_err "importkey bad client name: exit 2" 2 "$W" --data "$D" importkey a/b
 t_cond "no secret key went into the wallet's keyring" \
 	"$(gpg --homedir "$D/gnupg" --with-colons --list-secret-keys 2>/dev/null | grep -c '^sec')" = 1
-gpgconf --homedir "$D/gnupg" --kill gpg-agent # that gpg call started one
+t_gpg_stop "$D/gnupg" # that gpg call started one
 
 # --- store and open with the gpg CLI ---
 MARK="plain-$RANDOM$RANDOM-marker-text"
@@ -175,7 +175,7 @@ one_line_err "rm --version 0: exit 2" 2 "$W" --data "$D" rm db_pass --version 0
 t_ok "checkintegrity passes" "$W" --data "$D" checkintegrity
 t_nogrep "no ERROR line" "ERROR" "$T_DIR/last.out"
 t_grep "object lines" "OK object app1/bin v1" "$T_DIR/last.out"
-fresh_copy() { gpgconf --homedir "$T_DIR/copy/gnupg" --kill gpg-agent 2>/dev/null; rm -rf "$T_DIR/copy"; cp -a "$D" "$T_DIR/copy"; }
+fresh_copy() { t_gpg_stop "$T_DIR/copy/gnupg"; rm -rf "$T_DIR/copy"; cp -a "$D" "$T_DIR/copy"; }
 fresh_copy
 f=$T_DIR/copy/objects/app1@bin/v1/object.gpg
 b=$(od -An -tu1 -j 100 -N 1 "$f" | tr -d ' ')

@@ -8,8 +8,8 @@ W=$CW_BIN/wallet
 D=$T_DIR/data
 export GNUPGHOME=$T_DIR/gh
 mkdir -m 700 "$GNUPGHOME"
-at_exit "gpgconf --homedir '$GNUPGHOME' --kill gpg-agent"
-at_exit "gpgconf --homedir '$D/gnupg' --kill gpg-agent"
+at_exit "t_gpg_stop '$GNUPGHOME'"
+at_exit "t_gpg_stop '$D/gnupg'"
 g() { gpg --batch --yes --pinentry-mode loopback --passphrase '' "$@"; }
 fpr_of() { gpg --with-colons --list-keys "$1" | awk -F: '/^fpr/{print $10; exit}'; }
 g --quick-gen-key app1 ed25519 sign 0 2>/dev/null
@@ -96,7 +96,7 @@ F=$T_DIR/full
 mkdir -p "$F"
 if mount -t tmpfs -o size=512k,mode=0700 tmpfs "$F"; then
 	at_exit "umount -l '$F'"
-	at_exit "gpgconf --homedir '$F/gnupg' --kill gpg-agent"
+	at_exit "t_gpg_stop '$F/gnupg'"
 	t_ok "init on a 512k tmpfs" "$W" --data "$F" init
 	t_ok "importkey on it" "$W" --data "$F" importkey app1 <"$T_DIR/app1.asc"
 	echo "small-secret" >"$T_DIR/small"

@@ -1,7 +1,9 @@
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -17,11 +19,19 @@
 static void test_strerror_version(void **state)
 {
 	(void)state;
-	for (int s = WALLET_OK; s <= WALLET_ERR_INTERNAL; s++) {
+	/* every value of the list has its text, the same as the project's own */
+	for (int s = WALLET_OK; s < WALLET_STATUS_END; s++) {
 		const char *m = wallet_strerror((wallet_status)s);
 		assert_non_null(m);
 		assert_string_not_equal(m, "unknown status");
+		assert_string_equal(m, cw_strerror((cw_status)s));
 	}
+	assert_int_equal(WALLET_STATUS_END, 20); /* numbers never change: 0..19 so far */
+	assert_int_equal(WALLET_ERR_INTERNAL, 19);
+	assert_string_equal(wallet_strerror(WALLET_STATUS_END), "unknown status");
+	assert_string_equal(cw_strerror(CW_STATUS_END), "unknown status");
+	assert_string_equal(wallet_strerror(wc_status_public(CW_ERR_TLS)), "TLS failure");
+	assert_int_equal(wc_status_internal(WALLET_ERR_DENIED), CW_ERR_DENIED);
 	assert_string_equal(wallet_version(), WALLET_CLIENT_VERSION_STRING);
 	assert_string_equal(wallet_strerror(WALLET_ERR_ROLLBACK),
 	                    "version older than the required minimum");
@@ -152,12 +162,56 @@ static int home_setup(void **state)
 	return mkdtemp(home) ? 0 : -1;
 }
 
+/* Whether a live process (not a zombie) has dir as one argument: the gpg-agent gnupg starts
+ * for a GNUPGHOME runs with "--homedir dir". */
+static int home_process_alive(const char *dir)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+	while (d && !found && (e = readdir(d)) != NULL) {
+		char p[300], buf[8192];
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof p, "/proc/%s/cmdline", e->d_name);
+		FILE *f = fopen(p, "r");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		for (size_t i = 0; i < n && !found; i += strlen(buf + i) + 1)
+			found = strcmp(buf + i, dir) == 0;
+		if (!found)
+			continue;
+		snprintf(p, sizeof p, "/proc/%s/stat", e->d_name); /* a zombie does not count */
+		f = fopen(p, "r");
+		n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = 0;
+		const char *rp = strrchr(buf, ')');
+		found = rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X' && rp[2] != 'x';
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* The test made the home, so it stops the agent there and waits (at most 10 s) until it is gone:
+ * gpgconf returns once the agent has taken the command, not once it has exited. */
 static int home_teardown(void **state)
 {
 	(void)state;
 	char cmd[128];
-	snprintf(cmd, sizeof cmd, "gpgconf --homedir %s --kill gpg-agent >/dev/null 2>&1", home);
+	snprintf(cmd, sizeof cmd, "gpgconf --homedir %s --kill all >/dev/null 2>&1", home);
 	if (system(cmd) == -1)
+		return -1;
+	for (int i = 0; i < 200 && home_process_alive(home); i++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (home_process_alive(home))
 		return -1;
 	return cw_rm_rf(home) == CW_OK ? 0 : -1;
 }

@@ -10,12 +10,13 @@
 
 #include "cliout.h"
 #include "commands.h"
+#include "cw_version.h"
 #include "manifest.h"
 #include "objstore.h"
 #include "status.h"
 
 #define WL_PROG "wallet"
-#define WL_VERSION "0.1.0"
+#define WL_VERSION CW_VERSION /* from the file VERSION */
 #define WL_EXIT_FAIL CW_EXIT_FAIL
 #define WL_EXIT_USAGE CW_EXIT_USAGE
 #define WL_OPT_BAD (-2) /* wl_getopt printed a usage error */
