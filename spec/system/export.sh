@@ -16,7 +16,7 @@ echo two | wallet store app1/a --to app1 >/dev/null
 echo three | wallet store only3 --to app3 >/dev/null
 
 t_ok "export" wallet export "$X"
-t_grep "...says what it wrote" "exported 4 version(s) for 3 client(s)" "$T_DIR/last.out"
+t_grep "...says what it wrote" "exported 4 version(s) to" "$T_DIR/last.out"
 for f in wallet.json signing-key.asc clients/app1.json manifests/app1 manifests/app2 \
 	manifests/app3 objects/db_pass/v1/object.gpg objects/db_pass/v1/object.sig \
 	objects/db_pass/v1/meta.json objects/app1@a/v1/object.gpg objects/app1@a/v2/object.gpg; do
@@ -81,3 +81,26 @@ t_cond "...and the new version" \
 t_cond "the removed object left the export" ! -e "$X/objects/db_pass"
 t_cond "the revoked client's records left it" "$(ls "$X/clients" "$X/manifests" | grep -c app3)" = 0
 t_cond "no work files are left" "$(find "$X" -name '.*' | wc -l)" = 0
+
+# the writer's wallet serve --export keeps an export current by itself
+L=$T_DIR/live
+wallet serve --listen "127.0.0.1:$(pick_port)" --tls-cert "$KEYS/wallet/server.crt" \
+	--tls-key "$KEYS/wallet/server.key" --tls-ca "$KEYS/ca/ca.crt" --export "$L" \
+	2>"$T_DIR/writer.log" &
+WPID=$!
+at_exit "kill $WPID; wait $WPID"
+t_ok "wallet serve --export writes the export at start" wait_until 20 test -f "$L/manifests/app1"
+V=$(mktemp -d /dev/shm/cwtest-ex.XXXXXX)
+at_exit "t_gpg_stop $V; rm -rf $V"
+gpg --batch --homedir "$V" --import "$D/signing-key.asc" 2>/dev/null
+latest_in_export() { # NAME VERSION: the live export's manifest of app1 lists NAME at VERSION
+	gpg --batch --homedir "$V" --decrypt "$L/manifests/app1" 2>/dev/null |
+		jq -e --arg n "$1" --argjson v "$2" '.objects[] | select(.name == $n and .version == $v)'
+}
+echo four | wallet store app1/a --to app1 >/dev/null
+t_ok "a store reaches the export within 2 s" wait_until 2 latest_in_export app1/a 4
+t_cond "...with the new version's files" -f "$L/objects/app1@a/v4/object.gpg"
+t_exit "serve --export on a directory without the signing key: exit 2" 2 \
+	wallet serve --data "$X" --listen "127.0.0.1:$(pick_port)" --tls-cert "$KEYS/wallet/server.crt" \
+	--tls-key "$KEYS/wallet/server.key" --tls-ca "$KEYS/ca/ca.crt" --export "$T_DIR/nowhere"
+t_grep "...saying why" "needs the writer's data directory" "$T_DIR/last.out"

@@ -41,65 +41,18 @@ void usage_export(FILE *out)
 	      out);
 }
 
-/* OUTDIR: new or empty, or an earlier export (its wallet.json says so); never the data
- * directory itself or anything inside it. */
-static int check_outdir(const char *cmd, ws_store *st, const char *out)
-{
-	char rd[PATH_MAX], ro[PATH_MAX], m[PATH_MAX + 16];
-	if (cw_mkdir_p(out, 0755) != CW_OK)
-		return wl_fail(cmd, WL_EXIT_FAIL, "cannot create %s: %s", out, strerror(errno));
-	if (realpath(ws_store_dir(st), rd) == NULL || realpath(out, ro) == NULL)
-		return wl_fail(cmd, WL_EXIT_FAIL, "cannot resolve %s: %s", out, strerror(errno));
-	size_t n = strlen(rd);
-	if (strncmp(ro, rd, n) == 0 && (ro[n] == '\0' || ro[n] == '/'))
-		return wl_usage_error(cmd, "%s is inside the data directory", out);
-	snprintf(m, sizeof m, "%s/" MARKER, ro);
-	if (access(m, F_OK) == 0)
-		return 0;
-	DIR *d = opendir(ro);
-	struct dirent *de;
-	bool empty = true;
-	while (d != NULL && (de = readdir(d)) != NULL)
-		empty = empty && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0);
-	if (d != NULL)
-		closedir(d);
-	return empty ? 0
-	             : wl_fail(cmd, WL_EXIT_FAIL,
-	                       "%s is neither empty nor an earlier export: refusing to write there",
-	                       out);
-}
-
 struct picked {
 	char **v;
 	size_t n;
 };
 
-static bool picked_has(const struct picked *p, const char *client)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->v[i], client) == 0)
-			return true;
-	return false;
-}
-
-static cw_status add_unrevoked(const ws_client *c, void *arg)
-{
-	struct picked *p = arg;
-	return c->revoked ? CW_OK : cw_strv_add(&p->v, &p->n, c->client);
-}
-
-/* The clients asked for (each registered, unrevoked), or all of them. */
-static int pick_clients(ws_store *st, struct picked *x, char **asked, size_t nasked)
+/* The clients asked for, each registered and unrevoked (none: every unrevoked client). */
+static int check_clients(ws_store *st, struct picked *x, char **asked, size_t nasked)
 {
 	char m[256];
-	if (nasked == 0) {
-		cw_status s = ws_client_list(st, add_unrevoked, x);
-		return s == CW_OK ? 0
-		                  : wl_fail(CMD, WL_EXIT_FAIL, "cannot list the clients: %s",
-		                            wl_errmsg(s, errno, m, sizeof m));
-	}
 	for (size_t i = 0; i < nasked; i++) {
 		ws_client c;
+		bool dup = false;
 		cw_status s = ws_client_get(st, asked[i], &c);
 		if (s == CW_ERR_NOTFOUND)
 			return wl_fail(CMD, WL_EXIT_FAIL, "unknown client '%s'", asked[i]);
@@ -107,7 +60,9 @@ static int pick_clients(ws_store *st, struct picked *x, char **asked, size_t nas
 			return wl_fail(CMD, WL_EXIT_FAIL, "client '%s' %s", asked[i],
 			               s == CW_OK ? "is revoked"
 			                          : wl_errmsg(s, errno, m, sizeof m));
-		if (!picked_has(x, asked[i]) && cw_strv_add(&x->v, &x->n, asked[i]))
+		for (size_t k = 0; k < x->n && !dup; k++)
+			dup = strcmp(x->v[k], asked[i]) == 0;
+		if (!dup && cw_strv_add(&x->v, &x->n, asked[i]) != CW_OK)
 			return wl_fail(CMD, WL_EXIT_FAIL, "out of memory");
 	}
 	return 0;
@@ -119,6 +74,7 @@ static int run_export(ws_store *st, const char *out, const struct picked *p)
 	size_t nv = 0;
 	int agent = wg_agent_enter(ws_store_gnupg(st));
 	int rc = wl_update_manifests(CMD, st, (const char *const *)p->v, p->n, "nothing exported");
+	/* p->v NULL: every client's manifest, and every unrevoked client's data */
 	wg_agent_leave(ws_store_gnupg(st), agent);
 	if (rc != 0)
 		return rc;
@@ -127,7 +83,7 @@ static int run_export(ws_store *st, const char *out, const struct picked *p)
 		return wl_fail(CMD, WL_EXIT_FAIL, "%s: %s", err, strerror(ENOSPC));
 	if (s != CW_OK)
 		return wl_fail(CMD, WL_EXIT_FAIL, "%s", err);
-	printf("exported %zu version(s) for %zu client(s) to %s\n", nv, p->n, out);
+	printf("exported %zu version(s) to %s\n", nv, out);
 	return 0;
 }
 
@@ -174,8 +130,16 @@ int cmd_export(int argc, char **argv, const struct wallet_ctx *ctx)
 		goto out;
 	}
 	const char *outdir = argv[optind];
-	if ((rc = wl_open(CMD, datadir, &st)) != 0 || (rc = check_outdir(CMD, st, outdir)) != 0 ||
-	    (rc = pick_clients(st, &x, asked, nasked)) != 0)
+	if ((rc = wl_open(CMD, datadir, &st)) != 0)
+		goto out;
+	char err[512];
+	cw_status s = ws_export_prepare(st, outdir, err, sizeof err);
+	if (s != CW_OK) {
+		rc = s == CW_ERR_USAGE ? wl_usage_error(CMD, "%s", err)
+		                       : wl_fail(CMD, WL_EXIT_FAIL, "%s", err);
+		goto out;
+	}
+	if ((rc = check_clients(st, &x, asked, nasked)) != 0)
 		goto out;
 	rc = run_export(st, outdir, &x);
 out:

@@ -52,14 +52,19 @@ void usage_serve(FILE *out)
 	    "  --verify-depth N          client certificate chain depth (default 4)\n"
 	    "  --data DIR                data directory (default: wallet's --data, WALLET_DATA,\n"
 	    "                            " WALLET_DEFAULT_DATA ")\n"
+	    "  --export DIR              keep DIR an export of every client's data (see 'wallet\n"
+	    "                            export'), updated within a second of any change and\n"
+	    "                            at each manifest refresh: replicas and mirrors serve it\n"
 	    "  --config FILE             JSON object with any of the keys listen, tls_cert, "
 	    "tls_key,\n"
-	    "                            tls_ca, health_listen, audit_log, data, threads,\n"
+	    "                            tls_ca, health_listen, audit_log, data, export, threads,\n"
 	    "                            request_timeout_ms, keep_alive_timeout_ms,\n"
 	    "                            max_header_bytes, verify_depth; flags override it\n"
 	    "  -h, --help                this text\n"
 	    "\n"
-	    "New versions written by `wallet store` are served at once, without a restart.\n"
+	    "New versions written by `wallet store` are served at once, without a restart. On a\n"
+	    "data directory that holds the signing key, the manifests are signed before the\n"
+	    "listeners start and again each third of their lifetime (see 'wallet refresh').\n"
 	    "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n"
 	    "Exit status: 0 after a signal, 1 on failure (unreadable TLS files, data directory,\n"
 	    "port in use), 2 on bad usage or a bad config file.\n",
@@ -80,6 +85,7 @@ static const struct option longopts[] = {
     {"keep-alive-timeout-ms", required_argument, NULL, 'K'},
     {"max-header-bytes", required_argument, NULL, 'M'},
     {"verify-depth", required_argument, NULL, 'D'},
+    {"export", required_argument, NULL, 'E'},
     {"config", required_argument, NULL, 'C'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -112,6 +118,8 @@ static const char *config_key(int c)
 		return "max_header_bytes";
 	case 'D':
 		return "verify_depth";
+	case 'E':
+		return "export";
 	default:
 		return NULL;
 	}

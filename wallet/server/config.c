@@ -23,6 +23,7 @@ static const struct key {
     {"health_listen", STR, offsetof(struct serve_config, health_listen), 0, 0},
     {"audit_log", STR, offsetof(struct serve_config, audit_log), 0, 0},
     {"data", STR, offsetof(struct serve_config, data), 0, 0},
+    {"export", STR, offsetof(struct serve_config, export_dir), 0, 0},
     {"threads", INT, offsetof(struct serve_config, threads), 1, 512},
     {"request_timeout_ms", INT, offsetof(struct serve_config, request_timeout_ms), 100, 3600000},
     {"keep_alive_timeout_ms", INT, offsetof(struct serve_config, keep_alive_timeout_ms), 100,

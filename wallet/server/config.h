@@ -16,6 +16,7 @@ struct serve_config {
 	char *health_listen; /* NULL: no plain-HTTP listener */
 	char *audit_log;     /* NULL or "-": stderr */
 	char *data;
+	char *export_dir; /* NULL: none; else kept as an export of every client's data */
 	int threads;
 	int request_timeout_ms;
 	int keep_alive_timeout_ms;
@@ -24,7 +25,7 @@ struct serve_config {
 };
 
 /* Applies the JSON object in file onto cfg: keys listen, tls_cert, tls_key, tls_ca,
- * health_listen, audit_log, data (strings), threads, request_timeout_ms,
+ * health_listen, audit_log, data, export (strings), threads, request_timeout_ms,
  * keep_alive_timeout_ms, max_header_bytes, verify_depth (integers). CW_ERR_IO when the file
  * cannot be read, CW_ERR_USAGE for bad JSON, an unknown key, a wrong type or a value out of
  * range; err receives one line. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "httpreq.h"
 #include "keyring.h"
 #include "log.h"
+#include "export.h"
 #include "manifest.h"
 #include "fsutil.h"
 #include "gpgutil.h"
@@ -49,6 +51,8 @@ struct server {
 	bool refreshing; /* this directory can sign: keep its manifests fresh */
 	bool refresher_up;
 	bool stopping;
+	char *export_dir;                /* --export: kept an export of every client's data */
+	struct timespec manifests_mtime; /* when it was last exported */
 	pthread_t refresher;
 	pthread_mutex_t refresh_mu;
 	pthread_cond_t refresh_cv;
@@ -440,6 +444,35 @@ static cw_status refresh_all(server *srv)
 	return st;
 }
 
+/* Every command that changes what a client reads re-signs manifests, which renames files
+ * into DATA/manifests/: its modification time tells whether the export is behind. */
+static bool manifests_changed(server *srv)
+{
+	char path[4096];
+	struct stat sb;
+	if (cw_path(path, sizeof path, "%s/manifests", ws_store_dir(srv->st)) != CW_OK ||
+	    stat(path, &sb) != 0)
+		return true;
+	bool changed = sb.st_mtim.tv_sec != srv->manifests_mtime.tv_sec ||
+	               sb.st_mtim.tv_nsec != srv->manifests_mtime.tv_nsec;
+	srv->manifests_mtime = sb.st_mtim;
+	return changed;
+}
+
+static cw_status export_now(server *srv)
+{
+	char err[512];
+	size_t nv;
+	if (srv->export_dir == NULL || !manifests_changed(srv))
+		return CW_OK;
+	cw_status st = ws_export(srv->st, srv->export_dir, NULL, 0, &nv, err, sizeof err);
+	if (st != CW_OK) {
+		srv->manifests_mtime.tv_sec = 0; /* try again at the next tick */
+		cw_log_event(srv->errlog, "error", "export failed", err);
+	}
+	return st;
+}
+
 static void *refresher_main(void *arg)
 {
 	server *srv = arg;
@@ -449,12 +482,13 @@ static void *refresher_main(void *arg)
 		int64_t ttl = WS_TTL_DEFAULT;
 		time_t now = time(NULL);
 		ws_manifest_ttl(srv->st, &ttl);
+		pthread_mutex_unlock(&srv->refresh_mu);
 		if (now - last >= (ttl / 3 > 1 ? ttl / 3 : 1)) {
-			pthread_mutex_unlock(&srv->refresh_mu);
 			refresh_all(srv);
 			last = now; /* after a failure too: the next try comes a period later */
-			pthread_mutex_lock(&srv->refresh_mu);
 		}
+		export_now(srv);
+		pthread_mutex_lock(&srv->refresh_mu);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
@@ -486,15 +520,31 @@ static bool can_sign(server *srv)
 /* The first refresh runs before the listeners start, so that what is served from the first
  * request on is fresh and no signing runs beside the first requests; the thread that keeps
  * them fresh starts once the server is up. */
-static cw_status refresh_first(server *srv, char *err, size_t errsz)
+static cw_status refresh_first(server *srv, const char *export_dir, char *err, size_t errsz)
 {
-	if (!can_sign(srv))
-		return CW_OK; /* a replica: the writer keeps the manifests fresh */
+	cw_status st;
+	if (!can_sign(srv)) {
+		if (export_dir == NULL)
+			return CW_OK; /* a replica: the writer keeps the manifests fresh */
+		snprintf(err, errsz,
+		         "--export needs the writer's data directory (with the signing key)");
+		return CW_ERR_USAGE;
+	}
 	if (refresh_all(srv) != CW_OK) {
 		snprintf(err, errsz, "cannot sign the manifests (see the log line before)");
 		return CW_ERR_CRYPTO;
 	}
 	srv->refreshing = true;
+	if (export_dir == NULL)
+		return CW_OK;
+	if ((st = ws_export_prepare(srv->st, export_dir, err, errsz)) != CW_OK)
+		return st;
+	if ((srv->export_dir = strdup(export_dir)) == NULL)
+		return CW_ERR_NOMEM;
+	if (export_now(srv) != CW_OK) {
+		snprintf(err, errsz, "cannot export to %s (see the log line before)", export_dir);
+		return CW_ERR_IO;
+	}
 	return CW_OK;
 }
 
@@ -569,7 +619,7 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	                   .max_header_bytes = cfg->max_header_bytes,
 	                   .plain_listen = cfg->health_listen,
 	                   .log = srv->errlog};
-	if ((rc = refresh_first(srv, err, errsz)) != CW_OK ||
+	if ((rc = refresh_first(srv, cfg->export_dir, err, errsz)) != CW_OK ||
 	    (rc = cw_https_new(&o, &srv->https)) != CW_OK || (rc = add_routes(srv)) != CW_OK)
 		goto fail;
 	if ((rc = cw_https_start(srv->https, err, errsz)) != CW_OK)
@@ -614,6 +664,7 @@ void server_stop(server *srv)
 	audit_close(srv->audit);
 	cw_log_close(srv->errlog);
 	free(srv->signing_key);
+	free(srv->export_dir);
 	pthread_mutex_destroy(&srv->count_mu);
 	pthread_mutex_destroy(&srv->refresh_mu);
 	pthread_cond_destroy(&srv->refresh_cv);

@@ -254,12 +254,61 @@ static cw_status prune_records(struct xp *x)
 	return s;
 }
 
+struct all {
+	char **v;
+	size_t n;
+};
+
+static cw_status add_unrevoked(const ws_client *c, void *arg)
+{
+	struct all *a = arg;
+	return c->revoked ? CW_OK : cw_strv_add(&a->v, &a->n, c->client);
+}
+
+cw_status ws_export_prepare(ws_store *st, const char *out, char *err, size_t errsz)
+{
+	char rd[PATH_MAX], ro[PATH_MAX], m[PATH_MAX + 16];
+	if (cw_mkdir_p(out, 0755) != CW_OK) {
+		snprintf(err, errsz, "cannot create %s: %s", out, strerror(errno));
+		return CW_ERR_IO;
+	}
+	if (realpath(ws_store_dir(st), rd) == NULL || realpath(out, ro) == NULL) {
+		snprintf(err, errsz, "cannot resolve %s: %s", out, strerror(errno));
+		return CW_ERR_IO;
+	}
+	size_t n = strlen(rd);
+	if (strncmp(ro, rd, n) == 0 && (ro[n] == '\0' || ro[n] == '/')) {
+		snprintf(err, errsz, "%s is inside the data directory", out);
+		return CW_ERR_USAGE;
+	}
+	snprintf(m, sizeof m, "%s/" MARKER, ro);
+	if (access(m, F_OK) == 0)
+		return CW_OK;
+	DIR *d = opendir(ro);
+	struct dirent *de;
+	bool empty = true;
+	while (d != NULL && (de = readdir(d)) != NULL)
+		empty = empty && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0);
+	if (d != NULL)
+		closedir(d);
+	if (!empty)
+		snprintf(err, errsz,
+		         "%s is neither empty nor an earlier export: refusing to write there", out);
+	return empty ? CW_OK : CW_ERR_EXISTS;
+}
+
 cw_status ws_export(ws_store *st, const char *out, const char *const *clients, size_t n,
                     size_t *nversions, char *err, size_t errsz)
 {
 	struct xp x = {.st = st, .out = out, .clients = clients, .nclients = n};
+	struct all all = {NULL, 0};
 	char src[PATH_MAX];
 	cw_status s = cw_path(src, sizeof src, "%s/" MARKER, ws_store_dir(st));
+	if (s == CW_OK && clients == NULL &&
+	    (s = ws_client_list(st, add_unrevoked, &all)) == CW_OK) {
+		x.clients = (const char *const *)all.v;
+		x.nclients = all.n;
+	}
 	if (s == CW_OK)
 		s = mkdir_here(out);
 	if (s == CW_OK && (s = export_objects(&x)) == CW_OK && (s = export_records(&x)) == CW_OK &&
@@ -270,5 +319,6 @@ cw_status ws_export(ws_store *st, const char *out, const char *const *clients, s
 		snprintf(err, errsz, "%s", x.err[0] ? x.err : cw_strerror(s));
 	*nversions = x.nkept;
 	cw_strv_free(x.kept, x.nkept);
+	cw_strv_free(all.v, all.n);
 	return s;
 }

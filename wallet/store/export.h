@@ -14,7 +14,13 @@
 #include "objstore.h"
 #include "status.h"
 
-/* Exports into out (an existing directory) every version that one of the n clients reads,
+/* Makes out ready for ws_export: creates it (0755), and refuses (err gets one line) one inside
+ * the data directory (CW_ERR_USAGE) or one that is neither empty nor an earlier export
+ * (CW_ERR_EXISTS), so that pruning can never remove what is not ours. */
+cw_status ws_export_prepare(ws_store *st, const char *out, char *err, size_t errsz);
+
+/* Exports into out (made ready by ws_export_prepare) every version that one of the n clients
+ * (clients NULL: every unrevoked client) reads,
  * their records and manifests (copied as they are: sign them first), the public signing key
  * and wallet.json; removes what no longer belongs. *nversions receives how many versions the
  * export holds. err gets one line on failure. */
