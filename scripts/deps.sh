@@ -7,7 +7,7 @@ set -eu
 
 build_pkgs="gcc make pkg-config libc6-dev libgpgme-dev librnp-dev libmbedtls-dev libcivetweb-dev
   libcurl4-openssl-dev libcjson-dev libcmocka-dev libssl-dev"
-test_pkgs="gnupg gpg-agent openssl curl procps psmisc util-linux iproute2 jq strace gdb man-db
+test_pkgs="gnupg gpg-agent openssl curl procps psmisc util-linux iproute2 jq strace gdb man-db nginx-light
   valgrind"
 docker_pkgs="docker.io debootstrap docker-compose python3-yaml ruby"
 bench_pkgs="nginx-light"
