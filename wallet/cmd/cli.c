@@ -75,7 +75,7 @@ bool wl_disk_full(const char *dir)
 }
 
 int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
-               void (*usage)(FILE *), wl_iterate_fn iterate, const char *what)
+               cw_usage_fn usage, wl_iterate_fn iterate, const char *what)
 {
 	static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
 	                                   {"data", required_argument, NULL, 'd'},
@@ -137,7 +137,7 @@ int wl_client_arg(const char *cmd, int argc, char **argv, const char **client)
 }
 
 int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
-                 void (*usage)(FILE *), const char **datadir)
+                 cw_usage_fn usage, const char **datadir)
 {
 	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},

@@ -9,12 +9,12 @@
 #include <stdio.h>
 
 #include "cliout.h"
+#include "cmdtab.h"
 #include "commands.h"
 #include "objstore.h"
 #include "status.h"
 
 #define WL_PROG "wallet"
-#define WL_VERSION "0.1.0"
 #define WL_EXIT_FAIL CW_EXIT_FAIL
 #define WL_EXIT_USAGE CW_EXIT_USAGE
 #define WL_OPT_BAD (-2) /* wl_getopt printed a usage error */
@@ -44,12 +44,12 @@ bool wl_disk_full(const char *dir);
  * (print text as you go). what names the things listed in the error line. Returns the exit code. */
 typedef cw_status (*wl_iterate_fn)(ws_store *st, cJSON *arr);
 int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
-               void (*usage)(FILE *), wl_iterate_fn iterate, const char *what);
+               cw_usage_fn usage, wl_iterate_fn iterate, const char *what);
 
 /* Options of a command that takes only --data and --help: *datadir starts as ctx's. Returns
  * -1 to go on (optind at the first operand), else the exit code to return (0 after --help). */
 int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
-                 void (*usage)(FILE *), const char **datadir);
+                 cw_usage_fn usage, const char **datadir);
 
 /* The one CLIENT operand after the options (argv[optind]), checked against the client-name
  * grammar. Returns 0 with *client set, or the usage error's exit code (after its line). */

@@ -247,8 +247,9 @@ static void check_modes(const char *datadir)
 		ok("file modes and owners (%zu entries, owner uid %u)", nentries, (unsigned)owner);
 }
 
-int cmd_checkintegrity(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_checkintegrity(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	const char *datadir;
 	ws_store *st = NULL;
 	int c, rc;

@@ -27,8 +27,9 @@ void usage_importkey(FILE *out)
 	      out);
 }
 
-int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_importkey(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	static const struct option lo[] = {{"replace", no_argument, NULL, 'r'},
 	                                   {"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},

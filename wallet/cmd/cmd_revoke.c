@@ -22,8 +22,9 @@ void usage_revoke(FILE *out)
 	    out);
 }
 
-int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_revoke(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	const char *datadir;
 	ws_store *st = NULL;
 	ws_client cl;

@@ -23,8 +23,9 @@ void usage_rm(FILE *out)
 	    out);
 }
 
-int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_rm(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	static const struct option lo[] = {{"version", required_argument, NULL, 'v'},
 	                                   {"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},

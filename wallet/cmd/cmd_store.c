@@ -93,8 +93,9 @@ static int parse_to(const char *list, ws_recipient **out, size_t *n)
 	return 0;
 }
 
-int cmd_store(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_store(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	static const struct option lo[] = {{"to", required_argument, NULL, 't'},
 	                                   {"max-size", required_argument, NULL, 'm'},
 	                                   {"data", required_argument, NULL, 'd'},
