@@ -29,9 +29,6 @@ void cw_gpg_kill_agent(const char *home);
  * home with zeros and removes the whole tree. Safe to call on a half-made home. */
 cw_status cw_gpg_destroy_home(const char *home);
 
-/* Whether path lies on a tmpfs or ramfs. */
-int cw_on_memory_fs(const char *path);
-
 /* Upper-case hex fingerprint compare, constant time, 40 (v4) hex digits. */
 int cw_fpr_equal(const char *a, const char *b);
 
