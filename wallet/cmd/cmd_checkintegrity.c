@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "keyring.h"
 #include "seal.h"
+#include "strv.h"
 
 #define CMD "checkintegrity"
 
@@ -193,7 +194,7 @@ static void check_objects(ws_store *st)
 			    (unsigned long long)latest, (unsigned long long)vers[nv - 1]);
 		free(vers);
 	}
-	ws_names_free(names, n);
+	cw_strv_free(names, n);
 }
 
 static uid_t owner;
