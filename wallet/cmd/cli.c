@@ -136,6 +136,18 @@ int wl_client_arg(const char *cmd, int argc, char **argv, const char **client)
 	return 0;
 }
 
+int wl_client_get(const char *cmd, ws_store *st, const char *client, ws_client *cl)
+{
+	char m[256];
+	cw_status s = ws_client_get(st, client, cl);
+	if (s == CW_ERR_NOTFOUND)
+		return WL_CLIENT_NONE;
+	if (s != CW_OK)
+		return wl_fail(cmd, WL_EXIT_FAIL, "cannot read client %s: %s", client,
+		               wl_errmsg(s, errno, m, sizeof m));
+	return 0;
+}
+
 int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
                  cw_usage_fn usage, const char **datadir)
 {

@@ -51,6 +51,11 @@ int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *
 int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
                  cw_usage_fn usage, const char **datadir);
 
+/* Reads the record of a registered client into *cl. Returns 0, WL_CLIENT_NONE (nothing
+ * printed) when client is not registered, or WL_EXIT_FAIL after one error line. */
+#define WL_CLIENT_NONE (-1)
+int wl_client_get(const char *cmd, ws_store *st, const char *client, ws_client *cl);
+
 /* The one CLIENT operand after the options (argv[optind]), checked against the client-name
  * grammar. Returns 0 with *client set, or the usage error's exit code (after its line). */
 int wl_client_arg(const char *cmd, int argc, char **argv, const char **client);
