@@ -248,3 +248,14 @@ void cw_gpg_errstr(gpgme_error_t err, char *buf, size_t bufsz)
 	gpgme_strerror_r(err, text, sizeof text);
 	snprintf(buf, bufsz, "gpgme: %s: %s", gpgme_strsource(err), text);
 }
+
+void cw_gpg_errfmt(char *buf, size_t bufsz, const char *what, gpgme_error_t ge)
+{
+	char text[256];
+	if (ge == 0) {
+		snprintf(buf, bufsz, "%s", what);
+		return;
+	}
+	gpgme_strerror_r(ge, text, sizeof text);
+	snprintf(buf, bufsz, "%s: gpgme: %s: %s", what, gpgme_strsource(ge), text);
+}

@@ -34,5 +34,8 @@ int cw_fpr_equal(const char *a, const char *b);
 
 /* Writes gpgme's error for err into buf as one line ("gpgme: <source>: <text>"). */
 void cw_gpg_errstr(gpgme_error_t err, char *buf, size_t bufsz);
+/* The one error line of a failed gpgme step: "what: gpgme: <source>: <text>", or just "what"
+ * when ge is 0. */
+void cw_gpg_errfmt(char *buf, size_t bufsz, const char *what, gpgme_error_t ge);
 
 #endif
