@@ -136,6 +136,18 @@ int wl_client_arg(const char *cmd, int argc, char **argv, const char **client)
 	return 0;
 }
 
+int wl_name_arg(const char *cmd, int argc, char **argv, const char **name)
+{
+	if (optind >= argc)
+		return wl_usage_error(cmd, "missing NAME");
+	if (optind + 1 < argc)
+		return wl_usage_error(cmd, "unexpected argument '%.80s'", argv[optind + 1]);
+	*name = argv[optind];
+	if (!cw_name_valid(*name, strlen(*name)))
+		return wl_usage_error(cmd, "invalid object name '%.80s'", *name);
+	return 0;
+}
+
 int wl_client_get(const char *cmd, ws_store *st, const char *client, ws_client *cl)
 {
 	char m[256];

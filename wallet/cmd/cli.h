@@ -51,6 +51,10 @@ int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *
 int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
                  cw_usage_fn usage, const char **datadir);
 
+/* The one NAME operand after the options (argv[optind]), checked against the object-name
+ * grammar. Returns 0 with *name set, or the usage error's exit code (after its line). */
+int wl_name_arg(const char *cmd, int argc, char **argv, const char **name);
+
 /* Reads the record of a registered client into *cl. Returns 0, WL_CLIENT_NONE (nothing
  * printed) when client is not registered, or WL_EXIT_FAIL after one error line. */
 #define WL_CLIENT_NONE (-1)

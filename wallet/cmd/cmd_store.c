@@ -131,13 +131,8 @@ static int parse_args(int argc, char **argv, const struct wallet_ctx *ctx, struc
 		} else
 			return WL_EXIT_USAGE;
 	}
-	if (optind >= argc)
-		return wl_usage_error(CMD, "missing NAME");
-	if (optind + 1 < argc)
-		return wl_usage_error(CMD, "unexpected argument '%.80s'", argv[optind + 1]);
-	a->name = argv[optind];
-	if (!cw_name_valid(a->name, strlen(a->name)))
-		return wl_usage_error(CMD, "invalid object name '%.80s'", a->name);
+	if ((rc = wl_name_arg(CMD, argc, argv, &a->name)) != 0)
+		return rc;
 	if (to == NULL)
 		return wl_usage_error(CMD, "missing --to CLIENT[,CLIENT...]");
 	if ((rc = parse_to(to, &a->rcpt, &a->nr)) != 0)
