@@ -10,9 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "secmem.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
+#ifndef RAMFS_MAGIC
+#define RAMFS_MAGIC 0x858458f6
+#endif
 
 cw_status cw_path(char *buf, size_t bufsz, const char *fmt, ...)
 {
@@ -35,7 +43,7 @@ cw_status cw_fsync_dir(const char *dir)
 	return rc == 0 ? CW_OK : CW_ERR_IO;
 }
 
-static cw_status write_all(int fd, const void *data, size_t len)
+cw_status cw_write_all(int fd, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	while (len > 0) {
@@ -74,7 +82,7 @@ cw_status cw_write_atomic(const char *dir, const char *name, const void *data, s
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return CW_ERR_IO;
-	st = write_all(fd, data, len);
+	st = cw_write_all(fd, data, len);
 	if (st == CW_OK && fchmod(fd, mode) != 0) /* the umask must not widen or narrow it */
 		st = CW_ERR_IO;
 	if (st == CW_OK && fsync(fd) != 0)
@@ -214,4 +222,13 @@ cw_status cw_rm_rf(const char *path)
 	if (lstat(path, &sb) != 0)
 		return errno == ENOENT ? CW_OK : CW_ERR_IO;
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? CW_OK : CW_ERR_IO;
+}
+
+int cw_on_memory_fs(const char *path)
+{
+	struct statfs sf;
+	if (statfs(path, &sf) != 0)
+		return 0;
+	return (unsigned long)sf.f_type == (unsigned long)TMPFS_MAGIC ||
+	       (unsigned long)sf.f_type == (unsigned long)RAMFS_MAGIC;
 }

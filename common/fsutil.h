@@ -1,13 +1,22 @@
 /* File-system helpers: atomic publication (temp file, fsync, rename, fsync of the directory),
- * no-overwrite creation, bounded reads, recursive removal. Thread-safe (no shared state). */
+ * no-overwrite creation, whole writes, bounded reads, recursive removal, the kind of file
+ * system. Thread-safe (no shared state). */
 #ifndef CW_FSUTIL_H
 #define CW_FSUTIL_H
 
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "status.h"
+
+/* How a directory is opened to work relative to it (openat): never through a symlink. */
+#define CW_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/* Writes all len bytes to fd, retrying after EINTR and short writes. CW_ERR_IO with errno set
+ * (ENOSPC when write returns 0). */
+cw_status cw_write_all(int fd, const void *data, size_t len);
 
 /* Writes len bytes to dir/name atomically with the given mode: a reader sees the old file or
  * the whole new one, never a part. With replace false, an existing dir/name gives
@@ -32,6 +41,9 @@ cw_status cw_read_fd(int fd, size_t limit, unsigned char **out, size_t *len);
 
 /* rm -rf without following symlinks. A missing path is CW_OK. */
 cw_status cw_rm_rf(const char *path);
+
+/* Whether path lies on a tmpfs or ramfs (false when it cannot be examined). */
+int cw_on_memory_fs(const char *path);
 
 /* snprintf into buf; CW_ERR_NAME when it does not fit (a path too long is bad input). */
 cw_status cw_path(char *buf, size_t bufsz, const char *fmt, ...)

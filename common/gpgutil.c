@@ -12,20 +12,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <spawn.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
 #include "secmem.h"
-
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
-#ifndef RAMFS_MAGIC
-#define RAMFS_MAGIC 0x858458f6
-#endif
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static cw_status init_status = CW_ERR_CRYPTO;
@@ -69,15 +61,6 @@ cw_status cw_gpg_ctx(const char *home, gpgme_ctx_t *out)
 fail:
 	gpgme_release(ctx);
 	return CW_ERR_CRYPTO;
-}
-
-int cw_on_memory_fs(const char *path)
-{
-	struct statfs sf;
-	if (statfs(path, &sf) != 0)
-		return 0;
-	return (unsigned long)sf.f_type == (unsigned long)TMPFS_MAGIC ||
-	       (unsigned long)sf.f_type == (unsigned long)RAMFS_MAGIC;
 }
 
 cw_status cw_gpg_tmphome(const char *prefix, char *path, size_t pathsz)
@@ -264,4 +247,15 @@ void cw_gpg_errstr(gpgme_error_t err, char *buf, size_t bufsz)
 	char text[256];
 	gpgme_strerror_r(err, text, sizeof text);
 	snprintf(buf, bufsz, "gpgme: %s: %s", gpgme_strsource(err), text);
+}
+
+void cw_gpg_errfmt(char *buf, size_t bufsz, const char *what, gpgme_error_t ge)
+{
+	char text[256];
+	if (ge == 0) {
+		snprintf(buf, bufsz, "%s", what);
+		return;
+	}
+	gpgme_strerror_r(ge, text, sizeof text);
+	snprintf(buf, bufsz, "%s: gpgme: %s: %s", what, gpgme_strsource(ge), text);
 }

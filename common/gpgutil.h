@@ -29,13 +29,13 @@ void cw_gpg_kill_agent(const char *home);
  * home with zeros and removes the whole tree. Safe to call on a half-made home. */
 cw_status cw_gpg_destroy_home(const char *home);
 
-/* Whether path lies on a tmpfs or ramfs. */
-int cw_on_memory_fs(const char *path);
-
 /* Upper-case hex fingerprint compare, constant time, 40 (v4) hex digits. */
 int cw_fpr_equal(const char *a, const char *b);
 
 /* Writes gpgme's error for err into buf as one line ("gpgme: <source>: <text>"). */
 void cw_gpg_errstr(gpgme_error_t err, char *buf, size_t bufsz);
+/* The one error line of a failed gpgme step: "what: gpgme: <source>: <text>", or just "what"
+ * when ge is 0. */
+void cw_gpg_errfmt(char *buf, size_t bufsz, const char *what, gpgme_error_t ge);
 
 #endif

@@ -29,7 +29,7 @@ int kg_exit_code(cw_status st)
 	return (st == CW_ERR_USAGE || st == CW_ERR_NAME) ? KG_EXIT_USAGE : KG_EXIT_FAIL;
 }
 
-int kg_getopt(const char *cmd, int argc, char **argv, const kg_opt *opts, kg_usage_fn usage)
+int kg_getopt(const char *cmd, int argc, char **argv, const kg_opt *opts, cw_usage_fn usage)
 {
 	struct option lo[OPTS_MAX + 2];
 	size_t n = 0;

@@ -8,13 +8,12 @@
 
 #include "outfiles.h"
 #include "cliout.h"
+#include "cmdtab.h"
 #include "status.h"
 
 #define KG_PROG "wallet-keygen"
 #define KG_EXIT_FAIL CW_EXIT_FAIL
 #define KG_EXIT_USAGE CW_EXIT_USAGE
-
-typedef void (*kg_usage_fn)(FILE *out);
 
 /* One long option: a value option stores its argument in *val, a flag sets *flag. */
 typedef struct kg_opt {
@@ -27,7 +26,7 @@ typedef struct kg_opt {
  * Returns -1 when the command should go on, otherwise the exit status to return at once: 0 after
  * printing usage for --help, 2 after one error line for an unknown option, a missing or empty
  * value, an option given twice or a positional argument. */
-int kg_getopt(const char *cmd, int argc, char **argv, const kg_opt *opts, kg_usage_fn usage);
+int kg_getopt(const char *cmd, int argc, char **argv, const kg_opt *opts, cw_usage_fn usage);
 
 /* Prints "wallet-keygen CMD: MESSAGE" as one line on stderr (control characters shown as '?')
  * and returns code. */

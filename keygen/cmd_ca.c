@@ -22,8 +22,9 @@ void usage_ca(FILE *out)
 	      out);
 }
 
-int cmd_ca(int argc, char **argv)
+int cmd_ca(int argc, char **argv, const void *ctx)
 {
+	(void)ctx; /* wallet-keygen has no global options */
 	const char *out = NULL, *cn = NULL, *days_s = NULL, *key_s = NULL;
 	bool force = false;
 	const kg_opt opts[] = {{"out", &out, NULL},     {"cn", &cn, NULL},

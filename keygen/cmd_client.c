@@ -22,7 +22,8 @@ void usage_client(FILE *out)
 	      out);
 }
 
-int cmd_client(int argc, char **argv)
+int cmd_client(int argc, char **argv, const void *ctx)
 {
+	(void)ctx; /* wallet-keygen has no global options */
 	return kg_leaf_command("client", KG_CERT_CLIENT, argc, argv, usage_client);
 }

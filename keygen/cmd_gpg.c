@@ -28,8 +28,9 @@ void usage_gpg(FILE *out)
 	      out);
 }
 
-int cmd_gpg(int argc, char **argv)
+int cmd_gpg(int argc, char **argv, const void *ctx)
 {
+	(void)ctx; /* wallet-keygen has no global options */
 	const char *out = NULL, *name = NULL, *algo_s = NULL, *pass_file = NULL;
 	bool force = false;
 	const kg_opt opts[] = {{"out", &out, NULL},     {"name", &name, NULL},

@@ -107,8 +107,9 @@ static cw_status add_client(kg_files *fs, const char *name, kg_ca *ca, kg_rng *r
 	return st;
 }
 
-int cmd_init(int argc, char **argv)
+int cmd_init(int argc, char **argv, const void *ctx)
 {
+	(void)ctx; /* wallet-keygen has no global options */
 	struct init_args *a = calloc(1, sizeof *a);
 	kg_files *fs = calloc(1, sizeof *fs);
 	kg_cert_req ca_req = {

@@ -23,7 +23,8 @@ void usage_server(FILE *out)
 	      out);
 }
 
-int cmd_server(int argc, char **argv)
+int cmd_server(int argc, char **argv, const void *ctx)
 {
+	(void)ctx; /* wallet-keygen has no global options */
 	return kg_leaf_command("server", KG_CERT_SERVER, argc, argv, usage_server);
 }

@@ -1,13 +1,13 @@
 /* The subcommands of wallet-keygen: one file each (keygen/cmd_NAME.c), one row each in main.c's
- * table. argv[0] is the subcommand; the return value is the exit status (0, 1 failure,
- * 2 usage). usage_NAME prints the command's help text. */
+ * table. Each is a cw_cmd_fn (cmdtab.h; ctx is unused): argv[0] is the subcommand, the return
+ * value the exit status (0, 1 failure, 2 usage). usage_NAME prints the command's help text. */
 #ifndef KG_COMMANDS_H
 #define KG_COMMANDS_H
 
 #include <stdio.h>
 
-#define KG_CMD(name)                           \
-	int cmd_##name(int argc, char **argv); \
+#define KG_CMD(name)                                            \
+	int cmd_##name(int argc, char **argv, const void *ctx); \
 	void usage_##name(FILE *out)
 
 KG_CMD(ca);

@@ -67,10 +67,7 @@ static cw_status export_key(gpgme_ctx_t ctx, const char *fpr, gpgme_export_mode_
 
 static cw_status gpgfail(gpgme_error_t e, const char *what, char *err, size_t errsz)
 {
-	char msg[256];
-
-	cw_gpg_errstr(e, msg, sizeof msg);
-	snprintf(err, errsz, "%s: %s", what, msg);
+	cw_gpg_errfmt(err, errsz, what, e);
 	return CW_ERR_CRYPTO;
 }
 

@@ -36,7 +36,7 @@ static int validate(const char *cmd, kg_cert_kind kind, const char *cn, const ch
 	return -1;
 }
 
-int kg_leaf_command(const char *cmd, kg_cert_kind kind, int argc, char **argv, kg_usage_fn usage)
+int kg_leaf_command(const char *cmd, kg_cert_kind kind, int argc, char **argv, cw_usage_fn usage)
 {
 	const char *ca_dir = NULL, *out = NULL, *cn = NULL, *days_s = NULL, *key_s = NULL,
 	           *san_s = NULL;

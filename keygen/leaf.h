@@ -7,6 +7,6 @@
 #include "x509.h"
 
 /* Returns the exit status. kind is KG_CERT_SERVER (accepts --san) or KG_CERT_CLIENT. */
-int kg_leaf_command(const char *cmd, kg_cert_kind kind, int argc, char **argv, kg_usage_fn usage);
+int kg_leaf_command(const char *cmd, kg_cert_kind kind, int argc, char **argv, cw_usage_fn usage);
 
 #endif

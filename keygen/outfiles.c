@@ -130,26 +130,13 @@ static cw_status ensure_dir(struct pub *p, const char *path, size_t max_made, ch
 
 static cw_status write_temp(const kg_file *f, const char *tmp, char *err, size_t errsz)
 {
-	const unsigned char *d = f->data;
-	size_t left = f->len;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	cw_status st = CW_OK;
 
 	if (fd < 0) {
 		snprintf(err, errsz, "cannot create %.300s: %s", tmp, strerror(errno));
 		return CW_ERR_IO;
 	}
-	while (left > 0) {
-		ssize_t w = write(fd, d, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			st = CW_ERR_IO;
-			break;
-		}
-		d += w;
-		left -= (size_t)w;
-	}
+	cw_status st = cw_write_all(fd, f->data, f->len);
 	/* fchmod: the umask must neither widen nor narrow the mode. */
 	if (st != CW_OK || fchmod(fd, f->mode) != 0 || fsync(fd) != 0)
 		st = CW_ERR_IO;

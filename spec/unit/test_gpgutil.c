@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmocka_common.h"
+#include "fsutil.h"
 #include "gpgutil.h"
 
 /* Whether a gpg-agent process has homedir in its command line or environment. */

@@ -75,7 +75,7 @@ bool wl_disk_full(const char *dir)
 }
 
 int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
-               void (*usage)(FILE *), wl_iterate_fn iterate, const char *what)
+               cw_usage_fn usage, wl_iterate_fn iterate, const char *what)
 {
 	static const struct option lo[] = {{"json", no_argument, NULL, 'j'},
 	                                   {"data", required_argument, NULL, 'd'},
@@ -136,8 +136,32 @@ int wl_client_arg(const char *cmd, int argc, char **argv, const char **client)
 	return 0;
 }
 
+int wl_name_arg(const char *cmd, int argc, char **argv, const char **name)
+{
+	if (optind >= argc)
+		return wl_usage_error(cmd, "missing NAME");
+	if (optind + 1 < argc)
+		return wl_usage_error(cmd, "unexpected argument '%.80s'", argv[optind + 1]);
+	*name = argv[optind];
+	if (!cw_name_valid(*name, strlen(*name)))
+		return wl_usage_error(cmd, "invalid object name '%.80s'", *name);
+	return 0;
+}
+
+int wl_client_get(const char *cmd, ws_store *st, const char *client, ws_client *cl)
+{
+	char m[256];
+	cw_status s = ws_client_get(st, client, cl);
+	if (s == CW_ERR_NOTFOUND)
+		return WL_CLIENT_NONE;
+	if (s != CW_OK)
+		return wl_fail(cmd, WL_EXIT_FAIL, "cannot read client %s: %s", client,
+		               wl_errmsg(s, errno, m, sizeof m));
+	return 0;
+}
+
 int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
-                 void (*usage)(FILE *), const char **datadir)
+                 cw_usage_fn usage, const char **datadir)
 {
 	static const struct option lo[] = {{"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "cliout.h"
+#include "cmdtab.h"
 #include "commands.h"
 #include "cw_version.h"
 #include "manifest.h"
@@ -16,7 +17,6 @@
 #include "status.h"
 
 #define WL_PROG "wallet"
-#define WL_VERSION CW_VERSION /* from the file VERSION */
 #define WL_EXIT_FAIL CW_EXIT_FAIL
 #define WL_EXIT_USAGE CW_EXIT_USAGE
 #define WL_OPT_BAD (-2) /* wl_getopt printed a usage error */
@@ -46,12 +46,21 @@ bool wl_disk_full(const char *dir);
  * (print text as you go). what names the things listed in the error line. Returns the exit code. */
 typedef cw_status (*wl_iterate_fn)(ws_store *st, cJSON *arr);
 int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
-               void (*usage)(FILE *), wl_iterate_fn iterate, const char *what);
+               cw_usage_fn usage, wl_iterate_fn iterate, const char *what);
 
 /* Options of a command that takes only --data and --help: *datadir starts as ctx's. Returns
  * -1 to go on (optind at the first operand), else the exit code to return (0 after --help). */
 int wl_data_opts(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
-                 void (*usage)(FILE *), const char **datadir);
+                 cw_usage_fn usage, const char **datadir);
+
+/* The one NAME operand after the options (argv[optind]), checked against the object-name
+ * grammar. Returns 0 with *name set, or the usage error's exit code (after its line). */
+int wl_name_arg(const char *cmd, int argc, char **argv, const char **name);
+
+/* Reads the record of a registered client into *cl. Returns 0, WL_CLIENT_NONE (nothing
+ * printed) when client is not registered, or WL_EXIT_FAIL after one error line. */
+#define WL_CLIENT_NONE (-1)
+int wl_client_get(const char *cmd, ws_store *st, const char *client, ws_client *cl);
 
 /* The one CLIENT operand after the options (argv[optind]), checked against the client-name
  * grammar. Returns 0 with *client set, or the usage error's exit code (after its line). */

@@ -19,6 +19,7 @@
 #include "fsutil.h"
 #include "seal.h"
 #include "sealfmt.h"
+#include "strv.h"
 
 #define CMD "checkintegrity"
 
@@ -216,7 +217,7 @@ static void check_objects(ws_store *st)
 			    (unsigned long long)latest, (unsigned long long)vers[nv - 1]);
 		free(vers);
 	}
-	ws_names_free(names, n);
+	cw_strv_free(names, n);
 }
 
 /* One manifest against the store: every object the client reads, at its latest version
@@ -380,8 +381,9 @@ static void check_modes(const char *datadir)
 		ok("file modes and owners (%zu entries, owner uid %u)", nentries, (unsigned)owner);
 }
 
-int cmd_checkintegrity(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_checkintegrity(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	const char *datadir;
 	ws_store *st = NULL;
 	int c, rc;

@@ -87,8 +87,9 @@ static int run_export(ws_store *st, const char *out, const struct picked *p)
 	return 0;
 }
 
-int cmd_export(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_export(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	static const struct option lo[] = {{"client", required_argument, NULL, 'c'},
 	                                   {"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},

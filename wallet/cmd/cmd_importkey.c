@@ -27,8 +27,9 @@ void usage_importkey(FILE *out)
 	      out);
 }
 
-int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_importkey(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	static const struct option lo[] = {{"replace", no_argument, NULL, 'r'},
 	                                   {"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},
@@ -59,10 +60,8 @@ int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 		return rc;
 	if ((rc = wl_open(CMD, datadir, &st)) != 0)
 		return rc;
-	rc = WL_EXIT_FAIL;
-
-	s = ws_client_get(st, client, &old);
-	if (s == CW_OK) {
+	rc = wl_client_get(CMD, st, client, &old);
+	if (rc == 0) {
 		existed = true;
 		if (!replace) {
 			rc = wl_fail(CMD, WL_EXIT_FAIL,
@@ -70,11 +69,10 @@ int cmd_importkey(int argc, char **argv, const struct wallet_ctx *ctx)
 			             client, old.fingerprint);
 			goto out;
 		}
-	} else if (s != CW_ERR_NOTFOUND) {
-		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read client %s: %s", client,
-		             wl_errmsg(s, errno, m, sizeof m));
+	} else if (rc != WL_CLIENT_NONE) {
 		goto out;
 	}
+	rc = WL_EXIT_FAIL;
 	s = cw_sbuf_read_fd(&key, STDIN_FILENO, WG_KEY_MAX);
 	if (s == CW_ERR_TOOBIG) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "key on stdin larger than %zu bytes", WG_KEY_MAX);

@@ -24,8 +24,9 @@ void usage_init(FILE *out)
 	      out);
 }
 
-int cmd_init(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_init(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	const char *datadir;
 	char fpr[41] = "", err[512], m[256], gnupg[4096];
 	char **secret = NULL;

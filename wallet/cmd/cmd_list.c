@@ -58,7 +58,8 @@ static cw_status iterate(ws_store *st, cJSON *arr)
 	return arr ? ws_list(st, add_json, arr) : ws_list(st, print_text, NULL);
 }
 
-int cmd_list(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_list(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	return wl_listing(CMD, argc, argv, ctx, usage_list, iterate, "objects");
 }

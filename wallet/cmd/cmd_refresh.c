@@ -37,8 +37,9 @@ static bool parse_ttl(const char *s, int64_t *out)
 	return true;
 }
 
-int cmd_refresh(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_refresh(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	static const struct option lo[] = {{"ttl", required_argument, NULL, 't'},
 	                                   {"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},

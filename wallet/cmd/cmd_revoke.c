@@ -23,8 +23,9 @@ void usage_revoke(FILE *out)
 	    out);
 }
 
-int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_revoke(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	const char *datadir;
 	ws_store *st = NULL;
 	ws_client cl;
@@ -38,20 +39,15 @@ int cmd_revoke(int argc, char **argv, const struct wallet_ctx *ctx)
 		return rc;
 	if ((rc = wl_open(CMD, datadir, &st)) != 0)
 		return rc;
-	cw_status s = ws_client_get(st, client, &cl);
-	if (s == CW_ERR_NOTFOUND) {
+	rc = wl_client_get(CMD, st, client, &cl);
+	if (rc == WL_CLIENT_NONE)
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "unknown client '%s'", client);
+	if (rc != 0)
 		goto out;
-	}
-	if (s != CW_OK) {
-		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read client %s: %s", client,
-		             wl_errmsg(s, errno, m, sizeof m));
-		goto out;
-	}
 	if (!cl.revoked) {
 		cl.revoked = true;
 		ws_time_now(cl.revoked_at);
-		s = ws_client_put(st, &cl, true);
+		cw_status s = ws_client_put(st, &cl, true);
 		if (s != CW_OK) {
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot revoke %s: %s", client,
 			             wl_errmsg(s, errno, m, sizeof m));

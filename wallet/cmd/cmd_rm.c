@@ -24,8 +24,9 @@ void usage_rm(FILE *out)
 	    out);
 }
 
-int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_rm(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	static const struct option lo[] = {{"version", required_argument, NULL, 'v'},
 	                                   {"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},
@@ -50,13 +51,9 @@ int cmd_rm(int argc, char **argv, const struct wallet_ctx *ctx)
 			return WL_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc)
-		return wl_usage_error(CMD, "missing NAME");
-	if (optind + 1 < argc)
-		return wl_usage_error(CMD, "unexpected argument '%.80s'", argv[optind + 1]);
-	const char *name = argv[optind];
-	if (!cw_name_valid(name, strlen(name)))
-		return wl_usage_error(CMD, "invalid object name '%.80s'", name);
+	const char *name = NULL;
+	if ((rc = wl_name_arg(CMD, argc, argv, &name)) != 0)
+		return rc;
 	if ((rc = wl_open(CMD, datadir, &st)) != 0)
 		return rc;
 	cw_status s = ws_remove(st, name, version);

@@ -127,8 +127,9 @@ static const char *config_key(int c)
 
 #define MAX_FLAGS 64
 
-int cmd_serve(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_serve(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	struct serve_config cfg = {0};
 	struct {
 		const char *key, *val;

@@ -22,8 +22,9 @@ void usage_signing_key(FILE *out)
 	    out);
 }
 
-int cmd_signing_key(int argc, char **argv, const struct wallet_ctx *ctx)
+int cmd_signing_key(int argc, char **argv, const void *arg)
 {
+	const struct wallet_ctx *ctx = arg;
 	static const struct option lo[] = {{"fingerprint", no_argument, NULL, 'f'},
 	                                   {"data", required_argument, NULL, 'd'},
 	                                   {"help", no_argument, NULL, 'h'},

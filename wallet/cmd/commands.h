@@ -13,12 +13,10 @@ struct wallet_ctx {
 
 #define WALLET_DEFAULT_DATA "/var/lib/wallet"
 
-/* argv[0] is the subcommand name; getopt_long state is reset by main before the call. */
-typedef int (*wallet_cmd_fn)(int argc, char **argv, const struct wallet_ctx *ctx);
-typedef void (*wallet_usage_fn)(FILE *out);
-
-#define WALLET_CMD(name)                                                     \
-	int cmd_##name(int argc, char **argv, const struct wallet_ctx *ctx); \
+/* A cw_cmd_fn (cmdtab.h) whose arg is the const struct wallet_ctx *; argv[0] is the subcommand
+ * name; the dispatcher resets getopt before the call. */
+#define WALLET_CMD(name)                                        \
+	int cmd_##name(int argc, char **argv, const void *arg); \
 	void usage_##name(FILE *out)
 
 WALLET_CMD(init);

@@ -10,6 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+#include "objstore.h"
+
 #define LINE_MAX_BYTES 4096 /* the longest line is ~2.5 KiB: see the field bounds below */
 #define METHOD_MAX 32
 
@@ -128,14 +131,11 @@ static void safe_path(const char *in, char *out, size_t outsz)
 static void put_time(struct line *l)
 {
 	static _Thread_local time_t last = -1;
-	static _Thread_local char base[24];
+	static _Thread_local char base[WS_TIME_UTC_LEN];
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (ts.tv_sec != last) {
-		struct tm tm;
-		if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
-		    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-			strcpy(base, "1970-01-01T00:00:00");
+		ws_time_utc(ts.tv_sec, base);
 		last = ts.tv_sec;
 	}
 	put_fmt(l, "{\"time\":\"%s.%03ldZ\"", base, ts.tv_nsec / 1000000);
@@ -169,14 +169,6 @@ void audit_request(audit_log *a, const cw_https_req *req, const char *reason, ui
 		put_str(&l, "reason", reason, 128);
 	put_raw(&l, "}\n", 2);
 	if (l.full)
-		return; /* cannot happen with the bounds above */
-	size_t off = 0;
-	while (off < l.len) {
-		ssize_t w = write(a->fd, l.buf + off, l.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+		return;                          /* cannot happen with the bounds above */
+	(void)cw_write_all(a->fd, l.buf, l.len); /* an audit line that cannot be written is lost */
 }

@@ -9,6 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+#include "objstore.h"
+
 struct cw_log {
 	int fd;
 	int owned;
@@ -18,11 +21,9 @@ struct cw_log {
 void cw_time_rfc3339(char *buf, size_t bufsz)
 {
 	struct timespec ts;
-	struct tm tm;
+	char base[WS_TIME_UTC_LEN];
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	char base[24];
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	ws_time_utc(ts.tv_sec, base);
 	snprintf(buf, bufsz, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
 }
 
@@ -87,15 +88,7 @@ void cw_log_json(cw_log *lg, cJSON *obj)
 	}
 	buf[n] = '\n';
 	pthread_mutex_lock(&lg->mu);
-	size_t off = 0;
-	while (off < n + 1) {
-		ssize_t w = write(lg->fd, buf + off, n + 1 - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	(void)cw_write_all(lg->fd, buf, n + 1); /* a log line that cannot be written is lost */
 	pthread_mutex_unlock(&lg->mu);
 	free(buf);
 }

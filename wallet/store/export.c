@@ -148,7 +148,7 @@ static cw_status export_objects(struct xp *x)
 		s = ws_object_names(x->st, &names, &n);
 	for (size_t i = 0; i < n && s == CW_OK; i++)
 		s = export_object(x, names[i]);
-	ws_names_free(names, n);
+	cw_strv_free(names, n);
 	return s;
 }
 

@@ -20,24 +20,13 @@
 
 #define WALLET_UID "containerwallet signing key <wallet@containerwallet.invalid>"
 
-static void set_err(char *err, size_t errsz, const char *what, gpgme_error_t ge)
-{
-	char g[256];
-	if (ge != 0) {
-		cw_gpg_errstr(ge, g, sizeof g);
-		snprintf(err, errsz, "%s: %s", what, g);
-	} else {
-		snprintf(err, errsz, "%s", what);
-	}
-}
-
 cw_status wg_create_signing_key(const char *home, char fpr[41], char *err, size_t errsz)
 {
 	gpgme_ctx_t ctx = NULL;
 	cw_status st = cw_gpg_ctx(home, &ctx);
 	err[0] = '\0';
 	if (st != CW_OK) {
-		set_err(err, errsz, "cannot start gpgme", 0);
+		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
 		return st;
 	}
 	gpgme_error_t ge = gpgme_op_createkey(ctx, WALLET_UID, "ed25519", 0, 0, NULL,
@@ -45,7 +34,7 @@ cw_status wg_create_signing_key(const char *home, char fpr[41], char *err, size_
 	                                          GPGME_CREATE_NOEXPIRE | GPGME_CREATE_FORCE);
 	gpgme_genkey_result_t r = gpgme_op_genkey_result(ctx);
 	if (ge != 0 || r == NULL || r->fpr == NULL || strlen(r->fpr) != 40) {
-		set_err(err, errsz, "key generation failed", ge);
+		cw_gpg_errfmt(err, errsz, "key generation failed", ge);
 		st = CW_ERR_CRYPTO;
 	} else {
 		memcpy(fpr, r->fpr, 41);
@@ -144,10 +133,10 @@ cw_status wg_key_usable(const char *home, const char *fpr, char *err, size_t err
 		return st;
 	gpgme_error_t ge = gpgme_get_key(ctx, fpr, &key, 0);
 	if (ge != 0) {
-		set_err(err, errsz, "key not in the keyring", ge);
+		cw_gpg_errfmt(err, errsz, "key not in the keyring", ge);
 		st = CW_ERR_KEY;
 	} else if ((why = wg_key_problem(key)) != NULL) {
-		set_err(err, errsz, why, 0);
+		cw_gpg_errfmt(err, errsz, why, 0);
 		st = CW_ERR_KEY;
 	}
 	if (key != NULL)
@@ -165,7 +154,7 @@ static cw_status precheck(gpgme_ctx_t ctx, gpgme_data_t d, char fpr[41], char *e
 	cw_status st = CW_OK;
 	const char *why = NULL;
 	if ((ge = gpgme_op_keylist_from_data_start(ctx, d, 0)) != 0) {
-		set_err(err, errsz, "cannot read the key", ge);
+		cw_gpg_errfmt(err, errsz, "cannot read the key", ge);
 		return CW_ERR_KEY;
 	}
 	while ((ge = gpgme_op_keylist_next(ctx, &k)) == 0) {
@@ -178,19 +167,19 @@ static cw_status precheck(gpgme_ctx_t ctx, gpgme_data_t d, char fpr[41], char *e
 	}
 	gpgme_op_keylist_end(ctx);
 	if (gpgme_err_code(ge) != GPG_ERR_EOF) {
-		set_err(err, errsz, "cannot read the key", ge);
+		cw_gpg_errfmt(err, errsz, "cannot read the key", ge);
 		st = CW_ERR_KEY;
 	} else if (count == 0) {
-		set_err(err, errsz, "no OpenPGP key on stdin", 0);
+		cw_gpg_errfmt(err, errsz, "no OpenPGP key on stdin", 0);
 		st = CW_ERR_KEY;
 	} else if (count > 1) {
 		snprintf(err, errsz, "%d keys on stdin: give exactly one", count);
 		st = CW_ERR_KEY;
 	} else if (why != NULL) {
-		set_err(err, errsz, why, 0);
+		cw_gpg_errfmt(err, errsz, why, 0);
 		st = CW_ERR_KEY;
 	} else if (fpr[0] == '\0') {
-		set_err(err, errsz, "key without a v4 fingerprint", 0);
+		cw_gpg_errfmt(err, errsz, "key without a v4 fingerprint", 0);
 		st = CW_ERR_KEY;
 	}
 	return st;
@@ -208,16 +197,17 @@ cw_status wg_import_public(const char *home, const void *data, size_t len, char 
 	fpr[0] = '\0';
 	err[0] = '\0';
 	if (memmem(data, len, "PRIVATE KEY BLOCK", 17) != NULL) {
-		set_err(err, errsz, "secret key material refused: give the public key only", 0);
+		cw_gpg_errfmt(err, errsz, "secret key material refused: give the public key only",
+		              0);
 		return CW_ERR_KEY;
 	}
 	cw_status st = cw_gpg_ctx(home, &ctx);
 	if (st != CW_OK) {
-		set_err(err, errsz, "cannot start gpgme", 0);
+		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
 		return st;
 	}
 	if ((ge = gpgme_data_new_from_mem(&d, data, len, 0)) != 0) {
-		set_err(err, errsz, "gpgme data", ge);
+		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
@@ -233,16 +223,16 @@ cw_status wg_import_public(const char *home, const void *data, size_t len, char 
 	gpgme_import_result_t ir = gpgme_op_import_result(ctx);
 	if (ge != 0 || ir == NULL || ir->considered != 1 || ir->secret_read != 0 ||
 	    ir->not_imported != 0) {
-		set_err(err, errsz, "import failed", ge);
+		cw_gpg_errfmt(err, errsz, "import failed", ge);
 		st = CW_ERR_KEY;
 		goto out;
 	}
 	/* What the keyring now says (self-signatures checked) decides. */
 	if ((ge = gpgme_get_key(ctx, fpr, &key, 0)) != 0) {
-		set_err(err, errsz, "imported key not found", ge);
+		cw_gpg_errfmt(err, errsz, "imported key not found", ge);
 		st = CW_ERR_KEY;
 	} else if ((why = wg_key_problem(key)) != NULL) {
-		set_err(err, errsz, why, 0);
+		cw_gpg_errfmt(err, errsz, why, 0);
 		st = CW_ERR_KEY;
 	}
 out:

@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-
 struct ws_cache_ent {
 	char *name;
 	char created[40];

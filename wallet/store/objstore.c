@@ -18,8 +18,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
-
-#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+#include "strv.h"
 
 static cw_status errno_status(void)
 {
@@ -73,7 +72,7 @@ cw_status ws_open_objdir(ws_store *st, const char *name, int *out)
 	*out = -1;
 	if (name == NULL || !cw_name_to_file(name, file, sizeof file))
 		return CW_ERR_NAME;
-	int fd = openat(st->objfd, file, DIR_FLAGS);
+	int fd = openat(st->objfd, file, CW_DIR_FLAGS);
 	if (fd < 0)
 		return errno_status();
 	*out = fd;
@@ -194,12 +193,19 @@ out:
 	return s;
 }
 
+void ws_time_utc(time_t t, char out[WS_TIME_UTC_LEN])
+{
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, WS_TIME_UTC_LEN, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		strcpy(out, "1970-01-01T00:00:00");
+}
+
 void ws_time_now(char out[40])
 {
-	time_t t = time(NULL);
-	struct tm tm;
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		strcpy(out, "1970-01-01T00:00:00Z");
+	char base[WS_TIME_UTC_LEN];
+	ws_time_utc(time(NULL), base);
+	snprintf(out, 40, "%sZ", base);
 }
 
 /* ---- open / close ---- */
@@ -233,8 +239,8 @@ cw_status ws_store_open(const char *datadir, ws_store **out)
 		st = CW_ERR_INTEGRITY;
 		goto out;
 	}
-	s->objfd = openat(s->dfd, "objects", DIR_FLAGS);
-	s->cltfd = openat(s->dfd, "clients", DIR_FLAGS);
+	s->objfd = openat(s->dfd, "objects", CW_DIR_FLAGS);
+	s->cltfd = openat(s->dfd, "clients", CW_DIR_FLAGS);
 	if (s->objfd < 0 || s->cltfd < 0) {
 		st = errno_status();
 		goto out;
@@ -355,7 +361,7 @@ cw_status ws_object_load(ws_store *st, const char *name, uint64_t version, ws_ob
 		goto out;
 	}
 	snprintf(vdir, sizeof vdir, "v%llu", (unsigned long long)version);
-	vdfd = openat(odfd, vdir, DIR_FLAGS);
+	vdfd = openat(odfd, vdir, CW_DIR_FLAGS);
 	if (vdfd < 0) {
 		s = errno_status();
 		goto out;
@@ -516,12 +522,12 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Entries of dfd that map back through fn (NULL keeps all but dot files), sorted. */
+/* Entries of dfd but dot files that map back to a name through map, sorted: a cw_strv. */
 static cw_status dir_names(int dfd, bool (*map)(const char *, char *, size_t), char ***out,
                            size_t *n)
 {
 	char **v = NULL;
-	size_t cnt = 0, cap = 0;
+	size_t cnt = 0;
 	cw_status st = CW_OK;
 	DIR *d = ws_opendir_at(dfd);
 	*out = NULL;
@@ -529,42 +535,21 @@ static cw_status dir_names(int dfd, bool (*map)(const char *, char *, size_t), c
 	if (d == NULL)
 		return CW_ERR_IO;
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
+	while (st == CW_OK && (e = readdir(d)) != NULL) {
 		char buf[CW_NAME_MAX + 1];
-		if (e->d_name[0] == '.' || !map(e->d_name, buf, sizeof buf))
-			continue;
-		if (cnt == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			char **nv = realloc(v, nc * sizeof *nv);
-			if (nv == NULL) {
-				st = CW_ERR_NOMEM;
-				goto out;
-			}
-			v = nv;
-			cap = nc;
-		}
-		if ((v[cnt] = strdup(buf)) == NULL) {
-			st = CW_ERR_NOMEM;
-			goto out;
-		}
-		cnt++;
+		if (e->d_name[0] != '.' && map(e->d_name, buf, sizeof buf))
+			st = cw_strv_add(&v, &cnt, buf);
 	}
-	qsort(v, cnt, sizeof *v, cmp_str);
+	closedir(d);
+	if (st != CW_OK) {
+		cw_strv_free(v, cnt);
+		return st;
+	}
+	if (cnt > 0)
+		qsort(v, cnt, sizeof *v, cmp_str);
 	*out = v;
 	*n = cnt;
-	v = NULL;
-out:
-	closedir(d);
-	if (v != NULL)
-		ws_names_free(v, cnt);
-	return st;
-}
-
-void ws_names_free(char **names, size_t n)
-{
-	for (size_t i = 0; names != NULL && i < n; i++)
-		free(names[i]);
-	free(names);
+	return CW_OK;
 }
 
 static bool client_file(const char *file, char *out, size_t outsz)
@@ -588,7 +573,7 @@ cw_status ws_client_list(ws_store *st, ws_client_fn fn, void *arg)
 		if (s == CW_OK)
 			s = fn(&c, arg);
 	}
-	ws_names_free(names, n);
+	cw_strv_free(names, n);
 	return s;
 }
 

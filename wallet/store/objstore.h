@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "name.h"
 #include "status.h"
@@ -117,6 +118,10 @@ cw_status ws_client_put(ws_store *st, const ws_client *c, bool replace);
 typedef cw_status (*ws_client_fn)(const ws_client *c, void *arg);
 cw_status ws_client_list(ws_store *st, ws_client_fn fn, void *arg);
 
+/* The one UTC time formatter of the wallet (store metadata, the server's logs): t as
+ * 2026-11-22T16:40:37, without fractions and zone, for the caller to append them. */
+#define WS_TIME_UTC_LEN 24
+void ws_time_utc(time_t t, char out[WS_TIME_UTC_LEN]);
 /* The current UTC time as RFC 3339 without fractions (2026-11-22T16:40:37Z). */
 void ws_time_now(char out[40]);
 
@@ -130,9 +135,8 @@ cw_status ws_object_versions(ws_store *st, const char *name, uint64_t **out, siz
                              uint64_t *latest);
 
 /* Every object name ever stored (object directories, including fully removed ones), sorted;
- * a malloc'd array of malloc'd strings, free with ws_names_free. */
+ * a string vector (strv.h): free with cw_strv_free. */
 cw_status ws_object_names(ws_store *st, char ***out, size_t *n);
-void ws_names_free(char **names, size_t n);
 
 /* Publication of one new version (docs/FORMAT.md). begin takes the per-object flock (blocking),
  * picks the next version (never reused) and makes a private work directory under tmp/;

@@ -19,8 +19,6 @@
 
 #include "fsutil.h"
 
-#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-
 struct ws_txn {
 	ws_store *st;
 	char name[CW_NAME_MAX + 1];
@@ -70,7 +68,7 @@ static cw_status tmp_enter(ws_store *st, int *tmpfd, int *lockfd)
 		return CW_ERR_NAME;
 	if (mkdirat(st->dfd, "tmp", 0700) != 0 && errno != EEXIST)
 		return io_fail();
-	*tmpfd = openat(st->dfd, "tmp", DIR_FLAGS);
+	*tmpfd = openat(st->dfd, "tmp", CW_DIR_FLAGS);
 	if (*tmpfd < 0)
 		return io_fail();
 	*lockfd = openat(*tmpfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -95,7 +93,7 @@ static cw_status obj_enter(ws_store *st, const char *file, bool create, int *odf
 	*odfd = *lockfd = -1;
 	if (create && mkdirat(st->objfd, file, 0700) != 0 && errno != EEXIST)
 		return io_fail();
-	*odfd = openat(st->objfd, file, DIR_FLAGS);
+	*odfd = openat(st->objfd, file, CW_DIR_FLAGS);
 	if (*odfd < 0)
 		return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? CW_ERR_NOTFOUND
 		                                                               : CW_ERR_IO;
@@ -212,7 +210,7 @@ cw_status ws_publish_begin(ws_store *st, const char *name, ws_txn **out)
 		t->work[0] = '\0'; /* not ours to remove */
 		goto out;
 	}
-	if ((t->workfd = openat(t->tmpfd, t->work, DIR_FLAGS)) < 0) {
+	if ((t->workfd = openat(t->tmpfd, t->work, CW_DIR_FLAGS)) < 0) {
 		s = io_fail();
 		goto out;
 	}
@@ -235,24 +233,10 @@ uint64_t ws_txn_version(const ws_txn *t)
 
 static cw_status write_new(int dfd, const char *file, const void *data, size_t len)
 {
-	cw_status s = CW_OK;
-	const unsigned char *p = data;
 	int fd = openat(dfd, file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return io_fail();
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = ENOSPC;
-			s = CW_ERR_IO;
-			break;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	cw_status s = cw_write_all(fd, data, len);
 	if (s == CW_OK && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
 		s = CW_ERR_IO;
 	int saved = errno;

@@ -10,17 +10,6 @@
 #include "keyring.h"
 #include "sealfmt.h"
 
-static void set_err(char *err, size_t errsz, const char *what, gpgme_error_t ge)
-{
-	char g[256];
-	if (ge != 0) {
-		cw_gpg_errstr(ge, g, sizeof g);
-		snprintf(err, errsz, "%s: %s", what, g);
-	} else {
-		snprintf(err, errsz, "%s", what);
-	}
-}
-
 /* gpgme memory -> malloc'd copy (public bytes only). */
 static cw_status take_mem(gpgme_data_t *d, unsigned char **out, size_t *len)
 {
@@ -44,55 +33,52 @@ static cw_status take_mem(gpgme_data_t *d, unsigned char **out, size_t *len)
 	return CW_OK;
 }
 
-cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *sealed_len,
-                  unsigned char **sig, size_t *sig_len, char *err, size_t errsz)
+static void keys_free(gpgme_key_t *keys, size_t n)
 {
-	gpgme_ctx_t ctx = NULL;
-	gpgme_key_t skey = NULL;
-	gpgme_key_t *keys = NULL;
-	gpgme_data_t din = NULL, dout = NULL, sin = NULL, sout = NULL;
-	gpgme_error_t ge;
-	char ver[32];
-	cw_status st;
-	*sealed = *sig = NULL;
-	*sealed_len = *sig_len = 0;
-	err[0] = '\0';
+	for (size_t i = 0; keys != NULL && i < n; i++)
+		if (keys[i] != NULL)
+			gpgme_key_unref(keys[i]);
+	free(keys);
+}
 
-	if ((st = cw_gpg_ctx(in->home, &ctx)) != CW_OK) {
-		set_err(err, errsz, "cannot start gpgme", 0);
-		goto out;
+/* Makes the wallet key ctx's signer (*skey) and looks up every recipient's key into *keys
+ * (in->nrcpt entries and a NULL; free with keys_free). CW_ERR_KEY for a recipient's key that is
+ * missing or unusable. */
+static cw_status load_keys(gpgme_ctx_t ctx, const struct wg_seal_in *in, gpgme_key_t *skey,
+                           gpgme_key_t **keys, char *err, size_t errsz)
+{
+	gpgme_error_t ge;
+	if ((ge = gpgme_get_key(ctx, in->signer, skey, 1)) != 0 ||
+	    (ge = gpgme_signers_add(ctx, *skey)) != 0) {
+		cw_gpg_errfmt(err, errsz, "wallet signing key unusable", ge);
+		return CW_ERR_CRYPTO;
 	}
-	st = CW_ERR_CRYPTO;
-	if ((ge = gpgme_get_key(ctx, in->signer, &skey, 1)) != 0) {
-		set_err(err, errsz, "wallet signing key unusable", ge);
-		goto out;
-	}
-	if ((ge = gpgme_signers_add(ctx, skey)) != 0) {
-		set_err(err, errsz, "wallet signing key unusable", ge);
-		goto out;
-	}
-	keys = calloc(in->nrcpt + 1, sizeof *keys);
-	if (keys == NULL) {
-		st = CW_ERR_NOMEM;
-		goto out;
-	}
+	if ((*keys = calloc(in->nrcpt + 1, sizeof **keys)) == NULL)
+		return CW_ERR_NOMEM;
 	for (size_t i = 0; i < in->nrcpt; i++) {
-		if ((ge = gpgme_get_key(ctx, in->rcpt[i].fingerprint, &keys[i], 0)) != 0) {
+		if ((ge = gpgme_get_key(ctx, in->rcpt[i].fingerprint, &(*keys)[i], 0)) != 0) {
 			char what[128];
 			snprintf(what, sizeof what, "key of client %s not in the keyring",
 			         in->rcpt[i].client);
-			set_err(err, errsz, what, ge);
-			st = CW_ERR_KEY;
-			goto out;
+			cw_gpg_errfmt(err, errsz, what, ge);
+			return CW_ERR_KEY;
 		}
-		const char *why = wg_key_problem(keys[i]);
+		const char *why = wg_key_problem((*keys)[i]);
 		if (why != NULL) {
 			snprintf(err, errsz, "key of client %s unusable: %s", in->rcpt[i].client,
 			         why);
-			st = CW_ERR_KEY;
-			goto out;
+			return CW_ERR_KEY;
 		}
 	}
+	return CW_OK;
+}
+
+/* The name, version and creation time as hashed notations of the next signature. */
+static cw_status add_notations(gpgme_ctx_t ctx, const struct wg_seal_in *in, char *err,
+                               size_t errsz)
+{
+	char ver[32];
+	gpgme_error_t ge;
 	snprintf(ver, sizeof ver, "%" PRIu64, in->version);
 	if ((ge = gpgme_sig_notation_add(ctx, CW_NOTATION_NAME, in->name,
 	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
@@ -100,14 +86,24 @@ cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *s
 	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
 	    (ge = gpgme_sig_notation_add(ctx, CW_NOTATION_CREATED, in->created,
 	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0) {
-		set_err(err, errsz, "cannot set notations", ge);
-		goto out;
+		cw_gpg_errfmt(err, errsz, "cannot set notations", ge);
+		return CW_ERR_CRYPTO;
 	}
+	return CW_OK;
+}
+
+/* One sign-and-encrypt of the content to keys; *sealed is malloc'd. */
+static cw_status encrypt_sign(gpgme_ctx_t ctx, gpgme_key_t *keys, const struct wg_seal_in *in,
+                              unsigned char **sealed, size_t *sealed_len, char *err, size_t errsz)
+{
+	gpgme_data_t din = NULL, dout = NULL;
+	gpgme_error_t ge;
+	cw_status st = CW_ERR_CRYPTO;
 	/* no copy: the content stays in the caller's secure memory */
 	if ((ge = gpgme_data_new_from_mem(&din, (const char *)in->content, in->content_len, 0)) !=
 	        0 ||
 	    (ge = gpgme_data_new(&dout)) != 0) {
-		set_err(err, errsz, "gpgme data", ge);
+		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
 		goto out;
 	}
 	/* Keys are trusted by registration (importkey), not by the web of trust. No compression:
@@ -118,28 +114,63 @@ cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *s
 	gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
 	if (ge != 0 || er == NULL || er->invalid_recipients != NULL || sr == NULL ||
 	    sr->invalid_signers != NULL || sr->signatures == NULL) {
-		set_err(err, errsz, "sign and encrypt failed", ge);
+		cw_gpg_errfmt(err, errsz, "sign and encrypt failed", ge);
 		goto out;
 	}
-	if ((st = take_mem(&dout, sealed, sealed_len)) != CW_OK) {
-		set_err(err, errsz, "sign and encrypt produced nothing", 0);
-		goto out;
-	}
-	st = CW_ERR_CRYPTO;
-	/* The detached signature carries the same notations, so that whoever holds no secret
-	 * (checkintegrity, a mirror) can check the name and version too (format 2). */
-	if ((ge = gpgme_data_new_from_mem(&sin, (const char *)*sealed, *sealed_len, 0)) != 0 ||
+	if ((st = take_mem(&dout, sealed, sealed_len)) != CW_OK)
+		cw_gpg_errfmt(err, errsz, "sign and encrypt produced nothing", 0);
+out:
+	gpgme_data_release(din);
+	gpgme_data_release(dout);
+	return st;
+}
+
+/* A detached signature over the sealed bytes, carrying the same notations as the inner
+ * signature, so that whoever holds no secret (checkintegrity, a mirror) can check the name
+ * and version too (format 2); *sig is malloc'd. */
+static cw_status sign_detached(gpgme_ctx_t ctx, const unsigned char *sealed, size_t sealed_len,
+                               unsigned char **sig, size_t *sig_len, char *err, size_t errsz)
+{
+	gpgme_data_t sin = NULL, sout = NULL;
+	gpgme_error_t ge;
+	cw_status st = CW_ERR_CRYPTO;
+	if ((ge = gpgme_data_new_from_mem(&sin, (const char *)sealed, sealed_len, 0)) != 0 ||
 	    (ge = gpgme_data_new(&sout)) != 0) {
-		set_err(err, errsz, "gpgme data", ge);
+		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
 		goto out;
 	}
 	ge = gpgme_op_sign(ctx, sin, sout, GPGME_SIG_MODE_DETACH);
-	sr = gpgme_op_sign_result(ctx);
+	gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
 	if (ge != 0 || sr == NULL || sr->invalid_signers != NULL || sr->signatures == NULL) {
-		set_err(err, errsz, "detached signature failed", ge);
+		cw_gpg_errfmt(err, errsz, "detached signature failed", ge);
 		goto out;
 	}
 	st = take_mem(&sout, sig, sig_len);
+out:
+	gpgme_data_release(sin);
+	gpgme_data_release(sout);
+	return st;
+}
+
+cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *sealed_len,
+                  unsigned char **sig, size_t *sig_len, char *err, size_t errsz)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t skey = NULL;
+	gpgme_key_t *keys = NULL;
+	cw_status st;
+	*sealed = *sig = NULL;
+	*sealed_len = *sig_len = 0;
+	err[0] = '\0';
+
+	if ((st = cw_gpg_ctx(in->home, &ctx)) != CW_OK) {
+		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
+		goto out;
+	}
+	if ((st = load_keys(ctx, in, &skey, &keys, err, errsz)) == CW_OK &&
+	    (st = add_notations(ctx, in, err, errsz)) == CW_OK &&
+	    (st = encrypt_sign(ctx, keys, in, sealed, sealed_len, err, errsz)) == CW_OK)
+		st = sign_detached(ctx, *sealed, *sealed_len, sig, sig_len, err, errsz);
 out:
 	if (st != CW_OK) {
 		free(*sealed);
@@ -149,14 +180,7 @@ out:
 		if (err[0] == '\0')
 			snprintf(err, errsz, "%s", cw_strerror(st));
 	}
-	gpgme_data_release(din);
-	gpgme_data_release(dout);
-	gpgme_data_release(sin);
-	gpgme_data_release(sout);
-	for (size_t i = 0; keys != NULL && i < in->nrcpt; i++)
-		if (keys[i] != NULL)
-			gpgme_key_unref(keys[i]);
-	free(keys);
+	keys_free(keys, in->nrcpt);
 	if (skey != NULL)
 		gpgme_key_unref(skey);
 	gpgme_release(ctx);
@@ -171,16 +195,16 @@ static gpgme_signature_t one_good_signature(gpgme_ctx_t ctx, gpgme_verify_result
 {
 	gpgme_key_t key = NULL;
 	if (ge != 0 || vr == NULL || vr->signatures == NULL) {
-		set_err(err, errsz, "no valid signature", ge);
+		cw_gpg_errfmt(err, errsz, "no valid signature", ge);
 		return NULL;
 	}
 	if (vr->signatures->next != NULL) {
-		set_err(err, errsz, "more than one signature", 0);
+		cw_gpg_errfmt(err, errsz, "more than one signature", 0);
 		return NULL;
 	}
 	gpgme_signature_t s = vr->signatures;
 	if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR) {
-		set_err(err, errsz, "bad signature", s->status);
+		cw_gpg_errfmt(err, errsz, "bad signature", s->status);
 		return NULL;
 	}
 	bool ours = s->fpr != NULL && gpgme_get_key(ctx, s->fpr, &key, 0) == 0 &&
@@ -188,7 +212,7 @@ static gpgme_signature_t one_good_signature(gpgme_ctx_t ctx, gpgme_verify_result
 	if (key != NULL)
 		gpgme_key_unref(key);
 	if (!ours) {
-		set_err(err, errsz, "signature by another key than the wallet's", 0);
+		cw_gpg_errfmt(err, errsz, "signature by another key than the wallet's", 0);
 		return NULL;
 	}
 	return s;
@@ -220,13 +244,13 @@ cw_status wg_verify_detached_bound(const char *home, const char *signer, const v
 	err[0] = '\0';
 	*bound = false;
 	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
-		set_err(err, errsz, "cannot start gpgme", 0);
+		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
 		goto out;
 	}
 	st = CW_ERR_CRYPTO;
 	if ((ge = gpgme_data_new_from_mem(&dsig, sig, siglen, 0)) != 0 ||
 	    (ge = gpgme_data_new_from_mem(&dtext, data, len, 0)) != 0) {
-		set_err(err, errsz, "gpgme data", ge);
+		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
 		goto out;
 	}
 	st = CW_ERR_BADSIG;
@@ -246,7 +270,7 @@ cw_status wg_verify_detached_bound(const char *home, const char *signer, const v
 	*bound = true;
 	st = CW_ERR_BINDING;
 	if (dup || sname == NULL || sver == NULL || !cw_version_parse(sver, strlen(sver), &v)) {
-		set_err(err, errsz, "malformed name or version notation", 0);
+		cw_gpg_errfmt(err, errsz, "malformed name or version notation", 0);
 		goto out;
 	}
 	if (strcmp(sname, name) != 0 || v != version) {
@@ -282,13 +306,13 @@ cw_status wg_sign_manifest(const char *home, const char *signer, const char *cli
 	*out = NULL;
 	*outlen = 0;
 	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
-		set_err(err, errsz, "cannot start gpgme", 0);
+		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
 		goto out;
 	}
 	st = CW_ERR_KEY;
 	if ((ge = gpgme_get_key(ctx, signer, &skey, 1)) != 0 ||
 	    (ge = gpgme_signers_add(ctx, skey)) != 0) {
-		set_err(err, errsz, "wallet signing key unusable", ge);
+		cw_gpg_errfmt(err, errsz, "wallet signing key unusable", ge);
 		goto out;
 	}
 	st = CW_ERR_CRYPTO;
@@ -297,13 +321,13 @@ cw_status wg_sign_manifest(const char *home, const char *signer, const char *cli
 	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
 	    (ge = gpgme_data_new_from_mem(&din, doc, len, 0)) != 0 ||
 	    (ge = gpgme_data_new(&dout)) != 0) {
-		set_err(err, errsz, "gpgme setup", ge);
+		cw_gpg_errfmt(err, errsz, "gpgme setup", ge);
 		goto out;
 	}
 	ge = gpgme_op_sign(ctx, din, dout, GPGME_SIG_MODE_NORMAL);
 	gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
 	if (ge != 0 || sr == NULL || sr->invalid_signers != NULL || sr->signatures == NULL) {
-		set_err(err, errsz, "signing the manifest failed", ge);
+		cw_gpg_errfmt(err, errsz, "signing the manifest failed", ge);
 		goto out;
 	}
 	st = take_mem(&dout, out, outlen);
@@ -328,13 +352,13 @@ cw_status wg_open_manifest(const char *home, const char *signer, const char *cli
 	*doc = NULL;
 	*doclen = 0;
 	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
-		set_err(err, errsz, "cannot start gpgme", 0);
+		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
 		goto out;
 	}
 	st = CW_ERR_CRYPTO;
 	if ((ge = gpgme_data_new_from_mem(&din, data, len, 0)) != 0 ||
 	    (ge = gpgme_data_new(&dout)) != 0) {
-		set_err(err, errsz, "gpgme data", ge);
+		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
 		goto out;
 	}
 	st = CW_ERR_BADSIG;
