@@ -3,7 +3,8 @@
 # only the public API. wallet-entry links the library statically (a fast start matters for an
 # ENTRYPOINT). libclientcore.a holds the library and the program but its main, for unit tests.
 CLIENT_LIB_SRCS := client/lib/client.c client/lib/config.c client/lib/http.c client/lib/keys.c \
-  client/lib/batch.c client/lib/openpgp/gnupg.c client/lib/openpgp/rnp.c
+  client/lib/batch.c client/lib/openpgp/open.c client/lib/openpgp/gnupg.c \
+  client/lib/openpgp/rnp.c
 CLIENT_LIB_OBJS := $(CLIENT_LIB_SRCS:%.c=$(O)/obj/%.o)
 ENTRY_CORE_SRCS := client/entry/run.c client/entry/dest.c
 ENTRY_CORE_OBJS := $(ENTRY_CORE_SRCS:%.c=$(O)/obj/%.o)
