@@ -251,11 +251,95 @@ static int deliver_all(const struct ent_args *a, struct fetched *f, struct ent_f
 	return -1;
 }
 
+/* Process-wide settings, made before any library runs. False when core dumps cannot be
+ * disabled. */
+static bool prepare_process(void)
+{
+	/* Before gpgme's first use: without gpgconf, gpgme finds gpg on PATH instead of running
+	 * gpgconf twice and gpgsm and gpgconf for their versions, which is most of its start-up
+	 * time. A program may set this process-wide flag; a library (libwalletclient) may not. */
+	(void)gpgme_set_global_flag("disable-gpgconf", "1");
+	/* Freed heap memory is overwritten: librnp frees its decryption buffers without wiping
+	 * them. Process-wide, so the program sets it; the library cannot. */
+	(void)mallopt(M_PERTURB, 0xA5);
+	if (cw_nodump() != CW_OK) {
+		fprintf(out_err(), "wallet-entry: cannot disable core dumps\n");
+		return false;
+	}
+	return true;
+}
+
+/* Fetches every spec into *out (one entry per spec). Returns -1 when all of them were
+ * fetched, or the exit status (nothing fetched is kept). */
+static int fetch_secrets(const struct ent_args *a, struct fetched **out)
+{
+	wallet_config *cfg = NULL;
+	wallet_client *c = NULL;
+	struct fetched *f = NULL;
+	int rc = build_config(a, &cfg);
+	if (rc >= 0)
+		return rc;
+	rc = 1;
+	catch_stop_signals(true);
+	if (!a->verbose)
+		quiet_libraries();
+	wallet_status st = wallet_client_new(cfg, &c);
+	if (st != WALLET_OK) {
+		const char *d = c ? wallet_client_error(c) : "";
+		fprintf(out_err(), "wallet-entry: %s%s%s\n", wallet_strerror(st), d[0] ? ": " : "",
+		        d);
+		goto out;
+	}
+	f = calloc(a->nspecs, sizeof *f);
+	if (f == NULL)
+		goto out;
+	size_t failed = fetch_all(c, a, f);
+	/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup */
+	wallet_client_free(c);
+	c = NULL;
+	unquiet_libraries();
+	if (stop_signal != 0) {
+		fprintf(out_err(), "wallet-entry: stopped by signal %d; not running %s\n",
+		        (int)stop_signal, a->prog[0]);
+		rc = 128 + stop_signal;
+		goto out;
+	}
+	if (failed > 0) {
+		fprintf(out_err(), "wallet-entry: %zu of %zu fetches failed; not running %s\n",
+		        failed, a->nspecs, a->prog[0]);
+		goto out;
+	}
+	*out = f;
+	f = NULL;
+	rc = -1;
+out:
+	wallet_client_free(c);
+	unquiet_libraries();
+	wallet_config_free(cfg);
+	free_fetched(f, a->nspecs);
+	return rc;
+}
+
+/* Runs PROGRAM once the secrets are delivered and wiped here: by exec, or supervised. core:
+ * the core-dump limit wallet-entry was given (NULL: unknown). */
+static int run_program(const struct ent_args *a, struct ent_files *files, const struct rlimit *core)
+{
+	catch_stop_signals(false);
+	if (stop_signal != 0) {
+		ent_files_remove(files);
+		return 128 + stop_signal;
+	}
+	/* secrets are wiped: PROGRAM gets the core-dump limit it was given */
+	if (core != NULL)
+		(void)setrlimit(RLIMIT_CORE, core);
+	if (a->supervise)
+		return ent_supervise(a->prog, files, a->verbose);
+	return ent_exec(a->prog);
+}
+
 int main(int argc, char **argv)
 {
 	struct ent_args a = {0};
-	wallet_config *cfg = NULL;
-	wallet_client *c = NULL;
 	struct fetched *f = NULL;
 	struct ent_files files = {0};
 	struct rlimit core;
@@ -267,52 +351,10 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	rc = 1;
-	/* Before gpgme's first use: without gpgconf, gpgme finds gpg on PATH instead of running
-	 * gpgconf twice and gpgsm and gpgconf for their versions, which is most of its start-up
-	 * time. A program may set this process-wide flag; a library (libwalletclient) may not. */
-	(void)gpgme_set_global_flag("disable-gpgconf", "1");
-	/* Freed heap memory is overwritten: librnp frees its decryption buffers without wiping
-	 * them. Process-wide, so the program sets it; the library cannot. */
-	(void)mallopt(M_PERTURB, 0xA5);
-	if (cw_nodump() != CW_OK) {
-		fprintf(out_err(), "wallet-entry: cannot disable core dumps\n");
+	if (!prepare_process())
 		goto out;
-	}
-	if (a.nspecs > 0) {
-		if ((rc = build_config(&a, &cfg)) >= 0)
-			goto out;
-		rc = 1;
-		catch_stop_signals(true);
-		if (!a.verbose)
-			quiet_libraries();
-		wallet_status st = wallet_client_new(cfg, &c);
-		if (st != WALLET_OK) {
-			const char *d = c ? wallet_client_error(c) : "";
-			fprintf(out_err(), "wallet-entry: %s%s%s\n", wallet_strerror(st),
-			        d[0] ? ": " : "", d);
-			goto out;
-		}
-		f = calloc(a.nspecs, sizeof *f);
-		if (f == NULL)
-			goto out;
-		size_t failed = fetch_all(c, &a, f);
-		/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup */
-		wallet_client_free(c);
-		c = NULL;
-		unquiet_libraries();
-		if (stop_signal != 0) {
-			fprintf(out_err(), "wallet-entry: stopped by signal %d; not running %s\n",
-			        (int)stop_signal, a.prog[0]);
-			rc = 128 + stop_signal;
-			goto out;
-		}
-		if (failed > 0) {
-			fprintf(out_err(),
-			        "wallet-entry: %zu of %zu fetches failed; not running %s\n", failed,
-			        a.nspecs, a.prog[0]);
-			goto out;
-		}
-	}
+	if (a.nspecs > 0 && (rc = fetch_secrets(&a, &f)) >= 0)
+		goto out;
 	ent_unset_own_env();
 	if (f != NULL && (rc = deliver_all(&a, f, &files)) >= 0) {
 		ent_files_remove(&files);
@@ -323,23 +365,8 @@ int main(int argc, char **argv)
 	/* setenv (env:) copies "VAR=value" through a buffer on the stack: a supervisor lives
 	 * on, so zero what the deliveries left below this frame */
 	(void)cw_scrub_stack((size_t)64 << 10);
-	catch_stop_signals(false);
-	if (stop_signal != 0) {
-		ent_files_remove(&files);
-		rc = 128 + stop_signal;
-		goto out;
-	}
-	/* secrets are wiped: PROGRAM gets the core-dump limit it was given */
-	if (have_core)
-		(void)setrlimit(RLIMIT_CORE, &core);
-	if (a.supervise)
-		rc = ent_supervise(a.prog, &files, a.verbose);
-	else
-		rc = ent_exec(a.prog);
+	rc = run_program(&a, &files, have_core ? &core : NULL);
 out:
-	wallet_client_free(c);
-	unquiet_libraries();
-	wallet_config_free(cfg);
 	free_fetched(f, a.nspecs);
 	ent_files_free(&files);
 	free(a.specs);
