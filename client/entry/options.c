@@ -120,24 +120,30 @@ static bool parse_id(const char *s, bool user, unsigned long *out)
 	return true;
 }
 
-static int set_uid(struct ent_args *a, const char *arg, char *err, size_t errsz)
+/* --uid and --gid: the owner of file: and fd: secrets. */
+static int set_owner(struct ent_args *a, const char *arg, bool user, char *err, size_t errsz)
 {
 	unsigned long id;
-	if (!parse_id(arg, true, &id))
-		return usage_err(err, errsz, "--uid: unknown user");
-	a->o.uid = (uid_t)id;
-	a->o.has_uid = true;
+	if (!parse_id(arg, user, &id))
+		return usage_err(err, errsz, user ? "--uid: unknown user" : "--gid: unknown group");
+	if (user) {
+		a->o.uid = (uid_t)id;
+		a->o.has_uid = true;
+	} else {
+		a->o.gid = (gid_t)id;
+		a->o.has_gid = true;
+	}
 	return -1;
+}
+
+static int set_uid(struct ent_args *a, const char *arg, char *err, size_t errsz)
+{
+	return set_owner(a, arg, true, err, errsz);
 }
 
 static int set_gid(struct ent_args *a, const char *arg, char *err, size_t errsz)
 {
-	unsigned long id;
-	if (!parse_id(arg, false, &id))
-		return usage_err(err, errsz, "--gid: unknown group");
-	a->o.gid = (gid_t)id;
-	a->o.has_gid = true;
-	return -1;
+	return set_owner(a, arg, false, err, errsz);
 }
 
 static int set_allow_disk(struct ent_args *a, const char *arg, char *err, size_t errsz)
