@@ -4,7 +4,7 @@
 # program (entry/), which uses only the public API. wallet-entry links the library statically (a fast start matters for an
 # ENTRYPOINT). libclientcore.a holds the library and the program but its main, for unit tests.
 CLIENT_LIB_SRCS := client/lib/client.c client/lib/config.c client/lib/http.c client/lib/keys.c \
-  client/lib/batch.c client/lib/openpgp/open.c client/lib/openpgp/gnupg.c \
+  client/lib/batch.c client/lib/manifest.c client/lib/openpgp/open.c client/lib/openpgp/gnupg.c \
   client/lib/openpgp/rnp.c
 CLIENT_LIB_OBJS := $(CLIENT_LIB_SRCS:%.c=$(O)/obj/%.o)
 ENTRY_CORE_SRCS := client/entry/run.c client/entry/dest.c client/entry/options.c

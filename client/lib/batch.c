@@ -52,7 +52,7 @@ static void open_job(const wallet_client *c, void *ctx, struct job *j)
 		struct wc_opener o = {ctx, c, rq->error, sizeof rq->error};
 		const struct wc_sealed in = {rq->name,        j->raw.hv,     0,
 		                             rq->min_version, j->raw.r.body, j->raw.r.len,
-		                             j->raw.sig,      j->raw.sig_len};
+		                             j->raw.sig,      j->raw.sig_len, j->raw.prechecked};
 		st = wc_open_sealed(&o, &in, &s->plain, &s->version);
 	}
 	if (st == CW_OK) {

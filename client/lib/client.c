@@ -87,6 +87,10 @@ WALLET_API wallet_status wallet_client_new(const wallet_config *cfg, wallet_clie
 	st = copy_config(&c->cfg, cfg);
 	if (st != CW_OK)
 		goto out;
+	if ((c->url_bad = calloc(c->cfg.nurls, 1)) == NULL) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
 	if (c->cfg.key_pass_file != NULL && (st = read_passphrase(c)) != CW_OK)
 		goto out;
 	if ((st = wc_http_setup(c)) != CW_OK)
@@ -108,6 +112,8 @@ WALLET_API void wallet_client_free(wallet_client *c)
 	if (c->curl != NULL)
 		curl_easy_cleanup(c->curl);
 	wc_engine_teardown(c);
+	wc_manifest_clear(&c->mf);
+	free(c->url_bad);
 	cw_secure_free(c->keypass);
 	wc_config_clear(&c->cfg);
 	cw_wipe(c, sizeof *c);
@@ -136,42 +142,83 @@ wallet_secret *wc_secret_new(const char *name)
 	return s;
 }
 
+/* GET /objects/FILE/vN/PART into r (at most limit bytes). */
+static cw_status get_part(wallet_client *c, const char *name, uint64_t v, const char *part,
+                          size_t limit, struct wc_resp *r)
+{
+	char file[CW_NAME_MAX + 1], path[sizeof CW_PATH_OBJECTS + CW_NAME_MAX + 48];
+	if (!cw_name_to_file(name, file, sizeof file))
+		return CW_ERR_NAME;
+	/* names use only [A-Za-z0-9._-@]: no escaping needed in the URL */
+	snprintf(path, sizeof path, CW_PATH_OBJECTS "%s/v%llu/%s", file, (unsigned long long)v,
+	         part);
+	return wc_http_get(c, path, limit, r);
+}
+
+/* A version the manifest does not list (an explicit older one): its detached signature too,
+ * checked before anything reaches the decryptor. */
+static cw_status fetch_unlisted(wallet_client *c, const char *name, uint64_t v,
+                                struct wc_raw *raw)
+{
+	struct wc_resp sr = {0};
+	cw_status st = get_part(c, name, v, CW_FILE_SEALED, WC_MAX_OBJECT, &raw->r);
+	if (st == CW_OK && (st = get_part(c, name, v, CW_FILE_SIG, WC_MAX_SIGHDR, &sr)) == CW_OK) {
+		raw->sig = sr.body;
+		raw->sig_len = sr.len;
+		sr.body = NULL;
+	}
+	wc_resp_free(&sr);
+	return st;
+}
+
 cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct wc_raw *raw)
 {
-	cw_status st;
-	char path[64 + CW_NAME_MAX];
+	char why[CW_NAME_MAX + 128];
 	memset(raw, 0, sizeof *raw);
 	if (!cw_name_valid(name, strlen(name))) {
 		wc_err(c, "invalid object name");
 		return CW_ERR_NAME;
 	}
-	/* names use only [A-Za-z0-9._-/]: no escaping needed in the URL */
-	if (want != 0)
-		snprintf(path, sizeof path, "%s/%s?version=%llu", CW_API_OBJECTS, name,
-		         (unsigned long long)want);
-	else
-		snprintf(path, sizeof path, "%s/%s", CW_API_OBJECTS, name);
-	if ((st = wc_http_get(c, path, WC_MAX_OBJECT, &raw->r)) != CW_OK)
-		goto out;
-	st = CW_ERR_PROTOCOL;
-	if (!cw_version_parse(raw->r.version, strlen(raw->r.version), &raw->hv)) {
-		wc_err(c, "missing or malformed %s header", CW_HDR_VERSION);
-		goto out;
-	}
-	if (raw->r.sig_b64 == NULL) {
-		wc_err(c, "missing %s header", CW_HDR_SIGNATURE);
-		st = CW_ERR_BADSIG;
-		goto out;
-	}
-	if ((st = wc_b64_decode(raw->r.sig_b64, &raw->sig, &raw->sig_len)) != CW_OK) {
-		wc_err(c, "malformed %s header", CW_HDR_SIGNATURE);
-		goto out;
-	}
-	st = CW_OK;
-out:
-	if (st != CW_OK)
+	for (;;) {
+		cw_status st = wc_manifest_ensure(c);
+		if (st != CW_OK)
+			return st;
+		const struct wc_mf_entry *e = wc_manifest_find(&c->mf, name);
+		if (e == NULL && want == 0) {
+			wc_err(c, "not found (not in this client's manifest)");
+			return CW_ERR_NOTFOUND;
+		}
+		if (e == NULL || (want != 0 && want != e->version)) {
+			raw->hv = want;
+			if ((st = fetch_unlisted(c, name, want, raw)) != CW_OK)
+				wc_raw_free(raw);
+			return st;
+		}
+		if (e->size > WC_MAX_OBJECT) {
+			wc_err(c, "listed at %llu bytes, over the client's bound of %zu",
+			       (unsigned long long)e->size, WC_MAX_OBJECT);
+			return CW_ERR_TOOBIG;
+		}
+		raw->hv = e->version;
+		raw->prechecked = true;
+		st = get_part(c, name, e->version, CW_FILE_SEALED, (size_t)e->size, &raw->r);
+		if (st == CW_OK && raw->r.len == e->size &&
+		    wc_sha256_is(raw->r.body, raw->r.len, e->sha256))
+			return CW_OK;
+		if (st == CW_OK || st == CW_ERR_TOOBIG)
+			snprintf(why, sizeof why, "served %s v%llu does not match the manifest (size or "
+			         "sha256)", name, (unsigned long long)e->version);
+		else if (st == CW_ERR_NOTFOUND)
+			snprintf(why, sizeof why, "withholds %s v%llu, which the manifest lists", name,
+			         (unsigned long long)e->version);
 		wc_raw_free(raw);
-	return st;
+		if (st != CW_OK && st != CW_ERR_TOOBIG && st != CW_ERR_NOTFOUND)
+			return st;
+		/* a stale or lying URL: the next one, with its own manifest */
+		wc_url_reject(c, why);
+		if (c->stale_st == CW_OK)
+			c->stale_st = CW_ERR_STALE;
+	}
 }
 
 static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64_t min,
@@ -201,8 +248,8 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 	struct wc_opener o = {NULL, c, c->err, sizeof c->err};
 	if ((st = c->engine->thread_ctx(c, 0, &o.ctx)) != CW_OK)
 		goto out;
-	const struct wc_sealed in = {name,       raw.hv,    want,    min,
-	                             raw.r.body, raw.r.len, raw.sig, raw.sig_len};
+	const struct wc_sealed in = {name,      raw.hv,  want,        min,           raw.r.body,
+	                             raw.r.len, raw.sig, raw.sig_len, raw.prechecked};
 	st = wc_open_sealed(&o, &in, &s->plain, &s->version);
 	if (st != CW_OK)
 		goto out;

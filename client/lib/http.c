@@ -273,8 +273,12 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 	for (unsigned attempt = 1;; attempt++) {
 		cw_status st = CW_ERR_NETWORK, hard = CW_OK;
 		char hard_err[sizeof c->err] = "";
+		size_t tried = 0;
 		for (size_t k = 0; k < c->cfg.nurls; k++) {
 			size_t idx = (c->cur_url + k) % c->cfg.nurls;
+			if (c->url_bad[idx])
+				continue; /* it served stale or contradicted data: never again */
+			tried++;
 			st = one_get(c, idx, path, r);
 			if (st != CW_ERR_NETWORK && st != CW_ERR_TLS) {
 				c->cur_url =
@@ -287,6 +291,11 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 			}
 			if (k + 1 < c->cfg.nurls)
 				wc_log(c, "%s; trying the next wallet URL", c->err);
+		}
+		if (tried == 0) {
+			/* every URL answered, with data that failed: fail closed, naming each */
+			wc_err(c, "no wallet URL has fresh data: %s", c->stale_why);
+			return c->stale_mixed ? CW_ERR_STALE : c->stale_st;
 		}
 		if (hard != CW_OK) {
 			memcpy(c->err, hard_err, sizeof c->err);

@@ -76,7 +76,7 @@ static cw_status signer_key(wallet_client *c, cw_sbuf *file, struct wc_resp *r,
 		*pub = file->data;
 		*publen = file->len;
 	} else {
-		st = wc_http_get(c, CW_API_SIGNING_KEY, WC_MAX_KEY, r);
+		st = wc_http_get(c, CW_PATH_SIGNING_KEY, WC_MAX_KEY, r);
 		*pub = r->body;
 		*publen = r->len;
 	}

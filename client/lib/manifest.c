@@ -166,3 +166,78 @@ bool wc_sha256_is(const unsigned char *data, size_t len, const char *hex)
 		snprintf(got + 2 * i, 3, "%02x", md[i]);
 	return strcmp(got, hex) == 0;
 }
+
+void wc_url_reject(wallet_client *c, const char *why)
+{
+	size_t used = strlen(c->stale_why);
+	snprintf(c->stale_why + used, sizeof c->stale_why - used, "%s%s: %s", used ? "; " : "",
+	         c->cfg.urls[c->cur_url], why);
+	c->url_bad[c->cur_url] = 1;
+	wc_manifest_clear(&c->mf);
+	c->mf_loaded = false;
+	wc_log(c, "%s: %s; trying the next wallet URL", c->cfg.urls[c->cur_url], why);
+}
+
+/* Rejects the URL that answered, remembering st as its refusal. */
+static void reject(wallet_client *c, cw_status st, const char *why)
+{
+	bool first = c->stale_why[0] == '\0';
+	if (first)
+		c->stale_st = st;
+	else if (c->stale_st != st)
+		c->stale_mixed = true;
+	wc_url_reject(c, why);
+}
+
+/* One manifest from the URL that answers: verified, for this client, not expired. */
+static cw_status try_manifest(wallet_client *c, const struct wc_resp *r, char *why, size_t whysz)
+{
+	unsigned char *doc = NULL;
+	size_t dlen = 0;
+	void *ctx = NULL;
+	cw_status st = c->engine->thread_ctx(c, 0, &ctx);
+	if (st == CW_OK) {
+		char err[sizeof c->err] = "";
+		struct wc_opener o = {ctx, c, err, sizeof err};
+		st = c->engine->open_manifest(&o, r->body, r->len, c->client_name, &doc, &dlen);
+		if (st != CW_OK)
+			snprintf(why, whysz, "%s", err);
+	}
+	if (st == CW_OK)
+		st = wc_manifest_parse(c, (const char *)doc, dlen, &c->mf, why, whysz);
+	free(doc);
+	return st;
+}
+
+cw_status wc_manifest_ensure(wallet_client *c)
+{
+	char path[sizeof CW_PATH_MANIFESTS + CW_CLIENT_NAME_MAX];
+	cw_status st;
+	if (c->mf_loaded)
+		return CW_OK;
+	if ((st = wc_client_name(c)) != CW_OK || (st = wc_signer_ensure(c)) != CW_OK)
+		return st;
+	snprintf(path, sizeof path, CW_PATH_MANIFESTS "%s", c->client_name);
+	for (;;) {
+		struct wc_resp r = {0};
+		char why[sizeof c->err];
+		st = wc_http_get(c, path, CW_MANIFEST_MAX, &r);
+		if (st == CW_ERR_NETWORK || st == CW_ERR_TLS || st == CW_ERR_STALE ||
+		    st == CW_ERR_NOMEM || st == CW_ERR_INTERNAL || st == CW_ERR_USAGE) {
+			wc_resp_free(&r);
+			return st; /* no URL answers, or none is left */
+		}
+		if (st != CW_OK)
+			snprintf(why, sizeof why, "manifest of %s: %s", c->client_name, cw_strerror(st));
+		else
+			st = try_manifest(c, &r, why, sizeof why);
+		wc_resp_free(&r);
+		if (st == CW_OK) {
+			c->mf_loaded = true;
+			return CW_OK;
+		}
+		if (st == CW_ERR_NOMEM)
+			return st;
+		reject(c, st, why);
+	}
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "name.h"
 #include "openpgp.h"
 #include "secmem.h"
 #include "status.h"
@@ -55,6 +56,19 @@ struct wallet_config {
 	void *cancel_arg;
 };
 
+/* The client's verified manifest (docs/FORMAT.md, "Manifests"), entries sorted by name. */
+struct wc_mf_entry {
+	char *name;
+	uint64_t version;
+	uint64_t size;
+	char sha256[65];
+};
+struct wc_manifest {
+	int64_t signed_at, expires;
+	struct wc_mf_entry *v;
+	size_t n;
+};
+
 struct wallet_client {
 	struct wallet_config cfg; /* deep copy */
 	CURL *curl;
@@ -66,6 +80,13 @@ struct wallet_client {
 	char signer_fprs[WC_MAX_SIGNER_FPRS][41]; /* primary and subkeys of the pinned key */
 	size_t nsigner_fprs;
 	size_t cur_url;
+	char client_name[CW_CLIENT_NAME_MAX + 1]; /* CN of the client certificate */
+	bool mf_loaded;
+	struct wc_manifest mf;   /* the verified manifest, once loaded */
+	unsigned char *url_bad;  /* per URL: 1 once it served stale or contradicted data */
+	char stale_why[768];     /* "URL: reason; " for each of them */
+	cw_status stale_st;      /* the refusal of the first of them, and whether all agree */
+	bool stale_mixed;
 	bool wait_started;
 	struct timespec wait_deadline;
 	char err[768];
@@ -118,7 +139,8 @@ struct wc_raw {
 	struct wc_resp r;
 	unsigned char *sig;
 	size_t sig_len;
-	uint64_t hv;
+	uint64_t hv;      /* the version served: the manifest's, or the one asked for */
+	bool prechecked; /* r.body's size and sha256 are the manifest's (sig is NULL then) */
 };
 cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct wc_raw *raw);
 void wc_raw_free(struct wc_raw *raw);
@@ -129,5 +151,21 @@ void wc_config_clear(struct wallet_config *cfg);
 
 /* Whether the caller asked to stop (wallet_config_set_cancel). */
 bool wc_canceled(const wallet_client *c);
+
+/* manifest.c: the client's name (the CN of its certificate), and its manifest: fetched
+ * from the first URL that answers, verified by the engine, bound to this client, not
+ * expired. wc_manifest_ensure moves on from a URL that serves a bad one (wc_url_reject) and
+ * fails with CW_ERR_STALE, naming each URL, when none has a good one. */
+cw_status wc_client_name(wallet_client *c);
+cw_status wc_manifest_ensure(wallet_client *c);
+cw_status wc_manifest_parse(wallet_client *c, const char *doc, size_t len, struct wc_manifest *m,
+                            char *why, size_t whysz);
+const struct wc_mf_entry *wc_manifest_find(const struct wc_manifest *m, const char *name);
+void wc_manifest_clear(struct wc_manifest *m);
+/* Marks the URL that answered last (c->cur_url) as stale or lying, with why, and forgets the
+ * manifest it gave: the next wc_manifest_ensure asks the next URL. */
+void wc_url_reject(wallet_client *c, const char *why);
+/* Whether data hashes to the lowercase hex sha256 hex. */
+bool wc_sha256_is(const unsigned char *data, size_t len, const char *hex);
 
 #endif

@@ -447,20 +447,26 @@ static cw_status gnupg_open(struct wc_opener *o, const struct wc_sealed *in, cw_
 	gpgme_error_t e;
 	gpgme_signature_t s;
 	struct gpgme_data_cbs cbs = {NULL, plain_write, NULL, NULL};
-	if (gpgme_data_new_from_mem(&sd, (const char *)in->sig, in->sig_len, 0) != 0 ||
+	if ((!in->prechecked &&
+	     gpgme_data_new_from_mem(&sd, (const char *)in->sig, in->sig_len, 0) != 0) ||
 	    gpgme_data_new_from_mem(&cd, (const char *)in->sealed, in->sealed_len, 0) != 0 ||
 	    gpgme_data_new_from_cbs(&pd, &cbs, plain) != 0) {
 		st = CW_ERR_NOMEM;
 		goto out;
 	}
-	/* 1. the detached signature over the sealed bytes, before decryption */
-	if ((e = gpgme_op_verify(o->ctx, sd, cd, NULL)) != 0) {
-		gpg_fail(o->err, o->errsz, "detached signature", e);
-		st = CW_ERR_BADSIG;
-		goto out;
+	/* 1. the detached signature over the sealed bytes, before decryption (unless a verified
+	 * manifest vouches for exactly these bytes) */
+	if (!in->prechecked) {
+		if ((e = gpgme_op_verify(o->ctx, sd, cd, NULL)) != 0) {
+			gpg_fail(o->err, o->errsz, "detached signature", e);
+			st = CW_ERR_BADSIG;
+			goto out;
+		}
+		st = check_sigs(o, gpgme_op_verify_result(o->ctx), "detached signature", &s);
+		if (st != CW_OK)
+			goto out;
 	}
-	st = check_sigs(o, gpgme_op_verify_result(o->ctx), "detached signature", &s);
-	if (st != CW_OK || (st = decrypt_verify(o, cd, pd, &s)) != CW_OK)
+	if ((st = decrypt_verify(o, cd, pd, &s)) != CW_OK)
 		goto out;
 	/* 3. the binding: signed name and version */
 	bool dup = false;
@@ -474,6 +480,53 @@ out:
 	return st;
 }
 
+static cw_status gnupg_open_manifest(struct wc_opener *o, const unsigned char *data,
+                                     size_t len, const char *client, unsigned char **doc,
+                                     size_t *doclen)
+{
+	cw_status st = CW_ERR_NOMEM;
+	gpgme_data_t in = NULL, out = NULL;
+	gpgme_signature_t s;
+	gpgme_error_t e;
+	*doc = NULL;
+	*doclen = 0;
+	if (gpgme_data_new_from_mem(&in, (const char *)data, len, 0) != 0 ||
+	    gpgme_data_new(&out) != 0)
+		goto out;
+	if ((e = gpgme_op_verify(o->ctx, in, NULL, out)) != 0) {
+		gpg_fail(o->err, o->errsz, "manifest", e);
+		st = CW_ERR_BADSIG;
+		goto out;
+	}
+	if ((st = check_sigs(o, gpgme_op_verify_result(o->ctx), "manifest", &s)) != CW_OK)
+		goto out;
+	bool dup = false;
+	const char *who = notation(s, CW_NOTATION_MANIFEST, &dup);
+	if (dup || who == NULL || strcmp(who, client) != 0) {
+		if (who != NULL && !dup)
+			wc_oerr(o, "manifest for another client (its notation names %.64s)", who);
+		else
+			wc_oerr(o, "manifest: %s", dup ? "several client notations"
+			                               : "no notation naming the client");
+		st = CW_ERR_BADSIG;
+		goto out;
+	}
+	size_t n = 0;
+	char *m = gpgme_data_release_and_get_mem(out, &n);
+	out = NULL;
+	st = CW_ERR_NOMEM;
+	if (m != NULL && (*doc = malloc(n ? n : 1)) != NULL) {
+		memcpy(*doc, m, n);
+		*doclen = n;
+		st = CW_OK;
+	}
+	gpgme_free(m);
+out:
+	gpgme_data_release(in);
+	gpgme_data_release(out);
+	return st;
+}
+
 const struct wc_engine_ops wc_engine_gnupg = {
     .name = "gnupg",
     /* gpg processes spend much of their time waiting for exec, the agent and I/O: opening
@@ -484,5 +537,6 @@ const struct wc_engine_ops wc_engine_gnupg = {
     .import_keys = gnupg_import_keys,
     .thread_ctx = gnupg_thread_ctx,
     .open = gnupg_open,
+    .open_manifest = gnupg_open_manifest,
     .free = gnupg_free,
 };

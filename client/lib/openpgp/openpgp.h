@@ -35,6 +35,10 @@ struct wc_sealed {
 	size_t sealed_len;
 	const unsigned char *sig; /* detached signature */
 	size_t sig_len;
+	/* the sealed bytes' size and sha256 are those a verified manifest lists: that binds them
+	 * to the wallet key as the detached signature would, which is then not needed (sig may
+	 * be NULL) */
+	bool prechecked;
 };
 
 struct wc_engine_ops {
@@ -61,6 +65,11 @@ struct wc_engine_ops {
 	 * wipes plain on failure. */
 	cw_status (*open)(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
 	                  uint64_t *version);
+	/* Verifies a signed manifest: exactly one good signature by the pinned key whose hashed
+	 * area holds exactly one CW_NOTATION_MANIFEST notation, equal to client; its content goes
+	 * to doc (public data, malloc'd, *doclen bytes). Errors go to o->err. */
+	cw_status (*open_manifest)(struct wc_opener *o, const unsigned char *data, size_t len,
+	                           const char *client, unsigned char **doc, size_t *doclen);
 	/* Frees a state made by init (NULL accepted), destroying what it made on disk. */
 	void (*free)(void *state);
 };

@@ -631,9 +631,99 @@ static cw_status rnp_engine_open(struct wc_opener *o, const struct wc_sealed *in
 		wc_oerr(o, "the client's keys were rejected");
 		return CW_ERR_KEY;
 	}
-	cw_status st = check_detached(o, in);
+	/* the detached signature, unless a verified manifest vouches for exactly these bytes */
+	cw_status st = in->prechecked ? CW_OK : check_detached(o, in);
 	if (st == CW_OK)
 		st = decrypt_verify(o, in, plain, version);
+	return st;
+}
+
+/* The one hashed, human-readable manifest notation of s must name client. */
+static cw_status manifest_notation(struct wc_opener *o, rnp_op_verify_signature_t s,
+                                   const char *client)
+{
+	rnp_signature_handle_t h = NULL;
+	char *js = NULL;
+	cJSON *root = NULL;
+	const char *who = NULL;
+	int count = 0;
+	cw_status st = CW_ERR_BADSIG;
+	if (rnp_op_verify_signature_get_handle(s, &h) != RNP_SUCCESS ||
+	    rnp_signature_packet_to_json(h, 0, &js) != RNP_SUCCESS ||
+	    (root = cJSON_Parse(js)) == NULL) {
+		wc_oerr(o, "manifest: unreadable signature");
+		goto out;
+	}
+	const cJSON *pkt = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
+	const cJSON *sp;
+	cJSON_ArrayForEach(sp, cJSON_GetObjectItemCaseSensitive(pkt, "subpackets"))
+	{
+		const cJSON *type = cJSON_GetObjectItemCaseSensitive(sp, "type");
+		const char *nm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sp, "name"));
+		if (!cJSON_IsNumber(type) || type->valueint != SUBPKT_NOTATION || nm == NULL ||
+		    strcmp(nm, CW_NOTATION_MANIFEST) != 0)
+			continue;
+		count++;
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sp, "hashed")) &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sp, "human")))
+			who = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sp, "value"));
+	}
+	if (count != 1 || who == NULL || strcmp(who, client) != 0) {
+		if (who != NULL && count == 1)
+			wc_oerr(o, "manifest for another client (its notation names %.64s)", who);
+		else
+			wc_oerr(o, "manifest: %s", count > 1 ? "several client notations"
+			                                     : "no notation naming the client");
+		goto out;
+	}
+	st = CW_OK;
+out:
+	cJSON_Delete(root);
+	rnp_buffer_destroy(js);
+	rnp_signature_handle_destroy(h);
+	return st;
+}
+
+/* A signed manifest, on the keyring that holds the pinned key alone (nothing there could
+ * decrypt anything). */
+static cw_status rnp_engine_open_manifest(struct wc_opener *o, const unsigned char *data,
+                                          size_t len, const char *client, unsigned char **doc,
+                                          size_t *doclen)
+{
+	rnp_ffi_t pub = state_of(o->c)->pub;
+	rnp_input_t in = NULL;
+	rnp_output_t out = NULL;
+	rnp_op_verify_t op = NULL;
+	rnp_op_verify_signature_t s = NULL;
+	uint8_t *buf = NULL;
+	size_t blen = 0;
+	cw_status st = CW_ERR_NOMEM;
+	*doc = NULL;
+	*doclen = 0;
+	if (pub == NULL || o->c->nsigner_fprs == 0) {
+		wc_oerr(o, "the client's keys were rejected");
+		return CW_ERR_KEY;
+	}
+	if (rnp_input_from_memory(&in, data, len, false) != RNP_SUCCESS ||
+	    rnp_output_to_memory(&out, CW_MANIFEST_MAX) != RNP_SUCCESS ||
+	    rnp_op_verify_create(&op, pub, in, out) != RNP_SUCCESS)
+		goto out;
+	rnp_result_t r = rnp_op_verify_execute(op);
+	if ((st = check_sig(o, pub, op, r, "manifest", &s)) != CW_OK ||
+	    (st = manifest_notation(o, s, client)) != CW_OK)
+		goto out;
+	st = CW_ERR_NOMEM;
+	if (rnp_output_memory_get_buf(out, &buf, &blen, true) == RNP_SUCCESS &&
+	    (*doc = malloc(blen ? blen : 1)) != NULL) {
+		memcpy(*doc, buf, blen);
+		*doclen = blen;
+		st = CW_OK;
+	}
+out:
+	rnp_buffer_destroy(buf);
+	rnp_op_verify_destroy(op);
+	rnp_output_destroy(out);
+	rnp_input_destroy(in);
 	return st;
 }
 
@@ -645,5 +735,6 @@ const struct wc_engine_ops wc_engine_rnp = {
     .import_keys = rnp_engine_import_keys,
     .thread_ctx = rnp_engine_thread_ctx,
     .open = rnp_engine_open,
+    .open_manifest = rnp_engine_open_manifest,
     .free = rnp_engine_free,
 };
