@@ -156,6 +156,8 @@ fx_mf_line() {
 #   --notation NAME=VALUE  the signature's notations instead of manifest@containerwallet=app1
 #                          (repeatable); --no-notation: none
 #   --signed T --expires T Unix seconds (default now, now + 86400); --expired: one hour ago
+#   --ahead S              signed by a wallet whose clock runs S seconds ahead (the signature
+#                          and "signed" in the future; apply it before --signed/--expires)
 #   --format N             "format" (default 1)
 #   --entry NAME VERSION SEALEDFILE   list NAME so (added or replacing its entry)
 #   --drop NAME            leave NAME out
@@ -167,6 +169,7 @@ fx_manifest() {
 	local client=$FX_CLIENT format=1 now signed expires content="" out=$FX/www/manifests/$FX_CLIENT
 	local -a notes=() sigopts=()
 	local nonote=0 entries=$FX/mf.sign sep="" name ver size sum n
+	local -a faked=()
 	now=$(date +%s)
 	signed=$now expires=$((now + 86400))
 	cp "$FX/mf.entries" "$entries" || return 1
@@ -179,6 +182,8 @@ fx_manifest() {
 		--signed) signed=$2 && shift ;;
 		--expires) expires=$2 && shift ;;
 		--expired) signed=$((now - 90000)) expires=$((now - 3600)) ;;
+		--ahead) now=$((now + $2)) && signed=$now expires=$((now + 86400)) &&
+			faked=(--faked-system-time "$now!") && shift ;;
 		--format) format=$2 && shift ;;
 		--entry)
 			fx_mf_line "$2" "$3" "$4" >"$FX/mf.line" || return 1
@@ -211,7 +216,7 @@ fx_manifest() {
 		} >"$FX/manifest.json"
 	fi
 	rm -f "$FX/manifest.gpg"
-	G --homedir "$home" -u "$fpr" "${sigopts[@]}" --sign -o "$FX/manifest.gpg" "$FX/manifest.json" ||
+	G --homedir "$home" "${faked[@]}" -u "$fpr" "${sigopts[@]}" --sign -o "$FX/manifest.gpg" "$FX/manifest.json" ||
 		return 1
 	mkdir -p "$(dirname "$out")" && fx_respond "$out" "$FX/manifest.gpg"
 }
