@@ -46,6 +46,8 @@ fx_seal db_pass 2 "$FX/db" && fx_serve_obj v1/objects/db_pass "$FX/sealed/db_pas
 fx_seal api_key 1 "$FX/api" && fx_serve_obj v1/objects/swapped "$FX/sealed/api_key@1" 1
 fx_seal app1/x 1 "$FX/api" && fx_serve_obj v1/objects/app1/x "$FX/sealed/app1@x@1" 1
 fx_serve_obj 'v1/objects/db_pass?version=2' "$FX/sealed/db_pass@2" 2
+# a group's members come from the manifest (fx_serve_obj listed them); the listing, which
+# wallet_list_objects reads, must name the same (fx_json checks)
 fx_json 'v1/objects?prefix=app1%2F' '[{"name":"app1/x","version":1,"created":"2026-11-22T16:40:37Z","size":9}]'
 P=$(pick_port)
 fx_server "$P" || { echo "Bail out! test wallet did not start"; exit 1; }

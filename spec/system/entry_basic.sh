@@ -17,6 +17,8 @@ fx_seal tls.key 1 "$FX/bin" && fx_serve_obj v1/objects/tls.key "$FX/sealed/tls.k
 printf 'one' >"$FX/g1" && printf 'two' >"$FX/g2"
 fx_seal app1/a 1 "$FX/g1" && fx_serve_obj v1/objects/app1/a "$FX/sealed/app1@a@1" 1
 fx_seal app1/b.c 2 "$FX/g2" && fx_serve_obj v1/objects/app1/b.c "$FX/sealed/app1@b.c@2" 2
+# a group's members come from the manifest (fx_serve_obj listed them); the listing, which
+# wallet_list_objects reads, must name the same (fx_json checks)
 fx_json 'v1/objects?prefix=app1%2F' \
 	'[{"name":"app1/a","version":1,"created":"x","size":1},{"name":"app1/b.c","version":2,"created":"x","size":1}]'
 P=$(pick_port)

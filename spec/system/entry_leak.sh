@@ -29,11 +29,14 @@ fx_server "$P" || { echo "Bail out! test wallet did not start"; exit 1; }
 # 1. The wallet answers 503 for the object at first (wallet-entry keeps retrying within
 #    --wait): meanwhile it holds the key, so the checks below can fail. Then the object is
 #    served and the run completes. Once per OpenPGP engine: gnupg makes a throwaway GNUPGHOME
-#    and a gpg-agent; rnp must make neither, nor run any process.
+#    and a gpg-agent; rnp must make neither, nor run any process. (The object at both of its
+#    paths: the v1 one and the sealed bytes of the version the manifest lists.)
+OBJ_PATHS="v1/objects/db_pass objects/db_pass/v1/object.gpg"
 leak_run() {
-	local eng=$1 epid home log=$T_DIR/run-$1.log
-	cp "$FX/www/v1/objects/db_pass" "$FX/db_pass.real"
-	printf 'HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n' >"$FX/www/v1/objects/db_pass"
+	local eng=$1 epid home log=$T_DIR/run-$1.log p
+	for p in $OBJ_PATHS; do
+		cp "$FX/www/$p" "$FX/www/$p.real" && fx_http_status "$p" 503 'Service Unavailable'
+	done
 	"$E" --openpgp "$eng" --verbose --url "https://127.0.0.1:$P" --wait 60 --fetch db_pass \
 		--fetch 'db_pass=env:DBP' --fetch "db_pass=file:$SHM/f" -- \
 		sh -c 'cat "$DB_PASS_FILE" "$1" | sha256sum; printf "%s" "$DBP" | wc -c' sh "$SHM/f" \
@@ -55,7 +58,7 @@ leak_run() {
 		t_cond "rnp: wallet-entry runs no other process (no gpg, no gpg-agent)" \
 			-z "$(pgrep -P "$epid")"
 	fi
-	mv "$FX/db_pass.real" "$FX/www/v1/objects/db_pass"
+	for p in $OBJ_PATHS; do mv "$FX/www/$p.real" "$FX/www/$p"; done
 	wait "$epid"
 	t_cond "$eng: the run succeeded" "$?" = 0
 	t_cond "$eng: the throwaway GNUPGHOME is gone" ! -e "$home"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # wallet-entry and libwalletclient against the real thing: keys from wallet-keygen init,
-# objects stored with `wallet store`, served by `wallet serve`.
+# objects stored with `wallet store`, served by `wallet serve` (with the signed manifests that
+# store and serve keep, docs/FORMAT.md "Manifests").
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/client_fixture.bash" # fx_agents_gone only
 at_exit "wait_until 10 fx_agents_gone"
@@ -76,6 +77,12 @@ t_ok "app2 gets its own object" env WALLET_CERT="$C2/tls.crt" WALLET_KEY="$C2/tl
 # a client whose TLS identity is app1 but whose GPG key is app2's cannot decrypt
 t_exit "the wrong GPG key cannot decrypt: refused" 1 env WALLET_GPG_KEY="$C2/gpg.sec.asc" "$E" --fetch db_pass -- true
 t_grep "... as a key or decryption failure" "decryption" "$T_DIR/last.out"
+# a version stored while wallet serve runs: store re-signs app1's manifest, which serve hands
+# out from the data directory, so the client sees it at once
+store db_pass app1 "$SHM/db" || t_fail "a third version of db_pass stored"
+t_ok "a version stored while wallet serve runs: fetched at once" \
+	"$E" --verbose --fetch db_pass@3 -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"
+t_grep "... version 3 verified" "db_pass: version 3 verified" "$T_DIR/last.out"
 "$W" --data "$D" revoke app1 >/dev/null 2>&1
 t_exit "a revoked client: refused" 1 "$E" --fetch db_pass -- true
 t_grep "... access denied" "access denied" "$T_DIR/last.out"
