@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gpgutil.h"
 #include "name.h"
 #include "wc_internal.h"
 
@@ -29,7 +28,7 @@ struct work {
 
 struct worker {
 	struct work *w;
-	gpgme_ctx_t *gpg; /* its own slot: c->gpg or one of c->pool */
+	size_t slot; /* its engine context: wc_engine_ops.thread_ctx */
 	pthread_t tid;
 	bool started;
 };
@@ -44,13 +43,13 @@ static void copy_msg(char *dst, size_t dsz, const char *src)
 	dst[n] = '\0';
 }
 
-static void open_job(const wallet_client *c, gpgme_ctx_t gpg, struct job *j)
+static void open_job(const wallet_client *c, void *ctx, struct job *j)
 {
 	wallet_request *rq = j->req;
 	wallet_secret *s = wc_secret_new(rq->name);
 	cw_status st = CW_ERR_NOMEM;
 	if (s != NULL) {
-		struct wc_opener o = {gpg, c, rq->error, sizeof rq->error};
+		struct wc_opener o = {ctx, c, rq->error, sizeof rq->error};
 		const struct wc_sealed in = {rq->name,        j->raw.hv,     0,
 		                             rq->min_version, j->raw.r.body, j->raw.r.len,
 		                             j->raw.sig,      j->raw.sig_len};
@@ -72,9 +71,10 @@ static void *worker_main(void *arg)
 	struct worker *wk = arg;
 	struct work *w = wk->w;
 	const wallet_client *c = w->c;
-	/* made here, in parallel: each costs a gpg --version run inside gpgme; the slot
-	 * belongs to this worker alone */
-	if (!c->use_rnp && *wk->gpg == NULL && wc_gpg_new_ctx(c, wk->gpg) != CW_OK)
+	void *ctx = NULL;
+	/* made here, in parallel (gnupg: each costs a gpg --version run inside gpgme); the
+	 * slot belongs to this worker alone */
+	if (c->engine->thread_ctx(c, wk->slot, &ctx) != CW_OK)
 		return NULL; /* the other workers take the jobs */
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
@@ -84,19 +84,19 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		if (i >= w->n)
 			break;
-		open_job(c, *wk->gpg, &w->jobs[i]);
+		open_job(c, ctx, &w->jobs[i]);
 	}
 	return NULL;
 }
 
 static size_t worker_count(const wallet_client *c, size_t jobs)
 {
-	if (c->use_rnp) /* one keyring, not to be shared between threads */
-		return jobs < 1 ? jobs : 1;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	/* gpg processes spend much of their time waiting for exec, the agent and I/O: twice the
-	 * CPUs keeps the CPUs busy */
+	/* an engine that runs other processes (gpg) spends much of its time waiting for exec,
+	 * the agent and I/O: twice the CPUs keeps the CPUs busy */
 	size_t k = cpus > 0 ? (size_t)cpus * 2 : 2;
+	if (k > c->engine->max_threads)
+		k = c->engine->max_threads;
 	if (k > WC_MAX_WORKERS)
 		k = WC_MAX_WORKERS;
 	return k < jobs ? k : jobs;
@@ -142,12 +142,11 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 		j->fetched = true;
 		nready++;
 	}
-	/* worker 0 is this thread, with the client's own gpg context (gnupg: it always exists;
-	 * rnp: unused) */
+	/* worker 0 is this thread, with the engine's slot 0 (it always exists) */
 	size_t want = worker_count(c, nready);
 	for (size_t k = 0; k < want; k++) {
 		wk[nwk].w = &w;
-		wk[nwk].gpg = k == 0 ? &c->gpg : &c->pool[k - 1];
+		wk[nwk].slot = k;
 		wk[nwk].started = false;
 		nwk++;
 	}

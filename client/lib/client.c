@@ -91,7 +91,7 @@ WALLET_API wallet_status wallet_client_new(const wallet_config *cfg, wallet_clie
 		goto out;
 	if ((st = wc_http_setup(c)) != CW_OK)
 		goto out;
-	st = wc_gpg_setup(c);
+	st = wc_engine_setup(c);
 out:
 	if (st != CW_OK) {
 		wallet_client_free(c);
@@ -107,7 +107,7 @@ WALLET_API void wallet_client_free(wallet_client *c)
 		return;
 	if (c->curl != NULL)
 		curl_easy_cleanup(c->curl);
-	wc_gpg_teardown(c);
+	wc_engine_teardown(c);
 	cw_secure_free(c->keypass);
 	wc_config_clear(&c->cfg);
 	cw_wipe(c, sizeof *c);
@@ -198,7 +198,9 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 		st = CW_ERR_NOMEM;
 		goto out;
 	}
-	struct wc_opener o = {c->gpg, c, c->err, sizeof c->err};
+	struct wc_opener o = {NULL, c, c->err, sizeof c->err};
+	if ((st = c->engine->thread_ctx(c, 0, &o.ctx)) != CW_OK)
+		goto out;
 	const struct wc_sealed in = {name,       raw.hv,    want,    min,
 	                             raw.r.body, raw.r.len, raw.sig, raw.sig_len};
 	st = wc_open_sealed(&o, &in, &s->plain, &s->version);

@@ -139,24 +139,23 @@ WALLET_API wallet_status wallet_config_set_key_passphrase_file(wallet_config *cf
 	return cfg ? set_str(&cfg->key_pass_file, path) : WALLET_ERR_USAGE;
 }
 
+/* Sets one of two settings that exclude each other, clearing the other one. */
+static wallet_status set_one_of(char **chosen, char **other, const char *path)
+{
+	wallet_status st = set_str(chosen, path);
+	if (st == WALLET_OK && path != NULL)
+		st = set_str(other, NULL);
+	return st;
+}
+
 WALLET_API wallet_status wallet_config_set_gpg_key_file(wallet_config *cfg, const char *path)
 {
-	if (cfg == NULL)
-		return WALLET_ERR_USAGE;
-	wallet_status st = set_str(&cfg->gpg_key_file, path);
-	if (st == WALLET_OK && path != NULL)
-		st = set_str(&cfg->gnupghome, NULL);
-	return st;
+	return cfg ? set_one_of(&cfg->gpg_key_file, &cfg->gnupghome, path) : WALLET_ERR_USAGE;
 }
 
 WALLET_API wallet_status wallet_config_set_gnupghome(wallet_config *cfg, const char *path)
 {
-	if (cfg == NULL)
-		return WALLET_ERR_USAGE;
-	wallet_status st = set_str(&cfg->gnupghome, path);
-	if (st == WALLET_OK && path != NULL)
-		st = set_str(&cfg->gpg_key_file, NULL);
-	return st;
+	return cfg ? set_one_of(&cfg->gnupghome, &cfg->gpg_key_file, path) : WALLET_ERR_USAGE;
 }
 
 WALLET_API wallet_status wallet_config_set_openpgp(wallet_config *cfg, wallet_openpgp engine)

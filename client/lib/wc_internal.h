@@ -3,13 +3,11 @@
 #define WC_INTERNAL_H
 
 #include <curl/curl.h>
-#include <gpgme.h>
-#include <rnp/rnp.h>
-#include <rnp/rnp_err.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
+#include "openpgp.h"
 #include "secmem.h"
 #include "status.h"
 #include "walletclient.h"
@@ -60,15 +58,10 @@ struct wallet_config {
 struct wallet_client {
 	struct wallet_config cfg; /* deep copy */
 	CURL *curl;
-	char *keypass;       /* secure memory, NUL-terminated */
-	cw_sbuf pending_key; /* the client's key file, until it is imported */
-	bool use_rnp;        /* the rnp engine (else gnupg) */
-	rnp_ffi_t rnp;       /* rnp: the client's secret key and the pinned key */
-	rnp_ffi_t rnp_pub;   /* rnp: the pinned key alone, for detached signatures */
-	gpgme_ctx_t gpg;
-	gpgme_ctx_t pool[WC_MAX_WORKERS]; /* extra contexts for parallel opening, made lazily */
-	char home[4096];                  /* GNUPGHOME in use ("" = default) */
-	bool tmphome;                     /* home is ours: destroy it on free */
+	char *keypass;                      /* secure memory, NUL-terminated */
+	cw_sbuf pending_key;                /* the client's key file, until it is imported */
+	const struct wc_engine_ops *engine; /* chosen once, in wallet_client_new */
+	void *eng;                          /* the engine's state: only the engine reads it */
 	bool signer_ready;
 	char signer_fprs[WC_MAX_SIGNER_FPRS][41]; /* primary and subkeys of the pinned key */
 	size_t nsigner_fprs;
@@ -112,55 +105,12 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 /* Decodes base64 (RFC 4648, padding honoured) into malloc'd memory. */
 cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
 
-/* keys.c: the GPG side. A new context on the client's GNUPGHOME (thread-safe). */
-cw_status wc_gpg_new_ctx(const wallet_client *c, gpgme_ctx_t *out);
-cw_status wc_gpg_setup(wallet_client *c);
-void wc_gpg_teardown(wallet_client *c);
+/* keys.c: the client's key material, whatever the engine. setup picks the engine (once, from
+ * the configuration), makes its state and reads the key file; teardown frees both (accepts a
+ * half-made client). signer_ensure imports the keys at the first request. */
+cw_status wc_engine_setup(wallet_client *c);
+void wc_engine_teardown(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
-/* What opening one object needs: a gpg context of its own (so that several objects can be
- * opened in parallel threads; unused by the rnp engine), the client (read only: the pinned
- * key's fingerprints, the rnp keyring) and where to write the error line. */
-struct wc_opener {
-	gpgme_ctx_t gpg;
-	const wallet_client *c;
-	char *err;
-	size_t errsz;
-};
-
-/* One sealed object as served: what to open and what was asked for. */
-struct wc_sealed {
-	const char *name;
-	uint64_t hdr_version;  /* X-Wallet-Version */
-	uint64_t want_version; /* exact version asked for; 0: any */
-	uint64_t min_version;  /* 0: any */
-	const unsigned char *sealed;
-	size_t sealed_len;
-	const unsigned char *sig; /* detached signature */
-	size_t sig_len;
-};
-
-/* Verifies and decrypts one sealed object as docs/FORMAT.md demands, with the client's
- * engine. On success plain holds the content (and a NUL not counted) and *version the signed
- * version; on failure plain is wiped. gnupg engine: thread-safe for distinct openers once
- * wc_signer_ensure succeeded; rnp engine: one thread at a time per client. */
-cw_status wc_open_sealed(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
-                         uint64_t *version);
-/* The binding (open.c, both engines): the signed name and version notations (sname, sver;
- * dup when one appeared twice) against the request. On success *version is the version. */
-cw_status wc_check_binding(struct wc_opener *o, const struct wc_sealed *in, const char *sname,
-                           const char *sver, bool dup, uint64_t *version);
-/* Formats the opener's error line. */
-void wc_oerr(struct wc_opener *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends to a secure buffer: the output callback of both engines. */
-cw_status wc_plain_append(cw_sbuf *plain, const void *buf, size_t size);
-
-/* rnp.c: the rnp engine. setup makes the keyring; import takes the client's key
- * (c->pending_key) and the wallet's public key, and checks that nothing else came in. */
-cw_status wc_rnp_setup(wallet_client *c);
-cw_status wc_rnp_import(wallet_client *c, const unsigned char *pub, size_t publen);
-cw_status wc_rnp_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
-                      uint64_t *version);
-void wc_rnp_teardown(wallet_client *c);
 
 /* client.c: one GET of an object, its headers checked and its signature decoded (no
  * decryption yet). Errors go to c->err. */

@@ -12,6 +12,8 @@
 #include "cmocka_common.h"
 #include "fsutil.h"
 #include "name.h"
+#include "gnupg.h"
+#include "rnp.h"
 #include "wc_internal.h"
 
 #define FPR "0123456789ABCDEF0123456789ABCDEF01234567"
@@ -299,30 +301,27 @@ static void test_openpgp_engine(void **state)
 	assert_null(c);
 	assert_int_equal(wallet_config_set_gpg_key_file(cfg, keyfile), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
-	assert_true(c->use_rnp);
-	assert_non_null(c->rnp);
-	assert_null(c->gpg);
-	assert_false(c->tmphome);
-	assert_string_equal(c->home, "");
+	assert_true(c->engine == &wc_engine_rnp);
+	assert_non_null(((struct wc_rnp *)c->eng)->ffi);
+	/* no gpg context, no throwaway GNUPGHOME: only a gnupg state holds those */
+	assert_true(c->engine != &wc_engine_gnupg);
 	wallet_client_free(c);
 	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_AUTO), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
-	assert_true(c->use_rnp);
-	assert_non_null(c->rnp);
+	assert_true(c->engine == &wc_engine_rnp);
+	assert_non_null(((struct wc_rnp *)c->eng)->ffi);
 	wallet_client_free(c);
 	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_GNUPG), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
-	assert_false(c->use_rnp);
-	assert_null(c->rnp);
-	assert_non_null(c->gpg);
-	assert_true(c->tmphome);
+	assert_true(c->engine == &wc_engine_gnupg); /* no rnp keyring */
+	assert_non_null(((struct wc_gnupg *)c->eng)->gpg);
+	assert_true(((struct wc_gnupg *)c->eng)->tmphome);
 	wallet_client_free(c);
 	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_AUTO), WALLET_OK);
 	assert_int_equal(wallet_config_set_gnupghome(cfg, home), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
-	assert_false(c->use_rnp);
-	assert_null(c->rnp);
-	assert_string_equal(c->home, home);
+	assert_true(c->engine == &wc_engine_gnupg); /* no rnp keyring */
+	assert_string_equal(((struct wc_gnupg *)c->eng)->home, home);
 	wallet_client_free(c);
 	wallet_config_free(cfg);
 }

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "cmocka_common.h"
+#include "gnupg.h"
 #include "wc_internal.h"
 
 /* keys/wallet.fpr: the pinned wallet key */
@@ -264,7 +265,7 @@ static int make_client(wallet_openpgp engine)
 	}
 	wallet_config_free(cfg);
 	cw_status st = wc_signer_ensure(client);
-	if (st != CW_OK || client->use_rnp != (engine == WALLET_OPENPGP_RNP)) {
+	if (st != CW_OK || (client->engine == &wc_engine_rnp) != (engine == WALLET_OPENPGP_RNP)) {
 		fprintf(stderr, "# keys: %s: %s\n", cw_strerror(st), wallet_client_error(client));
 		wallet_client_free(client);
 		client = NULL;
@@ -329,9 +330,9 @@ static bool agent_alive(const char *home)
 static int teardown_client(void **state)
 {
 	(void)state;
-	char home[sizeof client->home] = "";
-	if (client != NULL)
-		memcpy(home, client->home, sizeof home);
+	char home[sizeof((struct wc_gnupg *)NULL)->home] = "";
+	if (client != NULL && client->engine == &wc_engine_gnupg)
+		memcpy(home, ((struct wc_gnupg *)client->eng)->home, sizeof home);
 	wallet_client_free(client); /* stops the throwaway home's gpg-agent */
 	client = NULL;
 	/* and wait until that agent is really gone (it exits just after its socket): a
@@ -353,7 +354,8 @@ static void test_open(void **state)
 	snprintf(path, sizeof path, "%s/object.sig", v->dir);
 	unsigned char *sig = slurp(path, &sig_len);
 	assert_non_null(client);
-	struct wc_opener o = {client->gpg, client, err, sizeof err};
+	struct wc_opener o = {NULL, client, err, sizeof err};
+	assert_int_equal(client->engine->thread_ctx(client, 0, &o.ctx), CW_OK);
 	const struct wc_sealed in = {v->name, v->served,  v->want, v->min,
 	                             sealed,  sealed_len, sig,     sig_len};
 	cw_sbuf plain = {0};

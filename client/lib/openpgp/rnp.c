@@ -1,16 +1,16 @@
 /* libwalletclient: the rnp engine. RNP (librnp) verifies and decrypts in this process: the
  * client's secret key lives only in this process's memory (no GNUPGHOME, no gpg-agent, no
  * child process), and opening an object costs a fraction of a millisecond instead of two gpg
- * runs. It applies the checks of the gnupg engine (open.c, docs/FORMAT.md): the detached
+ * runs. It applies the checks of the gnupg engine (docs/FORMAT.md): the detached
  * signature by the pinned key before any byte reaches the decryptor; an encrypted,
  * integrity-protected message; exactly one inner signature, by the pinned key; one hashed
  * name and one hashed version notation, bound to the request (wc_check_binding).
  *
- * Two keyrings: `rnp_pub` holds the pinned key alone and checks detached signatures, so that
- * nothing served in the signature header can ever reach the client's secret key (RNP parses
- * whatever it is given as a signature, and would decrypt an encrypted message there);
- * `rnp` holds the client's secret key and the pinned key, and opens the sealed bytes once
- * their detached signature is good. */
+ * Two keyrings (struct wc_rnp): `pub` holds the pinned key alone and checks detached
+ * signatures, so that nothing served in the signature header can ever reach the client's
+ * secret key (RNP parses whatever it is given as a signature, and would decrypt an encrypted
+ * message there); `ffi` holds the client's secret key and the pinned key, and opens the
+ * sealed bytes once their detached signature is good. */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <rnp/rnp_err.h>
+
 #include "gpgutil.h"
+#include "rnp.h"
 #include "sealfmt.h"
 #include "wc_internal.h"
 
@@ -44,23 +47,47 @@ static cw_status new_keyring(wallet_client *c, rnp_ffi_t *out)
 	return CW_OK;
 }
 
-cw_status wc_rnp_setup(wallet_client *c)
+static struct wc_rnp *state_of(const wallet_client *c)
 {
-	c->use_rnp = true;
-	cw_status st = new_keyring(c, &c->rnp);
+	return c->eng;
+}
+
+/* Destroys both keyrings (what they held is gone with them: librnp wipes key material). */
+static void drop_keyrings(struct wc_rnp *r)
+{
+	if (r->ffi != NULL)
+		(void)rnp_ffi_destroy(r->ffi);
+	if (r->pub != NULL)
+		(void)rnp_ffi_destroy(r->pub);
+	r->ffi = NULL;
+	r->pub = NULL;
+}
+
+static cw_status rnp_engine_init(wallet_client *c, void **state)
+{
+	struct wc_rnp *r = calloc(1, sizeof *r);
+	*state = r;
+	if (r == NULL)
+		return CW_ERR_NOMEM;
+	cw_status st = new_keyring(c, &r->ffi);
 	if (st == CW_OK)
-		st = new_keyring(c, &c->rnp_pub);
+		st = new_keyring(c, &r->pub);
 	return st;
 }
 
-void wc_rnp_teardown(wallet_client *c)
+static void rnp_engine_free(void *state)
 {
-	if (c->rnp != NULL)
-		(void)rnp_ffi_destroy(c->rnp);
-	if (c->rnp_pub != NULL)
-		(void)rnp_ffi_destroy(c->rnp_pub);
-	c->rnp = NULL;
-	c->rnp_pub = NULL;
+	if (state == NULL)
+		return;
+	drop_keyrings(state);
+	free(state);
+}
+
+static cw_status rnp_engine_thread_ctx(const wallet_client *c, size_t slot, void **ctx)
+{
+	(void)c;
+	*ctx = NULL; /* the keyrings are the client's: one thread at a time */
+	return slot == 0 ? CW_OK : CW_ERR_INTERNAL;
 }
 
 static bool key_flag(rnp_result_t (*fn)(rnp_key_handle_t, bool *), rnp_key_handle_t k)
@@ -219,7 +246,7 @@ static cw_status record_signer(wallet_client *c)
 	size_t nsub = 0;
 	cw_status st = CW_ERR_KEY;
 	c->nsigner_fprs = 0;
-	if (rnp_locate_key(c->rnp_pub, "fingerprint", c->cfg.signer, &k) != RNP_SUCCESS ||
+	if (rnp_locate_key(state_of(c)->pub, "fingerprint", c->cfg.signer, &k) != RNP_SUCCESS ||
 	    k == NULL)
 		goto out;
 	if (!key_sound(k)) {
@@ -279,9 +306,10 @@ static cw_status import_secret(wallet_client *c)
 	const char *kf = c->cfg.gpg_key_file;
 	char what[512];
 	snprintf(what, sizeof what, "%.400s: no secret key in the file", kf);
-	cw_status st = import_mem(c, c->rnp, c->pending_key.data, c->pending_key.len,
+	rnp_ffi_t ffi = state_of(c)->ffi;
+	cw_status st = import_mem(c, ffi, c->pending_key.data, c->pending_key.len,
 	                          RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS, what);
-	if (st != CW_OK || (st = census(c, c->rnp, &n)) != CW_OK)
+	if (st != CW_OK || (st = census(c, ffi, &n)) != CW_OK)
 		return st;
 	if (n.secret == 0) {
 		wc_err(c, "%s: no secret key in the file", kf);
@@ -309,16 +337,17 @@ static cw_status import_secret(wallet_client *c)
 	return CW_OK;
 }
 
-cw_status wc_rnp_import(wallet_client *c, const unsigned char *pub, size_t publen)
+static cw_status rnp_engine_import_keys(wallet_client *c, const unsigned char *pub, size_t publen)
 {
+	struct wc_rnp *r = state_of(c);
 	cw_status st;
-	if (c->rnp == NULL || c->rnp_pub == NULL || c->pending_key.len == 0) {
+	if (r->ffi == NULL || r->pub == NULL || c->pending_key.len == 0) {
 		wc_err(c, "the client's key was rejected before");
 		return CW_ERR_KEY;
 	}
 	if ((st = import_secret(c)) == CW_OK &&
-	    (st = import_pinned(c, c->rnp_pub, pub, publen, false)) == CW_OK &&
-	    (st = import_pinned(c, c->rnp, pub, publen, true)) == CW_OK)
+	    (st = import_pinned(c, r->pub, pub, publen, false)) == CW_OK &&
+	    (st = import_pinned(c, r->ffi, pub, publen, true)) == CW_OK)
 		st = record_signer(c);
 	if (st == CW_OK) {
 		cw_sbuf_free(&c->pending_key);
@@ -330,8 +359,8 @@ cw_status wc_rnp_import(wallet_client *c, const unsigned char *pub, size_t puble
 	char why[sizeof c->err];
 	memcpy(why, c->err, sizeof why);
 	c->nsigner_fprs = 0;
-	wc_rnp_teardown(c);
-	if (new_keyring(c, &c->rnp) != CW_OK || new_keyring(c, &c->rnp_pub) != CW_OK)
+	drop_keyrings(r);
+	if (new_keyring(c, &r->ffi) != CW_OK || new_keyring(c, &r->pub) != CW_OK)
 		cw_sbuf_free(&c->pending_key); /* unusable from here on */
 	memcpy(c->err, why, sizeof why);
 	return st;
@@ -522,6 +551,7 @@ static bool one_signature_packet(const unsigned char *p, size_t n)
  * only when the header holds one signature packet and nothing else. */
 static cw_status check_detached(struct wc_opener *o, const struct wc_sealed *in)
 {
+	rnp_ffi_t pub = state_of(o->c)->pub;
 	rnp_input_t data = NULL, sig = NULL;
 	rnp_op_verify_t op = NULL;
 	rnp_op_verify_signature_t s = NULL;
@@ -533,10 +563,10 @@ static cw_status check_detached(struct wc_opener *o, const struct wc_sealed *in)
 	st = CW_ERR_NOMEM;
 	if (rnp_input_from_memory(&data, in->sealed, in->sealed_len, false) != RNP_SUCCESS ||
 	    rnp_input_from_memory(&sig, in->sig, in->sig_len, false) != RNP_SUCCESS ||
-	    rnp_op_verify_detached_create(&op, o->c->rnp_pub, data, sig) != RNP_SUCCESS)
+	    rnp_op_verify_detached_create(&op, pub, data, sig) != RNP_SUCCESS)
 		goto out;
 	rnp_result_t r = rnp_op_verify_execute(op);
-	st = check_sig(o, o->c->rnp_pub, op, r, "detached signature", &s);
+	st = check_sig(o, pub, op, r, "detached signature", &s);
 out:
 	rnp_op_verify_destroy(op);
 	rnp_input_destroy(data);
@@ -548,7 +578,7 @@ out:
 static cw_status decrypt_verify(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
                                 uint64_t *version)
 {
-	rnp_ffi_t ffi = o->c->rnp;
+	rnp_ffi_t ffi = state_of(o->c)->ffi;
 	rnp_input_t data = NULL;
 	rnp_output_t out = NULL;
 	rnp_op_verify_t op = NULL;
@@ -593,10 +623,11 @@ out:
 	return st;
 }
 
-cw_status wc_rnp_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
-                      uint64_t *version)
+static cw_status rnp_engine_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
+                                 uint64_t *version)
 {
-	if (o->c->rnp == NULL || o->c->rnp_pub == NULL || o->c->nsigner_fprs == 0) {
+	const struct wc_rnp *r = state_of(o->c);
+	if (r->ffi == NULL || r->pub == NULL || o->c->nsigner_fprs == 0) {
 		wc_oerr(o, "the client's keys were rejected");
 		return CW_ERR_KEY;
 	}
@@ -605,3 +636,14 @@ cw_status wc_rnp_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *
 		st = decrypt_verify(o, in, plain, version);
 	return st;
 }
+
+const struct wc_engine_ops wc_engine_rnp = {
+    .name = "rnp",
+    .max_threads = 1, /* one keyring, not to be shared between threads */
+    .init = rnp_engine_init,
+    .load_signer = NULL, /* its keyrings start empty */
+    .import_keys = rnp_engine_import_keys,
+    .thread_ctx = rnp_engine_thread_ctx,
+    .open = rnp_engine_open,
+    .free = rnp_engine_free,
+};

@@ -1,0 +1,65 @@
+/* wallet-entry: its options, in one table. Each row drives the getopt_long table, the
+ * environment fallback, the list of variables removed from PROGRAM's environment and the
+ * usage text, so that an option cannot be added to one and forgotten in another. */
+#ifndef ENTRY_OPTIONS_H
+#define ENTRY_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "dest.h"
+#include "walletclient.h"
+
+#define ENT_MAX_URLS 16
+
+/* What the command line and the environment asked for. The strings point into argv or the
+ * environment; specs is malloc'd (free it). */
+struct ent_args {
+	const char *urls[ENT_MAX_URLS];
+	size_t nurls;
+	const char *ca, *cert, *key, *keypass, *gpg_key, *gnupghome, *signer, *signer_key;
+	const char *wait, *timeout, *openpgp_name; /* as given; parsed into the fields below */
+	wallet_openpgp openpgp;
+	long wait_s, timeout_s;
+	struct ent_spec *specs;
+	size_t nspecs;
+	struct ent_opts o;
+	bool supervise, verbose;
+	char **prog;
+};
+
+/* One option. A row whose env is set falls back to that variable (when not empty) if the
+ * option was not given; the rows of one non-zero group exclude each other there: only the
+ * first one given or set falls back. */
+struct ent_option {
+	const char *name;
+	char short_name; /* 0: none */
+	const char *arg; /* the argument's name in the usage text; NULL: takes none */
+	const char *env; /* NULL: none */
+	int group;
+	bool repeatable;
+	const char *help; /* usage lines after the first are indented by ent_usage */
+	/* Takes the argument (NULL for an option without one). Returns -1 to go on, or an exit
+	 * status: 2 for a usage error, with the message in err. NULL: the argument (a const
+	 * char *) or true (a bool, for an option without argument) is stored at field. */
+	int (*set)(struct ent_args *a, const char *arg, char *err, size_t errsz);
+	size_t field;
+	bool path; /* the argument names a file or directory that must be readable */
+};
+
+extern const struct ent_option ent_options[];
+extern const size_t ent_noptions;
+
+/* Parses argv and the environment into a. Returns -1 to go on, 0 or 1 after --help or
+ * --version (printed on stdout; 1 when writing failed), or 2 for a usage error (the message
+ * in err). Not thread-safe (getopt). */
+int ent_parse_args(int argc, char **argv, struct ent_args *a, char *err, size_t errsz);
+
+/* Prints the usage text. */
+void ent_usage(FILE *out);
+
+/* Removes from the environment every variable an option falls back to. */
+void ent_unset_own_env(void);
+
+#endif
