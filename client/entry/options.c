@@ -24,7 +24,6 @@ static int set_url(struct ent_args *a, const char *arg, char *err, size_t errsz)
 static int set_fetch(struct ent_args *a, const char *arg, char *err, size_t errsz);
 static int set_uid(struct ent_args *a, const char *arg, char *err, size_t errsz);
 static int set_gid(struct ent_args *a, const char *arg, char *err, size_t errsz);
-static int set_allow_disk(struct ent_args *a, const char *arg, char *err, size_t errsz);
 static int print_help(struct ent_args *a, const char *arg, char *err, size_t errsz);
 static int print_version(struct ent_args *a, const char *arg, char *err, size_t errsz);
 
@@ -55,8 +54,8 @@ const struct ent_option ent_options[] = {
     {"fetch", 0, "SPEC", NULL, 0, true, "a secret to fetch", set_fetch, 0, false},
     {"uid", 0, "UID", NULL, 0, false, "owner of file: and fd: secrets", set_uid, 0, false},
     {"gid", 0, "GID", NULL, 0, false, "group of file: and fd: secrets", set_gid, 0, false},
-    {"allow-disk", 0, NULL, NULL, 0, false, "allow file: on a disk file system", set_allow_disk, 0,
-     false},
+    {"allow-disk", 0, NULL, NULL, 0, false, "allow file: on a disk file system", NULL,
+     FIELD(o.allow_disk), false},
     {"supervise", 0, NULL, NULL, 0, false,
      "stay as the parent (like tini): forward signals, reap\n"
      "zombies, delete file: secrets when PROGRAM exits",
@@ -144,15 +143,6 @@ static int set_uid(struct ent_args *a, const char *arg, char *err, size_t errsz)
 static int set_gid(struct ent_args *a, const char *arg, char *err, size_t errsz)
 {
 	return set_owner(a, arg, false, err, errsz);
-}
-
-static int set_allow_disk(struct ent_args *a, const char *arg, char *err, size_t errsz)
-{
-	(void)arg;
-	(void)err;
-	(void)errsz;
-	a->o.allow_disk = true;
-	return -1;
 }
 
 /* After printing on stdout: 0, or 1 when it could not be written. */
