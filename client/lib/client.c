@@ -215,9 +215,7 @@ cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct
 		if (st != CW_OK && st != CW_ERR_TOOBIG && st != CW_ERR_NOTFOUND)
 			return st;
 		/* a stale or lying URL: the next one, with its own manifest */
-		wc_url_reject(c, why);
-		if (c->stale_st == CW_OK)
-			c->stale_st = CW_ERR_STALE;
+		wc_url_reject(c, CW_ERR_STALE, why);
 	}
 }
 
@@ -476,14 +474,51 @@ WALLET_API void wallet_secrets_free(wallet_secret **v, size_t count)
 	free(v);
 }
 
+/* The members of group prefix: exactly the manifest's entries under it, their total size
+ * bounded before anything is downloaded. */
+static cw_status group_members(wallet_client *c, const char *prefix, wallet_request **out,
+                               size_t *n)
+{
+	size_t plen = strlen(prefix), k = 0;
+	uint64_t total = 0;
+	cw_status st = wc_manifest_ensure(c);
+	*out = NULL;
+	*n = 0;
+	if (st != CW_OK)
+		return st;
+	for (size_t i = 0; i < c->mf.n; i++)
+		if (strncmp(c->mf.v[i].name, prefix, plen) == 0) {
+			k++;
+			total += c->mf.v[i].size;
+		}
+	if (k == 0) {
+		wc_err(c, "no object in group %s (none in this client's manifest)", prefix);
+		return CW_ERR_NOTFOUND;
+	}
+	if (total > WC_MAX_GROUP) {
+		wc_err(c, "group %s is listed at %llu bytes, over the client's bound of %zu", prefix,
+		       (unsigned long long)total, WC_MAX_GROUP);
+		return CW_ERR_TOOBIG;
+	}
+	if ((*out = calloc(k, sizeof **out)) == NULL)
+		return CW_ERR_NOMEM;
+	for (size_t i = 0; i < c->mf.n; i++)
+		if (strncmp(c->mf.v[i].name, prefix, plen) == 0) {
+			(*out)[*n].name = c->mf.v[i].name;
+			(*out)[*n].min_version = c->mf.v[i].version;
+			(*n)++;
+		}
+	return CW_OK;
+}
+
 WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix,
                                             wallet_secret ***out, size_t *count)
 {
 	cw_status st;
-	wallet_list *l = NULL;
 	wallet_request *reqs = NULL;
 	wallet_secret **v = NULL;
-	size_t n = 0;
+	size_t n = 0, nreq = 0;
+	char **names = NULL;
 	if (out == NULL || count == NULL)
 		return WALLET_ERR_USAGE;
 	*out = NULL;
@@ -494,32 +529,24 @@ WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix
 		wc_err(c, "invalid group (a name followed by '/')");
 		return WALLET_ERR_NAME;
 	}
-	if ((st = wc_status_internal(wallet_list_objects(c, prefix, &l))) != CW_OK)
+	if ((st = group_members(c, prefix, &reqs, &nreq)) != CW_OK)
 		goto out;
-	if (l->n == 0) {
-		wc_err(c, "no object in group %s", prefix);
-		st = CW_ERR_NOTFOUND;
+	/* the manifest may be replaced (a URL that withholds a member): keep the names */
+	st = CW_ERR_NOMEM;
+	if ((v = calloc(nreq, sizeof *v)) == NULL || (names = calloc(nreq, sizeof *names)) == NULL)
 		goto out;
-	}
-	reqs = calloc(l->n, sizeof *reqs);
-	v = calloc(l->n, sizeof *v);
-	if (reqs == NULL || v == NULL) {
-		st = CW_ERR_NOMEM;
-		goto out;
-	}
-	/* the listed version is a floor: a newer one may have been stored meanwhile, an older
-	 * one would be a rollback */
-	for (size_t i = 0; i < l->n; i++) {
-		reqs[i].name = l->v[i].name;
-		reqs[i].min_version = l->v[i].version;
-	}
-	st = wc_status_internal(wallet_fetch_many(c, reqs, l->n));
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; i < nreq; i++)
+		if ((names[i] = strdup(reqs[i].name)) == NULL)
+			goto out;
+		else
+			reqs[i].name = names[i];
+	st = wc_status_internal(wallet_fetch_many(c, reqs, nreq));
+	for (size_t i = 0; i < nreq; i++) {
 		if (reqs[i].status != WALLET_OK && st != CW_OK && c->err[0] == '\0')
 			wc_err(c, "%s: %s", reqs[i].name, reqs[i].error);
 		v[i] = reqs[i].secret;
 	}
-	n = l->n;
+	n = nreq;
 	if (st != CW_OK)
 		goto out;
 	*out = v;
@@ -527,7 +554,9 @@ WALLET_API wallet_status wallet_fetch_group(wallet_client *c, const char *prefix
 	v = NULL;
 out:
 	wallet_secrets_free(v, n);
+	for (size_t i = 0; names != NULL && i < nreq; i++)
+		free(names[i]);
+	free(names);
 	free(reqs);
-	wallet_list_free(l);
 	return wc_status_public(st);
 }

@@ -256,6 +256,21 @@ static long ms_until(const struct timespec *t)
 	return (long)(t->tv_sec - now.tv_sec) * 1000 + (t->tv_nsec - now.tv_nsec) / 1000000;
 }
 
+bool wc_urls_exhausted(const wallet_client *c)
+{
+	for (size_t i = 0; i < c->cfg.nurls; i++)
+		if (!c->url_bad[i])
+			return false;
+	return true;
+}
+
+cw_status wc_no_fresh_url(wallet_client *c)
+{
+	/* every URL answered, with data that failed: fail closed, naming each */
+	wc_err(c, "no wallet URL has fresh data: %s", c->stale_why);
+	return c->stale_mixed || c->stale_st == CW_OK ? CW_ERR_STALE : c->stale_st;
+}
+
 cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct wc_resp *r)
 {
 	long backoff = 100;
@@ -292,11 +307,8 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 			if (k + 1 < c->cfg.nurls)
 				wc_log(c, "%s; trying the next wallet URL", c->err);
 		}
-		if (tried == 0) {
-			/* every URL answered, with data that failed: fail closed, naming each */
-			wc_err(c, "no wallet URL has fresh data: %s", c->stale_why);
-			return c->stale_mixed ? CW_ERR_STALE : c->stale_st;
-		}
+		if (tried == 0)
+			return wc_no_fresh_url(c);
 		if (hard != CW_OK) {
 			memcpy(c->err, hard_err, sizeof c->err);
 			return hard; /* a wallet answered, but TLS failed: waiting will not help */

@@ -167,26 +167,19 @@ bool wc_sha256_is(const unsigned char *data, size_t len, const char *hex)
 	return strcmp(got, hex) == 0;
 }
 
-void wc_url_reject(wallet_client *c, const char *why)
+void wc_url_reject(wallet_client *c, cw_status st, const char *why)
 {
 	size_t used = strlen(c->stale_why);
+	if (used == 0)
+		c->stale_st = st;
+	else if (c->stale_st != st)
+		c->stale_mixed = true;
 	snprintf(c->stale_why + used, sizeof c->stale_why - used, "%s%s: %s", used ? "; " : "",
 	         c->cfg.urls[c->cur_url], why);
 	c->url_bad[c->cur_url] = 1;
 	wc_manifest_clear(&c->mf);
 	c->mf_loaded = false;
 	wc_log(c, "%s: %s; trying the next wallet URL", c->cfg.urls[c->cur_url], why);
-}
-
-/* Rejects the URL that answered, remembering st as its refusal. */
-static void reject(wallet_client *c, cw_status st, const char *why)
-{
-	bool first = c->stale_why[0] == '\0';
-	if (first)
-		c->stale_st = st;
-	else if (c->stale_st != st)
-		c->stale_mixed = true;
-	wc_url_reject(c, why);
 }
 
 /* One manifest from the URL that answers: verified, for this client, not expired. */
@@ -221,9 +214,11 @@ cw_status wc_manifest_ensure(wallet_client *c)
 	for (;;) {
 		struct wc_resp r = {0};
 		char why[sizeof c->err];
+		if (wc_urls_exhausted(c))
+			return wc_no_fresh_url(c);
 		st = wc_http_get(c, path, CW_MANIFEST_MAX, &r);
-		if (st == CW_ERR_NETWORK || st == CW_ERR_TLS || st == CW_ERR_STALE ||
-		    st == CW_ERR_NOMEM || st == CW_ERR_INTERNAL || st == CW_ERR_USAGE) {
+		if (st == CW_ERR_NETWORK || st == CW_ERR_TLS || st == CW_ERR_NOMEM ||
+		    st == CW_ERR_INTERNAL || st == CW_ERR_USAGE || wc_urls_exhausted(c)) {
 			wc_resp_free(&r);
 			return st; /* no URL answers, or none is left */
 		}
@@ -238,6 +233,6 @@ cw_status wc_manifest_ensure(wallet_client *c)
 		}
 		if (st == CW_ERR_NOMEM)
 			return st;
-		reject(c, st, why);
+		wc_url_reject(c, st, why);
 	}
 }

@@ -32,6 +32,7 @@ static inline cw_status wc_status_internal(wallet_status st)
 #define WC_MAX_SIGHDR ((size_t)16 << 10)
 #define WC_MAX_KEY ((size_t)1 << 20)
 #define WC_MAX_LIST ((size_t)16 << 20)
+#define WC_MAX_GROUP ((size_t)256 << 20) /* all members of a group, as the manifest lists */
 #define WC_MAX_SIGNER_FPRS 16
 #define WC_MAX_WORKERS 8
 
@@ -162,9 +163,13 @@ cw_status wc_manifest_parse(wallet_client *c, const char *doc, size_t len, struc
                             char *why, size_t whysz);
 const struct wc_mf_entry *wc_manifest_find(const struct wc_manifest *m, const char *name);
 void wc_manifest_clear(struct wc_manifest *m);
-/* Marks the URL that answered last (c->cur_url) as stale or lying, with why, and forgets the
- * manifest it gave: the next wc_manifest_ensure asks the next URL. */
-void wc_url_reject(wallet_client *c, const char *why);
+/* Marks the URL that answered last (c->cur_url) as stale or lying (st, why), and forgets
+ * the manifest it gave: the next wc_manifest_ensure asks the next URL. */
+void wc_url_reject(wallet_client *c, cw_status st, const char *why);
+/* Whether every URL was rejected; then wc_no_fresh_url sets the error line (each URL with
+ * its reason) and returns the refusal: the one status they share, else CW_ERR_STALE. */
+bool wc_urls_exhausted(const wallet_client *c);
+cw_status wc_no_fresh_url(wallet_client *c);
 /* Whether data hashes to the lowercase hex sha256 hex. */
 bool wc_sha256_is(const unsigned char *data, size_t len, const char *hex);
 

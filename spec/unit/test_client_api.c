@@ -28,7 +28,8 @@ static void test_strerror_version(void **state)
 		assert_string_not_equal(m, "unknown status");
 		assert_string_equal(m, cw_strerror((cw_status)s));
 	}
-	assert_int_equal(WALLET_STATUS_END, 20); /* numbers never change: 0..19 so far */
+	assert_int_equal(WALLET_STATUS_END, 21); /* numbers never change: 0..20 so far */
+	assert_int_equal(WALLET_ERR_STALE, 20);
 	assert_int_equal(WALLET_ERR_INTERNAL, 19);
 	assert_string_equal(wallet_strerror(WALLET_STATUS_END), "unknown status");
 	assert_string_equal(cw_strerror(CW_STATUS_END), "unknown status");
