@@ -50,8 +50,8 @@ static void open_job(const wallet_client *c, void *ctx, struct job *j)
 	cw_status st = CW_ERR_NOMEM;
 	if (s != NULL) {
 		struct wc_opener o = {ctx, c, rq->error, sizeof rq->error};
-		const struct wc_sealed in = {rq->name,        j->raw.hv,     0,
-		                             rq->min_version, j->raw.r.body, j->raw.r.len,
+		const struct wc_sealed in = {rq->name,        j->raw.hv,      0,
+		                             rq->min_version, j->raw.r.body,  j->raw.r.len,
 		                             j->raw.sig,      j->raw.sig_len, j->raw.prechecked};
 		st = wc_open_sealed(&o, &in, &s->plain, &s->version);
 	}

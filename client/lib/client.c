@@ -157,8 +157,7 @@ static cw_status get_part(wallet_client *c, const char *name, uint64_t v, const 
 
 /* A version the manifest does not list (an explicit older one): its detached signature too,
  * checked before anything reaches the decryptor. */
-static cw_status fetch_unlisted(wallet_client *c, const char *name, uint64_t v,
-                                struct wc_raw *raw)
+static cw_status fetch_unlisted(wallet_client *c, const char *name, uint64_t v, struct wc_raw *raw)
 {
 	struct wc_resp sr = {0};
 	cw_status st = get_part(c, name, v, CW_FILE_SEALED, WC_MAX_OBJECT, &raw->r);
@@ -206,11 +205,13 @@ cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct
 		    wc_sha256_is(raw->r.body, raw->r.len, e->sha256))
 			return CW_OK;
 		if (st == CW_OK || st == CW_ERR_TOOBIG)
-			snprintf(why, sizeof why, "served %s v%llu does not match the manifest (size or "
-			         "sha256)", name, (unsigned long long)e->version);
+			snprintf(why, sizeof why,
+			         "served %s v%llu does not match the manifest (size or "
+			         "sha256)",
+			         name, (unsigned long long)e->version);
 		else if (st == CW_ERR_NOTFOUND)
-			snprintf(why, sizeof why, "withholds %s v%llu, which the manifest lists", name,
-			         (unsigned long long)e->version);
+			snprintf(why, sizeof why, "withholds %s v%llu, which the manifest lists",
+			         name, (unsigned long long)e->version);
 		wc_raw_free(raw);
 		if (st != CW_OK && st != CW_ERR_TOOBIG && st != CW_ERR_NOTFOUND)
 			return st;
@@ -496,8 +497,8 @@ static cw_status group_members(wallet_client *c, const char *prefix, wallet_requ
 		return CW_ERR_NOTFOUND;
 	}
 	if (total > WC_MAX_GROUP) {
-		wc_err(c, "group %s is listed at %llu bytes, over the client's bound of %zu", prefix,
-		       (unsigned long long)total, WC_MAX_GROUP);
+		wc_err(c, "group %s is listed at %llu bytes, over the client's bound of %zu",
+		       prefix, (unsigned long long)total, WC_MAX_GROUP);
 		return CW_ERR_TOOBIG;
 	}
 	if ((*out = calloc(k, sizeof **out)) == NULL)

@@ -223,7 +223,8 @@ cw_status wc_manifest_ensure(wallet_client *c)
 			return st; /* no URL answers, or none is left */
 		}
 		if (st != CW_OK)
-			snprintf(why, sizeof why, "manifest of %s: %s", c->client_name, cw_strerror(st));
+			snprintf(why, sizeof why, "manifest of %s: %s", c->client_name,
+			         cw_strerror(st));
 		else
 			st = try_manifest(c, &r, why, sizeof why);
 		wc_resp_free(&r);

@@ -83,10 +83,10 @@ struct wallet_client {
 	size_t cur_url;
 	char client_name[CW_CLIENT_NAME_MAX + 1]; /* CN of the client certificate */
 	bool mf_loaded;
-	struct wc_manifest mf;   /* the verified manifest, once loaded */
-	unsigned char *url_bad;  /* per URL: 1 once it served stale or contradicted data */
-	char stale_why[768];     /* "URL: reason; " for each of them */
-	cw_status stale_st;      /* the refusal of the first of them, and whether all agree */
+	struct wc_manifest mf;  /* the verified manifest, once loaded */
+	unsigned char *url_bad; /* per URL: 1 once it served stale or contradicted data */
+	char stale_why[768];    /* "URL: reason; " for each of them */
+	cw_status stale_st;     /* the refusal of the first of them, and whether all agree */
 	bool stale_mixed;
 	bool wait_started;
 	struct timespec wait_deadline;
@@ -140,7 +140,7 @@ struct wc_raw {
 	struct wc_resp r;
 	unsigned char *sig;
 	size_t sig_len;
-	uint64_t hv;      /* the version served: the manifest's, or the one asked for */
+	uint64_t hv;     /* the version served: the manifest's, or the one asked for */
 	bool prechecked; /* r.body's size and sha256 are the manifest's (sig is NULL then) */
 };
 cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct wc_raw *raw);

@@ -357,8 +357,8 @@ static void test_open(void **state)
 	struct wc_opener o = {NULL, client, err, sizeof err};
 	assert_int_equal(client->engine->thread_ctx(client, 0, &o.ctx), CW_OK);
 	/* the detached signature is checked: the vectors pin it, not a manifest */
-	const struct wc_sealed in = {v->name, v->served,  v->want, v->min,
-	                             sealed,  sealed_len, sig,     sig_len, false};
+	const struct wc_sealed in = {v->name,    v->served, v->want, v->min, sealed,
+	                             sealed_len, sig,       sig_len, false};
 	cw_sbuf plain = {0};
 	uint64_t version = 0;
 	cw_status st = wc_open_sealed(&o, &in, &plain, &version);

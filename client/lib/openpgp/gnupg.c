@@ -480,9 +480,8 @@ out:
 	return st;
 }
 
-static cw_status gnupg_open_manifest(struct wc_opener *o, const unsigned char *data,
-                                     size_t len, const char *client, unsigned char **doc,
-                                     size_t *doclen)
+static cw_status gnupg_open_manifest(struct wc_opener *o, const unsigned char *data, size_t len,
+                                     const char *client, unsigned char **doc, size_t *doclen)
 {
 	cw_status st = CW_ERR_NOMEM;
 	gpgme_data_t in = NULL, out = NULL;
@@ -506,8 +505,8 @@ static cw_status gnupg_open_manifest(struct wc_opener *o, const unsigned char *d
 		if (who != NULL && !dup)
 			wc_oerr(o, "manifest for another client (its notation names %.64s)", who);
 		else
-			wc_oerr(o, "manifest: %s", dup ? "several client notations"
-			                               : "no notation naming the client");
+			wc_oerr(o, "manifest: %s",
+			        dup ? "several client notations" : "no notation naming the client");
 		st = CW_ERR_BADSIG;
 		goto out;
 	}

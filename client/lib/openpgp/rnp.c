@@ -672,8 +672,9 @@ static cw_status manifest_notation(struct wc_opener *o, rnp_op_verify_signature_
 		if (who != NULL && count == 1)
 			wc_oerr(o, "manifest for another client (its notation names %.64s)", who);
 		else
-			wc_oerr(o, "manifest: %s", count > 1 ? "several client notations"
-			                                     : "no notation naming the client");
+			wc_oerr(o, "manifest: %s",
+			        count > 1 ? "several client notations"
+			                  : "no notation naming the client");
 		goto out;
 	}
 	st = CW_OK;
