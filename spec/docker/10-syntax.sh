@@ -30,9 +30,11 @@ perl -0pe 's/(  replica2:.*?source: )wallet-export/${1}wallet-data/s' "$D/compos
 t_exit "a compose replica serving the writer's data volume is refused" 1 $M compose "$T_DIR/bad-data.yaml"
 perl -0pe 's/(claimName: wallet-export\n            readOnly: )true/${1}false/' "$D/k8s/wallet.yaml" >"$T_DIR/bad-k8s-rw.yaml"
 t_exit "a k8s replica with a writable export claim is refused" 1 $M k8s "$T_DIR/bad-k8s-rw.yaml"
+sed 's|^            - /export/wallet$|            - /export|' "$D/k8s/wallet.yaml" >"$T_DIR/bad-k8s-dir.yaml"
+t_exit "a k8s replica serving another directory than the writer's export is refused" 1 $M k8s "$T_DIR/bad-k8s-dir.yaml"
 perl -0pe 's/(  wallet:\n.*?source: )wallet-export/${1}wallet-data/s' "$D/swarm/stack.yaml" >"$T_DIR/bad-stack-data.yaml"
 t_exit "a swarm replica serving the writer's data volume is refused" 1 $M swarm "$T_DIR/bad-stack-data.yaml"
-perl -0pe 's/(  wallet-writer:\n.*?)      WALLET_EXPORT: \/export\n/$1/s' "$D/swarm/stack.yaml" >"$T_DIR/bad-stack-nowriter.yaml"
+perl -0pe 's/(  wallet-writer:\n.*?)      WALLET_EXPORT: [^\n]*\n/$1/s' "$D/swarm/stack.yaml" >"$T_DIR/bad-stack-nowriter.yaml"
 t_exit "a swarm stack without a writer (WALLET_EXPORT) is refused" 1 $M swarm "$T_DIR/bad-stack-nowriter.yaml"
 
 # A full YAML parser, where the machine has one, must read the same structure.

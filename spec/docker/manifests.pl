@@ -102,6 +102,22 @@ sub check_k8s {
 	}
 }
 
+# mount_of(KEY, PATH, MOUNTS...): the mount (KEY its path field) that holds PATH, the deepest
+# one, and PATH relative to it ('' for the mount point itself).
+sub mount_of {
+	my ($key, $path, @m) = @_;
+	my ($best, $rel);
+	for my $m (@m) {
+		my $t = get($m, $key) // next;
+		$t =~ s{/+$}{};
+		next unless $path eq $t || index($path, "$t/") == 0;
+		next if $best && length(get($best, $key)) >= length($t);
+		($best, $rel) = ($m, substr($path, length($t)));
+	}
+	$rel =~ s{^/+}{} if defined $rel;
+	return ($best, $rel);
+}
+
 # The writer/replica split on Kubernetes: a Deployment with WALLET_EXPORT is the writer (one
 # replica); a Deployment whose container serves `--data DIR` is a replica, and DIR must be a
 # read-only mount of the writer's export PVC (read-only claim too); no replica mounts the
@@ -132,7 +148,8 @@ sub check_k8s_split {
 	err($f, "Deployment/$wn: a writer with more than one replica") unless (get($wd, 'spec', 'replicas') // '') eq '1';
 	my %wv = k8s_claims(get($wd, 'spec', 'template', 'spec'));
 	my %wm = map { (get($_, 'mountPath') // '') => $_ } list(get($wc, 'volumeMounts'));
-	my $xm = $wm{ k8s_env($wc, 'WALLET_EXPORT') } or return err($f, "Deployment/$wn: nothing mounted at its WALLET_EXPORT");
+	my ($xm, $xrel) = mount_of('mountPath', k8s_env($wc, 'WALLET_EXPORT'), list(get($wc, 'volumeMounts')));
+	return err($f, "Deployment/$wn: nothing mounted at its WALLET_EXPORT") unless $xm;
 	my $dm = $wm{'/var/lib/wallet'} or return err($f, "Deployment/$wn: no data volume at /var/lib/wallet");
 	my $xclaim = get($wv{ get($xm, 'name') // '' }, 'persistentVolumeClaim', 'claimName') // '';
 	my $dclaim = get($wv{ get($dm, 'name') // '' }, 'persistentVolumeClaim', 'claimName') // '';
@@ -143,8 +160,9 @@ sub check_k8s_split {
 		my ($d, $c, $dir) = @$_;
 		my $n = 'Deployment/' . (get($d, 'metadata', 'name') // '?');
 		my %v = k8s_claims(get($d, 'spec', 'template', 'spec'));
-		my ($m) = grep { (get($_, 'mountPath') // '') eq $dir } list(get($c, 'volumeMounts'));
+		my ($m, $rel) = mount_of('mountPath', $dir, list(get($c, 'volumeMounts')));
 		if (!$m) { err($f, "$n: nothing mounted at its data directory $dir"); next }
+		err($f, "$n: serves $dir, not the directory the writer exports to") unless $rel eq $xrel;
 		my $pvc = get($v{ get($m, 'name') // '' }, 'persistentVolumeClaim');
 		err($f, "$n: serves no claim of the writer's export") unless $pvc && (get($pvc, 'claimName') // '') eq $xclaim;
 		err($f, "$n: the export is not mounted read-only")
@@ -218,7 +236,8 @@ sub check_split {
 	my $w = $svcs->{ $w[0] };
 	my $xt = get($w, 'environment', 'WALLET_EXPORT');
 	my %wt = map { (get($_, 'target') // '') => $_ } grep { ref } list(get($w, 'volumes'));
-	my $xv = $wt{$xt} or return err($f, "$w[0]: no volume at its WALLET_EXPORT $xt");
+	my ($xv, $xrel) = mount_of('target', $xt, grep { ref } list(get($w, 'volumes')));
+	return err($f, "$w[0]: no volume at its WALLET_EXPORT $xt") unless $xv;
 	err($f, "$w[0]: the export volume is read-only in the writer") if (get($xv, 'read_only') // '') eq 'true';
 	my $dv = $wt{'/var/lib/wallet'} or return err($f, "$w[0]: no data volume at /var/lib/wallet");
 	err($f, "$w[0]: the writer's data and export are the same volume")
@@ -231,8 +250,9 @@ sub check_split {
 		my $dd = data_dir($s) // next;
 		push @r, $sn;
 		my @v = grep { ref } list(get($s, 'volumes'));
-		my ($x) = grep { (get($_, 'target') // '') eq $dd } @v;
+		my ($x, $rel) = mount_of('target', $dd, @v);
 		if (!$x) { err($f, "$sn: nothing mounted at its data directory $dd"); next }
+		err($f, "$sn: serves $dd, not the directory the writer exports to") unless $rel eq $xrel;
 		err($f, "$sn: serves '" . (get($x, 'source') // '') . "', not the writer's export volume")
 			unless (get($x, 'source') // '') eq (get($xv, 'source') // '');
 		err($f, "$sn: the export is not mounted read-only") unless (get($x, 'read_only') // '') eq 'true';
