@@ -6,14 +6,14 @@
 D=$CW_ROOT/docker
 M="perl $CW_ROOT/spec/docker/manifests.pl"
 
-t_ok "compose.yaml: structure and required fields" $M compose "$D/compose.yaml"
-t_ok "k8s/wallet.yaml: Deployment, Service, PVC fields" $M k8s "$D/k8s/wallet.yaml"
+t_ok "compose.yaml: structure, required fields, the writer/replica split" $M compose "$D/compose.yaml"
+t_ok "k8s/wallet.yaml: Deployments, Services, PVCs, the writer/replica split" $M k8s "$D/k8s/wallet.yaml"
 t_ok "k8s/app-pod.yaml: Pod fields" $M k8s "$D/k8s/app-pod.yaml"
-t_ok "swarm/stack.yaml: services, secrets, replicas" $M swarm "$D/swarm/stack.yaml"
+t_ok "swarm/stack.yaml: services, secrets, the writer/replica split" $M swarm "$D/swarm/stack.yaml"
 
 # The checkers can fail: a selector that matches no template, a mount of an undeclared
 # volume, a flow-style list, a secret that is not declared.
-awk '/^kind: Service/ { svc = 1 } svc { sub(/component: server$/, "component: srv") } { print }' \
+awk '/^kind: Service/ { svc = 1 } svc { sub(/component: replica$/, "component: srv") } { print }' \
 	"$D/k8s/wallet.yaml" >"$T_DIR/bad-k8s.yaml"
 t_exit "a Service selecting nothing is refused" 1 $M k8s "$T_DIR/bad-k8s.yaml"
 sed '0,/name: wallet-client$/s//name: wallet-clients/' "$D/k8s/app-pod.yaml" >"$T_DIR/bad-pod.yaml"
@@ -22,6 +22,20 @@ perl -0pe 's/cap_drop:\n +- ALL/cap_drop: [ALL]/' "$D/compose.yaml" >"$T_DIR/bad
 t_exit "a flow-style value is refused" 1 $M compose "$T_DIR/bad-compose.yaml"
 sed 's/source: app1_gpg_key$/source: app2_gpg_key/' "$D/swarm/stack.yaml" >"$T_DIR/bad-stack.yaml"
 t_exit "an undeclared swarm secret is refused" 1 $M swarm "$T_DIR/bad-stack.yaml"
+# The writer/replica split: a replica that could write the export, or that holds the
+# writer's data (its signing key), is refused; so is a stack without a writer.
+perl -0pe 's/(  replica1:.*?target: \/export\n        read_only: )true/${1}false/s' "$D/compose.yaml" >"$T_DIR/bad-rw.yaml"
+t_exit "a compose replica mounting the export read-write is refused" 1 $M compose "$T_DIR/bad-rw.yaml"
+perl -0pe 's/(  replica2:.*?source: )wallet-export/${1}wallet-data/s' "$D/compose.yaml" >"$T_DIR/bad-data.yaml"
+t_exit "a compose replica serving the writer's data volume is refused" 1 $M compose "$T_DIR/bad-data.yaml"
+perl -0pe 's/(claimName: wallet-export\n            readOnly: )true/${1}false/' "$D/k8s/wallet.yaml" >"$T_DIR/bad-k8s-rw.yaml"
+t_exit "a k8s replica with a writable export claim is refused" 1 $M k8s "$T_DIR/bad-k8s-rw.yaml"
+sed 's|^            - /export/wallet$|            - /export|' "$D/k8s/wallet.yaml" >"$T_DIR/bad-k8s-dir.yaml"
+t_exit "a k8s replica serving another directory than the writer's export is refused" 1 $M k8s "$T_DIR/bad-k8s-dir.yaml"
+perl -0pe 's/(  wallet:\n.*?source: )wallet-export/${1}wallet-data/s' "$D/swarm/stack.yaml" >"$T_DIR/bad-stack-data.yaml"
+t_exit "a swarm replica serving the writer's data volume is refused" 1 $M swarm "$T_DIR/bad-stack-data.yaml"
+perl -0pe 's/(  wallet-writer:\n.*?)      WALLET_EXPORT: [^\n]*\n/$1/s' "$D/swarm/stack.yaml" >"$T_DIR/bad-stack-nowriter.yaml"
+t_exit "a swarm stack without a writer (WALLET_EXPORT) is refused" 1 $M swarm "$T_DIR/bad-stack-nowriter.yaml"
 
 # A full YAML parser, where the machine has one, must read the same structure.
 if python3 -c 'import yaml' 2>/dev/null; then

@@ -121,3 +121,30 @@ leak_search() {
 save_layers() {
 	mkdir -p "$2" && dk save "$1" | tar -C "$2" -x
 }
+
+# start_server LABEL NAME KEYDIR [docker run options...] [-- COMMAND...]: the wallet image as
+# docker/compose.yaml runs its services (read-only root, /tmp on tmpfs, no capabilities, no
+# new privileges, the TLS directory read-only), on host networking with free loopback ports;
+# sets SPORT (its mutual-TLS port) and waits for its HEALTHCHECK; the suite ends when it
+# does not become healthy. At exit the container goes, with its anonymous volumes.
+start_server() {
+	local label=$1 name=$2 keys=$3 hport opts=() lines
+	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	SPORT=$(pick_port)
+	hport=$(pick_port)
+	at_exit "$DOCKER rm -f -v $name"
+	t_ok "$label starts" dk run -d --name "$name" --network host \
+		-e "WALLET_LISTEN=127.0.0.1:$SPORT" -e "WALLET_HEALTH_LISTEN=127.0.0.1:$hport" \
+		-v "$keys/keys/wallet:/etc/wallet/tls:ro" \
+		--read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+		--health-interval 1s "${opts[@]}" "$CW_ID/wallet:latest" "$@"
+	if wait_until 60 wallet_healthy "$name"; then
+		t_pass "$label reports healthy (its HEALTHCHECK)"
+	else
+		mapfile -t lines < <(dk inspect -f '{{json .State}}' "$name" 2>&1 | head -c 600; echo; dk logs "$name" 2>&1 | tail -n 5)
+		t_fail "$label reports healthy (its HEALTHCHECK)" "${lines[@]}"
+		exit 1
+	fi
+}
