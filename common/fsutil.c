@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -231,4 +232,26 @@ int cw_on_memory_fs(const char *path)
 		return 0;
 	return (unsigned long)sf.f_type == (unsigned long)TMPFS_MAGIC ||
 	       (unsigned long)sf.f_type == (unsigned long)RAMFS_MAGIC;
+}
+
+cw_status cw_unlink_unless(const char *dir, bool (*keep)(const char *name, void *arg), void *arg)
+{
+	int dfd = open(dir, CW_DIR_FLAGS);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (d == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		return CW_ERR_IO;
+	}
+	cw_status s = CW_OK;
+	struct dirent *de;
+	while (s == CW_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    keep(de->d_name, arg))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) != 0 && errno != ENOENT)
+			s = CW_ERR_IO;
+	}
+	closedir(d);
+	return s;
 }

@@ -39,6 +39,10 @@ cw_status cw_read_file(const char *path, size_t limit, unsigned char **out, size
  * directory descriptor. */
 cw_status cw_read_fd(int fd, size_t limit, unsigned char **out, size_t *len);
 
+/* Unlinks every entry of dir but "." and ".." for which keep(name, arg) is false. A missing
+ * entry is no error; anything else stops it with CW_ERR_IO (errno kept). */
+cw_status cw_unlink_unless(const char *dir, bool (*keep)(const char *name, void *arg), void *arg);
+
 /* rm -rf without following symlinks. A missing path is CW_OK. */
 cw_status cw_rm_rf(const char *path);
 

@@ -31,7 +31,7 @@ at_exit "t_gpg_stop $T_DIR/v"
 
 # the writer (it signs the manifests again every few seconds) and a live export of it
 LIVE=$T_DIR/live
-serve_start writer "${TLS[@]}" --export "$LIVE" || t_bail "writer"
+serve_start writer "${TLS[@]}" --export "$LIVE" --audit-log "$T_DIR/audit.log" || t_bail "writer"
 W=https://127.0.0.1:$SERVE_PORT
 replica() { # NAME DIR: a wallet serve of DIR; sets its URL in $URL
 	serve_start "$1" --data "$2" "${TLS[@]}" || t_bail "replica $1"
@@ -114,6 +114,16 @@ for engine in rnp gnupg; do
 		"$R_TAMP,$M_SUBST" db_pass "$R_TAMP: served db_pass v2 does not match the manifest"
 	t_grep "$engine: ...the second URL too" "$M_SUBST: served db_pass v2" "$T_DIR/out"
 done
+
+# what the manifest costs: one request per run, whatever the number of secrets
+mkdir -p "$T_DIR/shm/g2"
+before=$(wc -l <"$T_DIR/audit.log")
+t_ok "one run fetches three secrets from the writer" env WALLET_OPENPGP=rnp wallet-entry \
+	--url "$W" --fetch db_pass --fetch "app1/=file:$T_DIR/shm/g2" --allow-disk -- true
+tail -n +"$((before + 1))" "$T_DIR/audit.log" >"$T_DIR/run.log"
+t_cond "one run for three secrets: one manifest request" "$(grep -c '"/manifests/app1"' "$T_DIR/run.log")" = 1
+t_cond "...one request per object" "$(grep -c '"/objects/' "$T_DIR/run.log")" = 3
+t_cond "...and the signing key: five in all" "$(wc -l <"$T_DIR/run.log")" = 5
 
 # the frozen replica's manifest expires (10 s lifetime, 30 s allowance): refused, failover
 expired() { [ "$(date +%s)" -gt $((frozen_expires + 30)) ]; }

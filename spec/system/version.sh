@@ -45,7 +45,7 @@ int main(void)
 	S(OK) S(ERR_USAGE) S(ERR_NOMEM) S(ERR_IO) S(ERR_NAME) S(ERR_NOTFOUND) S(ERR_EXISTS)
 	S(ERR_TOOBIG) S(ERR_CRYPTO) S(ERR_BADSIG) S(ERR_BINDING) S(ERR_ROLLBACK) S(ERR_KEY)
 	S(ERR_TLS) S(ERR_NETWORK) S(ERR_HTTP) S(ERR_PROTOCOL) S(ERR_DENIED) S(ERR_INTEGRITY)
-	S(ERR_INTERNAL)
+	S(ERR_INTERNAL) S(ERR_STALE)
 	return 0;
 }
 C
@@ -58,7 +58,7 @@ fi
 want=$(printf '%d.%d.%d %s 0x%02x%02x%02x' "$MA" "$MI" "$PA" "$V" "$MA" "$MI" "$PA")
 t_cond "version macros: $want" "$(head -n 1 "$T_DIR/v.out" | cut -d' ' -f1-3)" = "$want"
 sed -n 's/^CW_STATUS(\([A-Z_]*\), *\([0-9]*\),.*/\1 \2/p' "$CW_ROOT/common/status.def" >"$T_DIR/def"
-t_cond "wallet_status numbers are status.def's (0..19 kept)" \
+t_cond "wallet_status numbers are status.def's (0..19 kept, 20 added)" \
 	"$(tail -n +2 "$T_DIR/v.out")" = "$(cat "$T_DIR/def")"
 t_cond "WALLET_STATUS_END is one past the last status ($(wc -l <"$T_DIR/def"))" \
 	"$(head -n 1 "$T_DIR/v.out" | cut -d' ' -f4)" = "$(wc -l <"$T_DIR/def")"

@@ -226,31 +226,25 @@ static cw_status prune_objects(struct xp *x)
 	return s;
 }
 
+/* A record of an exported client (clients/C.json or manifests/C), or a file of ours. */
+static bool exported_record(const char *name, void *arg)
+{
+	char client[264];
+	snprintf(client, sizeof client, "%s", name);
+	char *dot = strstr(client, ".json");
+	if (dot != NULL && dot[5] == '\0')
+		*dot = '\0';
+	return name[0] == '.' || selected(arg, client);
+}
+
 static cw_status prune_records(struct xp *x)
 {
-	static const char *const sub[] = {"clients", "manifests"};
-	char dir[PATH_MAX], path[PATH_MAX], client[264];
-	cw_status s = CW_OK;
-	for (size_t k = 0; k < 2 && s == CW_OK; k++) {
-		if ((s = cw_path(dir, sizeof dir, "%s/%s", x->out, sub[k])) != CW_OK)
-			break;
-		DIR *d = opendir(dir);
-		if (d == NULL)
-			return CW_ERR_IO;
-		struct dirent *de;
-		while (s == CW_OK && (de = readdir(d)) != NULL) {
-			snprintf(client, sizeof client, "%s", de->d_name);
-			char *dot = k == 0 ? strstr(client, ".json") : NULL;
-			if (dot != NULL && dot[5] == '\0')
-				*dot = '\0';
-			if (de->d_name[0] == '.' || selected(x, client))
-				continue;
-			if ((s = cw_path(path, sizeof path, "%s/%s", dir, de->d_name)) == CW_OK &&
-			    unlink(path) != 0 && errno != ENOENT)
-				s = CW_ERR_IO;
-		}
-		closedir(d);
-	}
+	char dir[PATH_MAX];
+	cw_status s = cw_path(dir, sizeof dir, "%s/clients", x->out);
+	if (s == CW_OK)
+		s = cw_unlink_unless(dir, exported_record, x);
+	if (s == CW_OK && (s = cw_path(dir, sizeof dir, "%s/manifests", x->out)) == CW_OK)
+		s = cw_unlink_unless(dir, exported_record, x);
 	return s;
 }
 

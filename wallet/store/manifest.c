@@ -206,25 +206,16 @@ static cw_status write_all(ws_store *st, const char *dir, struct build *b, char 
 }
 
 /* The manifests of clients that are no longer registered go (a full refresh only). */
+static bool registered_or_not_ours(const char *name, void *arg)
+{
+	ws_client c;
+	return !cw_client_name_valid(name, strlen(name)) ||
+	       ws_client_get(arg, name, &c) != CW_ERR_NOTFOUND;
+}
+
 static cw_status prune(ws_store *st, const char *dir)
 {
-	char path[4096];
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		return CW_ERR_IO;
-	cw_status s = CW_OK;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL && s == CW_OK) {
-		ws_client c;
-		if (!cw_client_name_valid(de->d_name, strlen(de->d_name)) ||
-		    ws_client_get(st, de->d_name, &c) != CW_ERR_NOTFOUND)
-			continue;
-		if ((s = cw_path(path, sizeof path, "%s/%s", dir, de->d_name)) == CW_OK &&
-		    unlink(path) != 0 && errno != ENOENT)
-			s = CW_ERR_IO;
-	}
-	closedir(d);
-	return s;
+	return cw_unlink_unless(dir, registered_or_not_ours, st);
 }
 
 struct names {

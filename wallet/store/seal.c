@@ -125,30 +125,30 @@ out:
 	return st;
 }
 
-/* A detached signature over the sealed bytes, carrying the same notations as the inner
- * signature, so that whoever holds no secret (checkintegrity, a mirror) can check the name
- * and version too (format 2); *sig is malloc'd. */
-static cw_status sign_detached(gpgme_ctx_t ctx, const unsigned char *sealed, size_t sealed_len,
-                               unsigned char **sig, size_t *sig_len, char *err, size_t errsz)
+/* Signs len bytes of data with the context's signer in mode (a detached signature, or a
+ * signed message); *out is malloc'd. what names it in err. */
+static cw_status sign_mem(gpgme_ctx_t ctx, const void *data, size_t len, gpgme_sig_mode_t mode,
+                          const char *what, unsigned char **out, size_t *outlen, char *err,
+                          size_t errsz)
 {
-	gpgme_data_t sin = NULL, sout = NULL;
+	gpgme_data_t din = NULL, dout = NULL;
 	gpgme_error_t ge;
 	cw_status st = CW_ERR_CRYPTO;
-	if ((ge = gpgme_data_new_from_mem(&sin, (const char *)sealed, sealed_len, 0)) != 0 ||
-	    (ge = gpgme_data_new(&sout)) != 0) {
+	if ((ge = gpgme_data_new_from_mem(&din, (const char *)data, len, 0)) != 0 ||
+	    (ge = gpgme_data_new(&dout)) != 0) {
 		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
 		goto out;
 	}
-	ge = gpgme_op_sign(ctx, sin, sout, GPGME_SIG_MODE_DETACH);
+	ge = gpgme_op_sign(ctx, din, dout, mode);
 	gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
 	if (ge != 0 || sr == NULL || sr->invalid_signers != NULL || sr->signatures == NULL) {
-		cw_gpg_errfmt(err, errsz, "detached signature failed", ge);
+		cw_gpg_errfmt(err, errsz, what, ge);
 		goto out;
 	}
-	st = take_mem(&sout, sig, sig_len);
+	st = take_mem(&dout, out, outlen);
 out:
-	gpgme_data_release(sin);
-	gpgme_data_release(sout);
+	gpgme_data_release(din);
+	gpgme_data_release(dout);
 	return st;
 }
 
@@ -170,7 +170,11 @@ cw_status wg_seal(const struct wg_seal_in *in, unsigned char **sealed, size_t *s
 	if ((st = load_keys(ctx, in, &skey, &keys, err, errsz)) == CW_OK &&
 	    (st = add_notations(ctx, in, err, errsz)) == CW_OK &&
 	    (st = encrypt_sign(ctx, keys, in, sealed, sealed_len, err, errsz)) == CW_OK)
-		st = sign_detached(ctx, *sealed, *sealed_len, sig, sig_len, err, errsz);
+		/* the detached signature carries the same notations as the inner one, so that
+		 * whoever holds no secret (checkintegrity, a mirror) can check the name and
+		 * version too (format 2) */
+		st = sign_mem(ctx, *sealed, *sealed_len, GPGME_SIG_MODE_DETACH,
+		              "detached signature failed", sig, sig_len, err, errsz);
 out:
 	if (st != CW_OK) {
 		free(*sealed);
@@ -303,7 +307,6 @@ cw_status wg_sign_manifest(const char *home, const char *signer, const char *cli
 {
 	gpgme_ctx_t ctx = NULL;
 	gpgme_key_t skey = NULL;
-	gpgme_data_t din = NULL, dout = NULL;
 	gpgme_error_t ge;
 	cw_status st;
 	err[0] = '\0';
@@ -319,25 +322,16 @@ cw_status wg_sign_manifest(const char *home, const char *signer, const char *cli
 		cw_gpg_errfmt(err, errsz, "wallet signing key unusable", ge);
 		goto out;
 	}
-	st = CW_ERR_CRYPTO;
 	gpgme_set_armor(ctx, 0);
 	if ((ge = gpgme_sig_notation_add(ctx, CW_NOTATION_MANIFEST, client,
-	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0 ||
-	    (ge = gpgme_data_new_from_mem(&din, doc, len, 0)) != 0 ||
-	    (ge = gpgme_data_new(&dout)) != 0) {
-		cw_gpg_errfmt(err, errsz, "gpgme setup", ge);
+	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0) {
+		cw_gpg_errfmt(err, errsz, "gpgme notation", ge);
+		st = CW_ERR_CRYPTO;
 		goto out;
 	}
-	ge = gpgme_op_sign(ctx, din, dout, GPGME_SIG_MODE_NORMAL);
-	gpgme_sign_result_t sr = gpgme_op_sign_result(ctx);
-	if (ge != 0 || sr == NULL || sr->invalid_signers != NULL || sr->signatures == NULL) {
-		cw_gpg_errfmt(err, errsz, "signing the manifest failed", ge);
-		goto out;
-	}
-	st = take_mem(&dout, out, outlen);
+	st = sign_mem(ctx, doc, len, GPGME_SIG_MODE_NORMAL, "signing the manifest failed", out,
+	              outlen, err, errsz);
 out:
-	gpgme_data_release(din);
-	gpgme_data_release(dout);
 	if (skey != NULL)
 		gpgme_key_unref(skey);
 	gpgme_release(ctx);
