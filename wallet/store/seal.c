@@ -237,59 +237,73 @@ static const char *notation(gpgme_signature_t s, const char *name, bool *dup)
 	return v;
 }
 
+/* One verification, on a context of its own: sig over text (a detached signature), or, with
+ * text NULL, sig a signed message whose content goes to v->plain. On CW_OK *s is its one good
+ * signature by signer, valid until verify_end. */
+struct verify {
+	gpgme_ctx_t ctx;
+	gpgme_data_t sig, text, plain;
+};
+
+static cw_status verify_begin(struct verify *v, const char *home, const char *signer,
+                              const void *sig, size_t siglen, const void *text, size_t textlen,
+                              gpgme_signature_t *s, char *err, size_t errsz)
+{
+	gpgme_error_t ge;
+	memset(v, 0, sizeof *v);
+	err[0] = '\0';
+	if (cw_gpg_ctx(home, &v->ctx) != CW_OK) {
+		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
+		return CW_ERR_CRYPTO;
+	}
+	if ((ge = gpgme_data_new_from_mem(&v->sig, sig, siglen, 0)) != 0 ||
+	    (ge = text ? gpgme_data_new_from_mem(&v->text, text, textlen, 0)
+	               : gpgme_data_new(&v->plain)) != 0) {
+		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
+		return CW_ERR_CRYPTO;
+	}
+	ge = gpgme_op_verify(v->ctx, v->sig, v->text, v->plain);
+	*s = one_good_signature(v->ctx, gpgme_op_verify_result(v->ctx), ge, signer, err, errsz);
+	return *s != NULL ? CW_OK : CW_ERR_BADSIG;
+}
+
+static void verify_end(struct verify *v)
+{
+	gpgme_data_release(v->sig);
+	gpgme_data_release(v->text);
+	gpgme_data_release(v->plain);
+	gpgme_release(v->ctx);
+}
+
 cw_status wg_verify_detached_bound(const char *home, const char *signer, const void *data,
                                    size_t len, const void *sig, size_t siglen, const char *name,
                                    uint64_t version, bool *bound, char *err, size_t errsz)
 {
-	gpgme_ctx_t ctx = NULL;
-	gpgme_data_t dsig = NULL, dtext = NULL;
-	gpgme_error_t ge;
-	cw_status st;
-	err[0] = '\0';
+	struct verify v;
+	gpgme_signature_t s;
 	*bound = false;
-	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
-		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
+	cw_status st = verify_begin(&v, home, signer, sig, siglen, data, len, &s, err, errsz);
+	if (st != CW_OK || name == NULL) /* name NULL: the bytes only */
 		goto out;
-	}
-	st = CW_ERR_CRYPTO;
-	if ((ge = gpgme_data_new_from_mem(&dsig, sig, siglen, 0)) != 0 ||
-	    (ge = gpgme_data_new_from_mem(&dtext, data, len, 0)) != 0) {
-		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
-		goto out;
-	}
-	st = CW_ERR_BADSIG;
-	ge = gpgme_op_verify(ctx, dsig, dtext, NULL);
-	gpgme_signature_t s =
-	    one_good_signature(ctx, gpgme_op_verify_result(ctx), ge, signer, err, errsz);
-	if (s == NULL)
-		goto out;
-	if (name == NULL) {
-		st = CW_OK; /* the bytes only */
-		goto out;
-	}
 	bool dup = false;
 	const char *sname = notation(s, CW_NOTATION_NAME, &dup);
 	const char *sver = notation(s, CW_NOTATION_VERSION, &dup);
-	uint64_t v = 0;
-	if (sname == NULL && sver == NULL && !dup) {
-		st = CW_OK; /* format 1: the signature binds the bytes only */
-		goto out;
-	}
+	uint64_t ver = 0;
+	if (sname == NULL && sver == NULL && !dup)
+		goto out; /* format 1: the signature binds the bytes only */
 	*bound = true;
 	st = CW_ERR_BINDING;
-	if (dup || sname == NULL || sver == NULL || !cw_version_parse(sver, strlen(sver), &v)) {
+	if (dup || sname == NULL || sver == NULL || !cw_version_parse(sver, strlen(sver), &ver)) {
 		cw_gpg_errfmt(err, errsz, "malformed name or version notation", 0);
 		goto out;
 	}
-	if (strcmp(sname, name) != 0 || v != version) {
+	if (strcmp(sname, name) != 0 || ver != version) {
 		snprintf(err, errsz, "signed for %.255s version %s", sname, sver);
 		goto out;
 	}
 	st = CW_OK;
 out:
-	gpgme_data_release(dsig);
-	gpgme_data_release(dtext);
-	gpgme_release(ctx);
+	verify_end(&v);
 	return st;
 }
 
@@ -342,39 +356,22 @@ cw_status wg_open_manifest(const char *home, const char *signer, const char *cli
                            const void *data, size_t len, unsigned char **doc, size_t *doclen,
                            char *err, size_t errsz)
 {
-	gpgme_ctx_t ctx = NULL;
-	gpgme_data_t din = NULL, dout = NULL;
-	gpgme_error_t ge;
-	cw_status st;
-	err[0] = '\0';
+	struct verify v;
+	gpgme_signature_t s;
 	*doc = NULL;
 	*doclen = 0;
-	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
-		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
-		goto out;
-	}
-	st = CW_ERR_CRYPTO;
-	if ((ge = gpgme_data_new_from_mem(&din, data, len, 0)) != 0 ||
-	    (ge = gpgme_data_new(&dout)) != 0) {
-		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
-		goto out;
-	}
-	st = CW_ERR_BADSIG;
-	ge = gpgme_op_verify(ctx, din, NULL, dout);
-	gpgme_signature_t s =
-	    one_good_signature(ctx, gpgme_op_verify_result(ctx), ge, signer, err, errsz);
-	if (s == NULL)
+	cw_status st = verify_begin(&v, home, signer, data, len, NULL, 0, &s, err, errsz);
+	if (st != CW_OK)
 		goto out;
 	bool dup = false;
 	const char *who = notation(s, CW_NOTATION_MANIFEST, &dup);
 	if (dup || who == NULL || strcmp(who, client) != 0) {
 		snprintf(err, errsz, "not a manifest for %s", client);
+		st = CW_ERR_BADSIG;
 		goto out;
 	}
-	st = take_mem(&dout, doc, doclen);
+	st = take_mem(&v.plain, doc, doclen);
 out:
-	gpgme_data_release(din);
-	gpgme_data_release(dout);
-	gpgme_release(ctx);
+	verify_end(&v);
 	return st;
 }
