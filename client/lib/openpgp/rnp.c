@@ -439,57 +439,79 @@ static cw_status check_sig(struct wc_opener *o, rnp_ffi_t ffi, rnp_op_verify_t o
 	return CW_OK;
 }
 
-/* The hashed notations of the inner signature (RNP gives a signature's subpackets only as a
- * JSON dump), then the binding. A notation of ours that is not human-readable, or whose value
- * holds a NUL (its length disagrees with the text), counts as malformed. */
-static cw_status check_notations(struct wc_opener *o, rnp_op_verify_signature_t s,
-                                 const struct wc_sealed *in, uint64_t *version)
+/* Calls fn for each hashed notation of s (RNP gives a signature's subpackets only as a JSON
+ * dump) with its name, its value and whether it is sound: human-readable, and its length
+ * agrees with the text (no NUL inside). CW_ERR_BADSIG when the signature cannot be read. */
+typedef void (*notation_fn)(const char *name, const char *value, bool sound, void *arg);
+static cw_status each_notation(rnp_op_verify_signature_t s, notation_fn fn, void *arg)
 {
 	rnp_signature_handle_t h = NULL;
 	char *js = NULL;
 	cJSON *root = NULL;
-	const char *sname = NULL, *sver = NULL;
-	bool dup = false;
 	cw_status st = CW_ERR_BADSIG;
 	if (rnp_op_verify_signature_get_handle(s, &h) != RNP_SUCCESS ||
 	    rnp_signature_packet_to_json(h, 0, &js) != RNP_SUCCESS ||
-	    (root = cJSON_Parse(js)) == NULL) {
-		wc_oerr(o, "inner signature: unreadable");
+	    (root = cJSON_Parse(js)) == NULL)
 		goto out;
-	}
 	const cJSON *pkt = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
-	const cJSON *subs = cJSON_GetObjectItemCaseSensitive(pkt, "subpackets");
 	const cJSON *sp;
-	cJSON_ArrayForEach(sp, subs)
+	cJSON_ArrayForEach(sp, cJSON_GetObjectItemCaseSensitive(pkt, "subpackets"))
 	{
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(sp, "type");
-		const cJSON *hashed = cJSON_GetObjectItemCaseSensitive(sp, "hashed");
-		if (!cJSON_IsNumber(type) || type->valueint != SUBPKT_NOTATION ||
-		    !cJSON_IsTrue(hashed))
-			continue;
 		const char *nm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sp, "name"));
-		const cJSON *len = cJSON_GetObjectItemCaseSensitive(sp, "length");
-		const char **slot = NULL;
-		if (nm != NULL && strcmp(nm, CW_NOTATION_NAME) == 0)
-			slot = &sname;
-		else if (nm != NULL && strcmp(nm, CW_NOTATION_VERSION) == 0)
-			slot = &sver;
-		if (slot == NULL)
-			continue;
 		const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sp, "value"));
-		if (*slot != NULL || v == NULL ||
-		    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sp, "human")) ||
-		    !cJSON_IsNumber(len) ||
-		    len->valuedouble != (double)(8 + strlen(nm) + strlen(v)))
-			dup = true;
-		*slot = v;
+		const cJSON *len = cJSON_GetObjectItemCaseSensitive(sp, "length");
+		if (!cJSON_IsNumber(type) || type->valueint != SUBPKT_NOTATION || nm == NULL ||
+		    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sp, "hashed")))
+			continue;
+		fn(nm, v,
+		   v != NULL && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sp, "human")) &&
+		       cJSON_IsNumber(len) &&
+		       len->valuedouble == (double)(8 + strlen(nm) + strlen(v)),
+		   arg);
 	}
-	st = wc_check_binding(o, in, sname, sver, dup, version);
+	st = CW_OK;
 out:
 	cJSON_Delete(root);
 	rnp_buffer_destroy(js);
 	rnp_signature_handle_destroy(h);
 	return st;
+}
+
+/* The name and version notations of an inner signature, copied (the JSON they come from is
+ * gone when each_notation returns); one that is unsound, too long or repeated counts as
+ * malformed (dup). */
+struct binding_notes {
+	char sname[CW_NAME_MAX + 2], sver[32];
+	bool dup;
+};
+
+static void take_binding(const char *name, const char *value, bool sound, void *arg)
+{
+	struct binding_notes *b = arg;
+	char *slot = strcmp(name, CW_NOTATION_NAME) == 0      ? b->sname
+	             : strcmp(name, CW_NOTATION_VERSION) == 0 ? b->sver
+	                                                      : NULL;
+	size_t cap = slot == b->sname ? sizeof b->sname : sizeof b->sver;
+	if (slot == NULL)
+		return;
+	if (slot[0] != '\0' || !sound || strlen(value) >= cap)
+		b->dup = true;
+	else
+		memcpy(slot, value, strlen(value) + 1);
+}
+
+/* The hashed notations of the inner signature, then the binding. */
+static cw_status check_notations(struct wc_opener *o, rnp_op_verify_signature_t s,
+                                 const struct wc_sealed *in, uint64_t *version)
+{
+	struct binding_notes b = {"", "", false};
+	if (each_notation(s, take_binding, &b) != CW_OK) {
+		wc_oerr(o, "inner signature: unreadable");
+		return CW_ERR_BADSIG;
+	}
+	return wc_check_binding(o, in, b.sname[0] ? b.sname : NULL, b.sver[0] ? b.sver : NULL,
+	                        b.dup, version);
 }
 
 static bool plain_write(void *app_ctx, const void *buf, size_t len)
@@ -638,51 +660,43 @@ static cw_status rnp_engine_open(struct wc_opener *o, const struct wc_sealed *in
 	return st;
 }
 
+/* The manifest notations of a manifest's signature: how many, whether a sound one names the
+ * client, and what the first names (copied for the error line). */
+struct manifest_notes {
+	const char *client;
+	int count;
+	bool ours;
+	char who[CW_CLIENT_NAME_MAX + 1];
+};
+
+static void take_manifest(const char *name, const char *value, bool sound, void *arg)
+{
+	struct manifest_notes *m = arg;
+	if (strcmp(name, CW_NOTATION_MANIFEST) != 0)
+		return;
+	m->count++;
+	m->ours = sound && strcmp(value, m->client) == 0;
+	if (value != NULL)
+		snprintf(m->who, sizeof m->who, "%s", value);
+}
+
 /* The one hashed, human-readable manifest notation of s must name client. */
 static cw_status manifest_notation(struct wc_opener *o, rnp_op_verify_signature_t s,
                                    const char *client)
 {
-	rnp_signature_handle_t h = NULL;
-	char *js = NULL;
-	cJSON *root = NULL;
-	const char *who = NULL;
-	int count = 0;
-	cw_status st = CW_ERR_BADSIG;
-	if (rnp_op_verify_signature_get_handle(s, &h) != RNP_SUCCESS ||
-	    rnp_signature_packet_to_json(h, 0, &js) != RNP_SUCCESS ||
-	    (root = cJSON_Parse(js)) == NULL) {
+	struct manifest_notes m = {client, 0, false, ""};
+	if (each_notation(s, take_manifest, &m) != CW_OK) {
 		wc_oerr(o, "manifest: unreadable signature");
-		goto out;
+		return CW_ERR_BADSIG;
 	}
-	const cJSON *pkt = cJSON_IsArray(root) ? cJSON_GetArrayItem(root, 0) : root;
-	const cJSON *sp;
-	cJSON_ArrayForEach(sp, cJSON_GetObjectItemCaseSensitive(pkt, "subpackets"))
-	{
-		const cJSON *type = cJSON_GetObjectItemCaseSensitive(sp, "type");
-		const char *nm = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sp, "name"));
-		if (!cJSON_IsNumber(type) || type->valueint != SUBPKT_NOTATION || nm == NULL ||
-		    strcmp(nm, CW_NOTATION_MANIFEST) != 0)
-			continue;
-		count++;
-		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sp, "hashed")) &&
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sp, "human")))
-			who = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sp, "value"));
-	}
-	if (count != 1 || who == NULL || strcmp(who, client) != 0) {
-		if (who != NULL && count == 1)
-			wc_oerr(o, "manifest for another client (its notation names %.64s)", who);
-		else
-			wc_oerr(o, "manifest: %s",
-			        count > 1 ? "several client notations"
-			                  : "no notation naming the client");
-		goto out;
-	}
-	st = CW_OK;
-out:
-	cJSON_Delete(root);
-	rnp_buffer_destroy(js);
-	rnp_signature_handle_destroy(h);
-	return st;
+	if (m.count == 1 && m.ours)
+		return CW_OK;
+	if (m.count == 1 && m.who[0] != '\0')
+		wc_oerr(o, "manifest for another client (its notation names %.64s)", m.who);
+	else
+		wc_oerr(o, "manifest: %s",
+		        m.count > 1 ? "several client notations" : "no notation naming the client");
+	return CW_ERR_BADSIG;
 }
 
 /* A signed manifest, on the keyring that holds the pinned key alone (nothing there could
