@@ -16,6 +16,8 @@ void usage_revoke(FILE *out)
 	    "and 'wallet store' no longer seals to it. Objects already sealed to it stay as they\n"
 	    "are: store them again without it to re-seal them. Revocation is permanent for the\n"
 	    "name, also across 'importkey --replace'. Revoking twice is not an error.\n"
+	    "CLIENT's manifest goes too: replicas and mirrors drop it at their next export, and\n"
+	    "a copy of it that they still hold expires with its lifetime.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
