@@ -195,7 +195,8 @@ static cw_status scan(ws_store *st, struct ws_cache_ent **out, size_t *n)
 		v[cnt].mtime = sb.st_mtim;
 		cnt++;
 	}
-	qsort(v, cnt, sizeof *v, cmp_ent);
+	if (cnt > 0) /* v is NULL for an empty store */
+		qsort(v, cnt, sizeof *v, cmp_ent);
 	*out = v;
 	*n = cnt;
 	v = NULL;
