@@ -200,6 +200,13 @@ echo '{"lisen": "127.0.0.1:1"}' >"$T_DIR/bad2.json"
 one_line_exit "config with an unknown key: exit 2, one line" 2 --config "$T_DIR/bad2.json"
 echo '{"listen": ' >"$T_DIR/bad3.json"
 one_line_exit "config that is not JSON: exit 2, one line" 2 --config "$T_DIR/bad3.json"
+echo '{"threads": 4} x' >"$T_DIR/bad4.json"
+one_line_exit "config with trailing data: exit 2, one line" 2 --config "$T_DIR/bad4.json"
+t_grep "... that says so" "trailing data after the JSON object" "$T_DIR/ol.err"
+printf '{"audit_log": "%s\\u0000.log"}\n' "$T_DIR/cut" >"$T_DIR/bad5.json"
+one_line_exit "config with a \\u0000 in a string: exit 2, one line" 2 --config "$T_DIR/bad5.json"
+t_grep "... naming the key" "'audit_log' holds a NUL character" "$T_DIR/ol.err"
+t_cond "... and no truncated audit log opened" "$([ -e "$T_DIR/cut" ] && echo opened)" = ""
 
 # A config file sets everything; a flag overrides it.
 P1=$(pick_port) P2=$(pick_port) HP=$(pick_port)
