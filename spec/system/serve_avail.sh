@@ -217,7 +217,7 @@ t_ok "the server drops all $((N_TLS + N_TCP)) slow clients within 45 s" \
 no_estab() { [ "$(estab)" = 0 ]; }
 t_ok "no connection left on the TLS port" wait_until 20 no_estab
 for i in $(seq "$N_TLS"); do
-	t_grep "slow TLS client $i: dropped after its request timed out (400)" "HTTP/1.0 400" "$T_DIR/slow$i.out"
+	t_grep "slow TLS client $i: dropped after its request timed out (400)" "HTTP/1.1 400 Bad Request" "$T_DIR/slow$i.out"
 done
 # (b) and (c): the client that arrived meanwhile, and new ones, are served by the same process
 wait "$LATE_PID"

@@ -90,6 +90,69 @@ t_cond "headers over the limit: refused ($code)" "$code" != 200
 code=$(cfetch "$A1" /healthz -o /dev/null -w '%{http_code}')
 t_cond "still serving after oversized headers" "$code" = 200
 
+# --- requests civetweb refuses itself ----------------------------------------------------------------
+# A fixed answer that never quotes the request (civetweb's own error page put the request's
+# bytes, CR LF included, into the response: response splitting), and an audit line each.
+# rawtls OUT BYTES: BYTES (a printf format) over TLS with app1's certificate, the answer in OUT
+rawtls() {
+	printf "$2" | timeout 20 openssl s_client -quiet -connect "127.0.0.1:$SERVE_PORT" \
+		-CAfile "$KEYS/ca/ca.crt" "${CERT[@]}" >"$1" 2>/dev/null
+}
+# rawplain OUT BYTES: the same in plain HTTP to the health listener (bash's /dev/tcp)
+rawplain() {
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$SERVE_HPORT" || return 1
+	printf "$2" >&"$fd"
+	timeout 20 cat <&"$fd" >"$1"
+	exec {fd}>&-
+}
+status_line() { head -n 1 "$1" | tr -d '\r'; }
+refused=('G ET /x HTTP/1.1\r\nX-Injected: yes\r\n\r\n'
+	'GET /x\r\nSet-Cookie: a=b HTTP/1.1\r\nX-Injected: yes\r\n\r\n'
+	'GET https://h/x HTTP/1.1\r\nHost: h\r\nX-Injected: yes\r\n\r\n'
+	'OPTIONS * HTTP/1.1\r\nHost: h\r\nX-Injected: yes\r\n\r\n')
+a0=$(wc -l <"$T_DIR/audit.log")
+i=0
+for r in "${refused[@]}"; do
+	i=$((i + 1))
+	d=$(printf '%.24s' "$r")
+	rawtls "$T_DIR/rt$i" "$r"
+	t_cond "TLS, refused request $i ($d): 400" "$(status_line "$T_DIR/rt$i")" = "HTTP/1.1 400 Bad Request"
+	t_nogrep "TLS, refused request $i: no injected header" "X-Injected" "$T_DIR/rt$i"
+	t_nogrep "TLS, refused request $i: no injected cookie" "Set-Cookie" "$T_DIR/rt$i"
+	t_grep "TLS, refused request $i: the connection is closed" "Connection: close" "$T_DIR/rt$i"
+	rawplain "$T_DIR/rp$i" "$r"
+	t_cond "health port, refused request $i: 400" "$(status_line "$T_DIR/rp$i")" = "HTTP/1.1 400 Bad Request"
+	t_nogrep "health port, refused request $i: no injected header" "X-Injected" "$T_DIR/rp$i"
+	t_nogrep "health port, refused request $i: no injected cookie" "Set-Cookie" "$T_DIR/rp$i"
+done
+rawtls "$T_DIR/rt-ver" 'GET /healthz HTTP/3<script>\r\n\r\n'
+t_cond "an unknown HTTP version: 505" "$(status_line "$T_DIR/rt-ver")" = "HTTP/1.1 505 HTTP Version Not Supported"
+t_nogrep "... whose body does not quote it" "<script>" "$T_DIR/rt-ver"
+rawtls "$T_DIR/rt-ka" 'GET /healthz HTTP/1.1\r\nHost: h\r\n\r\nOPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n'
+t_cond "kept alive: a request, then '*' refused on the same connection" \
+	"$(tr -d '\r' <"$T_DIR/rt-ka" | grep '^HTTP/' | tr '\n' ,)" = "HTTP/1.1 200 OK,HTTP/1.1 400 Bad Request,"
+tail -n +"$((a0 + 1))" "$T_DIR/audit.log" >"$T_DIR/audit-refused"
+t_cond "refused requests: one audit line each (4 + 505 + 200 + 400)" "$(wc -l <"$T_DIR/audit-refused")" = 7
+t_cond "... no raw control byte in the audit log" "$(tr -d '\n' <"$T_DIR/audit.log" | tr -d '[:print:]' | wc -c)" = 0
+if command -v jq >/dev/null; then
+	t_ok "... jq parses every audit line" jq -e 'type == "object"' "$T_DIR/audit.log"
+	t_cond "... status 400 for each refused request" \
+		"$(jq -c 'select(.status == 400) | .client' "$T_DIR/audit-refused" | tr '\n' ' ')" = '"app1" "app1" "app1" "app1" "app1" '
+	t_cond "... the injected path escaped" \
+		"$(jq -r 'select(.method == "GET" and .status == 400) | .path' "$T_DIR/audit-refused" | head -n 1)" \
+		= "/x%0D%0ASet-Cookie:%20a=b%20HTTP/1.1%0D%0AX-Injected:%20yes%0D%0A%0D"
+	t_cond "... with a reason" "$(jq -r .reason "$T_DIR/audit-refused" | sort -u | tr '\n' ,)" \
+		= "HTTP version,malformed request,null,request target not origin-form,"
+else
+	t_cond "... status 400 for each refused request (no jq: grep)" \
+		"$(grep -c '"status":400,' "$T_DIR/audit-refused")" = 5
+fi
+curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" >"$T_DIR/m-refused"
+t_grep "health port: refused requests counted in /metrics" 'wallet_requests_total{listener="health",code="400"} 4' "$T_DIR/m-refused"
+code=$(cfetch "$A1" /v1/objects/one -o /dev/null -w '%{http_code}')
+t_cond "still serving after refused requests" "$code" = 200
+
 # --- signals ------------------------------------------------------------------------------------
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
@@ -137,6 +200,13 @@ echo '{"lisen": "127.0.0.1:1"}' >"$T_DIR/bad2.json"
 one_line_exit "config with an unknown key: exit 2, one line" 2 --config "$T_DIR/bad2.json"
 echo '{"listen": ' >"$T_DIR/bad3.json"
 one_line_exit "config that is not JSON: exit 2, one line" 2 --config "$T_DIR/bad3.json"
+echo '{"threads": 4} x' >"$T_DIR/bad4.json"
+one_line_exit "config with trailing data: exit 2, one line" 2 --config "$T_DIR/bad4.json"
+t_grep "... that says so" "trailing data after the JSON object" "$T_DIR/ol.err"
+printf '{"audit_log": "%s\\u0000.log"}\n' "$T_DIR/cut" >"$T_DIR/bad5.json"
+one_line_exit "config with a \\u0000 in a string: exit 2, one line" 2 --config "$T_DIR/bad5.json"
+t_grep "... naming the key" "'audit_log' holds a NUL character" "$T_DIR/ol.err"
+t_cond "... and no truncated audit log opened" "$([ -e "$T_DIR/cut" ] && echo opened)" = ""
 
 # A config file sets everything; a flag overrides it.
 P1=$(pick_port) P2=$(pick_port) HP=$(pick_port)

@@ -121,10 +121,48 @@ static void test_audit_lines(void **state)
 	assert_int_equal(audit_open("/nonexistent-dir/a.log", &a), CW_ERR_IO);
 }
 
+/* A request refused before routing: method and path are whatever was parsed (any bytes, the
+ * rest of the request included) or NULL; neither may put a raw control byte in the log. */
+static void test_audit_refused(void **state)
+{
+	(void)state;
+	audit_log *a;
+	size_t n;
+	assert_int_equal(audit_open(path, &a), CW_OK);
+	cw_https_peer peer = {.verified = true, .cn = "app1"};
+	memset(peer.sha256, 'a', 64);
+	cw_https_req r1 = {.peer = &peer, .status = 400};
+	audit_request(a, &r1, "malformed request", 0);
+	cw_https_req r2 = {.method = "G\r\nX-Injected: yes\xc3",
+	                   .path = "/x\r\nSet-Cookie: a=b",
+	                   .peer = &peer,
+	                   .status = 400};
+	audit_request(a, &r2, "malformed request", 0);
+	audit_close(a);
+
+	char *raw = NULL;
+	size_t len = 0;
+	assert_int_equal(cw_read_file(path, 1 << 16, (unsigned char **)&raw, &len), CW_OK);
+	for (size_t i = 0; i < len; i++)
+		assert_true(raw[i] == '\n' || (raw[i] >= 0x20 && raw[i] < 0x7f));
+	free(raw);
+	cJSON **l = read_lines(&n);
+	assert_int_equal(n, 2);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(l[0], "method")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(l[0], "path")));
+	assert_int_equal(cJSON_GetObjectItem(l[0], "status")->valuedouble, 400);
+	assert_string_equal(str(l[0], "reason"), "malformed request");
+	assert_string_equal(str(l[1], "method"), "G%0D%0AX-Injected:%20yes%C3");
+	assert_string_equal(str(l[1], "path"), "/x%0D%0ASet-Cookie:%20a=b");
+	for (size_t i = 0; i < n; i++)
+		cJSON_Delete(l[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_audit_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

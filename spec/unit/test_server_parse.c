@@ -153,6 +153,54 @@ static void test_config(void **state)
 	rmdir(dir);
 }
 
+/* cJSON lets through what must be refused: bytes after the object, and a string holding
+ * "\u0000" (cut short there: an audit_log path was opened truncated) or a raw NUL byte. */
+static void test_config_strict(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/cwcfgXXXXXX", f[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(f, sizeof f, "%s/c.json", dir);
+	static const struct {
+		const char *text;
+		size_t len; /* 0: strlen */
+		const char *says;
+	} bad[] = {
+	    {"{\"threads\":4} x", 0, "trailing data after the JSON object"},
+	    {"{\"threads\":4}{}", 0, "trailing data after the JSON object"},
+	    {"{\"threads\":4}\n\0", 15, "trailing data after the JSON object"},
+	    {"{\"audit_log\":\"/tmp/a\\u0000.log\"}", 0, "'audit_log' holds a NUL character"},
+	    {"{\"threads\":4, \"data\" : \"\\u0000\"}", 0, "'data' holds a NUL character"},
+	    {"{\"listen\\u0000x\":\"127.0.0.1:1\"}", 0, "a key holds a NUL character"},
+	    {"{\"data\":\"/d\0x\"}", 15, "a NUL byte in the file"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct serve_config cfg = {0};
+		FILE *fp = fopen(f, "w");
+		assert_non_null(fp);
+		size_t len = bad[i].len ? bad[i].len : strlen(bad[i].text);
+		assert_int_equal(fwrite(bad[i].text, 1, len, fp), len);
+		fclose(fp);
+		err[0] = '\0';
+		if (serve_config_load(&cfg, f, err, sizeof err) != CW_ERR_USAGE)
+			fail_msg("accepted config %zu", i);
+		if (strstr(err, bad[i].says) == NULL)
+			fail_msg("config %zu: '%s' does not say '%s'", i, err, bad[i].says);
+		assert_null(strchr(err, '\n'));
+		serve_config_free(&cfg);
+	}
+	/* what is not a NUL stays accepted: an escaped backslash before u0000, other escapes,
+	 * whitespace after the object */
+	struct serve_config cfg = {0};
+	write_file(f, "{\"audit_log\":\"/tmp/a\\\\u0000\\u0041\", \"threads\": 4}\r\n\t \n");
+	assert_int_equal(serve_config_load(&cfg, f, err, sizeof err), CW_OK);
+	assert_string_equal(cfg.audit_log, "/tmp/a\\u0000A");
+	assert_int_equal(cfg.threads, 4);
+	serve_config_free(&cfg);
+	unlink(f);
+	rmdir(dir);
+}
+
 static void test_metrics(void **state)
 {
 	(void)state;
@@ -185,9 +233,9 @@ static void test_metrics(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pct_decode),   cmocka_unit_test(test_query_version),
-	    cmocka_unit_test(test_query_prefix), cmocka_unit_test(test_config),
-	    cmocka_unit_test(test_metrics),
+	    cmocka_unit_test(test_pct_decode),    cmocka_unit_test(test_query_version),
+	    cmocka_unit_test(test_query_prefix),  cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_config_strict), cmocka_unit_test(test_metrics),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

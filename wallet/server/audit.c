@@ -108,12 +108,15 @@ static void put_str(struct line *l, const char *key, const char *s, size_t max)
 	put_raw(l, "\"", 1);
 }
 
-/* The raw path as sent may hold any byte: keep the log valid UTF-8 and one line (escapes the
- * client sent stay as they were). */
-static void safe_path(const char *in, char *out, size_t outsz)
+/* The raw path or method as sent may hold any byte: keep the log valid UTF-8 and one line
+ * (escapes the client sent stay as they were). NULL (a request refused before it was parsed
+ * that far) stays NULL, written as null. */
+static const char *safe_path(const char *in, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0;
+	if (in == NULL)
+		return NULL;
 	for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && o + 4 < outsz; p++) {
 		if (*p > 0x20 && *p < 0x7f) {
 			out[o++] = (char)*p;
@@ -124,6 +127,7 @@ static void safe_path(const char *in, char *out, size_t outsz)
 		}
 	}
 	out[o] = '\0';
+	return out;
 }
 
 /* RFC 3339 UTC with milliseconds; the date and time part is formatted once a second per
@@ -143,20 +147,21 @@ static void put_time(struct line *l)
 
 void audit_request(audit_log *a, const cw_https_req *req, const char *reason, uint64_t duration_us)
 {
-	char path[520];
+	char pathbuf[520], methodbuf[METHOD_MAX + 4];
 	struct line l;
 	if (a == NULL)
 		return;
 	l.len = 0;
 	l.full = false;
-	safe_path(req->path, path, sizeof path);
+	const char *path = safe_path(req->path, pathbuf, sizeof pathbuf);
+	const char *method = safe_path(req->method, methodbuf, sizeof methodbuf);
 	put_time(&l);
 	bool v = req->peer->verified;
 	put_str(&l, "client", v && req->peer->cn[0] != '\0' ? req->peer->cn : NULL,
 	        CW_CLIENT_NAME_MAX);
 	put_str(&l, "cert_sha256", v ? req->peer->sha256 : NULL, 64);
-	put_str(&l, "method", req->method, METHOD_MAX);
-	put_str(&l, "path", path, sizeof path);
+	put_str(&l, "method", method, METHOD_MAX);
+	put_str(&l, "path", path, sizeof pathbuf);
 	put_str(&l, "object", req->object[0] != '\0' ? req->object : NULL, CW_NAME_MAX);
 	if (req->version != 0)
 		put_fmt(&l, ",\"version\":%llu", (unsigned long long)req->version);

@@ -23,8 +23,9 @@ void audit_close(audit_log *a); /* NULL accepted */
 /* Writes {"time","client","cert_sha256","method","path","object","version","status",
  * "bytes","duration_ms"} (+ "reason" when given) for req. client/cert_sha256 are null without
  * a verified certificate (client also when the certificate has no usable CN); object/version
- * null when the request named none. The path is written with bytes outside printable ASCII
- * %-escaped and cut at 512 bytes; the method is cut at 32 bytes. A NULL a discards. */
+ * null when the request named none. The path and the method are written with bytes outside
+ * printable ASCII %-escaped, the path cut at 512 bytes and the method at 32; either is null
+ * when req's is NULL (a request refused before it was parsed that far). A NULL a discards. */
 void audit_request(audit_log *a, const cw_https_req *req, const char *reason, uint64_t duration_us);
 
 #endif

@@ -3,6 +3,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,77 @@ out:
 	return rc;
 }
 
+static size_t skip_ws(const char *s, size_t i, size_t len)
+{
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* cJSON keeps strings NUL-terminated and gives no length, so a string holding "\u0000" reached
+ * us cut short (an audit_log path was opened truncated). Looks for that escape in the text
+ * cJSON accepted; when found, key receives the top-level key whose key or string value holds
+ * it ("" when that key itself holds it or cannot be shown). */
+static bool find_nul_escape(const char *s, size_t len, char *key, size_t keysz)
+{
+	int depth = 0;
+	size_t kstart = 0, klen = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if (s[i] == '}' || s[i] == ']')
+			depth--;
+		if (s[i] != '"')
+			continue;
+		size_t start = ++i;
+		bool nul = false;
+		for (; i < len && s[i] != '"'; i++)
+			if (s[i] == '\\') {
+				nul = nul || (i + 5 < len && memcmp(s + i + 1, "u0000", 5) == 0);
+				i++; /* the escaped character, '"' or '\\' included */
+			}
+		size_t after = skip_ws(s, i + 1, len);
+		bool is_key = depth == 1 && after < len && s[after] == ':';
+		if (is_key && !nul) {
+			kstart = start;
+			klen = i - start;
+		}
+		if (nul) {
+			bool showable = !is_key && klen > 0 && klen < keysz;
+			for (size_t k = 0; showable && k < klen; k++)
+				showable = s[kstart + k] > 0x20 && s[kstart + k] < 0x7f;
+			snprintf(key, keysz, "%.*s", showable ? (int)klen : 0, s + kstart);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What cJSON lets through: bytes after the object, a NUL byte, a "\u0000" escape. */
+static cw_status check_text(const char *buf, size_t len, const char *end, const char *file,
+                            char *err, size_t errsz)
+{
+	char key[64];
+	if (skip_ws(buf, (size_t)(end - buf), len) != len) {
+		snprintf(err, errsz, "config file %s: trailing data after the JSON object", file);
+		return CW_ERR_USAGE;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errsz, "config file %s: a NUL byte in the file", file);
+		return CW_ERR_USAGE;
+	}
+	if (find_nul_escape(buf, len, key, sizeof key)) {
+		if (key[0] != '\0')
+			snprintf(err, errsz, "config file %s: '%s' holds a NUL character (\\u0000)",
+			         file, key);
+		else
+			snprintf(err, errsz,
+			         "config file %s: a key holds a NUL character (\\u0000)", file);
+		return CW_ERR_USAGE;
+	}
+	return CW_OK;
+}
+
 cw_status serve_config_load(struct serve_config *cfg, const char *file, char *err, size_t errsz)
 {
 	unsigned char *buf = NULL;
@@ -132,11 +204,15 @@ cw_status serve_config_load(struct serve_config *cfg, const char *file, char *er
 		goto out;
 	}
 	rc = CW_ERR_USAGE;
-	root = cJSON_ParseWithLength((const char *)buf, len);
+	const char *end = NULL;
+	root = cJSON_ParseWithLengthOpts((const char *)buf, len, &end, false);
 	if (root == NULL || !cJSON_IsObject(root)) {
 		snprintf(err, errsz, "config file %s: not a JSON object", file);
 		goto out;
 	}
+	if ((rc = check_text((const char *)buf, len, end, file, err, errsz)) != CW_OK)
+		goto out;
+	rc = CW_ERR_USAGE;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, root)
 	{

@@ -27,8 +27,9 @@ struct serve_config {
 /* Applies the JSON object in file onto cfg: keys listen, tls_cert, tls_key, tls_ca,
  * health_listen, audit_log, data, export (strings), threads, request_timeout_ms,
  * keep_alive_timeout_ms, max_header_bytes, verify_depth (integers). CW_ERR_IO when the file
- * cannot be read, CW_ERR_USAGE for bad JSON, an unknown key, a wrong type or a value out of
- * range; err receives one line. */
+ * cannot be read, CW_ERR_USAGE for bad JSON, anything but whitespace after the object, a NUL
+ * byte or a "\u0000" escape anywhere, an unknown key, a wrong type or a value out of range;
+ * err receives one line. */
 cw_status serve_config_load(struct serve_config *cfg, const char *file, char *err, size_t errsz);
 
 /* Sets one setting by its config-file key from a string (a flag's argument); same checks. */

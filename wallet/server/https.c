@@ -286,6 +286,107 @@ static const struct route *find_route(const cw_https *srv, const char *path, uns
 	return NULL;
 }
 
+/* Answers civetweb refuses to send with their request's bytes in them (see http_error): the
+ * status line and body come from this table only, never from the request. */
+static const struct fixed_error {
+	int status;
+	const char *line;
+	const char *body;
+	const char *note; /* the audit log's reason */
+} fixed_errors[] = {
+    {400, "400 Bad Request", "bad request\n", "malformed request"},
+    {411, "411 Length Required", "length required\n", "bad content length"},
+    {413, "413 Payload Too Large", "request too large\n", "request too large"},
+    {500, "500 Internal Server Error", "internal error\n", "internal error"},
+    {505, "505 HTTP Version Not Supported", "HTTP version not supported\n", "HTTP version"},
+};
+
+/* The table's row for status: itself, else 400 for a client error and 500 for the rest. */
+static const struct fixed_error *fixed_error(int status)
+{
+	size_t n = sizeof fixed_errors / sizeof fixed_errors[0];
+	for (size_t i = 0; i < n; i++)
+		if (fixed_errors[i].status == status)
+			return &fixed_errors[i];
+	return &fixed_errors[status >= 400 && status < 500 ? 0 : 3];
+}
+
+/* Marks kept as civetweb's per-connection user data (only their addresses matter): the
+ * connection reached the HTTP layer, and civetweb let us answer an error on it. */
+static char conn_open, conn_answered;
+
+/* Sends e's fixed response and closes the connection (civetweb closes it after any error it
+ * reports); then the request is counted, and audited on the TLS port, as any other. The method
+ * and path are what civetweb parsed before it gave up, possibly NULL or any bytes: the audit
+ * log escapes them, and the response never contains them. */
+static void refuse(struct mg_connection *conn, const struct fixed_error *e, const char *note)
+{
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	const struct listener *l = mg_get_user_context_data(conn);
+	cw_https_peer peer;
+	cw_https_req req;
+	char buf[512];
+	size_t blen = strlen(e->body);
+
+	int n = snprintf(buf, sizeof buf,
+	                 "HTTP/1.1 %s\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	                 "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+	                 "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n%s",
+	                 e->line, blen, e->body);
+	if (l == NULL || ri == NULL || n < 0 || (size_t)n >= sizeof buf)
+		return;
+	peer_info(ri, &peer);
+	memset(&req, 0, sizeof req);
+	req.conn = conn;
+	req.listener = l->kind;
+	req.method = ri->request_method;
+	req.path = ri->request_uri;
+	req.peer = &peer;
+	req.status = e->status;
+	req.note = note != NULL ? note : e->note;
+	if (mg_write(conn, buf, (size_t)n) == n)
+		req.bytes = blen;
+	if (l->srv->observer != NULL)
+		l->srv->observer(&req, 0, l->srv->observer_arg);
+}
+
+/* civetweb's error page for a request it could not parse quotes the request: a request line
+ * such as "G ET /x HTTP/1.1\r\nX-Injected: yes" came back with that header line in the
+ * response (response splitting). Every error civetweb reports (malformed requests, bad
+ * lengths, oversized headers, unknown HTTP versions) is answered here instead, with errmsg
+ * (which may quote the request) never sent. Returns 0: handled. */
+static int http_error(struct mg_connection *conn, int status, const char *errmsg)
+{
+	(void)errmsg;
+	mg_set_user_connection_data(conn, &conn_answered);
+	refuse(conn, fixed_error(status), NULL);
+	return 0;
+}
+
+static int init_connection(const struct mg_connection *conn, void **conn_data)
+{
+	(void)conn;
+	*conn_data = &conn_open;
+	return 0;
+}
+
+/* civetweb 1.15 parses a request whose target is "*" or an absolute URI of another host or
+ * port, then closes the connection without an answer and without calling begin_request or
+ * http_error: such a request would leave no trace. civetweb calls this before it shuts the TLS
+ * session and the socket, so the request can still be answered (400) and audited here. It
+ * was such a request when the last request parsed has a target but no local path, on a
+ * connection that got through the handshake (conn_open) and whose error was not answered
+ * already. The const that civetweb puts on conn only says that writing here is unusual: the
+ * connection object is civetweb's own and writable, and nothing else writes to it now. */
+static void connection_close(const struct mg_connection *cconn)
+{
+	const struct mg_request_info *ri = mg_get_request_info(cconn);
+	if (mg_get_user_connection_data(cconn) != &conn_open || ri == NULL ||
+	    ri->request_uri == NULL || ri->local_uri != NULL)
+		return;
+	refuse((struct mg_connection *)cconn, fixed_error(400), "request target not origin-form");
+}
+
 /* Every request goes through here, before civetweb's own processing; we always answer. */
 static int begin_request(struct mg_connection *conn)
 {
@@ -308,10 +409,17 @@ static int begin_request(struct mg_connection *conn)
 		req.path = "";
 
 	const struct route *r = NULL;
-	if (l->kind == CW_HTTPS_PLAIN || peer.verified)
+	if (ri->request_uri == NULL || ri->request_uri[0] != '/') {
+		/* an absolute URI that civetweb took for its own host: only origin-form is served
+		 */
+		req.path = ri->request_uri != NULL ? ri->request_uri : "";
+		req.note = "request target not origin-form";
+		cw_https_reply(&req, 400, "text/plain; charset=utf-8", NULL, "bad request\n", 12);
+	} else if (l->kind == CW_HTTPS_PLAIN || peer.verified) {
 		r = find_route(srv, req.path, l->kind);
-	else /* cannot happen: the handshake requires a verified certificate */
+	} else { /* cannot happen: the handshake requires a verified certificate */
 		cw_https_reply(&req, 403, "text/plain", NULL, "forbidden\n", 10);
+	}
 	if (r != NULL)
 		r->fn(&req, r->arg);
 	else if (req.status == 0)
@@ -394,6 +502,9 @@ static int start_one(cw_https *srv, struct listener *l, const char **opts, char 
 	struct mg_callbacks cb;
 	memset(&cb, 0, sizeof cb);
 	cb.begin_request = begin_request;
+	cb.http_error = http_error;
+	cb.init_connection = init_connection;
+	cb.connection_close = connection_close;
 	cb.log_message = log_message;
 	if (l->kind == CW_HTTPS_TLS)
 		cb.init_ssl = init_ssl;

@@ -58,8 +58,10 @@ typedef struct cw_https_peer {
 typedef struct cw_https_req {
 	struct mg_connection *conn;
 	unsigned listener; /* CW_HTTPS_TLS or CW_HTTPS_PLAIN */
+	/* Both raw, exactly as sent (no decoding, no cleaning). A handler always gets them; the
+	 * observer may see NULL or any bytes for a request refused before routing (below). */
 	const char *method;
-	const char *path;          /* raw, exactly as sent (no decoding, no cleaning) */
+	const char *path;
 	const char *query;         /* raw, after '?'; NULL when absent */
 	const cw_https_peer *peer; /* always set; .verified false on the plain listener */
 	/* Set by cw_https_reply, read by the observer. */
@@ -73,7 +75,11 @@ typedef struct cw_https_req {
 
 /* A handler must answer with cw_https_reply (exactly once). */
 typedef void (*cw_https_handler)(cw_https_req *req, void *arg);
-/* Called after each routed request with its outcome; duration in microseconds. */
+/* Called after each request with its outcome; duration in microseconds. Also for a request
+ * civetweb refuses before routing (malformed, oversized, an unknown HTTP version, a target
+ * that is not origin-form such as "*" or an absolute URI): it gets a fixed answer that never
+ * quotes the request (400, or 411, 413, 500, 505), with Connection: close, and the observer
+ * sees its status and whatever method and path were parsed, a duration of 0, and a note. */
 typedef void (*cw_https_observer)(const cw_https_req *req, uint64_t duration_us, void *arg);
 
 /* Copies nothing: opts' strings must outlive the server. */
