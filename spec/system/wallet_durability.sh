@@ -60,6 +60,38 @@ t_ok "a store after the kills works" sh -c "echo after | '$W' --data '$D' store 
 t_cond "leftovers under tmp/ are cleaned by a later store" "$(ls "$D/tmp" | wc -l)" -eq 0
 t_exit "no gpg-agent left running after the kills" 1 pgrep -f "[g]pg-agent --homedir $D/gnupg "
 
+# --- no gpg-agent outlives a store killed while it holds the agent ---
+# The store's watchdog (wg_agent_enter) stops the agent as soon as the store dies: without any
+# later command. The kill lands while the agent runs (polled, not timed); a store that ends
+# first is simply tried again.
+agent_pid() { pgrep -f "[g]pg-agent --homedir $D/gnupg " | head -1; }
+head -c 30000000 /dev/urandom >"$T_DIR/large"
+hit=0
+for try in 1 2 3 4 5; do
+	"$W" --data "$D" store large --to app1 --max-size 64M <"$T_DIR/large" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 400); do
+		[ -n "$(agent_pid)" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ -n "$(agent_pid)" ] && kill -9 "$pid" 2>/dev/null; then
+		wait "$pid" 2>/dev/null
+		hit=1
+		break
+	fi
+	wait "$pid" 2>/dev/null
+done
+t_cond "a store was killed while its gpg-agent ran" "$hit" -eq 1
+gone=0
+for _ in $(seq 100); do # up to 10 s
+	[ -z "$(agent_pid)" ] && { gone=1; break; }
+	sleep 0.1
+done
+t_cond "its agent is gone without any later command" "$gone" -eq 1
+[ "$gone" -eq 1 ] || ps -eo pid,ppid,stat,args | grep -E "[g]pg|[f]lock|[r]ead -r" | sed 's/^/# /'
+t_ok "checkintegrity after that kill" "$W" --data "$D" checkintegrity
+
 # --- concurrent stores of one name ---
 N=8
 pids=()
