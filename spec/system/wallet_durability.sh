@@ -60,6 +60,38 @@ t_ok "a store after the kills works" sh -c "echo after | '$W' --data '$D' store 
 t_cond "leftovers under tmp/ are cleaned by a later store" "$(ls "$D/tmp" | wc -l)" -eq 0
 t_exit "no gpg-agent left running after the kills" 1 pgrep -f "[g]pg-agent --homedir $D/gnupg "
 
+# --- no gpg-agent outlives a store killed while it holds the agent ---
+# The store's watchdog (wg_agent_enter) stops the agent as soon as the store dies: without any
+# later command. The kill lands while the agent runs (polled, not timed); a store that ends
+# first is simply tried again.
+agent_pid() { pgrep -f "[g]pg-agent --homedir $D/gnupg " | head -1; }
+head -c 30000000 /dev/urandom >"$T_DIR/large"
+hit=0
+for try in 1 2 3 4 5; do
+	"$W" --data "$D" store large --to app1 --max-size 64M <"$T_DIR/large" >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 400); do
+		[ -n "$(agent_pid)" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ -n "$(agent_pid)" ] && kill -9 "$pid" 2>/dev/null; then
+		wait "$pid" 2>/dev/null
+		hit=1
+		break
+	fi
+	wait "$pid" 2>/dev/null
+done
+t_cond "a store was killed while its gpg-agent ran" "$hit" -eq 1
+gone=0
+for _ in $(seq 100); do # up to 10 s
+	[ -z "$(agent_pid)" ] && { gone=1; break; }
+	sleep 0.1
+done
+t_cond "its agent is gone without any later command" "$gone" -eq 1
+[ "$gone" -eq 1 ] || ps -eo pid,ppid,stat,args | grep -E "[g]pg|[f]lock|[r]ead -r" | sed 's/^/# /'
+t_ok "checkintegrity after that kill" "$W" --data "$D" checkintegrity
+
 # --- concurrent stores of one name ---
 N=8
 pids=()
@@ -121,4 +153,57 @@ if mount -t tmpfs -o size=512k,mode=0700 tmpfs "$F"; then
 	t_ok "store works again once there is room" sh -c "'$W' --data '$F' store big --to app1 <'$T_DIR/big'"
 else
 	t_fail "mount a 512k tmpfs" "mount failed"
+fi
+
+# --- every command on a full disk: one line that names the disk, nothing lost ---
+G=$T_DIR/full2
+mkdir -p "$G"
+if mount -t tmpfs -o size=512k,nr_inodes=256,mode=0700 tmpfs "$G"; then
+	at_exit "umount -l '$G'"
+	at_exit "t_gpg_stop '$G/d/gnupg'"
+	GD=$G/d
+	"$W" --data "$GD" init >/dev/null && "$W" --data "$GD" importkey app1 <"$T_DIR/app1.asc" >/dev/null &&
+		echo one | "$W" --data "$GD" store a --to app1 >/dev/null &&
+		echo two | "$W" --data "$GD" store a --to app1 >/dev/null &&
+		echo bee | "$W" --data "$GD" store b --to app1 >/dev/null
+	t_cond "a wallet on a 512k tmpfs of 256 inodes" "$?" -eq 0
+	g --quick-gen-key app2 ed25519 sign 0 2>/dev/null
+	g --quick-add-key "$(fpr_of app2)" cv25519 encr 0 2>/dev/null
+	gpg --armor --export app2 >"$T_DIR/app2.asc"
+	# fill: no block and no inode left (again before each command: a failure frees some)
+	n_fill=0
+	fill() {
+		n_fill=$((n_fill + 1))
+		dd if=/dev/zero of="$G/filler$n_fill" bs=4k 2>/dev/null
+		local i=0
+		while : 2>/dev/null >"$G/ino$n_fill.$i"; do i=$((i + 1)); done
+	}
+	full_fails() { # LABEL ARGS...: exit 1, one line, naming the disk
+		local label=$1
+		shift
+		fill
+		"$W" --data "$GD" "$@" >"$T_DIR/o" 2>"$T_DIR/e" <"$T_DIR/in"
+		local rc=$?
+		t_cond "$label on a full disk: exit 1 (got $rc)" "$rc" -eq 1
+		t_cond "$label: one line on stderr" "$(wc -l <"$T_DIR/e")" -eq 1
+		t_grep "$label: the line says No space left on device" "No space left on device" "$T_DIR/e"
+	}
+	head -c 100000 /dev/urandom >"$T_DIR/in"
+	full_fails "store of a new object" store c --to app1
+	full_fails "store of a new version" store a --to app1
+	cp "$T_DIR/app2.asc" "$T_DIR/in"
+	full_fails "importkey" importkey app2
+	: >"$T_DIR/in"
+	full_fails "rm of the latest version" rm a --version 2
+	full_fails "refresh" refresh
+	full_fails "export" export "$G/exp"
+	rm -rf "$G"/filler* "$G"/ino* "$G/exp"
+	t_ok "checkintegrity once there is room again" "$W" --data "$GD" checkintegrity
+	t_cond "a is still at version 2, and no c" "$(readlink "$GD/objects/a/latest")" = v2 -a ! -e "$GD/objects/c"
+	t_exit "app2 was not registered" 1 sh -c "'$W' --data '$GD' keys | grep -q app2"
+	t_ok "every command works again" sh -c "echo three | '$W' --data '$GD' store a --to app1 &&
+		'$W' --data '$GD' importkey app2 <'$T_DIR/app2.asc' && '$W' --data '$GD' rm b &&
+		'$W' --data '$GD' refresh && '$W' --data '$GD' export '$T_DIR/exp' && '$W' --data '$GD' checkintegrity"
+else
+	t_fail "mount a 512k tmpfs of 256 inodes" "mount failed"
 fi

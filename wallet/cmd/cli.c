@@ -68,10 +68,27 @@ int wl_open(const char *cmd, const char *datadir, ws_store **out)
 	return 0;
 }
 
+/* By the time a failure is reported, gpg has removed its half-written files and the room they
+ * took is free again: so "full" is "less room than gpg rewrites at a time", not "none". */
+#define FULL_BYTES ((unsigned long long)256 << 10)
+#define FULL_INODES 16
+
 bool wl_disk_full(const char *dir)
 {
 	struct statvfs sv;
-	return statvfs(dir, &sv) == 0 && (sv.f_bavail == 0 || (sv.f_files > 0 && sv.f_favail == 0));
+	if (dir == NULL || statvfs(dir, &sv) != 0)
+		return false;
+	return (unsigned long long)sv.f_bavail * sv.f_frsize < FULL_BYTES ||
+	       (sv.f_files > 0 && sv.f_favail < FULL_INODES);
+}
+
+const char *wl_errmsg_in(const char *dir, cw_status st, int err, char *buf, size_t bufsz)
+{
+	if (st != CW_OK && wl_disk_full(dir)) {
+		snprintf(buf, bufsz, "%s in %s", strerror(ENOSPC), dir);
+		return buf;
+	}
+	return wl_errmsg(st, err, buf, bufsz);
 }
 
 int wl_listing(const char *cmd, int argc, char **argv, const struct wallet_ctx *ctx,
@@ -187,11 +204,12 @@ int wl_update_manifests(const char *cmd, ws_store *st, const char *const *client
 	cw_status s = ws_manifests_update(st, clients, n, err, sizeof err);
 	if (s == CW_OK)
 		return 0;
-	if (s == CW_ERR_IO && wl_disk_full(ws_store_dir(st)))
+	/* gpg's own words on a full disk are about anything but the disk */
+	if (wl_disk_full(ws_store_dir(st)))
 		return wl_fail(cmd, WL_EXIT_FAIL,
-		               "%s, but the manifests are not updated: %s (%s); "
-		               "run 'wallet refresh'",
-		               done, strerror(ENOSPC), err);
+		               "%s, but the manifests are not updated: %s in %s; "
+		               "run 'wallet refresh' once there is room",
+		               done, strerror(ENOSPC), ws_store_dir(st));
 	return wl_fail(cmd, WL_EXIT_FAIL,
 	               "%s, but the manifests are not updated: %s; run "
 	               "'wallet refresh'",

@@ -37,9 +37,12 @@ const char *wl_errmsg(cw_status st, int err, char *buf, size_t bufsz);
 /* Opens the data directory of ctx; prints the error itself. Returns 0 or an exit code. */
 int wl_open(const char *cmd, const char *datadir, ws_store **out);
 
-/* Whether the file system holding dir has no block or no inode left for us: a gpg failure
- * there is reported as what it is. */
+/* Whether the file system holding dir has (next to) no block or inode left for us: a gpg or
+ * write failure there is reported as what it is. */
 bool wl_disk_full(const char *dir);
+/* For a failure st that a full file system under dir can cause: "No space left on device in
+ * DIR" when it is full (whatever gpg or the store said), else wl_errmsg's text. Returns buf. */
+const char *wl_errmsg_in(const char *dir, cw_status st, int err, char *buf, size_t bufsz);
 
 /* A listing command ([--json] [--data DIR] [--help]): opens the data directory and calls
  * iterate with arr = a JSON array to fill (--json, printed afterwards as one line) or NULL

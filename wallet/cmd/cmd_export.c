@@ -79,8 +79,8 @@ static int run_export(ws_store *st, const char *out, const struct picked *p)
 	if (rc != 0)
 		return rc;
 	cw_status s = ws_export(st, out, (const char *const *)p->v, p->n, &nv, err, sizeof err);
-	if (s == CW_ERR_IO && wl_disk_full(out))
-		return wl_fail(CMD, WL_EXIT_FAIL, "%s: %s", err, strerror(ENOSPC));
+	if (s != CW_OK && wl_disk_full(out))
+		return wl_fail(CMD, WL_EXIT_FAIL, "%s: %s in %s", err, strerror(ENOSPC), out);
 	if (s != CW_OK)
 		return wl_fail(CMD, WL_EXIT_FAIL, "%s", err);
 	printf("exported %zu version(s) to %s\n", nv, out);
@@ -137,7 +137,9 @@ int cmd_export(int argc, char **argv, const void *arg)
 	cw_status s = ws_export_prepare(st, outdir, err, sizeof err);
 	if (s != CW_OK) {
 		rc = s == CW_ERR_USAGE ? wl_usage_error(CMD, "%s", err)
-		                       : wl_fail(CMD, WL_EXIT_FAIL, "%s", err);
+		     : wl_disk_full(outdir)
+		         ? wl_fail(CMD, WL_EXIT_FAIL, "%s: %s in %s", err, strerror(ENOSPC), outdir)
+		         : wl_fail(CMD, WL_EXIT_FAIL, "%s", err);
 		goto out;
 	}
 	if ((rc = check_clients(st, &x, asked, nasked)) != 0)

@@ -86,9 +86,13 @@ int cmd_importkey(int argc, char **argv, const void *arg)
 	agent = wg_agent_enter(ws_store_gnupg(st));
 	s = wg_import_public(ws_store_gnupg(st), key.data, key.len, fpr, err, sizeof err);
 	if (s != CW_OK) {
+		/* a refusal is about the key; anything else gpg says on a full disk is not */
 		if (s != CW_ERR_KEY && wl_disk_full(datadir))
-			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot import the key of %s: %s (%s)",
-			             client, strerror(ENOSPC), err);
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot import the key of %s: %s in %s",
+			             client, strerror(ENOSPC), datadir);
+		else if (s != CW_ERR_KEY)
+			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot import the key of %s: %s", client,
+			             err[0] != '\0' ? err : cw_strerror(s));
 		else
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "key for %s refused: %s", client, err);
 		goto out;
@@ -108,7 +112,7 @@ int cmd_importkey(int argc, char **argv, const void *arg)
 	}
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot register client %s: %s", client,
-		             wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg_in(datadir, s, errno, m, sizeof m));
 		goto out;
 	}
 	const char *one[] = {client};

@@ -41,8 +41,9 @@ int cmd_init(int argc, char **argv, const void *arg)
 		return wl_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
 
 	if ((s = ws_store_layout(datadir)) != CW_OK || chmod(datadir, 0700) != 0)
-		return wl_fail(CMD, WL_EXIT_FAIL, "cannot create %s: %s", datadir,
-		               wl_errmsg(s == CW_OK ? CW_ERR_IO : s, errno, m, sizeof m));
+		return wl_fail(
+		    CMD, WL_EXIT_FAIL, "cannot create %s: %s", datadir,
+		    wl_errmsg_in(datadir, s == CW_OK ? CW_ERR_IO : s, errno, m, sizeof m));
 	snprintf(gnupg, sizeof gnupg, "%s/gnupg", datadir);
 	agent = wg_agent_enter(gnupg);
 	if ((s = wg_list_secret(gnupg, &secret, &nsecret)) != CW_OK) {
@@ -78,13 +79,15 @@ int cmd_init(int argc, char **argv, const void *arg)
 	if (nsecret == 1) { /* an earlier init stopped before wallet.json */
 		snprintf(fpr, sizeof fpr, "%s", secret[0]);
 	} else if ((s = wg_create_signing_key(gnupg, fpr, err, sizeof err)) != CW_OK) {
-		rc = wl_fail(CMD, WL_EXIT_FAIL, "%s", err);
+		rc = wl_disk_full(datadir) ? wl_fail(CMD, WL_EXIT_FAIL, "%s: %s in %s", err,
+		                                     strerror(ENOSPC), datadir)
+		                           : wl_fail(CMD, WL_EXIT_FAIL, "%s", err);
 		goto out;
 	}
 	s = ws_store_create(datadir, fpr);
 	if (s != CW_OK && s != CW_ERR_EXISTS) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot write %s/wallet.json: %s", datadir,
-		             wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg_in(datadir, s, errno, m, sizeof m));
 		goto out;
 	}
 	if ((s = ws_store_open(datadir, &st)) != CW_OK) {

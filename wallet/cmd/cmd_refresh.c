@@ -73,7 +73,7 @@ int cmd_refresh(int argc, char **argv, const void *arg)
 	cw_status s = ttl ? ws_manifest_set_ttl(st, ttl) : ws_manifest_ttl(st, &ttl);
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot %s the manifests' lifetime: %s",
-		             ttl ? "record" : "read", wl_errmsg(s, errno, m, sizeof m));
+		             ttl ? "record" : "read", wl_errmsg_in(datadir, s, errno, m, sizeof m));
 		goto out;
 	}
 	int agent = wg_agent_enter(ws_store_gnupg(st));

@@ -52,7 +52,7 @@ int cmd_revoke(int argc, char **argv, const void *arg)
 		cw_status s = ws_client_put(st, &cl, true);
 		if (s != CW_OK) {
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot revoke %s: %s", client,
-			             wl_errmsg(s, errno, m, sizeof m));
+			             wl_errmsg_in(datadir, s, errno, m, sizeof m));
 			goto out;
 		}
 	}

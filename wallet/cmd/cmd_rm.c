@@ -65,7 +65,7 @@ int cmd_rm(int argc, char **argv, const void *arg)
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "no object %s", name);
 	} else if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot remove %s: %s", name,
-		             wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg_in(datadir, s, errno, m, sizeof m));
 	} else {
 		/* the latest version may have changed, and with it who reads what: every
 		 * client's manifest is signed again */

@@ -199,9 +199,10 @@ static int seal_content(ws_store *st, const struct store_args *a, cw_sbuf *conte
 	cw_status s =
 	    wg_seal(&in, &obj->sealed, &obj->sealed_len, &obj->sig, &obj->sig_len, err, sizeof err);
 	cw_sbuf_free(content); /* the plaintext goes as soon as it is sealed */
+	/* gpg that cannot write says "key unusable" or "End of file": name the disk instead */
 	if (s != CW_OK && wl_disk_full(a->datadir))
-		return wl_fail(CMD, WL_EXIT_FAIL, "cannot seal %s: %s (%s)", a->name,
-		               strerror(ENOSPC), err);
+		return wl_fail(CMD, WL_EXIT_FAIL, "cannot seal %s: %s in %s", a->name,
+		               strerror(ENOSPC), a->datadir);
 	if (s != CW_OK)
 		return wl_fail(CMD, WL_EXIT_FAIL, "cannot seal %s: %s", a->name, err);
 	return 0;
@@ -241,7 +242,7 @@ static int seal_and_publish(ws_store *st, const struct store_args *a, cw_sbuf *c
 	cw_status s = ws_publish_begin(st, a->name, &txn);
 	if (s != CW_OK)
 		return wl_fail(CMD, WL_EXIT_FAIL, "cannot prepare %s: %s", a->name,
-		               wl_errmsg(s, errno, m, sizeof m));
+		               wl_errmsg_in(a->datadir, s, errno, m, sizeof m));
 	/* who read the version this one replaces (none for a new object), under the lock */
 	if ((s = ws_object_load(st, a->name, 0, &prev)) != CW_OK && s != CW_ERR_NOTFOUND) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot read the latest version of %s: %s", a->name,
@@ -259,7 +260,7 @@ static int seal_and_publish(ws_store *st, const struct store_args *a, cw_sbuf *c
 	s = ws_publish_commit(txn, &obj);
 	if (s != CW_OK) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot publish %s: %s", a->name,
-		             wl_errmsg(s, errno, m, sizeof m));
+		             wl_errmsg_in(a->datadir, s, errno, m, sizeof m));
 		goto out;
 	}
 	if ((rc = update_manifests(st, &obj, prev)) != 0)

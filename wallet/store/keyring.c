@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gpgme.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -221,10 +222,17 @@ cw_status wg_import_public(const char *home, const void *data, size_t len, char 
 	gpgme_data_seek(d, 0, SEEK_SET);
 	ge = gpgme_op_import(ctx, d);
 	gpgme_import_result_t ir = gpgme_op_import_result(ctx);
-	if (ge != 0 || ir == NULL || ir->considered != 1 || ir->secret_read != 0 ||
-	    ir->not_imported != 0) {
-		cw_gpg_errfmt(err, errsz, "import failed", ge);
+	if (ge == 0 && ir != NULL && ir->secret_read != 0) {
+		cw_gpg_errfmt(err, errsz, "secret key material refused: give the public key only",
+		              0);
 		st = CW_ERR_KEY;
+		goto out;
+	}
+	/* The key passed the listing above: gpg failing to store it is gpg's (or the disk's)
+	 * failure, not a refusal of the key. */
+	if (ge != 0 || ir == NULL || ir->considered != 1 || ir->not_imported != 0) {
+		cw_gpg_errfmt(err, errsz, "gpg could not add the key to the keyring", ge);
+		st = CW_ERR_CRYPTO;
 		goto out;
 	}
 	/* What the keyring now says (self-signatures checked) decides. */
@@ -283,15 +291,100 @@ out:
 	return st;
 }
 
+/* The watchdog of one holder of the agent: a shell whose stdin is a pipe from the holder. A
+ * clean leave writes one line, and the shell exits. Any death of the holder (kill -9 included)
+ * closes the pipe without one, and the shell then stops the agent once no wallet process is
+ * inside (flock -x waits for them, and for the dead holder's lock to be released). */
+struct watchdog {
+	int lockfd;
+	int wfd;
+	pid_t pid;
+	struct watchdog *next;
+};
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct watchdog *watches;
+
+static const char watchdog_sh[] =
+    "read -r x || exec flock -x -w 60 \"$0\" gpgconf --homedir \"$1\" --kill gpg-agent";
+
+/* posix_spawn: safe in wallet serve's threads. The holder's stdout and stderr are not the
+ * shell's: `docker exec` must not wait for it. */
+static void watch_start(const char *home, const char *lockpath, int lockfd)
+{
+	int p[2];
+	struct watchdog *w = calloc(1, sizeof *w);
+	posix_spawn_file_actions_t fa;
+	if (w == NULL || pipe2(p, O_CLOEXEC) != 0) {
+		free(w);
+		return;
+	}
+	char *argv[] = {"sh", "-c", (char *)watchdog_sh, (char *)lockpath, (char *)home, NULL};
+	int rc = posix_spawn_file_actions_init(&fa);
+	if (rc == 0) {
+		(void)posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+		(void)posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+		(void)posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+		rc = posix_spawnp(&w->pid, "sh", &fa, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	close(p[0]);
+	if (rc != 0) {
+		close(p[1]);
+		free(w);
+		return;
+	}
+	w->lockfd = lockfd;
+	w->wfd = p[1];
+	pthread_mutex_lock(&watch_mu);
+	w->next = watches;
+	watches = w;
+	pthread_mutex_unlock(&watch_mu);
+}
+
+static void watch_stop(int lockfd)
+{
+	struct watchdog *w = NULL;
+	pthread_mutex_lock(&watch_mu);
+	for (struct watchdog **pp = &watches; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->lockfd == lockfd) {
+			w = *pp;
+			*pp = w->next;
+			break;
+		}
+	pthread_mutex_unlock(&watch_mu);
+	if (w == NULL)
+		return;
+	(void)!write(w->wfd, "\n", 1);
+	close(w->wfd);
+	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	free(w);
+}
+
+/* Whether an agent's socket is in home. */
+static bool agent_socket(const char *home)
+{
+	char sock[4096];
+	struct stat sb;
+	return cw_path(sock, sizeof sock, "%s/S.gpg-agent", home) == CW_OK &&
+	       lstat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode);
+}
+
 int wg_agent_enter(const char *home)
 {
 	char p[4096];
 	if (cw_path(p, sizeof p, "%s/.cw-agent.lock", home) != CW_OK)
 		return -1;
 	int fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
-			;
+	if (fd < 0)
+		return fd;
+	/* Nobody inside, yet an agent: its holder died with its watchdog (a kill -9 of the
+	 * whole process group). Stop it before anything uses it. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && agent_socket(home))
+		cw_gpg_kill_agent(home);
+	while (flock(fd, LOCK_SH) != 0 && errno == EINTR)
+		;
+	watch_start(home, p, fd);
 	return fd;
 }
 
@@ -305,5 +398,7 @@ void wg_agent_leave(const char *home, int lockfd)
 	/* Only the last one out stops the agent: another store may be signing right now. */
 	if (flock(lockfd, LOCK_EX | LOCK_NB) == 0)
 		cw_gpg_kill_agent(home);
+	/* only now: a death before this point still has the watchdog stop the agent */
+	watch_stop(lockfd);
 	close(lockfd);
 }
