@@ -134,7 +134,9 @@ cw_status wc_manifest_parse(wallet_client *c, const char *doc, size_t len, struc
 		}
 		m->n++;
 	}
-	qsort(m->v, m->n, sizeof *m->v, cmp_entry);
+	/* An empty list leaves m->v NULL, which qsort must not be given even for no element. */
+	if (m->n > 1)
+		qsort(m->v, m->n, sizeof *m->v, cmp_entry);
 	for (size_t i = 1; i < m->n; i++)
 		if (strcmp(m->v[i - 1].name, m->v[i].name) == 0) {
 			snprintf(why, whysz, "manifest lists %s twice", m->v[i].name);
