@@ -19,9 +19,11 @@ for t in "$@"; do
 	[ -x "$bin" ] || { echo "fuzz: $bin is not built (make fuzz-build)" >&2; exit 2; }
 	mkdir -p "$out/corpus/$t"
 	log=$out/logs/$t.log
+	start=$(date +%s)
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
 	  -artifact_prefix="$out/artifacts/$t-" "$out/corpus/$t" "spec/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?
+	took=$(($(date +%s) - start))
 	stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -n 1; }
 	runs=$(stat number_of_executed_units) rate=$(stat average_exec_per_sec)
 	units=$(stat new_units_added) cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
@@ -33,7 +35,7 @@ for t in "$@"; do
 		found="FAILED (exit $rc): $(grep -m 1 -E 'ERROR:|runtime error|invariant failed' "$log")"
 		[ -n "$art" ] && found="$found; input: $art"
 	fi
-	line="fuzz_$t: ${runs:-?} runs in ${secs} s (${rate:-?}/s), ${cov:-cov: ?}, ${units:-?} new units; $found"
+	line="fuzz_$t: ${runs:-?} runs in ${took} s (${rate:-?}/s), ${cov:-cov: ?}, ${units:-?} new units; $found"
 	echo "$line" | tee -a "$summary"
 done
 echo "fuzz: $# targets, $failed failed (summary: $summary, logs: $out/logs/)"
