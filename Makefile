@@ -81,6 +81,7 @@ include wallet/module.mk
 include client/module.mk
 include spec/module.mk
 include bench/module.mk
+include spec/fuzz/fuzz.mk
 
 # Static libraries link dependents first: common comes last.
 UNIT_LINK += $(O)/lib/libcwcommon.a
@@ -188,10 +189,11 @@ lint:
 	  --suppress=missingIncludeSystem -q -Icommon $$(git ls-files '*.c') && echo "lint: cppcheck clean"
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 help:
 	@echo "make deps | make | make check | make check-asan | make check-docker | make demo | make docker-demo"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=] | make clean | make format | make lint | make bench"
+	@echo "make fuzz [FUZZ_SECONDS=30] | make fuzz-smoke"
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

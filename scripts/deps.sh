@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages that the build and the tests need, only those missing.
-# Usage: scripts/deps.sh [build|test|docker|bench|lint]...   (default: build test)
+# Usage: scripts/deps.sh [build|test|docker|bench|lint|fuzz]...   (default: build test)
 # As root it runs apt-get (apt-get update first when the package lists are empty or a
 # package is unknown); otherwise it prints the command to run and fails.
 set -eu
@@ -12,6 +12,8 @@ test_pkgs="gnupg gpg-agent openssl curl procps psmisc util-linux iproute2 jq str
 docker_pkgs="docker.io debootstrap docker-compose python3-yaml ruby"
 bench_pkgs="nginx-light"
 lint_pkgs="cppcheck clang-format"
+# clang 14 and its libFuzzer and sanitizer runtimes (make fuzz).
+fuzz_pkgs="clang libclang-rt-14-dev"
 
 sets="${*:-build test}"
 want=""
@@ -22,7 +24,8 @@ for s in $sets; do
 	docker) want="$want $build_pkgs $test_pkgs $docker_pkgs" ;;
 	bench) want="$want $build_pkgs $test_pkgs $bench_pkgs" ;;
 	lint) want="$want $lint_pkgs" ;;
-	*) echo "deps: unknown package set '$s' (build, test, docker, bench, lint)" >&2; exit 2 ;;
+	fuzz) want="$want $fuzz_pkgs" ;;
+	*) echo "deps: unknown package set '$s' (build, test, docker, bench, lint, fuzz)" >&2; exit 2 ;;
 	esac
 done
 

@@ -134,6 +134,7 @@ cw_status wc_manifest_parse(wallet_client *c, const char *doc, size_t len, struc
 		}
 		m->n++;
 	}
+	/* An empty list leaves m->v NULL, which qsort must not be given even for no element. */
 	if (m->n > 1)
 		qsort(m->v, m->n, sizeof *m->v, cmp_entry);
 	for (size_t i = 1; i < m->n; i++)
