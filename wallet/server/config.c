@@ -225,6 +225,11 @@ cw_status serve_config_load(struct serve_config *cfg, const char *file, char *er
 		if (k->kind == STR && cJSON_IsString(it)) {
 			st = set_str(cfg, k, it->valuestring, err, errsz);
 		} else if (k->kind == INT && cJSON_IsNumber(it) &&
+		           (it->valuedouble > 1e15 || it->valuedouble < -1e15)) {
+			/* far out of any range (1e100, an infinity): converting it to long would be
+			 * undefined; set_int refuses the nearest long with its own message */
+			st = set_int(cfg, k, it->valuedouble > 0 ? LONG_MAX : LONG_MIN, err, errsz);
+		} else if (k->kind == INT && cJSON_IsNumber(it) &&
 		           it->valuedouble == (double)(long)it->valuedouble) {
 			st = set_int(cfg, k, (long)it->valuedouble, err, errsz);
 		} else {
