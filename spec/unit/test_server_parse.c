@@ -173,7 +173,8 @@ static void test_config_strict(void **state)
 	    {"{\"threads\":4, \"data\" : \"\\u0000\"}", 0, "'data' holds a NUL character"},
 	    {"{\"listen\\u0000x\":\"127.0.0.1:1\"}", 0, "a key holds a NUL character"},
 	    {"{\"data\":\"/d\0x\"}", 15, "a NUL byte in the file"},
-	    /* numbers no long holds (converting them would be undefined): refused as out of range */
+	    /* numbers no long holds (converting them would be undefined): refused as out of range
+	     */
 	    {"{\"threads\":1e100}", 0, "threads"},
 	    {"{\"threads\":-1e400}", 0, "threads"},
 	};

@@ -283,7 +283,7 @@ cw_status wg_verify_detached_bound(const char *home, const char *signer, const v
 	gpgme_signature_t s;
 	*bound = false;
 	cw_status st = verify_begin(&v, home, signer, sig, siglen, data, len, &s, err, errsz);
-	if (st != CW_OK || name == NULL) /* name NULL: the bytes only */
+	if (st != CW_OK)
 		goto out;
 	bool dup = false;
 	const char *sname = notation(s, CW_NOTATION_NAME, &dup);
@@ -310,9 +310,11 @@ out:
 cw_status wg_verify_detached(const char *home, const char *signer, const void *data, size_t len,
                              const void *sig, size_t siglen, char *err, size_t errsz)
 {
-	bool bound;
-	return wg_verify_detached_bound(home, signer, data, len, sig, siglen, NULL, 0, &bound, err,
-	                                errsz);
+	struct verify v;
+	gpgme_signature_t s;
+	cw_status st = verify_begin(&v, home, signer, sig, siglen, data, len, &s, err, errsz);
+	verify_end(&v);
+	return st;
 }
 
 cw_status wg_sign_manifest(const char *home, const char *signer, const char *client,
