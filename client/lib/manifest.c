@@ -208,8 +208,19 @@ cw_status wc_manifest_ensure(wallet_client *c)
 {
 	char path[sizeof CW_PATH_MANIFESTS + CW_CLIENT_NAME_MAX];
 	cw_status st;
-	if (c->mf_loaded)
+	time_t now = time(NULL);
+	if (c->mf_loaded && now - c->mf_loaded_at < WC_MANIFEST_REUSE_S &&
+	    (int64_t)now <= c->mf.expires + CW_MANIFEST_SKEW_S)
 		return CW_OK;
+	if (c->mf_loaded) {
+		/* a new round: every URL gets another chance */
+		wc_manifest_clear(&c->mf);
+		c->mf_loaded = false;
+		memset(c->url_bad, 0, c->cfg.nurls);
+		c->stale_why[0] = '\0';
+		c->stale_st = CW_OK;
+		c->stale_mixed = false;
+	}
 	if ((st = wc_client_name(c)) != CW_OK || (st = wc_signer_ensure(c)) != CW_OK)
 		return st;
 	snprintf(path, sizeof path, CW_PATH_MANIFESTS "%s", c->client_name);
@@ -232,6 +243,7 @@ cw_status wc_manifest_ensure(wallet_client *c)
 		wc_resp_free(&r);
 		if (st == CW_OK) {
 			c->mf_loaded = true;
+			c->mf_loaded_at = now;
 			return CW_OK;
 		}
 		if (st == CW_ERR_NOMEM)

@@ -33,6 +33,9 @@ static inline cw_status wc_status_internal(wallet_status st)
 #define WC_MAX_KEY ((size_t)1 << 20)
 #define WC_MAX_LIST ((size_t)16 << 20)
 #define WC_MAX_GROUP ((size_t)256 << 20) /* all members of a group, as the manifest lists */
+/* A manifest is used for this long (and never past its expiry): one wallet-entry run asks
+ * once; a program that keeps a client handle sees new versions within this time. */
+#define WC_MANIFEST_REUSE_S 5
 #define WC_MAX_SIGNER_FPRS 16
 #define WC_MAX_WORKERS 8
 
@@ -83,6 +86,7 @@ struct wallet_client {
 	size_t cur_url;
 	char client_name[CW_CLIENT_NAME_MAX + 1]; /* CN of the client certificate */
 	bool mf_loaded;
+	time_t mf_loaded_at;    /* when: a handle that lives long asks again after a while */
 	struct wc_manifest mf;  /* the verified manifest, once loaded */
 	unsigned char *url_bad; /* per URL: 1 once it served stale or contradicted data */
 	char stale_why[768];    /* "URL: reason; " for each of them */

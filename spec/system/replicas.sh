@@ -125,6 +125,55 @@ t_cond "one run for three secrets: one manifest request" "$(grep -c '"/manifests
 t_cond "...one request per object" "$(grep -c '"/objects/' "$T_DIR/run.log")" = 3
 t_cond "...and the signing key: five in all" "$(wc -l <"$T_DIR/run.log")" = 5
 
+# a program that keeps one client handle sees a new version without a new handle
+cat >"$T_DIR/longlived.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <walletclient.h>
+/* argv[1] URL, argv[2] NAME, argv[3] the version to wait for: fetches with one handle until
+ * the version shows (at most 30 s), printing each version seen. */
+int main(int argc, char **argv)
+{
+	wallet_config *cfg = NULL;
+	wallet_client *c = NULL;
+	if (argc != 4 || wallet_config_new(&cfg) || wallet_config_add_url(cfg, argv[1]) ||
+	    wallet_config_set_ca(cfg, getenv("WALLET_CA")) ||
+	    wallet_config_set_cert(cfg, getenv("WALLET_CERT"), getenv("WALLET_KEY")) ||
+	    wallet_config_set_signer(cfg, getenv("WALLET_SIGNER")) ||
+	    wallet_config_set_gpg_key_file(cfg, getenv("WALLET_GPG_KEY")) ||
+	    wallet_client_new(cfg, &c))
+		return 2;
+	unsigned long long want = strtoull(argv[3], NULL, 10), got = 0;
+	for (time_t end = time(NULL) + 30; got != want && time(NULL) < end;) {
+		wallet_secret *s = NULL;
+		if (wallet_fetch(c, argv[2], 0, &s) != WALLET_OK)
+			return 1;
+		if (wallet_secret_version(s) != got) {
+			printf("%llu\n", got = wallet_secret_version(s));
+			fflush(stdout);
+		}
+		wallet_secret_free(s);
+		struct timespec ts = {0, 200000000};
+		nanosleep(&ts, NULL);
+	}
+	wallet_client_free(c);
+	wallet_config_free(cfg);
+	return got == want ? 0 : 1;
+}
+C
+SANF=()
+[ "${SAN:-0}" = 1 ] && SANF=(-fsanitize=address,undefined)
+t_ok "a long-lived client program builds against the library" \
+	cc -o "$T_DIR/longlived" "$T_DIR/longlived.c" -I"$CW_BUILD/include" -L"$CW_LIB" \
+	-Wl,-rpath,"$CW_LIB" -lwalletclient "${SANF[@]}"
+"$T_DIR/longlived" "$W" db_pass 3 >"$T_DIR/ll.out" 2>&1 &
+llpid=$!
+wait_until 20 grep -qx 2 "$T_DIR/ll.out" || t_fail "the long-lived program saw version 2" "$(cat "$T_DIR/ll.out")"
+printf 'third' | wallet store db_pass --to app1 >/dev/null
+wait "$llpid"
+t_cond "...and, with the same handle, version 3 once stored" "$?:$(tail -n 1 "$T_DIR/ll.out")" = 0:3
+
 # the frozen replica's manifest expires (10 s lifetime, 30 s allowance): refused, failover
 expired() { [ "$(date +%s)" -gt $((frozen_expires + 30)) ]; }
 t_ok "the frozen replica's manifest expires" wait_until 90 expired
@@ -132,6 +181,6 @@ for engine in rnp gnupg; do
 	export WALLET_OPENPGP=$engine
 	refused_by "$engine: the frozen replica after its expiry: refused" "$R_FROZEN" db_pass "manifest expired"
 	got "$engine: the frozen replica first, then a fresh URL: the latest version" \
-		"$R_FROZEN,$M_LIVE" db_pass second
+		"$R_FROZEN,$M_LIVE" db_pass third
 done
 t_cond "no secret key in any export" "$(find "$LIVE" "$FROZEN" -name 'private-keys-v1.d' | wc -l)" = 0
