@@ -25,5 +25,6 @@ bench-server: $(BINS) $(LIBS_BUILT)
 # Other benchmarks add their target to BENCH_TARGETS in their own bench/*.mk fragment.
 BENCH_TARGETS := bench-server
 include bench/entry.mk
+include bench/manifest.mk
 bench: $(BENCH_TARGETS)
 .PHONY: bench-server
