@@ -5,6 +5,10 @@
 # and version as notations; `gpg --verify` of each detached signature succeeds with the wallet
 # key, and fails for the tampered and forged ones.
 # CW_VECTORS=DIR checks another set instead (the output of spec/vectors/make-vectors.sh).
+# Then the format-2 set (spec/vectors/v2, or CW_VECTORS_V2=DIR: the output of
+# make-vectors-v2.sh): each object decrypts to its plaintext, its detached signature verifies
+# and carries the name, version and created notations; app1's manifest shows the notation
+# manifest@containerwallet = app1 and JSON that names app1 and lists the objects.
 . "$(dirname "$0")/../lib.sh"
 
 command -v gpg >/dev/null || t_bail "no gpg (make deps)"
@@ -107,5 +111,64 @@ G --homedir "$H" --status-file "$T_DIR/id.status" -o "$T_DIR/id.out" \
 t_grep "inner-forged: the inner signature is by an unknown key" "[GNUPG:] NO_PUBKEY" \
 	"$T_DIR/id.status"
 t_exit "inner-forged: ...not by the wallet key" 1 signed_by "$T_DIR/id.status" "$WFPR"
+
+# --- format 2 (spec/vectors/v2) ----------------------------------------------------------
+# Its own client key and wallet key, imported into the same home (gpg picks by key id).
+V2=${CW_VECTORS_V2:-$CW_ROOT/spec/vectors/v2}
+W2FPR=$(cat "$V2/keys/wallet.fpr")
+t_ok "v2: gpg imports the client's secret key" G --homedir "$H" --import "$V2/keys/client.sec.asc"
+t_ok "v2: gpg imports the wallet's public key" G --homedir "$H" --import "$V2/keys/wallet.pub.asc"
+n=0
+for dd in "$V2"/objects/*/v*; do
+	[ -d "$dd" ] || continue
+	d=${dd#"$V2"/}
+	n=$((n + 1))
+	file=${d#objects/}
+	file=${file%/v*}
+	name=${file//@//} # the file name maps '/' to '@'
+	ver=${d##*/v}
+	out=$T_DIR/v2.$n.out st=$T_DIR/v2.$n.status
+	t_ok "v2 $d: gpg --decrypt succeeds" G --homedir "$H" --status-file "$st" -o "$out" \
+		-d "$V2/$d/object.gpg"
+	t_ok "v2 $d: the plaintext is exactly plain/$file" cmp "$V2/plain/$file" "$out"
+	t_ok "v2 $d: the inner signature is good and by the wallet key" signed_by "$st" "$W2FPR"
+	t_cond "v2 $d: inner notation name@containerwallet" \
+		"$(notation "$st" name@containerwallet)" = "$name"
+	t_ok "v2 $d: gpg --verify of the detached signature succeeds" G --homedir "$H" \
+		--status-file "$st.sig" --verify "$V2/$d/object.sig" "$V2/$d/object.gpg"
+	t_ok "v2 $d: ...made by the wallet key" signed_by "$st.sig" "$W2FPR"
+	t_grep "v2 $d: the detached signature has NOTATION_NAME name@containerwallet" \
+		"[GNUPG:] NOTATION_NAME name@containerwallet" "$st.sig"
+	t_cond "v2 $d: ...whose NOTATION_DATA is the name" \
+		"$(notation "$st.sig" name@containerwallet)" = "$name"
+	t_cond "v2 $d: ...and version@containerwallet the version" \
+		"$(notation "$st.sig" version@containerwallet)" = "$ver"
+	t_cond "v2 $d: ...and a created@containerwallet notation" \
+		-n "$(notation "$st.sig" created@containerwallet)"
+done
+t_cond "v2: the objects are the two of README.md" "$n" -eq 2
+# DIR/object.gpg (the sealed bytes) sha256, for the manifest's list
+sha() { sha256sum <"$V2/$1/object.gpg" | cut -d' ' -f1; }
+st=$T_DIR/v2.mf.status
+t_ok "v2 manifests/app1: gpg --decrypt succeeds" G --homedir "$H" --status-file "$st" \
+	-o "$T_DIR/v2.mf.json" -d "$V2/manifests/app1"
+t_ok "v2 manifests/app1: signed by the wallet key" signed_by "$st" "$W2FPR"
+t_cond "v2 manifests/app1: NOTATION_DATA app1 (manifest@containerwallet)" \
+	"$(notation "$st" manifest@containerwallet)" = app1
+t_grep "v2 manifests/app1: its JSON names app1" '"client":"app1"' "$T_DIR/v2.mf.json"
+t_grep "v2 manifests/app1: ...lists db_pass with its sha256" \
+	"\"name\":\"db_pass\",\"version\":1,\"size\":$(stat -c %s "$V2/objects/db_pass/v1/object.gpg"),\"sha256\":\"$(sha objects/db_pass/v1)\"" \
+	"$T_DIR/v2.mf.json"
+t_grep "v2 manifests/app1: ...and app1/api_key with its sha256" \
+	"\"name\":\"app1/api_key\",\"version\":1,\"size\":$(stat -c %s "$V2/objects/app1@api_key/v1/object.gpg"),\"sha256\":\"$(sha objects/app1@api_key/v1)\"" \
+	"$T_DIR/v2.mf.json"
+G --homedir "$H" --status-file "$T_DIR/v2.app2.status" -o "$T_DIR/v2.app2.json" \
+	-d "$V2/negative/manifest-app2" >/dev/null 2>&1
+t_cond "v2 negative/manifest-app2: another client's (notation app2)" \
+	"$(notation "$T_DIR/v2.app2.status" manifest@containerwallet)" = app2
+t_exit "v2 negative/manifest-flipped: gpg --decrypt fails (bad signature)" 1 G --homedir "$H" \
+	--status-file "$T_DIR/v2.flip.status" -o "$T_DIR/v2.flip.json" \
+	-d "$V2/negative/manifest-flipped"
+t_grep "v2 negative/manifest-flipped: gpg reports BADSIG" "[GNUPG:] BADSIG" "$T_DIR/v2.flip.status"
 
 t_ok "the gpg-agents are stopped and gone" stop_agents
