@@ -204,17 +204,23 @@ cw_status wc_fetch_raw(wallet_client *c, const char *name, uint64_t want, struct
 		if (st == CW_OK && raw->r.len == e->size &&
 		    wc_sha256_is(raw->r.body, raw->r.len, e->sha256))
 			return CW_OK;
+		long code = raw->r.status;
+		wc_raw_free(raw);
+		if (st == CW_ERR_NETWORK || st == CW_ERR_TLS || st == CW_ERR_NOMEM ||
+		    st == CW_ERR_INTERNAL || st == CW_ERR_USAGE)
+			return st; /* no URL answers, or nothing to do with the URL */
 		if (st == CW_OK || st == CW_ERR_TOOBIG)
 			snprintf(why, sizeof why,
-			         "served %s v%llu does not match the manifest (size or "
-			         "sha256)",
+			         "served %s v%llu does not match the manifest (size or sha256)",
 			         name, (unsigned long long)e->version);
 		else if (st == CW_ERR_NOTFOUND)
 			snprintf(why, sizeof why, "withholds %s v%llu, which the manifest lists",
 			         name, (unsigned long long)e->version);
-		wc_raw_free(raw);
-		if (st != CW_OK && st != CW_ERR_TOOBIG && st != CW_ERR_NOTFOUND)
-			return st;
+		else /* a refusal or an error for what the manifest lists: another URL may serve it
+		      */
+			snprintf(why, sizeof why,
+			         "answers HTTP %ld for %s v%llu, which the manifest lists", code,
+			         name, (unsigned long long)e->version);
 		/* a stale or lying URL: the next one, with its own manifest */
 		wc_url_reject(c, CW_ERR_STALE, why);
 	}

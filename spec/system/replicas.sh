@@ -84,11 +84,19 @@ copy_of "$LIVE" "$ROLL"
 cp "$LIVE/objects/db_pass/v1/object.gpg" "$ROLL/objects/db_pass/v2/object.gpg"
 copy_of "$LIVE" "$HOLD"
 rm -rf "$HOLD/objects/app1@b"
+HUGE=$T_DIR/huge
+copy_of "$LIVE" "$HUGE"
+head -c $((64 << 20)) /dev/zero >"$HUGE/objects/db_pass/v2/object.gpg"
 replica tampered "$TAMP"; R_TAMP=$URL
+replica substituted "$SUBST"; R_SUBST=$URL
+replica rolledback "$ROLL"; R_ROLL=$URL
 replica withholding "$HOLD"; R_HOLD=$URL
+mirror_start "$TAMP" "$KEYS" || t_bail "nginx"; M_TAMP=https://127.0.0.1:$MIRROR_PORT
 mirror_start "$SUBST" "$KEYS" || t_bail "nginx"; M_SUBST=https://127.0.0.1:$MIRROR_PORT
 mirror_start "$ROLL" "$KEYS" || t_bail "nginx"; M_ROLL=https://127.0.0.1:$MIRROR_PORT
 mirror_start "$HOLD" "$KEYS" || t_bail "nginx"; M_HOLD=https://127.0.0.1:$MIRROR_PORT
+mirror_start "$HUGE" "$KEYS" || t_bail "nginx"; M_HUGE=https://127.0.0.1:$MIRROR_PORT
+HUGE_LOG=$(dirname "$(grep -l "root $HUGE;" "$T_DIR"/nginx.*/nginx.conf)")/logs/access.log
 
 for engine in rnp gnupg; do
 	export WALLET_OPENPGP=$engine
@@ -97,9 +105,21 @@ for engine in rnp gnupg; do
 		"$M_LIVE" db_pass second
 	got "$engine: a frozen replica is accepted before its manifest expires (its version)" \
 		"$R_FROZEN" db_pass first
-	refused_by "$engine: tampered bytes from a replica: refused" "$R_TAMP" db_pass "does not match the manifest"
-	refused_by "$engine: substituted bytes from a static mirror: refused" "$M_SUBST" db_pass "does not match the manifest"
-	refused_by "$engine: rolled-back bytes from a static mirror: refused" "$M_ROLL" db_pass "does not match the manifest"
+	for kind in tampered substituted rolled-back; do
+		case $kind in
+		tampered) r=$R_TAMP m=$M_TAMP ;;
+		substituted) r=$R_SUBST m=$M_SUBST ;;
+		rolled-back) r=$R_ROLL m=$M_ROLL ;;
+		esac
+		# wallet serve checks what it loads against meta.json: on such a copy it refuses to
+		# serve (500) where nginx serves the bytes; the client refuses both
+		refused_by "$engine: $kind bytes from a replica: refused" "$r" db_pass "$r: "
+		refused_by "$engine: $kind bytes from a static mirror: refused" "$m" db_pass "does not match the manifest"
+	done
+	refused_by "$engine: 64 MiB served for a listed object: refused" "$M_HUGE" db_pass "does not match the manifest"
+	sent=$(awk '$7 ~ /db_pass\/v2\/object.gpg/ {print $10}' "$HUGE_LOG" | tail -n 1)
+	t_cond "$engine: ...after reading no more than its listed size (nginx sent $sent bytes)" \
+		"${sent:-0}" -lt $((8 << 20))
 	refused_by "$engine: a replica withholding a group member: the group fetch fails" \
 		"$R_HOLD" app1/ "withholds app1/b"
 	refused_by "$engine: a static mirror withholding one: the same" "$M_HOLD" app1/ "withholds app1/b"
