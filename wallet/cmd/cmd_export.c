@@ -1,23 +1,15 @@
 /* wallet export DIR [--client NAME]...: a copy of the data without any secret key (export.h). */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "export.h"
-#include "fsutil.h"
 #include "keyring.h"
-#include "sealfmt.h"
 #include "strv.h"
 
 #define CMD "export"
-#define MARKER "wallet.json"
 
 void usage_export(FILE *out)
 {
