@@ -26,5 +26,6 @@ bench-server: $(BINS) $(LIBS_BUILT)
 BENCH_TARGETS := bench-server
 include bench/entry.mk
 include bench/manifest.mk
+include bench/watch.mk
 bench: $(BENCH_TARGETS)
 .PHONY: bench-server
