@@ -351,12 +351,12 @@ bool ent_json_string_equals(const struct ent_json *s, const char *b, size_t n)
 cw_status ent_json_member(const struct ent_json *obj, const char *name, size_t n,
                           struct ent_json *out)
 {
-	struct ent_json k, v;
+	struct ent_json o = *obj, k, v; /* out may be obj */
 	size_t pos = 0;
 	cw_status st = CW_ERR_NOTFOUND;
-	if (obj->type != ENT_JSON_OBJECT)
+	if (o.type != ENT_JSON_OBJECT)
 		return CW_ERR_NOTFOUND;
-	while (ent_json_next(obj, &pos, &k, &v)) {
+	while (ent_json_next(&o, &pos, &k, &v)) {
 		if (!ent_json_string_equals(&k, name, n))
 			continue;
 		if (st == CW_OK)
@@ -369,11 +369,11 @@ cw_status ent_json_member(const struct ent_json *obj, const char *name, size_t n
 
 cw_status ent_json_element(const struct ent_json *arr, size_t i, struct ent_json *out)
 {
-	struct ent_json v;
+	struct ent_json a = *arr, v; /* out may be arr */
 	size_t pos = 0;
-	if (arr->type != ENT_JSON_ARRAY)
+	if (a.type != ENT_JSON_ARRAY)
 		return CW_ERR_NOTFOUND;
-	for (size_t k = 0; ent_json_next(arr, &pos, NULL, &v); k++) {
+	for (size_t k = 0; ent_json_next(&a, &pos, NULL, &v); k++) {
 		if (k == i) {
 			*out = v;
 			return CW_OK;

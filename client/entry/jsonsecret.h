@@ -54,11 +54,11 @@ bool ent_json_next(const struct ent_json *container, size_t *pos, struct ent_jso
 
 /* The member of object obj whose name, decoded, is the n bytes of name: CW_OK and *out;
  * CW_ERR_NOTFOUND when there is none; CW_ERR_EXISTS when there are two or more (*out then is
- * the first). */
+ * the first). out may be obj. */
 cw_status ent_json_member(const struct ent_json *obj, const char *name, size_t n,
                           struct ent_json *out);
 
-/* Element i (from 0) of array arr: CW_OK and *out, or CW_ERR_NOTFOUND. */
+/* Element i (from 0) of array arr: CW_OK and *out, or CW_ERR_NOTFOUND. out may be arr. */
 cw_status ent_json_element(const struct ent_json *arr, size_t i, struct ent_json *out);
 
 /* Whether string value s, decoded, is exactly the n bytes of b. Compares as it decodes. */

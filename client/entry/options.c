@@ -53,11 +53,8 @@ const struct ent_option ent_options[] = {
     {"timeout", 0, "SECONDS", "WALLET_TIMEOUT", 0, false, "limit per request (default 30)", NULL,
      FIELD(timeout), false},
     {"fetch", 0, "SPEC", NULL, 0, true, "a secret to fetch", set_fetch, 0, false},
-    {"template", 0, "SRC=DEST", NULL, 0, true,
-     "render the template file SRC into DEST (fd:VAR, file:PATH,\n"
-     "env:VAR): {{ secret \"NAME\" }}, {{ secret \"NAME\" \"KEY\" }} (see\n"
-     "TEMPLATES in wallet-entry(1))",
-     set_template, 0, false},
+    {"template", 0, "SRC=DEST", NULL, 0, true, "a template file rendered into DEST", set_template,
+     0, false},
     {"uid", 0, "UID", NULL, 0, false, "owner of file: and fd: secrets", set_uid, 0, false},
     {"gid", 0, "GID", NULL, 0, false, "group of file: and fd: secrets", set_gid, 0, false},
     {"allow-disk", 0, NULL, NULL, 0, false, "allow file: on a disk file system", NULL,
@@ -225,6 +222,11 @@ void ent_usage(FILE *out)
 	    "        file:PATH  a file with mode 0400, only on tmpfs or ramfs unless --allow-disk\n"
 	    "                   (for a group: a directory)\n"
 	    "        env:VAR    an environment variable (the least safe choice)\n"
+	    "  A template (--template SRC=DEST) is a text file rendered into DEST: {{ secret "
+	    "\"NAME\" }}\n"
+	    "  is the secret, {{ secret \"NAME\" \"KEY\" }} a field of a JSON secret (\"a.b\": "
+	    "nested),\n"
+	    "  {{ \"{{\" }} writes {{ (see TEMPLATES in wallet-entry(1)).\n"
 	    "\n"
 	    "options (environment variable in brackets):\n",
 	    out);

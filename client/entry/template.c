@@ -563,9 +563,9 @@ static cw_status render_secret(const struct ent_template *t, const struct part *
 		                                             : ent_json_append(&v, out);
 	}
 	if (st == CW_ERR_TOOBIG)
-		return rerr(t, pt, err, errsz, "the rendering is larger than %zu bytes",
-		            ENT_TEMPLATE_OUT_MAX);
-	if (st != CW_OK)
+		rerr(t, pt, err, errsz, "the rendering is larger than %zu bytes",
+		     ENT_TEMPLATE_OUT_MAX);
+	else if (st != CW_OK)
 		snprintf(err, errsz, "%s", cw_strerror(st));
 	return st;
 }
