@@ -49,8 +49,8 @@ struct parser {
 
 /* err = "LABEL:LINE: " + the message, on one line: a control character (from a file name or
  * from the template) becomes '?'. */
-static cw_status verr(const char *label, size_t line, char *err, size_t errsz, const char *fmt,
-                      va_list ap)
+__attribute__((format(printf, 5, 0))) static cw_status
+verr(const char *label, size_t line, char *err, size_t errsz, const char *fmt, va_list ap)
 {
 	int n = snprintf(err, errsz, "%.300s:%zu: ", label, line);
 	if (n >= 0 && (size_t)n < errsz)
