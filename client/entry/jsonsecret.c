@@ -23,28 +23,18 @@ static void skip_ws(struct scan *s)
 		s->p++;
 }
 
-static int hex_val(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The four hex digits at p (end bounds them). */
 static bool hex4(const unsigned char *p, const unsigned char *end, unsigned *out)
 {
 	unsigned v = 0;
 	if (end - p < 4)
 		return false;
+	static const char digits[] = "0123456789abcdef0123456789ABCDEF";
 	for (int i = 0; i < 4; i++) {
-		int h = hex_val(p[i]);
-		if (h < 0)
+		const char *d = p[i] != '\0' ? strchr(digits, p[i]) : NULL;
+		if (d == NULL)
 			return false;
-		v = v << 4 | (unsigned)h;
+		v = v << 4 | ((unsigned)(d - digits) & 15);
 	}
 	*out = v;
 	return true;
@@ -246,10 +236,10 @@ static bool scan_value(struct scan *s, unsigned depth, struct ent_json *v)
 
 bool ent_json_parse(const unsigned char *data, size_t len, struct ent_json *out)
 {
-	struct scan s = {data, data + len};
 	struct ent_json v;
 	if (data == NULL)
 		return false;
+	struct scan s = {data, data + len};
 	skip_ws(&s);
 	if (!scan_value(&s, 0, &v))
 		return false;

@@ -277,7 +277,7 @@ out:
 static cw_status parse_name(struct parser *ps, const char *raw, size_t n, struct part *pt)
 {
 	char *s = NULL, e[512];
-	struct ent_spec spec;
+	struct ent_spec spec = {0};
 	cw_status st = decode(ps, raw, n, &s);
 	if (st != CW_OK)
 		return st;

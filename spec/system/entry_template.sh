@@ -7,20 +7,18 @@
 # PROGRAM is not run and nothing is on disk; --supervise removes a rendered file; a core image
 # of a supervising wallet-entry holds no copy of what it rendered.
 . "$(dirname "$0")/../lib.sh"
-. "$(dirname "$0")/client_fixture.bash" # fx_agents_gone only
+. "$(dirname "$0")/client_fixture.bash" # fx_agents_gone, fx_core_check
+. "$(dirname "$0")/serve_common.sh"     # serve_keys, serve_data, serve_start
 at_exit "wait_until 10 fx_agents_gone"
-E=$CW_BIN/wallet-entry W=$CW_BIN/wallet KG=$CW_BIN/wallet-keygen
-for b in "$E" "$W" "$KG"; do [ -x "$b" ] || t_bail "$(basename "$b") not built"; done
-export GNUPGHOME=$T_DIR/nohome
-D=$T_DIR/data K=$T_DIR/keys TPL=$T_DIR/tpl # templates hold no secret: on disk
+E=$CW_BIN/wallet-entry
+[ -x "$E" ] || t_bail "wallet-entry not built"
+export GNUPGHOME=$T_DIR/nohome WALLET_DATA=$T_DIR/data
+KEYS=$T_DIR/keys TPL=$T_DIR/tpl # templates hold no secret: on disk
 SHM=$(mktemp -d /dev/shm/cwtpl.XXXXXX)
 at_exit "rm -rf $SHM"
 mkdir -p "$TPL"
-"$KG" init --out "$K" --clients app1 >/dev/null &&
-	"$W" --data "$D" init >/dev/null &&
-	"$W" --data "$D" importkey app1 <"$K/clients/app1/gpg.pub.asc" >/dev/null ||
-	t_bail "wallet setup failed"
-at_exit "t_gpg_stop $D/gnupg"
+serve_keys "$KEYS" && serve_data "$WALLET_DATA" "$KEYS" || t_bail "wallet setup failed"
+at_exit "t_gpg_stop $WALLET_DATA/gnupg"
 rnd() { od -An -tx1 -N12 /dev/urandom | tr -d ' \n'; }
 PASS="pw-$(rnd)" USERV="user-$(rnd)" FIELD="field-$(rnd)" GRP="grp-$(rnd)"
 # the plaintext only on tmpfs. "esc" is written with a \u escape: its decoded text, a-FIELD,
@@ -31,20 +29,15 @@ printf '{"db":{"user":"%s","port":5432,"tls":true,"hosts":["h0","h1"]},"esc":"a\
 printf '"a.b":"dotted","opts":{ "x" : [1, 2] }}' >>"$SHM/cfg"
 printf '%s' "$GRP" >"$SHM/grp"
 printf 'bin\0ary' >"$SHM/bin"
-store() { "$W" --data "$D" store "$1" --to app1 <"$2" >/dev/null; }
+store() { wallet store "$1" --to app1 <"$2" >/dev/null; }
 store db_pass "$SHM/db" && store db_pass "$SHM/db" && store cfg "$SHM/cfg" &&
 	store app1/a "$SHM/grp" && store bin "$SHM/bin" || t_bail "wallet store failed"
-FPR=$(sed -n 's/.*"signing_key":"\([0-9A-F]*\)".*/\1/p' "$D/wallet.json")
-P=$(pick_port)
+FPR=$(sed -n 's/.*"signing_key":"\([0-9A-F]*\)".*/\1/p' "$WALLET_DATA/wallet.json")
 AUDIT=$T_DIR/audit.log
-"$W" --data "$D" serve --listen "127.0.0.1:$P" --tls-cert "$K/wallet/server.crt" \
-	--tls-key "$K/wallet/server.key" --tls-ca "$K/ca/ca.crt" --audit-log "$AUDIT" \
-	>>"$T_DIR/serve.log" 2>&1 &
-SPID=$!
-at_exit "kill $SPID; wait $SPID"
-wait_until 20 port_open "$P" || t_bail "wallet serve did not start: $(tail -n 3 "$T_DIR/serve.log")"
-C=$K/clients/app1
-export WALLET_URL=https://127.0.0.1:$P WALLET_CA=$C/ca.crt WALLET_CERT=$C/tls.crt \
+serve_start main --tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/server.key" \
+	--tls-ca "$KEYS/wallet/ca.crt" --audit-log "$AUDIT" || t_bail "wallet serve did not start"
+C=$KEYS/clients/app1
+export WALLET_URL=https://127.0.0.1:$SERVE_PORT WALLET_CA=$C/ca.crt WALLET_CERT=$C/tls.crt \
 	WALLET_KEY=$C/tls.key WALLET_GPG_KEY=$C/gpg.sec.asc WALLET_SIGNER=$FPR WALLET_WAIT=0
 
 cat >"$TPL/app.tmpl" <<'EOF'
@@ -162,42 +155,15 @@ t_ok "--supervise: PROGRAM reads the rendered file" "$E" --supervise \
 t_cond "... which is gone afterwards" ! -e "$SHM/sup.conf"
 
 # 5. wallet-entry's own memory after it handed the renderings over: a supervising
-#    wallet-entry lives on as PROGRAM's parent. Its core image (gcore, on tmpfs) holds no
-#    copy of a secret, of a JSON field as decoded (a-FIELD, which only a rendering holds) or
-#    of a rendered line. Not in a sanitizer build (see entry_leak.sh).
-engines="rnp gnupg"
-if [ "${SAN:-0}" = 1 ]; then
-	echo "# wallet-entry memory check: not applicable to a sanitizer build"
-	engines=""
-fi
+#    wallet-entry lives on as PROGRAM's parent. Its core image holds no copy of a secret, of a
+#    JSON field as decoded (a-FIELD, which only a rendering holds) or of a rendered line.
 printf 'a-%s\n' "$FIELD" >"$SHM/pat"
 printf '%s\n' "$PASS" "$USERV" "password=$PASS" >>"$SHM/pat"
-for eng in $engines; do
-	rm -f "$SHM/go" "$SHM"/core.*
-	mkfifo "$SHM/go"
-	"$E" --openpgp "$eng" --supervise --template "$TPL/app.tmpl=fd:A" \
-		--template "$TPL/app.tmpl=env:B" --template "$TPL/app.tmpl=file:$SHM/m.conf" -- \
-		sh -c 'read -r x <"$1"' sh "$SHM/go" >/dev/null 2>&1 &
-	spid=$!
-	at_exit "kill $spid"
-	if wait_until 30 pgrep -P "$spid" && gcore -o "$SHM/core" "$spid" >/dev/null 2>&1 &&
-		[ -s "$SHM/core.$spid" ]; then
-		# (the patterns from a file on tmpfs: never a secret on a command line)
-		t_exit "$eng: no secret, decoded field or rendered line in wallet-entry's memory" 1 \
-			grep -qaF -f "$SHM/pat" "$SHM/core.$spid"
-		t_exit "... control: the image holds what it must (WALLET_URL, from the heap)" 0 \
-			grep -qF -- "$WALLET_URL" "$SHM/core.$spid"
-		printf 'x\n%s\n' "$(head -n 2 "$SHM/app.want" | tail -n 1)" >"$SHM/core.ctl"
-		cat "$SHM/core.$spid" "$SHM/core.ctl" >"$SHM/core.both"
-		t_exit "... control: the search finds a planted rendered line" 0 \
-			grep -qaF -f "$SHM/pat" "$SHM/core.both"
-		rm -f "$SHM/core.both" "$SHM/core.ctl"
-	else
-		t_fail "$eng: a core image of the supervising wallet-entry (gcore)"
-	fi
-	echo go >"$SHM/go"
-	wait "$spid"
+for eng in rnp gnupg; do
+	fx_core_check "$SHM" "$SHM/pat" \
+		"$eng: no secret, decoded field or rendered line in wallet-entry's memory" \
+		--openpgp "$eng" --template "$TPL/app.tmpl=fd:A" --template "$TPL/app.tmpl=env:B" \
+		--template "$TPL/app.tmpl=file:$SHM/m.conf"
 	t_cond "$eng: ... the rendered file is removed at the end" ! -e "$SHM/m.conf"
-	rm -f "$SHM"/core.*
 done
 exit 0
