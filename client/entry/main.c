@@ -16,7 +16,7 @@
 #include "options.h"
 #include "run.h"
 #include "secmem.h"
-#include "template.h"
+#include "templates.h"
 #include "walletclient.h"
 
 /* Where wallet-entry's own messages go: stderr; while the libraries work without --verbose,

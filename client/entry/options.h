@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "dest.h"
-#include "template.h"
+#include "templates.h"
 #include "walletclient.h"
 
 #define ENT_MAX_URLS 16

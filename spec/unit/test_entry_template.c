@@ -1,5 +1,5 @@
 /* client/entry/template.c: parsing, rendering (raw secrets, JSON fields, escapes), errors
- * with their line, limits, and the --template options of a run. */
+ * with their line, limits; client/entry/templates.c: the --template options of a run. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "jsonsecret.h"
 #include "template.h"
+#include "templates.h"
 
 /* The "wallet" the lookups answer from. */
 struct fake {
