@@ -302,6 +302,8 @@ cw_status ent_deliver(const struct ent_spec *spec, const char *objname, const un
 			return CW_ERR_NAME;
 		}
 		return deliver_file(path, data, len, o, files, err, errsz);
+	case ENT_NONE:
+		return CW_OK;
 	}
 	return CW_ERR_INTERNAL;
 }

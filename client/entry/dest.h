@@ -12,7 +12,8 @@
 #include "name.h"
 #include "status.h"
 
-enum ent_kind { ENT_FD, ENT_FILE, ENT_ENV };
+/* ENT_NONE: fetched only for a template (template.h), delivered nowhere of its own. */
+enum ent_kind { ENT_FD, ENT_FILE, ENT_ENV, ENT_NONE };
 
 struct ent_spec {
 	char name[CW_NAME_MAX + 1]; /* an object, or a group ending in '/' */

@@ -16,6 +16,7 @@
 #include "options.h"
 #include "run.h"
 #include "secmem.h"
+#include "templates.h"
 #include "walletclient.h"
 
 /* Where wallet-entry's own messages go: stderr; while the libraries work without --verbose,
@@ -141,9 +142,10 @@ struct fetched {
 
 static void report(const struct ent_args *a, const char *name, wallet_status st, const char *d)
 {
-	(void)a;
-	fprintf(out_err(), "wallet-entry: %s: %s%s%s\n", name, wallet_strerror(st),
-	        d[0] ? ": " : "", d);
+	char where[512]; /* a name a template uses: the template's file and line first */
+	bool tpl = ent_templates_where(&a->templates, name, where, sizeof where);
+	fprintf(out_err(), "wallet-entry: %s%s%s: %s%s%s\n", tpl ? where : "", tpl ? ": " : "",
+	        name, wallet_strerror(st), d[0] ? ": " : "", d);
 }
 
 static void report_ok(const struct ent_args *a, const wallet_secret *s)
@@ -233,10 +235,60 @@ static void free_fetched(struct fetched *f, size_t n)
 	free(f);
 }
 
-static int deliver_all(const struct ent_args *a, struct fetched *f, struct ent_files *files)
+/* What a template asks for, among the fetched secrets (groups included). */
+struct lookup_ctx {
+	const struct ent_args *a;
+	const struct fetched *f;
+};
+
+static cw_status find_secret(void *arg, const char *name, const unsigned char **data, size_t *len,
+                             uint64_t *version)
+{
+	const struct lookup_ctx *c = arg;
+	for (size_t i = 0; c->f != NULL && i < c->a->nspecs; i++) {
+		for (size_t k = 0; k < c->f[i].n; k++) {
+			const wallet_secret *s = c->f[i].v[k];
+			if (strcmp(wallet_secret_name(s), name) == 0) {
+				*data = wallet_secret_data(s);
+				*len = wallet_secret_size(s);
+				*version = wallet_secret_version(s);
+				return CW_OK;
+			}
+		}
+	}
+	return CW_ERR_NOTFOUND;
+}
+
+/* Every template rendered into *out (secure memory), before anything is delivered. */
+static int render_templates(const struct ent_args *a, const struct fetched *f, cw_sbuf **out)
 {
 	char err[512];
-	for (size_t i = 0; i < a->nspecs; i++) {
+	struct lookup_ctx c = {a, f};
+	if (a->templates.n == 0)
+		return -1;
+	*out = calloc(a->templates.n, sizeof **out);
+	if (*out == NULL) {
+		fprintf(out_err(), "wallet-entry: out of memory\n");
+		return 1;
+	}
+	if (ent_templates_render(&a->templates, find_secret, &c, *out, err, sizeof err) != CW_OK) {
+		fprintf(out_err(), "wallet-entry: %s\n", err);
+		return 1;
+	}
+	return -1;
+}
+
+/* The secrets of every spec, then the templates' renderings (rendered: NULL without any). */
+static int deliver_all(const struct ent_args *a, struct fetched *f, const cw_sbuf *rendered,
+                       struct ent_files *files)
+{
+	char err[512];
+	if (rendered != NULL && ent_templates_deliver(&a->templates, rendered, &a->o, files, err,
+	                                              sizeof err) != CW_OK) {
+		fprintf(out_err(), "wallet-entry: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; f != NULL && i < a->nspecs; i++) {
 		for (size_t k = 0; k < f[i].n; k++) {
 			const wallet_secret *s = f[i].v[k];
 			if (ent_deliver(&a->specs[i], wallet_secret_name(s), wallet_secret_data(s),
@@ -342,6 +394,7 @@ int main(int argc, char **argv)
 	struct ent_args a = {0};
 	struct fetched *f = NULL;
 	struct ent_files files = {0};
+	cw_sbuf *rendered = NULL;
 	struct rlimit core;
 	bool have_core = getrlimit(RLIMIT_CORE, &core) == 0;
 	char err[512];
@@ -356,10 +409,14 @@ int main(int argc, char **argv)
 	if (a.nspecs > 0 && (rc = fetch_secrets(&a, &f)) >= 0)
 		goto out;
 	ent_unset_own_env();
-	if (f != NULL && (rc = deliver_all(&a, f, &files)) >= 0) {
+	if ((rc = render_templates(&a, f, &rendered)) >= 0)
+		goto out;
+	if ((rc = deliver_all(&a, f, rendered, &files)) >= 0) {
 		ent_files_remove(&files);
 		goto out;
 	}
+	ent_templates_wipe(rendered, a.templates.n);
+	rendered = NULL;
 	free_fetched(f, a.nspecs);
 	f = NULL;
 	/* setenv (env:) copies "VAR=value" through a buffer on the stack: a supervisor lives
@@ -367,8 +424,10 @@ int main(int argc, char **argv)
 	(void)cw_scrub_stack((size_t)64 << 10);
 	rc = run_program(&a, &files, have_core ? &core : NULL);
 out:
+	ent_templates_wipe(rendered, a.templates.n);
 	free_fetched(f, a.nspecs);
 	ent_files_free(&files);
+	ent_templates_free(&a.templates);
 	free(a.specs);
 	return rc;
 }

@@ -22,6 +22,7 @@
 
 static int set_url(struct ent_args *a, const char *arg, char *err, size_t errsz);
 static int set_fetch(struct ent_args *a, const char *arg, char *err, size_t errsz);
+static int set_template(struct ent_args *a, const char *arg, char *err, size_t errsz);
 static int set_uid(struct ent_args *a, const char *arg, char *err, size_t errsz);
 static int set_gid(struct ent_args *a, const char *arg, char *err, size_t errsz);
 static int print_help(struct ent_args *a, const char *arg, char *err, size_t errsz);
@@ -52,6 +53,8 @@ const struct ent_option ent_options[] = {
     {"timeout", 0, "SECONDS", "WALLET_TIMEOUT", 0, false, "limit per request (default 30)", NULL,
      FIELD(timeout), false},
     {"fetch", 0, "SPEC", NULL, 0, true, "a secret to fetch", set_fetch, 0, false},
+    {"template", 0, "SRC=DEST", NULL, 0, true, "a template file rendered into DEST", set_template,
+     0, false},
     {"uid", 0, "UID", NULL, 0, false, "owner of file: and fd: secrets", set_uid, 0, false},
     {"gid", 0, "GID", NULL, 0, false, "group of file: and fd: secrets", set_gid, 0, false},
     {"allow-disk", 0, NULL, NULL, 0, false, "allow file: on a disk file system", NULL,
@@ -93,6 +96,11 @@ static int set_fetch(struct ent_args *a, const char *arg, char *err, size_t errs
 		return 2;
 	a->nspecs++;
 	return -1;
+}
+
+static int set_template(struct ent_args *a, const char *arg, char *err, size_t errsz)
+{
+	return ent_templates_add(&a->templates, arg, err, errsz) == CW_OK ? -1 : 2;
 }
 
 /* A user or group: a number, or a name to look up. */
@@ -214,6 +222,11 @@ void ent_usage(FILE *out)
 	    "        file:PATH  a file with mode 0400, only on tmpfs or ramfs unless --allow-disk\n"
 	    "                   (for a group: a directory)\n"
 	    "        env:VAR    an environment variable (the least safe choice)\n"
+	    "  A template (--template SRC=DEST) is a text file rendered into DEST: {{ secret "
+	    "\"NAME\" }}\n"
+	    "  is the secret, {{ secret \"NAME\" \"KEY\" }} a field of a JSON secret (\"a.b\": "
+	    "nested),\n"
+	    "  {{ \"{{\" }} writes {{ (see TEMPLATES in wallet-entry(1)).\n"
 	    "\n"
 	    "options (environment variable in brackets):\n",
 	    out);
@@ -391,6 +404,12 @@ int ent_parse_args(int argc, char **argv, struct ent_args *a, char *err, size_t 
 	if ((rc = parse_argv(argc, argv, a, given, err, errsz)) >= 0 ||
 	    (rc = env_fallback(a, given, err, errsz)) >= 0 || (rc = convert(a, err, errsz)) >= 0)
 		return rc;
+	/* once every --fetch is known: the names the templates use join them */
+	if (ent_templates_add_specs(&a->templates, &a->specs, &a->nspecs, err, errsz) != CW_OK)
+		return 2;
+	for (size_t i = 0; i < a->templates.n; i++)
+		if (ent_check_file_dest(&a->templates.v[i].dest, &a->o, err, errsz) != CW_OK)
+			return 2;
 	if (a->nspecs == 0)
 		return -1; /* nothing to fetch: the rest is not needed */
 	return check_for_fetch(a, err, errsz);

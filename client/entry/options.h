@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "dest.h"
+#include "templates.h"
 #include "walletclient.h"
 
 #define ENT_MAX_URLS 16
@@ -24,6 +25,7 @@ struct ent_args {
 	long wait_s, timeout_s;
 	struct ent_spec *specs;
 	size_t nspecs;
+	struct ent_templates templates; /* --template (free with ent_templates_free) */
 	struct ent_opts o;
 	bool supervise, verbose;
 	char **prog;

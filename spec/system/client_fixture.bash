@@ -293,3 +293,41 @@ fx_setup() {
 	at_exit "t_gpg_stop $FX/gpg-wallet $FX/gpg-impostor $FX/gpg-client"
 	fx_manifest || { echo "Bail out! fixture: signing the manifest failed"; exit 1; }
 }
+
+# fx_core_check DIR PATTERNS DESC ARGS...: runs wallet-entry --supervise ARGS with a PROGRAM
+# that waits on a FIFO in DIR, and once PROGRAM runs takes a core image (gcore, into DIR: keep
+# it on tmpfs) of the supervising wallet-entry. The image must hold none of the lines of the
+# file PATTERNS (fixed strings; a file, so that no secret is on a command line), and, as
+# controls, must hold $WALLET_URL (it is whole) and the search must find a planted copy of
+# the first pattern. Then PROGRAM is let go and wallet-entry waited for. Skipped (a comment)
+# in a sanitizer build: ASan's allocator ignores M_PERTURB, and gcore cannot image a process
+# with ASan's shadow memory whole.
+fx_core_check() {
+	local dir=$1 pat=$2 d=$3 spid
+	shift 3
+	if [ "${SAN:-0}" = 1 ]; then
+		echo "# $d: not applicable to a sanitizer build"
+		return 0
+	fi
+	rm -f "$dir/go" "$dir"/core.*
+	mkfifo "$dir/go" || return 1
+	"$CW_BIN/wallet-entry" --supervise "$@" -- sh -c 'read -r x <"$1"' sh "$dir/go" >/dev/null 2>&1 &
+	spid=$!
+	at_exit "kill $spid"
+	if wait_until 30 pgrep -P "$spid" && gcore -o "$dir/core" "$spid" >/dev/null 2>&1 &&
+		[ -s "$dir/core.$spid" ]; then
+		t_exit "$d" 1 grep -qaF -f "$pat" "$dir/core.$spid"
+		t_exit "... control: the image holds what it must (WALLET_URL, from the heap)" 0 \
+			grep -qF -- "$WALLET_URL" "$dir/core.$spid"
+		if { cat "$dir/core.$spid" && head -n 1 "$pat"; } | grep -qaF -f "$pat"; then
+			t_pass "... control: the search finds a planted copy"
+		else
+			t_fail "... control: the search finds a planted copy"
+		fi
+	else
+		t_fail "$d: a core image of the supervising wallet-entry (gcore)"
+	fi
+	echo go >"$dir/go"
+	wait "$spid"
+	rm -f "$dir"/core.* "$dir/go"
+}

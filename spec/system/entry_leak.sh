@@ -86,33 +86,10 @@ done
 #    as PROGRAM's parent. A core image of it (gcore, written to tmpfs) holds no copy of the
 #    secret: what the library held is wiped, and what librnp freed unwiped is overwritten
 #    (M_PERTURB) or below the stack (scrubbed).
-#    Not in a sanitizer build: ASan's allocator ignores M_PERTURB, and gcore cannot image a
-#    process with ASan's shadow memory whole (the control below fails there).
-engines="gnupg rnp"
-if [ "${SAN:-0}" = 1 ]; then
-	echo "# wallet-entry memory check: not applicable to a sanitizer build"
-	engines=""
-fi
-for eng in $engines; do
-	rm -f "$SHM/go" "$SHM"/core.*
-	mkfifo "$SHM/go"
-	"$E" --openpgp "$eng" --supervise --fetch db_pass --fetch 'db_pass=env:DBP' -- \
-		sh -c 'read -r x <"$1"' sh "$SHM/go" >/dev/null 2>&1 &
-	spid=$!
-	at_exit "kill $spid"
-	if wait_until 30 pgrep -P "$spid" && gcore -o "$SHM/core" "$spid" >/dev/null 2>&1 &&
-		[ -s "$SHM/core.$spid" ]; then
-		# (the pattern from a file on tmpfs: never the secret on a command line)
-		t_exit "$eng: no copy of the secret in wallet-entry's memory after the fetch" 1 \
-			grep -qF -f "$SHM/plain" "$SHM/core.$spid"
-		t_exit "... control: the image holds what it must (WALLET_URL, from the heap)" 0 \
-			grep -qF -- "$WALLET_URL" "$SHM/core.$spid"
-	else
-		t_fail "$eng: a core image of the supervising wallet-entry (gcore)"
-	fi
-	echo go >"$SHM/go"
-	wait "$spid"
-	rm -f "$SHM"/core.*
+#    Not in a sanitizer build (fx_core_check says why).
+for eng in gnupg rnp; do
+	fx_core_check "$SHM" "$SHM/plain" "$eng: no copy of the secret in wallet-entry's memory after the fetch" \
+		--openpgp "$eng" --fetch db_pass --fetch 'db_pass=env:DBP'
 done
 
 # 4. search every regular file on every disk-backed file system written since the marker

@@ -45,6 +45,10 @@ export WALLET_URL=https://localhost:$P WALLET_CA=$K/app1/ca.crt WALLET_CERT=$K/a
 vg "wallet-entry --supervise fetch + run (rnp engine)" "$E" --supervise --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"
 vg "wallet-entry --supervise fetch + run (gnupg engine)" "$E" --openpgp gnupg --supervise --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"
 vg "wallet-entry: unknown object (error path)" sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --supervise --fetch nope -- true"
+printf 'p={{ secret "db_pass" }}{{ "{{" }}' >"$T_DIR/t.tmpl"
+printf '\n{{ secret "db_pass" "key" }}' >"$T_DIR/bad.tmpl"
+vg "wallet-entry --supervise --template" "$E" --supervise --template "$T_DIR/t.tmpl=env:T" -- sh -c '[ "$T" = "p=$1{{" ]' sh "$SECRET"
+vg "wallet-entry --template: a KEY on a text secret (error path)" sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --supervise --template '$T_DIR/bad.tmpl=fd:X' -- true"
 C=(--cacert "$K/app1/ca.crt" --cert "$K/app1/tls.crt" --key "$K/app1/tls.key")
 curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects/..%2f..%2fetc%2fpasswd"
 curl -s "${C[@]}" -o /dev/null -X POST "https://localhost:$P/v1/objects/db_pass"
