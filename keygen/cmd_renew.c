@@ -43,7 +43,7 @@ int cmd_renew(int argc, char **argv, const void *ctx)
 	mbedtls_x509_crt old;
 	kg_ca ca;
 	kg_rng rng;
-	bool old_ok = false, ca_ok = false, rng_ok = false;
+	bool ca_ok = false;
 	unsigned days = 0; /* 0: as long as the old certificate */
 	char err[512], *pem = NULL;
 	size_t len = 0;
@@ -66,22 +66,17 @@ int cmd_renew(int argc, char **argv, const void *ctx)
 		               out);
 
 	st = kg_crt_load(&old, cert, err, sizeof err);
-	old_ok = true; /* initialised in every case */
-	if (st == CW_OK && !out) {
-		if (lstat(cert, &sb) == 0)
+	if (st == CW_OK && !out) { /* the new file keeps the old one's mode */
+		if (lstat(cert, &sb) == 0) {
 			mode = sb.st_mode & 07777;
-		else
-			st = CW_ERR_IO;
-		if (st != CW_OK)
+		} else {
 			snprintf(err, sizeof err, "cannot stat %.300s: %s", cert, strerror(errno));
+			st = CW_ERR_IO;
+		}
 	}
 	if (st == CW_OK) {
-		st = kg_ca_load(&ca, ca_dir, err, sizeof err);
+		st = kg_ca_open(&ca, &rng, ca_dir, err, sizeof err);
 		ca_ok = st == CW_OK;
-	}
-	if (st == CW_OK) {
-		st = kg_rng_init(&rng, err, sizeof err);
-		rng_ok = st == CW_OK;
 	}
 	if (st == CW_OK) {
 		char why[512];
@@ -97,11 +92,8 @@ int cmd_renew(int argc, char **argv, const void *ctx)
 	         : kg_publish_file("renew", cert, pem, len, mode, true, "replaced");
 out:
 	free(pem);
-	if (rng_ok)
-		kg_rng_free(&rng);
 	if (ca_ok)
-		kg_ca_free(&ca);
-	if (old_ok)
-		mbedtls_x509_crt_free(&old);
+		kg_ca_close(&ca, &rng);
+	mbedtls_x509_crt_free(&old);
 	return rc;
 }

@@ -43,7 +43,7 @@ int cmd_sign(int argc, char **argv, const void *ctx)
 	mbedtls_x509_csr csr;
 	kg_ca ca;
 	kg_rng rng;
-	bool csr_ok = false, ca_ok = false, rng_ok = false;
+	bool ca_ok = false;
 	unsigned days = KG_DAYS_LEAF;
 	char err[512], why[512], name[CW_CLIENT_NAME_MAX + 1], *pem = NULL;
 	size_t len = 0;
@@ -65,14 +65,9 @@ int cmd_sign(int argc, char **argv, const void *ctx)
 		               "%s already exists (use --force to replace it)", out);
 
 	st = kg_csr_load(&csr, csr_path, err, sizeof err);
-	csr_ok = true; /* initialised in every case */
 	if (st == CW_OK) {
-		st = kg_ca_load(&ca, ca_dir, err, sizeof err);
+		st = kg_ca_open(&ca, &rng, ca_dir, err, sizeof err);
 		ca_ok = st == CW_OK;
-	}
-	if (st == CW_OK) {
-		st = kg_rng_init(&rng, err, sizeof err);
-		rng_ok = st == CW_OK;
 	}
 	if (st == CW_OK) {
 		st = kg_sign_csr(&csr, days, &ca, &rng, name, &pem, &len, why, sizeof why);
@@ -86,11 +81,8 @@ int cmd_sign(int argc, char **argv, const void *ctx)
 	rc = kg_publish_file("sign", out, pem, len, KG_MODE_PUBLIC, force, "created");
 out:
 	free(pem);
-	if (rng_ok)
-		kg_rng_free(&rng);
 	if (ca_ok)
-		kg_ca_free(&ca);
-	if (csr_ok)
-		mbedtls_x509_csr_free(&csr);
+		kg_ca_close(&ca, &rng);
+	mbedtls_x509_csr_free(&csr);
 	return rc;
 }

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <mbedtls/asn1.h>
-#include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
 #include <stdio.h>
@@ -15,14 +14,6 @@
 #define CRT_BEGIN "-----BEGIN CERTIFICATE-----"
 #define CSR_BEGIN "CERTIFICATE REQUEST-----" /* also "-----BEGIN NEW CERTIFICATE REQUEST-----" */
 #define NAME_RULES "expected 1 to 64 of [A-Za-z0-9._-], not '.' or '..'"
-
-static void mberr(char *err, size_t errsz, const char *what, int ret)
-{
-	char buf[160];
-
-	mbedtls_strerror(ret, buf, sizeof buf);
-	snprintf(err, errsz, "%s: %s (mbedtls -0x%04x)", what, buf, (unsigned)-ret);
-}
 
 /* A NUL-terminated copy of buf for mbedtls's PEM reader (which wants the NUL counted), or
  * NULL (err set) when it has no PEM block starting with marker. */
@@ -46,31 +37,60 @@ static unsigned char *pem_copy(const unsigned char *buf, size_t len, const char 
 	return c;
 }
 
+static int crt_parse(void *crt, const unsigned char *buf, size_t len)
+{
+	return mbedtls_x509_crt_parse(crt, buf, len);
+}
+
+static int csr_parse(void *csr, const unsigned char *buf, size_t len)
+{
+	return mbedtls_x509_csr_parse(csr, buf, len);
+}
+
+/* parse (one of the two above) on a copy of buf that must hold a PEM block starting with
+ * marker; what names the kind in err. */
+static cw_status parse_pem(void *obj, int (*parse)(void *, const unsigned char *, size_t),
+                           const char *marker, const char *what, const unsigned char *buf,
+                           size_t len, char *err, size_t errsz)
+{
+	char label[64];
+	unsigned char *c = pem_copy(buf, len, marker, what, err, errsz);
+	int ret;
+
+	if (!c)
+		return CW_ERR_KEY;
+	ret = parse(obj, c, len + 1);
+	free(c);
+	if (ret == 0)
+		return CW_OK;
+	snprintf(label, sizeof label, "bad %s", what);
+	if (ret > 0) /* mbedtls_x509_crt_parse: the number of blocks that did not parse */
+		snprintf(err, errsz, "%s: a PEM block does not parse", label);
+	else
+		kg_mberr(err, errsz, label, ret);
+	return CW_ERR_KEY;
+}
+
 cw_status kg_crt_parse_pem(mbedtls_x509_crt *crt, const unsigned char *buf, size_t len, char *err,
                            size_t errsz)
 {
-	unsigned char *c;
-	int ret;
+	cw_status st;
 
 	mbedtls_x509_crt_init(crt);
-	c = pem_copy(buf, len, CRT_BEGIN, "certificate", err, errsz);
-	if (!c)
-		return CW_ERR_KEY;
-	ret = mbedtls_x509_crt_parse(crt, c, len + 1);
-	free(c);
-	if (ret != 0) {
-		/* a positive value counts the blocks that did not parse */
-		if (ret > 0)
-			snprintf(err, errsz, "bad certificate: a PEM block does not parse");
-		else
-			mberr(err, errsz, "bad certificate", ret);
-		return CW_ERR_KEY;
-	}
-	if (crt->next) {
+	st = parse_pem(crt, crt_parse, CRT_BEGIN, "certificate", buf, len, err, errsz);
+	if (st == CW_OK && crt->next) {
 		snprintf(err, errsz, "more than one certificate");
-		return CW_ERR_KEY;
+		st = CW_ERR_KEY;
 	}
-	return CW_OK;
+	return st;
+}
+
+cw_status kg_csr_parse_pem(mbedtls_x509_csr *csr, const unsigned char *buf, size_t len, char *err,
+                           size_t errsz)
+{
+	mbedtls_x509_csr_init(csr);
+	return parse_pem(csr, csr_parse, CSR_BEGIN, "certificate signing request", buf, len, err,
+	                 errsz);
 }
 
 /* The bytes of a certificate or CSR file; what names it in messages. */
@@ -101,21 +121,34 @@ static void name_file(const char *path, char *err, size_t errsz)
 	snprintf(err, errsz, "%.300s: %s", path, tmp);
 }
 
-cw_status kg_crt_load(mbedtls_x509_crt *crt, const char *path, char *err, size_t errsz)
+/* Reads path and parses it with kg_crt_parse_pem (csr false) or kg_csr_parse_pem; a parse
+ * error names the file. */
+static cw_status load(void *obj, bool csr, const char *path, char *err, size_t errsz)
 {
 	unsigned char *buf = NULL;
 	size_t len = 0;
-	cw_status st;
+	cw_status st = read_input(path, csr ? "CSR" : "certificate", &buf, &len, err, errsz);
 
-	mbedtls_x509_crt_init(crt);
-	st = read_input(path, "certificate", &buf, &len, err, errsz);
-	if (st != CW_OK)
-		return st;
-	st = kg_crt_parse_pem(crt, buf, len, err, errsz);
-	if (st != CW_OK)
-		name_file(path, err, errsz);
+	if (st == CW_OK) {
+		st = csr ? kg_csr_parse_pem(obj, buf, len, err, errsz)
+		         : kg_crt_parse_pem(obj, buf, len, err, errsz);
+		if (st != CW_OK)
+			name_file(path, err, errsz);
+	}
 	free(buf);
 	return st;
+}
+
+cw_status kg_crt_load(mbedtls_x509_crt *crt, const char *path, char *err, size_t errsz)
+{
+	mbedtls_x509_crt_init(crt);
+	return load(crt, false, path, err, errsz);
+}
+
+cw_status kg_csr_load(mbedtls_x509_csr *csr, const char *path, char *err, size_t errsz)
+{
+	mbedtls_x509_csr_init(csr);
+	return load(csr, true, path, err, errsz);
 }
 
 /* Whether sig over data, made with md and sig_pk (sig_opts for RSASSA-PSS), verifies with pk.
@@ -346,42 +379,6 @@ cw_status kg_renew(mbedtls_x509_crt *old, unsigned days, kg_ca *ca, kg_rng *rng,
 		*pem = NULL;
 		*len = 0;
 	}
-	return st;
-}
-
-cw_status kg_csr_parse_pem(mbedtls_x509_csr *csr, const unsigned char *buf, size_t len, char *err,
-                           size_t errsz)
-{
-	unsigned char *c;
-	int ret;
-
-	mbedtls_x509_csr_init(csr);
-	c = pem_copy(buf, len, CSR_BEGIN, "certificate signing request", err, errsz);
-	if (!c)
-		return CW_ERR_KEY;
-	ret = mbedtls_x509_csr_parse(csr, c, len + 1);
-	free(c);
-	if (ret != 0) {
-		mberr(err, errsz, "bad certificate signing request", ret);
-		return CW_ERR_KEY;
-	}
-	return CW_OK;
-}
-
-cw_status kg_csr_load(mbedtls_x509_csr *csr, const char *path, char *err, size_t errsz)
-{
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	cw_status st;
-
-	mbedtls_x509_csr_init(csr);
-	st = read_input(path, "CSR", &buf, &len, err, errsz);
-	if (st != CW_OK)
-		return st;
-	st = kg_csr_parse_pem(csr, buf, len, err, errsz);
-	if (st != CW_OK)
-		name_file(path, err, errsz);
-	free(buf);
 	return st;
 }
 

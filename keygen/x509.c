@@ -23,7 +23,7 @@
 /* Certificates start a little in the past so that a peer whose clock lags still accepts them. */
 #define BACKDATE_S 300
 
-static void mberr(char *err, size_t errsz, const char *what, int ret)
+void kg_mberr(char *err, size_t errsz, const char *what, int ret)
 {
 	char buf[160];
 
@@ -41,7 +41,7 @@ cw_status kg_rng_init(kg_rng *r, char *err, size_t errsz)
 	ret = mbedtls_ctr_drbg_seed(&r->drbg, mbedtls_entropy_func, &r->entropy,
 	                            (const unsigned char *)pers, sizeof pers - 1);
 	if (ret != 0) {
-		mberr(err, errsz, "cannot seed the random generator", ret);
+		kg_mberr(err, errsz, "cannot seed the random generator", ret);
 		return CW_ERR_CRYPTO;
 	}
 	return CW_OK;
@@ -76,7 +76,7 @@ static cw_status gen_key(kg_keytype t, kg_rng *rng, mbedtls_pk_context *pk, char
 		}
 	}
 	if (ret != 0) {
-		mberr(err, errsz, "key generation failed", ret);
+		kg_mberr(err, errsz, "key generation failed", ret);
 		return CW_ERR_CRYPTO;
 	}
 	return CW_OK;
@@ -94,7 +94,7 @@ static cw_status make_serial(kg_rng *rng, mbedtls_mpi *serial, char *err, size_t
 		ret = mbedtls_mpi_read_binary(serial, b, sizeof b);
 	}
 	if (ret != 0) {
-		mberr(err, errsz, "cannot make a serial number", ret);
+		kg_mberr(err, errsz, "cannot make a serial number", ret);
 		return CW_ERR_CRYPTO;
 	}
 	return CW_OK;
@@ -199,7 +199,7 @@ static cw_status key_pem(mbedtls_pk_context *key, cw_sbuf *out, char *err, size_
 	n = mbedtls_pk_write_key_der(key, der, PEM_MAX);
 	if (n <= 0 ||
 	    mbedtls_base64_encode(b64, PEM_MAX, &b64len, der + PEM_MAX - n, (size_t)n) != 0) {
-		mberr(err, errsz, "cannot encode the private key", n < 0 ? n : -1);
+		kg_mberr(err, errsz, "cannot encode the private key", n < 0 ? n : -1);
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
@@ -237,7 +237,7 @@ static cw_status self_check(const char *pem, size_t len, mbedtls_x509_crt *issue
 	mbedtls_x509_crt_init(&leaf);
 	ret = mbedtls_x509_crt_parse(&leaf, (const unsigned char *)pem, len + 1);
 	if (ret != 0) {
-		mberr(err, errsz, "the new certificate does not parse", ret);
+		kg_mberr(err, errsz, "the new certificate does not parse", ret);
 		st = CW_ERR_INTERNAL;
 		goto out;
 	}
@@ -358,7 +358,7 @@ cw_status kg_certify(const kg_cert_req *req, mbedtls_pk_context *subject_key, kg
 	if (ret == 0)
 		ret = set_names(&crt, req, subject_key, issuer);
 	if (ret != 0) {
-		mberr(err, errsz, "cannot build the certificate", ret);
+		kg_mberr(err, errsz, "cannot build the certificate", ret);
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
@@ -371,7 +371,7 @@ cw_status kg_certify(const kg_cert_req *req, mbedtls_pk_context *subject_key, kg
 	}
 	ret = mbedtls_x509write_crt_pem(&crt, pem, PEM_MAX, mbedtls_ctr_drbg_random, &rng->drbg);
 	if (ret != 0) {
-		mberr(err, errsz, "cannot sign the certificate", ret);
+		kg_mberr(err, errsz, "cannot sign the certificate", ret);
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
@@ -469,7 +469,7 @@ cw_status kg_ca_from_pem(kg_ca *ca, const char *crt_pem, size_t crt_len,
 	memcpy(keybuf, key_pem, key_len);
 	ret = mbedtls_x509_crt_parse(&ca->crt, (unsigned char *)ca->crt_pem, crt_len + 1);
 	if (ret != 0) {
-		mberr(err, errsz, "bad CA certificate", ret);
+		kg_mberr(err, errsz, "bad CA certificate", ret);
 		st = CW_ERR_KEY;
 		goto out;
 	}
@@ -482,7 +482,7 @@ cw_status kg_ca_from_pem(kg_ca *ca, const char *crt_pem, size_t crt_len,
 	}
 	ret = mbedtls_pk_parse_key(&ca->key, keybuf, key_len + 1, NULL, 0);
 	if (ret != 0) {
-		mberr(err, errsz, "bad CA private key", ret);
+		kg_mberr(err, errsz, "bad CA private key", ret);
 		st = CW_ERR_KEY;
 		goto out;
 	}
@@ -552,4 +552,24 @@ void kg_ca_free(kg_ca *ca)
 	free(ca->crt_pem);
 	ca->crt_pem = NULL;
 	ca->crt_pem_len = 0;
+}
+
+cw_status kg_ca_open(kg_ca *ca, kg_rng *rng, const char *dir, char *err, size_t errsz)
+{
+	cw_status st = kg_ca_load(ca, dir, err, errsz);
+
+	if (st != CW_OK)
+		return st;
+	st = kg_rng_init(rng, err, errsz);
+	if (st != CW_OK) {
+		kg_rng_free(rng);
+		kg_ca_free(ca);
+	}
+	return st;
+}
+
+void kg_ca_close(kg_ca *ca, kg_rng *rng)
+{
+	kg_rng_free(rng);
+	kg_ca_free(ca);
 }

@@ -41,6 +41,13 @@ cw_status kg_ca_from_pem(kg_ca *ca, const char *crt_pem, size_t crt_len,
 cw_status kg_ca_load(kg_ca *ca, const char *dir, char *err, size_t errsz);
 /* Wipes the key (mbedtls_pk_free zeroizes) and frees; a zeroed kg_ca is accepted. */
 void kg_ca_free(kg_ca *ca);
+/* kg_ca_load of dir and kg_rng_init: what a command that signs with an existing CA needs. On
+ * success the caller ends with kg_ca_close; on failure nothing is left to free. */
+cw_status kg_ca_open(kg_ca *ca, kg_rng *rng, const char *dir, char *err, size_t errsz);
+void kg_ca_close(kg_ca *ca, kg_rng *rng);
+
+/* "WHAT: mbedtls's message (mbedtls -0xNNNN)" into err, for mbedtls error code ret. */
+void kg_mberr(char *err, size_t errsz, const char *what, int ret);
 
 typedef enum kg_cert_kind { KG_CERT_CA, KG_CERT_SERVER, KG_CERT_CLIENT } kg_cert_kind;
 

@@ -3,7 +3,11 @@
  * kg_crt_kept_extensions, kg_crt_days and kg_check_issued_by, and, when it is one renew would
  * copy, kg_certify of its subject and kept extensions for its key (what kg_renew signs once the
  * CA's signature is checked). Each input goes in as the file's bytes, and as the DER inside a
- * PEM block of each kind, so that the fuzzer works on the structure and not on base64. */
+ * PEM block of each kind, so that the fuzzer works on the structure and not on base64. mbedtls
+ * is not instrumented, so that its parser gives the fuzzer no guidance: the input also goes
+ * straight to this project's own code, as a certificate's extension list (the walker of
+ * kg_crt_kept_extensions) and as a distinguished name (the CN rules of kg_csr_check and the
+ * copy of a subject into a new certificate). */
 #include <mbedtls/pem.h>
 
 #include "fuzz.h"
@@ -58,7 +62,8 @@ static int inside(const mbedtls_x509_crt *crt, const unsigned char *p, size_t le
 
 static void certify(mbedtls_x509_crt *crt, const kg_ext *ext, size_t n)
 {
-	kg_cert_req req = {.days = kg_crt_days(crt), .subject = &crt->subject, .ext = ext, .n_ext = n};
+	kg_cert_req req = {
+	    .days = kg_crt_days(crt), .subject = &crt->subject, .ext = ext, .n_ext = n};
 	mbedtls_x509_crt nc;
 	char err[512] = "", *pem = NULL;
 	size_t len = 0;
@@ -67,7 +72,8 @@ static void certify(mbedtls_x509_crt *crt, const kg_ext *ext, size_t n)
 
 	if (kg_certify(&req, &crt->pk, &ca, &rng, &pem, &len, err, sizeof err) == CW_OK) {
 		FUZZ_CHECK(pem != NULL && len == strlen(pem));
-		FUZZ_CHECK(kg_crt_parse_pem(&nc, (unsigned char *)pem, len, err, sizeof err) == CW_OK);
+		FUZZ_CHECK(kg_crt_parse_pem(&nc, (unsigned char *)pem, len, err, sizeof err) ==
+		           CW_OK);
 		FUZZ_CHECK(kg_check_issued_by(&nc, &ca, err, sizeof err) == CW_OK);
 		FUZZ_CHECK(kg_crt_kept_extensions(&nc, again, &n2, err, sizeof err) == CW_OK);
 		FUZZ_CHECK(n2 == n);
@@ -106,6 +112,64 @@ static void crt(const uint8_t *data, size_t size)
 	mbedtls_x509_crt_free(&c);
 }
 
+/* data as a certificate's Extensions (SEQUENCE OF Extension): the walker alone */
+static void extensions(const uint8_t *data, size_t size)
+{
+	mbedtls_x509_crt c;
+	kg_ext ext[KG_EXT_MAX];
+	size_t n = 99;
+	unsigned char *copy = malloc(size ? size : 1);
+	char err[512] = "";
+
+	FUZZ_CHECK(copy != NULL);
+	if (size)
+		memcpy(copy, data, size);
+	mbedtls_x509_crt_init(&c);
+	c.raw.p = c.v3_ext.p = copy;
+	c.raw.len = c.v3_ext.len = size;
+	if (kg_crt_kept_extensions(&c, ext, &n, err, sizeof err) == CW_OK) {
+		FUZZ_CHECK(n <= KG_EXT_MAX);
+		for (size_t i = 0; i < n; i++)
+			FUZZ_CHECK(inside(&c, ext[i].oid, ext[i].oidlen) &&
+			           inside(&c, ext[i].val, ext[i].vallen));
+	} else {
+		FUZZ_CHECK(n == 0);
+	}
+	one_line(err);
+	free(copy); /* c owns nothing */
+}
+
+/* data as the RDNs of a name: as a CSR's subject (kg_csr_check's CN rules, which come first),
+ * and as the subject that kg_certify copies into a certificate for the CA's key */
+static void name(const uint8_t *data, size_t size)
+{
+	mbedtls_x509_csr csr;
+	kg_cert_req req = {.days = 1};
+	unsigned char *copy = malloc(size ? size : 1), *p;
+	char err[512] = "", cn[CW_CLIENT_NAME_MAX + 1], *pem = NULL;
+	size_t len = 0;
+
+	FUZZ_CHECK(copy != NULL);
+	if (size)
+		memcpy(copy, data, size);
+	p = copy;
+	mbedtls_x509_csr_init(&csr);
+	if (size && mbedtls_x509_get_name(&p, copy + size, &csr.subject) == 0) {
+		/* no key: a name that passes must then fail on the key */
+		if (kg_csr_check(&csr, cn, err, sizeof err) != CW_ERR_NAME)
+			FUZZ_CHECK(strstr(err, "unsupported key") != NULL);
+		FUZZ_CHECK(cn[0] == '\0');
+		one_line(err);
+		req.subject = &csr.subject;
+		if (kg_certify(&req, &ca.crt.pk, &ca, &rng, &pem, &len, err, sizeof err) == CW_OK)
+			FUZZ_CHECK(pem != NULL && len == strlen(pem));
+		one_line(err);
+		free(pem);
+	}
+	mbedtls_x509_csr_free(&csr); /* the name's nodes; its values point into copy */
+	free(copy);
+}
+
 /* data as the body of a PEM block with these lines; calls fn on it */
 static void as_pem(const uint8_t *data, size_t size, const char *begin, const char *end,
                    void (*fn)(const uint8_t *, size_t))
@@ -127,5 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	as_pem(data, size, "-----BEGIN CERTIFICATE REQUEST-----\n",
 	       "-----END CERTIFICATE REQUEST-----\n", csr);
 	as_pem(data, size, "-----BEGIN CERTIFICATE-----\n", "-----END CERTIFICATE-----\n", crt);
+	extensions(data, size);
+	name(data, size);
 	return 0;
 }

@@ -33,13 +33,7 @@ clock_past() { [ "$(date +%s)" -gt "$1" ]; }
 t_ok "wallet-keygen --help" $KG --help
 t_grep "--help lists renew" "renew" "$T_DIR/last.out"
 t_grep "--help lists sign" "sign" "$T_DIR/last.out"
-for c in renew sign; do
-	t_ok "$c --help exits 0" $KG $c --help
-	t_grep "$c --help prints its usage" "Usage: wallet-keygen $c" "$T_DIR/last.out"
-	cp "$T_DIR/last.out" help1.txt
-	$KG help $c >help2.txt 2>&1
-	t_ok "'help $c' prints the same as '$c --help'" cmp -s help1.txt help2.txt
-done
+help_same renew sign
 
 # --- renew the server certificate in place ---------------------------------------------
 S=$KEYS/wallet/server.crt
