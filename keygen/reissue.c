@@ -12,15 +12,18 @@
 #include "fsutil.h"
 
 #define CRT_BEGIN "-----BEGIN CERTIFICATE-----"
-#define CSR_BEGIN "CERTIFICATE REQUEST-----" /* also "-----BEGIN NEW CERTIFICATE REQUEST-----" */
+#define CSR_BEGIN "CERTIFICATE REQUEST-----" /* also in "-----BEGIN NEW CERTIFICATE ..." */
 #define NAME_RULES "expected 1 to 64 of [A-Za-z0-9._-], not '.' or '..'"
 
 /* A NUL-terminated copy of buf for mbedtls's PEM reader (which wants the NUL counted), or
- * NULL (err set) when it has no PEM block starting with marker. */
+ * NULL (err set) unless it holds exactly one PEM block, which starts with marker. mbedtls
+ * alone would take the first good block and skip what follows: a key after a certificate,
+ * which renewing the file in place would then lose, or a second request. */
 static unsigned char *pem_copy(const unsigned char *buf, size_t len, const char *marker,
                                const char *what, char *err, size_t errsz)
 {
 	unsigned char *c = malloc(len + 1);
+	size_t blocks = 0;
 
 	if (!c) {
 		snprintf(err, errsz, "out of memory");
@@ -29,12 +32,16 @@ static unsigned char *pem_copy(const unsigned char *buf, size_t len, const char 
 	if (len)
 		memcpy(c, buf, len);
 	c[len] = '\0';
-	if (!strstr((char *)c, marker)) {
+	for (const char *p = (char *)c; (p = strstr(p, "-----BEGIN ")) != NULL; p++)
+		blocks++;
+	if (blocks == 1 && strstr((char *)c, marker))
+		return c;
+	if (blocks > 1)
+		snprintf(err, errsz, "more than one PEM block (expected one %s)", what);
+	else
 		snprintf(err, errsz, "not a PEM %s", what);
-		free(c);
-		return NULL;
-	}
-	return c;
+	free(c);
+	return NULL;
 }
 
 static int crt_parse(void *crt, const unsigned char *buf, size_t len)

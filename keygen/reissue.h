@@ -20,7 +20,8 @@
  * subjectAltName. */
 #define KG_EXT_MAX 4
 
-/* Exactly one PEM certificate from buf (len bytes, need not be NUL-terminated).
+/* Exactly one PEM certificate from buf (len bytes, need not be NUL-terminated), and no other
+ * PEM block (a key after it would be lost when the file is renewed in place).
  * mbedtls_x509_crt_init is done here; the caller frees crt with mbedtls_x509_crt_free in every
  * case. CW_ERR_KEY when it is not one well-formed PEM certificate. */
 cw_status kg_crt_parse_pem(mbedtls_x509_crt *crt, const unsigned char *buf, size_t len, char *err,
@@ -51,7 +52,7 @@ unsigned kg_crt_days(const mbedtls_x509_crt *crt);
 cw_status kg_renew(mbedtls_x509_crt *old, unsigned days, kg_ca *ca, kg_rng *rng, char **pem,
                    size_t *len, char *err, size_t errsz);
 
-/* One PEM certificate signing request (PKCS#10) from buf, as kg_crt_parse_pem. */
+/* Exactly one PEM certificate signing request (PKCS#10) from buf, as kg_crt_parse_pem. */
 cw_status kg_csr_parse_pem(mbedtls_x509_csr *csr, const unsigned char *buf, size_t len, char *err,
                            size_t errsz);
 cw_status kg_csr_load(mbedtls_x509_csr *csr, const char *path, char *err, size_t errsz);

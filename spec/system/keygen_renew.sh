@@ -216,6 +216,11 @@ bad "renew of a key file: exit 1" 1 renew --ca "$CA" --cert "$KEYS/wallet/server
 bad "renew --out over an existing file: exit 1" 1 renew --ca "$CA" --cert "$S" --out "$A1/tls.crt"
 cat "$S" "$CA/ca.crt" >chain.crt
 bad "renew of a file with two certificates: exit 1" 1 renew --ca "$CA" --cert chain.crt
+cat "$S" "$KEYS/wallet/server.key" >combined.pem
+c0=$(sum combined.pem)
+bad "renew of a file that also holds the key: exit 1" 1 renew --ca "$CA" --cert combined.pem
+t_grep "...says why" "more than one PEM block" bad.err
+t_cond "...and the file (with its key) is unchanged" "$(sum combined.pem)" = "$c0"
 openssl req -new -key old.key -subj /CN=sub-ca -out sub.csr 2>/dev/null
 printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n' >sub.ext
 openssl x509 -req -in sub.csr -CA "$CA/ca.crt" -CAkey "$CA/ca.key" -CAcreateserial -days 2 \

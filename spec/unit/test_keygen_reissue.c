@@ -92,13 +92,20 @@ static void test_parse(void **state)
 	    kg_crt_parse_pem(&crt, (unsigned char *)ca.crt_pem, ca.crt_pem_len, err, sizeof err),
 	    CW_OK);
 	mbedtls_x509_crt_free(&crt);
-	two = malloc(2 * ca.crt_pem_len + 1);
+	two = malloc(ca.crt_pem_len + ca2.crt_pem_len + 64);
 	assert_non_null(two);
-	snprintf(two, 2 * ca.crt_pem_len + 1, "%s%s", ca.crt_pem, ca2.crt_pem);
-	assert_int_equal(kg_crt_parse_pem(&crt, (unsigned char *)two, strlen(two), err, sizeof err),
-	                 CW_ERR_KEY);
-	assert_string_equal(err, "more than one certificate");
-	mbedtls_x509_crt_free(&crt);
+	/* two certificates; a certificate and a key (renewing in place would drop the key); a
+	 * certificate and a cut-off second one (mbedtls alone would take the first) */
+	const char *second[] = {ca2.crt_pem, "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n",
+	                        "-----BEGIN CERTIFICATE-----\nMIIB"};
+	for (size_t i = 0; i < sizeof second / sizeof second[0]; i++) {
+		snprintf(two, ca.crt_pem_len + ca2.crt_pem_len + 64, "%s%s", ca.crt_pem, second[i]);
+		assert_int_equal(
+		    kg_crt_parse_pem(&crt, (unsigned char *)two, strlen(two), err, sizeof err),
+		    CW_ERR_KEY);
+		assert_string_equal(err, "more than one PEM block (expected one certificate)");
+		mbedtls_x509_crt_free(&crt);
+	}
 	free(two);
 }
 
