@@ -1,7 +1,9 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <libgen.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define OPTS_MAX 16
@@ -82,4 +84,40 @@ int kg_publish(const char *cmd, const kg_files *fs, const char *outdir, bool for
 	for (size_t i = 0; i < fs->n; i++)
 		printf("created %s/%s\n", outdir, fs->f[i].rel);
 	return 0;
+}
+
+int kg_publish_file(const char *cmd, const char *path, const void *data, size_t len, mode_t mode,
+                    bool force, const char *verb)
+{
+	char *d = strdup(path), *b = strdup(path), err[512];
+	kg_files *fs = calloc(1, sizeof *fs);
+	cw_status st = CW_ERR_NOMEM;
+	int rc;
+
+	if (d && b && fs) {
+		/* dirname and basename may modify their argument: one copy each */
+		const char *base = basename(b);
+		kg_files_init(fs);
+		st = path[strlen(path) - 1] == '/' || !strcmp(base, ".") || !strcmp(base, "..")
+		         ? CW_ERR_NAME
+		         : kg_files_add(fs, base, data, len, mode, false);
+		if (st == CW_OK)
+			st = kg_files_publish(fs, dirname(d), force, err, sizeof err);
+		else
+			snprintf(err, sizeof err, "bad output file name %.300s", path);
+	} else {
+		snprintf(err, sizeof err, "out of memory");
+	}
+	if (st == CW_OK) {
+		printf("%s %s\n", verb, path);
+		rc = 0;
+	} else {
+		rc = kg_fail(cmd, KG_EXIT_FAIL, "%s", err);
+	}
+	if (fs)
+		kg_files_free(fs);
+	free(fs);
+	free(b);
+	free(d);
+	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "outfiles.h"
 #include "cliout.h"
@@ -39,5 +40,10 @@ int kg_exit_code(cw_status st);
 /* Publishes fs under outdir (see kg_files_publish), prints one "created PATH" line per file on
  * stdout, and returns the exit status (0, or 1 after one error line). */
 int kg_publish(const char *cmd, const kg_files *fs, const char *outdir, bool force);
+/* Publishes one public file at path the same way (its directory is created when missing),
+ * with mode; force replaces an existing file atomically. Prints "VERB PATH" on stdout and
+ * returns the exit status (0, or 1 after one error line). */
+int kg_publish_file(const char *cmd, const char *path, const void *data, size_t len, mode_t mode,
+                    bool force, const char *verb);
 
 #endif

@@ -15,6 +15,8 @@ KG_CMD(server);
 KG_CMD(client);
 KG_CMD(gpg);
 KG_CMD(init);
+KG_CMD(renew);
+KG_CMD(sign);
 
 #define KG_DEFAULT_CA_CN "containerwallet CA"
 #define KG_DEFAULT_SERVER_CN "wallet"

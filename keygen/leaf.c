@@ -55,7 +55,7 @@ int kg_leaf_command(const char *cmd, kg_cert_kind kind, int argc, char **argv, c
 	kg_files *fs = NULL;
 	kg_ca ca;
 	kg_rng rng;
-	bool ca_ok = false, rng_ok = false;
+	bool ca_ok = false;
 	char err[512];
 	cw_status st;
 	int rc = kg_getopt(cmd, argc, argv, opts, usage);
@@ -78,12 +78,8 @@ int kg_leaf_command(const char *cmd, kg_cert_kind kind, int argc, char **argv, c
 	if (rc >= 0)
 		goto out;
 
-	st = kg_ca_load(&ca, ca_dir, err, sizeof err);
+	st = kg_ca_open(&ca, &rng, ca_dir, err, sizeof err);
 	ca_ok = st == CW_OK;
-	if (st == CW_OK) {
-		st = kg_rng_init(&rng, err, sizeof err);
-		rng_ok = st == CW_OK;
-	}
 	if (st == CW_OK)
 		st = kg_add_leaf(fs, "", kind == KG_CERT_SERVER ? "server.crt" : "tls.crt",
 		                 kind == KG_CERT_SERVER ? "server.key" : "tls.key", &req, &ca, &rng,
@@ -94,10 +90,8 @@ int kg_leaf_command(const char *cmd, kg_cert_kind kind, int argc, char **argv, c
 	}
 	rc = kg_publish(cmd, fs, out, force);
 out:
-	if (rng_ok)
-		kg_rng_free(&rng);
 	if (ca_ok)
-		kg_ca_free(&ca);
+		kg_ca_close(&ca, &rng);
 	if (fs)
 		kg_files_free(fs);
 	free(fs);

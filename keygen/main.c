@@ -3,7 +3,8 @@
 #include "cli.h"
 #include "commands.h"
 
-/* Every command makes private keys: the dispatcher disables core dumps first. */
+/* Every command makes or reads private keys (renew and sign the CA's): the dispatcher disables
+ * core dumps first. */
 static const struct cw_cmd commands[] = {
     {"ca", cmd_ca, usage_ca, "make a self-signed CA (ca.crt, ca.key)", CW_CMD_NODUMP},
     {"server", cmd_server, usage_server, "make the wallet's TLS server certificate", CW_CMD_NODUMP},
@@ -12,6 +13,10 @@ static const struct cw_cmd commands[] = {
     {"gpg", cmd_gpg, usage_gpg, "make an OpenPGP key pair (NAME.pub.asc, NAME.sec.asc)",
      CW_CMD_NODUMP},
     {"init", cmd_init, usage_init, "make a CA, the wallet's certificate and every client's keys",
+     CW_CMD_NODUMP},
+    {"renew", cmd_renew, usage_renew, "issue a certificate again on its key, with new dates",
+     CW_CMD_NODUMP},
+    {"sign", cmd_sign, usage_sign, "issue a client certificate for a CSR (key made elsewhere)",
      CW_CMD_NODUMP},
 };
 

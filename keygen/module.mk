@@ -2,7 +2,8 @@
 # libkeygencore.a for unit tests.
 KEYGEN_CORE_SRCS := keygen/args.c keygen/cli.c keygen/cmd_ca.c keygen/cmd_client.c \
   keygen/cmd_gpg.c keygen/cmd_init.c keygen/cmd_server.c keygen/gpgkey.c keygen/leaf.c \
-  keygen/material.c keygen/outfiles.c keygen/san.c keygen/x509.c
+  keygen/material.c keygen/outfiles.c keygen/san.c keygen/x509.c keygen/cmd_renew.c \
+  keygen/cmd_sign.c keygen/reissue.c
 KEYGEN_CORE_OBJS := $(KEYGEN_CORE_SRCS:%.c=$(O)/obj/%.o)
 
 $(O)/obj/keygen/%.o: ALL_CFLAGS += -Ikeygen

@@ -7,6 +7,7 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/platform.h>
 #include <mbedtls/rsa.h>
 #include <mbedtls/x509_crt.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@
 /* Certificates start a little in the past so that a peer whose clock lags still accepts them. */
 #define BACKDATE_S 300
 
-static void mberr(char *err, size_t errsz, const char *what, int ret)
+void kg_mberr(char *err, size_t errsz, const char *what, int ret)
 {
 	char buf[160];
 
@@ -40,7 +41,7 @@ cw_status kg_rng_init(kg_rng *r, char *err, size_t errsz)
 	ret = mbedtls_ctr_drbg_seed(&r->drbg, mbedtls_entropy_func, &r->entropy,
 	                            (const unsigned char *)pers, sizeof pers - 1);
 	if (ret != 0) {
-		mberr(err, errsz, "cannot seed the random generator", ret);
+		kg_mberr(err, errsz, "cannot seed the random generator", ret);
 		return CW_ERR_CRYPTO;
 	}
 	return CW_OK;
@@ -75,7 +76,7 @@ static cw_status gen_key(kg_keytype t, kg_rng *rng, mbedtls_pk_context *pk, char
 		}
 	}
 	if (ret != 0) {
-		mberr(err, errsz, "key generation failed", ret);
+		kg_mberr(err, errsz, "key generation failed", ret);
 		return CW_ERR_CRYPTO;
 	}
 	return CW_OK;
@@ -93,7 +94,7 @@ static cw_status make_serial(kg_rng *rng, mbedtls_mpi *serial, char *err, size_t
 		ret = mbedtls_mpi_read_binary(serial, b, sizeof b);
 	}
 	if (ret != 0) {
-		mberr(err, errsz, "cannot make a serial number", ret);
+		kg_mberr(err, errsz, "cannot make a serial number", ret);
 		return CW_ERR_CRYPTO;
 	}
 	return CW_OK;
@@ -198,7 +199,7 @@ static cw_status key_pem(mbedtls_pk_context *key, cw_sbuf *out, char *err, size_
 	n = mbedtls_pk_write_key_der(key, der, PEM_MAX);
 	if (n <= 0 ||
 	    mbedtls_base64_encode(b64, PEM_MAX, &b64len, der + PEM_MAX - n, (size_t)n) != 0) {
-		mberr(err, errsz, "cannot encode the private key", n < 0 ? n : -1);
+		kg_mberr(err, errsz, "cannot encode the private key", n < 0 ? n : -1);
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
@@ -224,7 +225,7 @@ out:
 }
 
 /* The newly made certificate must chain to its issuer (to itself for a CA): this catches an
- * issuer name that did not survive the round trip through its string form. */
+ * issuer name or a signing key that does not match the issuer's certificate. */
 static cw_status self_check(const char *pem, size_t len, mbedtls_x509_crt *issuer, char *err,
                             size_t errsz)
 {
@@ -236,7 +237,7 @@ static cw_status self_check(const char *pem, size_t len, mbedtls_x509_crt *issue
 	mbedtls_x509_crt_init(&leaf);
 	ret = mbedtls_x509_crt_parse(&leaf, (const unsigned char *)pem, len + 1);
 	if (ret != 0) {
-		mberr(err, errsz, "the new certificate does not parse", ret);
+		kg_mberr(err, errsz, "the new certificate does not parse", ret);
 		st = CW_ERR_INTERNAL;
 		goto out;
 	}
@@ -255,60 +256,109 @@ out:
 	return st;
 }
 
-cw_status kg_issue(const kg_cert_req *req, kg_ca *issuer, kg_rng *rng, kg_issued *out, char *err,
-                   size_t errsz)
+/* The writer's copy of a parsed name. mbedtls writes its list last entry first, so the copy
+ * is built in reverse; each attribute keeps its string type. A multi-valued RDN is refused:
+ * mbedtls 2.28 cannot write one. */
+static int copy_name(const mbedtls_x509_name *src, mbedtls_asn1_named_data **dst)
+{
+	mbedtls_asn1_free_named_data_list(dst);
+	for (const mbedtls_x509_name *n = src; n; n = n->next) {
+		mbedtls_asn1_named_data *d;
+		if (n->next_merged)
+			return MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
+		if (!n->oid.p || !n->oid.len || !n->val.p)
+			return MBEDTLS_ERR_X509_INVALID_NAME;
+		d = mbedtls_calloc(1, sizeof *d);
+		if (!d)
+			return MBEDTLS_ERR_X509_ALLOC_FAILED;
+		d->next = *dst;
+		*dst = d;
+		d->oid.p = mbedtls_calloc(1, n->oid.len);
+		d->val.p = mbedtls_calloc(1, n->val.len ? n->val.len : 1);
+		if (!d->oid.p || !d->val.p)
+			return MBEDTLS_ERR_X509_ALLOC_FAILED;
+		memcpy(d->oid.p, n->oid.p, n->oid.len);
+		d->oid.len = n->oid.len;
+		d->oid.tag = n->oid.tag;
+		if (n->val.len)
+			memcpy(d->val.p, n->val.p, n->val.len);
+		d->val.len = n->val.len;
+		d->val.tag = n->val.tag;
+	}
+	return *dst ? 0 : MBEDTLS_ERR_X509_INVALID_NAME;
+}
+
+/* The extensions of a re-issued certificate: new key identifiers, then the copied ones. */
+static int set_copied_extensions(mbedtls_x509write_cert *crt, const kg_cert_req *req)
+{
+	int ret = mbedtls_x509write_crt_set_subject_key_identifier(crt);
+
+	if (ret == 0)
+		ret = mbedtls_x509write_crt_set_authority_key_identifier(crt);
+	for (size_t i = 0; ret == 0 && i < req->n_ext; i++)
+		ret = mbedtls_x509write_crt_set_extension(crt, (const char *)req->ext[i].oid,
+		                                          req->ext[i].oidlen, req->ext[i].critical,
+		                                          req->ext[i].val, req->ext[i].vallen);
+	return ret;
+}
+
+/* Subject, issuer and extensions of req into crt. */
+static int set_names(mbedtls_x509write_cert *crt, const kg_cert_req *req,
+                     const mbedtls_pk_context *subject_key, const kg_ca *issuer)
+{
+	char subject[KG_CN_MAX + 8];
+	int ret;
+
+	if (req->subject) {
+		ret = copy_name(req->subject, &crt->subject);
+		if (ret == 0)
+			ret = copy_name(issuer ? &issuer->crt.subject : req->subject, &crt->issuer);
+		return ret != 0 ? ret : set_copied_extensions(crt, req);
+	}
+	if (cw_path(subject, sizeof subject, "CN=%s", req->cn) != CW_OK)
+		return MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+	ret = mbedtls_x509write_crt_set_subject_name(crt, subject);
+	if (ret == 0)
+		ret = issuer ? copy_name(&issuer->crt.subject, &crt->issuer)
+		             : mbedtls_x509write_crt_set_issuer_name(crt, subject);
+	return ret != 0 ? ret : set_extensions(crt, req, subject_key);
+}
+
+cw_status kg_certify(const kg_cert_req *req, mbedtls_pk_context *subject_key, kg_ca *issuer,
+                     kg_rng *rng, char **pem_out, size_t *pem_len, char *err, size_t errsz)
 {
 	mbedtls_x509write_cert crt;
-	mbedtls_pk_context key;
 	mbedtls_mpi serial;
-	char nb[16], na[16], subject[KG_CN_MAX + 8], issuer_name[1024];
+	char nb[16], na[16];
 	unsigned char *pem = NULL;
 	cw_status st;
 	int ret;
 
-	memset(out, 0, sizeof *out);
+	*pem_out = NULL;
+	*pem_len = 0;
 	mbedtls_x509write_crt_init(&crt);
-	mbedtls_pk_init(&key);
 	mbedtls_mpi_init(&serial);
-	if ((req->kind == KG_CERT_CA) != (issuer == NULL) ||
-	    (req->kind == KG_CERT_SERVER && (!req->sans || req->sans->n == 0))) {
+	if (!req->subject && ((req->kind == KG_CERT_CA) != (issuer == NULL) ||
+	                      (req->kind == KG_CERT_SERVER && (!req->sans || req->sans->n == 0)))) {
 		snprintf(err, errsz, "internal error: inconsistent certificate request");
 		st = CW_ERR_INTERNAL;
 		goto out;
 	}
-	st = cw_path(subject, sizeof subject, "CN=%s", req->cn);
-	if (st != CW_OK) {
-		snprintf(err, errsz, "common name too long");
-		goto out;
-	}
-	if (issuer) {
-		ret = mbedtls_x509_dn_gets(issuer_name, sizeof issuer_name, &issuer->crt.subject);
-		if (ret < 0) {
-			mberr(err, errsz, "cannot read the CA's subject name", ret);
-			st = CW_ERR_CRYPTO;
-			goto out;
-		}
-	}
-	if ((st = gen_key(req->key, rng, &key, err, errsz)) != CW_OK ||
-	    (st = make_serial(rng, &serial, err, errsz)) != CW_OK ||
+	if ((st = make_serial(rng, &serial, err, errsz)) != CW_OK ||
 	    (st = validity(req->days, nb, na, err, errsz)) != CW_OK)
 		goto out;
 
 	mbedtls_x509write_crt_set_version(&crt, MBEDTLS_X509_CRT_VERSION_3);
 	mbedtls_x509write_crt_set_md_alg(&crt, MBEDTLS_MD_SHA256);
-	mbedtls_x509write_crt_set_subject_key(&crt, &key);
-	mbedtls_x509write_crt_set_issuer_key(&crt, issuer ? &issuer->key : &key);
+	mbedtls_x509write_crt_set_subject_key(&crt, subject_key);
+	mbedtls_x509write_crt_set_issuer_key(&crt, issuer ? &issuer->key : subject_key);
 	ret = mbedtls_x509write_crt_set_serial(&crt, &serial);
 	if (ret == 0)
 		ret = mbedtls_x509write_crt_set_validity(&crt, nb, na);
 	if (ret == 0)
-		ret = mbedtls_x509write_crt_set_subject_name(&crt, subject);
-	if (ret == 0)
-		ret = mbedtls_x509write_crt_set_issuer_name(&crt, issuer ? issuer_name : subject);
-	if (ret == 0)
-		ret = set_extensions(&crt, req, &key);
+		ret = set_names(&crt, req, subject_key, issuer);
 	if (ret != 0) {
-		mberr(err, errsz, "cannot build the certificate", ret);
+		kg_mberr(err, errsz, "cannot build the certificate", ret);
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
@@ -321,27 +371,71 @@ cw_status kg_issue(const kg_cert_req *req, kg_ca *issuer, kg_rng *rng, kg_issued
 	}
 	ret = mbedtls_x509write_crt_pem(&crt, pem, PEM_MAX, mbedtls_ctr_drbg_random, &rng->drbg);
 	if (ret != 0) {
-		mberr(err, errsz, "cannot sign the certificate", ret);
+		kg_mberr(err, errsz, "cannot sign the certificate", ret);
 		st = CW_ERR_CRYPTO;
 		goto out;
 	}
-	out->crt_len = strlen((char *)pem);
-	st = self_check((char *)pem, out->crt_len, issuer ? &issuer->crt : NULL, err, errsz);
+	*pem_len = strlen((char *)pem);
+	st = self_check((char *)pem, *pem_len, issuer ? &issuer->crt : NULL, err, errsz);
 	if (st != CW_OK)
 		goto out;
-	st = key_pem(&key, &out->key_pem, err, errsz);
-	if (st != CW_OK)
-		goto out;
-	out->crt_pem = (char *)pem;
+	*pem_out = (char *)pem;
 	pem = NULL;
 out:
 	free(pem);
 	mbedtls_mpi_free(&serial);
-	mbedtls_pk_free(&key);
 	mbedtls_x509write_crt_free(&crt);
 	if (st != CW_OK)
-		kg_issued_free(out);
+		*pem_len = 0;
 	return st;
+}
+
+cw_status kg_issue(const kg_cert_req *req, kg_ca *issuer, kg_rng *rng, kg_issued *out, char *err,
+                   size_t errsz)
+{
+	mbedtls_pk_context key;
+	cw_status st;
+
+	memset(out, 0, sizeof *out);
+	mbedtls_pk_init(&key);
+	if ((st = gen_key(req->key, rng, &key, err, errsz)) != CW_OK ||
+	    (st = kg_certify(req, &key, issuer, rng, &out->crt_pem, &out->crt_len, err, errsz)) !=
+	        CW_OK ||
+	    (st = key_pem(&key, &out->key_pem, err, errsz)) != CW_OK)
+		kg_issued_free(out);
+	mbedtls_pk_free(&key);
+	return st;
+}
+
+cw_status kg_keytype_of(const mbedtls_pk_context *pk, kg_keytype *out, char *err, size_t errsz)
+{
+	static const char accepted[] = "(accepted: P-256, P-384, RSA of 3072 or 4096 bits)";
+	size_t bits = mbedtls_pk_get_bitlen(pk);
+
+	switch (mbedtls_pk_get_type(pk)) {
+	case MBEDTLS_PK_ECKEY: {
+		const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(*pk);
+		mbedtls_ecp_group_id id = ec ? ec->grp.id : MBEDTLS_ECP_DP_NONE;
+		const mbedtls_ecp_curve_info *ci = mbedtls_ecp_curve_info_from_grp_id(id);
+		if (id == MBEDTLS_ECP_DP_SECP256R1 || id == MBEDTLS_ECP_DP_SECP384R1) {
+			*out = id == MBEDTLS_ECP_DP_SECP256R1 ? KG_KEY_EC256 : KG_KEY_EC384;
+			return CW_OK;
+		}
+		snprintf(err, errsz, "unsupported key: EC on curve %s %s", ci ? ci->name : "?",
+		         accepted);
+		return CW_ERR_KEY;
+	}
+	case MBEDTLS_PK_RSA:
+		if (bits == 3072 || bits == 4096) {
+			*out = bits == 3072 ? KG_KEY_RSA3072 : KG_KEY_RSA4096;
+			return CW_OK;
+		}
+		snprintf(err, errsz, "unsupported key: RSA of %zu bits %s", bits, accepted);
+		return CW_ERR_KEY;
+	default:
+		snprintf(err, errsz, "unsupported key: %s %s", mbedtls_pk_get_name(pk), accepted);
+		return CW_ERR_KEY;
+	}
 }
 
 void kg_issued_free(kg_issued *is)
@@ -375,7 +469,7 @@ cw_status kg_ca_from_pem(kg_ca *ca, const char *crt_pem, size_t crt_len,
 	memcpy(keybuf, key_pem, key_len);
 	ret = mbedtls_x509_crt_parse(&ca->crt, (unsigned char *)ca->crt_pem, crt_len + 1);
 	if (ret != 0) {
-		mberr(err, errsz, "bad CA certificate", ret);
+		kg_mberr(err, errsz, "bad CA certificate", ret);
 		st = CW_ERR_KEY;
 		goto out;
 	}
@@ -388,7 +482,7 @@ cw_status kg_ca_from_pem(kg_ca *ca, const char *crt_pem, size_t crt_len,
 	}
 	ret = mbedtls_pk_parse_key(&ca->key, keybuf, key_len + 1, NULL, 0);
 	if (ret != 0) {
-		mberr(err, errsz, "bad CA private key", ret);
+		kg_mberr(err, errsz, "bad CA private key", ret);
 		st = CW_ERR_KEY;
 		goto out;
 	}
@@ -458,4 +552,24 @@ void kg_ca_free(kg_ca *ca)
 	free(ca->crt_pem);
 	ca->crt_pem = NULL;
 	ca->crt_pem_len = 0;
+}
+
+cw_status kg_ca_open(kg_ca *ca, kg_rng *rng, const char *dir, char *err, size_t errsz)
+{
+	cw_status st = kg_ca_load(ca, dir, err, errsz);
+
+	if (st != CW_OK)
+		return st;
+	st = kg_rng_init(rng, err, errsz);
+	if (st != CW_OK) {
+		kg_rng_free(rng);
+		kg_ca_free(ca);
+	}
+	return st;
+}
+
+void kg_ca_close(kg_ca *ca, kg_rng *rng)
+{
+	kg_rng_free(rng);
+	kg_ca_free(ca);
 }

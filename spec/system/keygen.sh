@@ -5,6 +5,7 @@
 command -v wallet-keygen >/dev/null || { t_fail "wallet-keygen is built" "not in $CW_BIN"; exit 1; }
 cd "$T_DIR" || exit 1
 KG=wallet-keygen
+. "$CW_ROOT/spec/system/keygen_fixture.bash"
 
 # x509 FILE: the text form, for greps
 x509() { openssl x509 -in "$1" -noout -text >"$T_DIR/x.txt" 2>&1; }
@@ -30,13 +31,7 @@ serial_bits() {
 # --- help ------------------------------------------------------------------------------
 t_ok "wallet-keygen --help" $KG --help
 t_grep "--help lists the commands" "server" "$T_DIR/last.out"
-for c in ca server client; do
-	t_ok "$c --help exits 0" $KG $c --help
-	t_grep "$c --help prints its usage" "Usage: wallet-keygen $c" "$T_DIR/last.out"
-	cp "$T_DIR/last.out" help1.txt
-	$KG help $c >help2.txt 2>&1
-	t_ok "'help $c' prints the same as '$c --help'" cmp -s help1.txt help2.txt
-done
+help_same ca server client
 
 # --- ca --------------------------------------------------------------------------------
 t_ok "ca with defaults" $KG ca --out pki/ca
@@ -158,7 +153,6 @@ t_ok "client --force re-issues under the new CA" $KG client --ca pki/ca --out pk
 t_ok "...and it verifies against the new CA" openssl verify -CAfile pki/ca/ca.crt pki/app1/tls.crt
 
 # --- bad input: exit status, exactly one line on stderr, nothing written ---------------
-. "$CW_ROOT/spec/system/keygen_fixture.bash"
 bad "no command: exit 2" 2
 bad "unknown command: exit 2" 2 frobnicate --out bad
 bad "unknown flag: exit 2" 2 ca --out bad --frob

@@ -14,3 +14,15 @@ bad() {
 			"$(head -3 bad.err)"
 	fi
 }
+# help_same CMD...: `wallet-keygen CMD --help` exits 0 and prints CMD's usage, and
+# `wallet-keygen help CMD` prints the same
+help_same() {
+	local c
+	for c in "$@"; do
+		t_ok "$c --help exits 0" $KG "$c" --help
+		t_grep "$c --help prints its usage" "Usage: wallet-keygen $c" "$T_DIR/last.out"
+		cp "$T_DIR/last.out" help1.txt
+		$KG help "$c" >help2.txt 2>&1
+		t_ok "'help $c' prints the same as '$c --help'" cmp -s help1.txt help2.txt
+	done
+}

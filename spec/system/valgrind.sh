@@ -23,6 +23,9 @@ vg "wallet-keygen ca" "$KG" ca --out "$K/ca"
 vg "wallet-keygen server" "$KG" server --ca "$K/ca" --out "$K/wallet" --cn localhost
 vg "wallet-keygen client" "$KG" client --ca "$K/ca" --out "$K/app1" --cn app1
 vg "wallet-keygen gpg" "$KG" gpg --out "$K/app1" --name app1
+vg "wallet-keygen renew" "$KG" renew --ca "$K/ca" --cert "$K/wallet/server.crt"
+openssl req -new -key "$K/app1/tls.key" -subj /CN=app1 -out "$T_DIR/app1.csr" 2>/dev/null
+vg "wallet-keygen sign" "$KG" sign --ca "$K/ca" --csr "$T_DIR/app1.csr" --out "$K/app1/csr.crt"
 vg "wallet init" "$W" --data "$D" init
 vg "wallet importkey" sh -c "exec ${VG[*]} --log-file=$T_DIR/vg.%p '$W' --data '$D' importkey app1 < '$K/app1/app1.pub.asc'"
 SECRET="vg-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
