@@ -67,7 +67,7 @@ cw_status ws_manifest_set_ttl(ws_store *st, int64_t ttl)
 struct build {
 	size_t n;
 	const char *const *clients;
-	bool *revoked;
+	bool *revoked; /* or removed: no manifest */
 	cJSON **arrays;
 };
 
@@ -172,7 +172,7 @@ static cw_status lock_manifests(ws_store *st, char *dir, size_t dirsz, int *lock
 	return rc == 0 ? CW_OK : CW_ERR_IO;
 }
 
-/* Writes (or, for a revoked client, removes) each client's manifest. */
+/* Writes (or, for a revoked or removed client, removes) each client's manifest. */
 static cw_status write_all(ws_store *st, const char *dir, struct build *b, char *err, size_t errsz)
 {
 	int64_t ttl;
@@ -223,13 +223,7 @@ struct names {
 	size_t n;
 };
 
-static cw_status add_client_name(const ws_client *c, void *arg)
-{
-	struct names *all = arg;
-	return cw_strv_add(&all->v, &all->n, c->client);
-}
-
-static cw_status prepare(ws_store *st, struct build *b)
+static cw_status prepare(ws_store *st, struct build *b, char *err, size_t errsz)
 {
 	b->revoked = calloc(b->n ? b->n : 1, sizeof *b->revoked);
 	b->arrays = calloc(b->n ? b->n : 1, sizeof *b->arrays);
@@ -237,10 +231,12 @@ static cw_status prepare(ws_store *st, struct build *b)
 		return CW_ERR_NOMEM;
 	for (size_t i = 0; i < b->n; i++) {
 		ws_client c;
-		cw_status s = ws_client_get(st, b->clients[i], &c);
-		if (s != CW_OK)
+		cw_status s = ws_client_read(st, b->clients[i], &c, err, errsz);
+		if (s != CW_OK && s != CW_ERR_NOTFOUND)
 			return s;
-		b->revoked[i] = c.revoked;
+		err[0] = '\0';
+		/* a client removed (wallet removekey) loses its manifest as a revoked one does */
+		b->revoked[i] = s == CW_ERR_NOTFOUND || c.revoked;
 		if ((b->arrays[i] = cJSON_CreateArray()) == NULL)
 			return CW_ERR_NOMEM;
 	}
@@ -263,12 +259,12 @@ cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n
 	if ((s = publish_signing_key(st, err, errsz)) != CW_OK)
 		goto out;
 	if (clients == NULL) {
-		if ((s = ws_client_list(st, add_client_name, &all)) != CW_OK)
+		if ((s = ws_client_names(st, &all.v, &all.n)) != CW_OK)
 			goto out;
 		b.n = all.n;
 		b.clients = (const char *const *)all.v;
 	}
-	if ((s = prepare(st, &b)) != CW_OK || (s = ws_list(st, collect, &b)) != CW_OK ||
+	if ((s = prepare(st, &b, err, errsz)) != CW_OK || (s = ws_list(st, collect, &b)) != CW_OK ||
 	    (s = write_all(st, dir, &b, err, errsz)) != CW_OK)
 		goto out;
 	if (clients == NULL)
