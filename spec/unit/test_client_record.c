@@ -85,8 +85,9 @@ static void test_parse(void **state)
 	    {HEAD ",\"revoked_certs\":{}}", "revoked_certs is not an array"},
 	    {HEAD ",\"revoked_certs\":[\"" CERT_A "\"]}", "revoked_certs[0].sha256"},
 	    {HEAD ",\"revoked_certs\":[{\"sha256\":\"" CERT_A "0\"}]}", "revoked_certs[0].sha256"},
-	    {HEAD ",\"revoked_certs\":[{\"sha256\":\"8D0CD47A0B8D2BD2E39D5071D850A95FDFBAAA35BB2126F5"
-	          "FC326F666F129590\"}]}",
+	    {HEAD
+	     ",\"revoked_certs\":[{\"sha256\":\"8D0CD47A0B8D2BD2E39D5071D850A95FDFBAAA35BB2126F5"
+	     "FC326F666F129590\"}]}",
 	     "revoked_certs[0].sha256 is not a certificate fingerprint (64 lowercase"},
 	    {HEAD ",\"revoked_certs\":[{\"sha256\":\"" CERT_A "\"},{\"sha256\":\"8d:0c\"}]}",
 	     "revoked_certs[1].sha256"},

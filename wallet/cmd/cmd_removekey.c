@@ -74,10 +74,10 @@ static const char *more_text(const struct sealed *s, char *buf, size_t bufsz)
 	return buf;
 }
 
-/* The name of another client that has the key fpr (or whose record cannot be read, and so
- * might), into who; false when there is none. */
-static bool key_shared(ws_store *st, const char *client, const char *fpr, char *who,
-                       size_t whosz)
+/* The name of a registered client that has the key fpr (or whose record cannot be read, and
+ * so might), into who; false when there is none. The client being removed is no longer
+ * registered; under its name is a client imported again after an interrupted removal. */
+static bool key_shared(ws_store *st, const char *fpr, char *who, size_t whosz)
 {
 	char **names = NULL;
 	size_t n = 0;
@@ -92,8 +92,6 @@ static bool key_shared(ws_store *st, const char *client, const char *fpr, char *
 	}
 	for (size_t i = 0; i < n && !shared; i++) {
 		ws_client c;
-		if (strcmp(names[i], client) == 0)
-			continue; /* registered again since the removal began: same name, checked too */
 		cw_status s = ws_client_get(st, names[i], &c);
 		shared = s != CW_OK || cw_fpr_equal(c.fingerprint, fpr);
 		if (shared)
@@ -118,15 +116,15 @@ static int finish(ws_store *st, const ws_client *cl, char *kept, size_t keptsz)
 		               "%s is removed, but not its manifest: %s; run 'wallet removekey %s' "
 		               "again to finish",
 		               cl->client, wl_disk_full(dir) ? strerror(ENOSPC) : err, cl->client);
-	bool shared = key_shared(st, cl->client, cl->fingerprint, kept, keptsz);
+	bool shared = key_shared(st, cl->fingerprint, kept, keptsz);
 	if (!shared &&
 	    (s = wg_delete_public(ws_store_gnupg(st), cl->fingerprint, err, sizeof err)) != CW_OK &&
 	    s != CW_ERR_NOTFOUND)
 		return wl_fail(CMD, WL_EXIT_FAIL,
 		               "%s is removed, but its key %s is still in the keyring: %s; run "
 		               "'wallet removekey %s' again to finish",
-		               cl->client, cl->fingerprint, wl_disk_full(dir) ? strerror(ENOSPC) : err,
-		               cl->client);
+		               cl->client, cl->fingerprint,
+		               wl_disk_full(dir) ? strerror(ENOSPC) : err, cl->client);
 	if ((s = ws_client_remove_end(st, cl->client)) != CW_OK)
 		return wl_fail(CMD, WL_EXIT_FAIL,
 		               "%s is removed, but clients/.%s.removing is left: %s; run 'wallet "
@@ -173,15 +171,17 @@ static int remove_client(ws_store *st, const ws_client *cl, bool force)
 	if (rc != 0)
 		return rc;
 	if (kept[0] != '\0')
-		printf("removed %s: its record and its manifest (its key %s stays: %s has it too)\n",
-		       cl->client, cl->fingerprint, kept);
+		printf(
+		    "removed %s: its record and its manifest (its key %s stays: %s has it too)\n",
+		    cl->client, cl->fingerprint, kept);
 	else
 		printf("removed %s: its record, its manifest and its key %s\n", cl->client,
 		       cl->fingerprint);
 	if (sl.n > 0)
-		printf("still sealed to %s, which can no longer fetch them: %s%s (they stay as they "
-		       "are)\n",
-		       cl->client, sl.list, more_text(&sl, more, sizeof more));
+		printf(
+		    "still sealed to %s, which can no longer fetch them: %s%s (they stay as they "
+		    "are)\n",
+		    cl->client, sl.list, more_text(&sl, more, sizeof more));
 	return 0;
 }
 

@@ -179,8 +179,7 @@ static cw_status client_load(ws_store *st, const char *file, ws_client *out, cha
 	return s;
 }
 
-cw_status ws_client_read(ws_store *st, const char *client, ws_client *out, char *why,
-                         size_t whysz)
+cw_status ws_client_read(ws_store *st, const char *client, ws_client *out, char *why, size_t whysz)
 {
 	char file[CW_CLIENT_NAME_MAX + 8];
 	if (why != NULL && whysz > 0)
