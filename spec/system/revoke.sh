@@ -37,15 +37,6 @@ SERVE_LOG=$T_DIR/serve-main.log
 
 # code CLIENTDIR PATH: the HTTP status of one request
 code() { cfetch "$1" "$2" -o /dev/null -w '%{http_code}'; }
-# one_line_err DESC CODE CMD...: exit CODE and exactly one line on stderr (in $T_DIR/o.err)
-one_line_err() {
-	local d=$1 want=$2; shift 2
-	"$@" >"$T_DIR/o.out" 2>"$T_DIR/o.err" </dev/null
-	local rc=$? n
-	n=$(wc -l <"$T_DIR/o.err")
-	if [ "$rc" -eq "$want" ] && [ "$n" -eq 1 ]; then t_pass "$d"; else
-		t_fail "$d" "exit $rc (want $want), $n stderr lines" "$(head -c 300 "$T_DIR/o.err")"; fi
-}
 ck() { t_ok "checkintegrity passes $1" wallet checkintegrity; }
 
 t_cond "app1, first certificate: 200" "$(code "$A1" /v1/objects/db_pass)" = 200

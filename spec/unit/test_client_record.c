@@ -22,10 +22,7 @@ static char dir[64];
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/cwclXXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return ws_store_create(dir, FPR) == CW_OK ? 0 : -1;
+	return fixture_store_new(dir, sizeof dir, "/tmp/cwclXXXXXX");
 }
 
 static int teardown(void **state)

@@ -17,10 +17,7 @@ static char dir[64];
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/cwscXXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return ws_store_create(dir, FPR) == CW_OK ? 0 : -1;
+	return fixture_store_new(dir, sizeof dir, "/tmp/cwscXXXXXX");
 }
 
 static int teardown(void **state)
@@ -233,6 +230,7 @@ static void test_clientcache(void **state)
 	put_client(st, "app1", false);
 	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_OK);
 	/* Removal too. */
+	snprintf(path, sizeof path, "%s/clients/app1.json", dir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_ERR_NOTFOUND);
 	/* And the answers equal ws_client_get's for many clients (slots collide). */
