@@ -267,3 +267,16 @@ t_grep "... and says so" "finished removing app5" "$T_DIR/last.out"
 t_cond "... leaving nothing of it" ! -e "$DATA/clients/.app5.removing"
 ck "at the end"
 t_nogrep "... without a warning about a removal" "removal did not finish" "$T_DIR/last.out"
+
+# --- a replica serving an export refuses a revoked certificate too --------------------------
+wallet revoke app1 --cert "$B1/tls.crt" >/dev/null
+t_ok "export" wallet export "$T_DIR/exp"
+t_grep "the export carries the revoked certificate" "\"sha256\":\"$FB\"" "$T_DIR/exp/clients/app1.json"
+serve_start replica --data "$T_DIR/exp" "${TLS[@]}" || t_bail "the replica does not start"
+t_cond "replica: the revoked certificate gets 403" "$(code "$B1" /v1/objects/db_pass)" = 403
+t_cond "replica: app1's other certificate gets 200" "$(code "$A1" /v1/objects/db_pass)" = 200
+t_cond "replica: app2 (imported again) gets 200" "$(code "$A2" /v1/objects)" = 200
+t_cond "replica: app3 (removed) gets 403" "$(code "$A3" /v1/objects)" = 403
+wallet unrevoke app1 --cert "$B1/tls.crt" >/dev/null
+wallet export "$T_DIR/exp" >/dev/null
+t_cond "replica: once unrevoked and exported again, 200" "$(code "$B1" /v1/objects/db_pass)" = 200
