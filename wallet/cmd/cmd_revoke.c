@@ -13,6 +13,7 @@
 #define CERT_FILE_MAX ((size_t)1 << 20) /* a PEM file with a long chain stays far below */
 #define STR_(x) #x
 #define STR(x) STR_(x)
+#define CERTS_MAX STR(WS_REVOKED_CERTS_MAX)
 
 void usage_revoke(FILE *out)
 {
@@ -30,15 +31,12 @@ void usage_revoke(FILE *out)
 	    "on; CLIENT's other certificates, its manifest and what is sealed to it stay. FILE is\n"
 	    "the certificate in PEM (its first one, as a TLS client presents it first); its CN\n"
 	    "must be CLIENT. It is recorded by its fingerprint (SHA-256 of the DER certificate),\n"
-	    "at most " STR(
-	        WS_REVOKED_CERTS_MAX) " per client, until 'wallet unrevoke CLIENT --cert\n"
-	                              "FILE'.\n"
-	                              "\n"
-	                              "Options:\n"
-	                              "  --cert FILE  revoke this certificate of CLIENT only\n"
-	                              "  --data DIR   data directory (default: $WALLET_DATA, "
-	                              "else " WALLET_DEFAULT_DATA ")\n"
-	                              "  --help       this text\n",
+	    "at most " CERTS_MAX " per client, until 'wallet unrevoke CLIENT --cert FILE'.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --cert FILE  revoke this certificate of CLIENT only\n"
+	    "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
+	    "  --help       this text\n",
 	    out);
 }
 
