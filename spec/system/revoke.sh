@@ -169,6 +169,12 @@ t_cond "... once per version of the file" \
 t_cond "app1 is served meanwhile" "$(code "$A1" /v1/objects/db_pass)" = 200
 t_exit "wallet serve does not start on it" 1 wallet serve --listen "127.0.0.1:$(pick_port)" "${TLS[@]}"
 t_grep "... and says why" "clients/app2.json: revoked_certs[0].sha256" "$T_DIR/last.out"
+# one bad record does not let the other clients' manifests expire
+mv "$DATA/manifests/app1" "$T_DIR/app1.manifest"
+one_line_err "wallet refresh with it: exit 1" 1 wallet refresh
+t_grep "... naming it" "clients/app2.json: revoked_certs[0].sha256" "$T_DIR/o.err"
+t_cond "... and app1's manifest is signed all the same" -s "$DATA/manifests/app1"
+t_cond "... app2's is left as it was" -s "$DATA/manifests/app2"
 for bad in 's/}$/,"revoked_certs":{}}/' 's/}$/,"revoked_certs":[{"revoked_at":"x"}]}/' \
 	's/"revoked":false/"revoked":"yes"/' \
 	"s/}\$/,\"revoked_certs\":[{\"sha256\":\"$FB\"},{\"sha256\":\"$FB\"}]}/"; do

@@ -33,7 +33,8 @@ cw_status ws_manifest_set_ttl(ws_store *st, int64_t ttl);
  * manifests of clients that are gone. One listing of the objects serves them all. Serialised
  * with every other update (DATA/manifests/.lock), so the last writer always listed after the
  * last publication. Also writes DATA/signing-key.asc when it is missing. err gets one line
- * (for a client record that cannot be read, the file and what is wrong in it). */
+ * (for a client record that cannot be read, the file and what is wrong in it: that client's
+ * manifest is left as it was, every other one is written, and the status is the failure). */
 cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n, char *err,
                               size_t errsz);
 
