@@ -208,8 +208,7 @@ static void check_version(ws_store *st, const char *name, uint64_t v)
 		 * version): it can fetch nothing, and nothing else is wrong */
 		if (s == CW_ERR_NOTFOUND)
 			warn("object %s v%llu: recipient %s is no registered client and cannot "
-			     "fetch "
-			     "it (store it again without %s, or remove this version)",
+			     "fetch it (store it again without %s, or remove this version)",
 			     name, uv, who, who);
 		else if (s != CW_OK) {
 			bad("object %s v%llu: recipient %s: its record cannot be read", name, uv,
