@@ -48,6 +48,16 @@ t_cond() { local d=$1; shift; if [ "$@" ]; then t_pass "$d"; else t_fail "$d" "f
 # t_grep DESC PATTERN FILE / t_nogrep DESC PATTERN FILE (fixed strings)
 t_grep() { if grep -qF -- "$2" "$3"; then t_pass "$1"; else t_fail "$1" "'$2' not in $3" "$(head -c 400 "$3")"; fi; }
 t_nogrep() { if grep -qF -- "$2" "$3"; then t_fail "$1" "'$2' found in $3"; else t_pass "$1"; fi; }
+# one_line_err DESC CODE CMD...: passes when CMD (stdin from /dev/null) exits with CODE and
+# writes exactly one line on stderr, kept in $T_DIR/o.err (stdout in $T_DIR/o.out).
+one_line_err() {
+	local d=$1 want=$2; shift 2
+	"$@" >"$T_DIR/o.out" 2>"$T_DIR/o.err" </dev/null
+	local rc=$? n
+	n=$(wc -l <"$T_DIR/o.err")
+	if [ "$rc" -eq "$want" ] && [ "$n" -eq 1 ]; then t_pass "$d"; else
+		t_fail "$d" "exit $rc (want $want), $n stderr lines" "$(head -c 300 "$T_DIR/o.err")"; fi
+}
 # t_skip_all REASON: the suite does not apply here (spec/run reports it as skipped). Only for
 # what cannot apply (valgrind in a sanitizer build), never for a missing build or package:
 # that is t_bail, a failure.

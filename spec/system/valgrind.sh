@@ -57,9 +57,16 @@ curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects/..%2f..%2fetc%2f
 curl -s "${C[@]}" -o /dev/null -X POST "https://localhost:$P/v1/objects/db_pass"
 curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects"
 curl -s --cacert "$K/app1/ca.crt" -o /dev/null "https://localhost:$P/healthz"
+# one certificate revoked and unrevoked, the server seeing it, the commands under valgrind too
+vg "wallet revoke --cert" "$W" --data "$D" revoke app1 --cert "$K/app1/tls.crt"
+t_cond "wallet serve under valgrind: the revoked certificate gets 403" \
+	"$(curl -s "${C[@]}" -o /dev/null -w '%{http_code}' "https://localhost:$P/v1/objects")" = 403
+vg "wallet unrevoke --cert" "$W" --data "$D" unrevoke app1 --cert "$K/app1/tls.crt"
+vg "wallet unrevoke (signs the manifest again)" "$W" --data "$D" unrevoke app1
 kill -TERM "$spid"
 wait "$spid"
 rc=$?
 t_cond "wallet serve under valgrind: exit 0 after SIGTERM (got $rc)" "$rc" -eq 0
 if grep -qs . "$T_DIR/serve.vg"; then t_fail "valgrind clean: wallet serve" "$(head -30 "$T_DIR/serve.vg")"; else
 	t_pass "valgrind clean: wallet serve (requests good and bad, SIGTERM)"; fi
+vg "wallet removekey --force" "$W" --data "$D" removekey --force app1

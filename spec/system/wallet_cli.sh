@@ -29,15 +29,6 @@ for k in app1 app2 nosub expd revd; do gpg --armor --export "$k" >"$T_DIR/$k.asc
 g --armor --export-secret-keys app1 >"$T_DIR/app1.sec"
 cat "$T_DIR/app1.asc" "$T_DIR/app2.asc" >"$T_DIR/two.asc"
 
-# one_line_err DESC CODE CMD...: exit CODE and exactly one line on stderr
-one_line_err() {
-	local d=$1 want=$2; shift 2
-	"$@" >"$T_DIR/o.out" 2>"$T_DIR/o.err" </dev/null
-	local rc=$? n
-	n=$(wc -l <"$T_DIR/o.err")
-	if [ "$rc" -eq "$want" ] && [ "$n" -eq 1 ]; then t_pass "$d"; else
-		t_fail "$d" "exit $rc (want $want), $n stderr lines" "$(head -c 300 "$T_DIR/o.err")"; fi
-}
 json_ok() {
 	if command -v python3 >/dev/null; then python3 -c 'import json,sys; json.load(sys.stdin)' <"$1"
 	elif perl -MJSON::PP -e 1 2>/dev/null; then perl -MJSON::PP -e 'local $/; decode_json(<STDIN>)' <"$1"

@@ -4,6 +4,7 @@
 #define SPEC_OBJSTORE_FIXTURE_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "objstore.h"
@@ -31,6 +32,16 @@ static inline uint64_t publish(ws_store *st, const char *name, const char *conte
 	assert_int_equal(ws_publish_commit(t, &o), CW_OK);
 	ws_txn_end(t);
 	return o.version;
+}
+
+/* A cmocka setup's body: a new data directory made from templ ("/tmp/cwXXXXXXXX", copied
+ * into dir) and initialised with FPR as its signing key. 0, or -1 when it cannot be made. */
+static inline int fixture_store_new(char *dir, size_t dirsz, const char *templ)
+{
+	snprintf(dir, dirsz, "%s", templ);
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	return ws_store_create(dir, FPR) == CW_OK ? 0 : -1;
 }
 
 #endif

@@ -17,10 +17,7 @@ static char dir[64];
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/cwscXXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	return ws_store_create(dir, FPR) == CW_OK ? 0 : -1;
+	return fixture_store_new(dir, sizeof dir, "/tmp/cwscXXXXXX");
 }
 
 static int teardown(void **state)
@@ -180,17 +177,18 @@ static void test_clientcache(void **state)
 	ws_store *st;
 	ws_client c;
 	unsigned long long hits, reads;
-	char path[256];
+	char path[256], why[256];
 	assert_int_equal(ws_store_open(dir, &st), CW_OK);
 	cc_cache *cc = cc_new(st);
 	assert_non_null(cc);
 
-	assert_int_equal(cc_client_get(cc, "app1", &c), CW_ERR_NOTFOUND);
-	assert_int_equal(cc_client_get(cc, "../x", &c), CW_ERR_NAME);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_ERR_NOTFOUND);
+	assert_int_equal(cc_client_get(cc, "../x", &c, why, sizeof why), CW_ERR_NAME);
 	put_client(st, "app1", false);
-	assert_int_equal(cc_client_get(cc, "app1", &c), CW_OK); /* no stale "unknown" */
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why),
+	                 CW_OK); /* no stale "unknown" */
 	assert_false(c.revoked);
-	assert_int_equal(cc_client_get(cc, "app1", &c), CW_OK);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_OK);
 	assert_string_equal(c.client, "app1");
 	cc_stats(cc, &hits, &reads);
 	assert_int_equal(hits, 1);
@@ -198,15 +196,43 @@ static void test_clientcache(void **state)
 
 	/* Revocation is seen by the very next lookup, however soon. */
 	put_client(st, "app1", true);
-	assert_int_equal(cc_client_get(cc, "app1", &c), CW_OK);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_OK);
 	assert_true(c.revoked);
 	put_client(st, "app1", false);
-	assert_int_equal(cc_client_get(cc, "app1", &c), CW_OK);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_OK);
 	assert_false(c.revoked);
+	/* A certificate revoked by itself too. */
+	static const char cert[] =
+	    "8d0cd47a0b8d2bd2e39d5071d850a95fdfbaaa35bb2126f5fc326f666f129590";
+	assert_int_equal(ws_client_get(st, "app1", &c), CW_OK);
+	assert_int_equal(ws_client_revoke_cert(&c, cert), CW_OK);
+	assert_int_equal(ws_client_put(st, &c, true), CW_OK);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_OK);
+	assert_non_null(ws_client_cert_revoked(&c, cert));
+	assert_true(ws_client_unrevoke_cert(&c, cert));
+	assert_int_equal(ws_client_put(st, &c, true), CW_OK);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_OK);
+	assert_null(ws_client_cert_revoked(&c, cert));
+	/* A record that is not one: told once (why), the same answer after that, and read
+	 * again once it is mended. */
+	static const char notone[] = "{\"client\":\"app1\"}";
+	snprintf(path, sizeof path, "%s/clients", dir);
+	assert_int_equal(cw_write_atomic(path, "app1.json", notone, strlen(notone), 0600, true),
+	                 CW_OK);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_ERR_INTEGRITY);
+	assert_string_equal(why, "clients/app1.json: fingerprint is not an OpenPGP fingerprint");
+	cc_stats(cc, &hits, &reads);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_ERR_INTEGRITY);
+	assert_string_equal(why, "");
+	unsigned long long hits2, reads2;
+	cc_stats(cc, &hits2, &reads2);
+	assert_int_equal(reads2, reads);
+	put_client(st, "app1", false);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_OK);
 	/* Removal too. */
 	snprintf(path, sizeof path, "%s/clients/app1.json", dir);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(cc_client_get(cc, "app1", &c), CW_ERR_NOTFOUND);
+	assert_int_equal(cc_client_get(cc, "app1", &c, why, sizeof why), CW_ERR_NOTFOUND);
 	/* And the answers equal ws_client_get's for many clients (slots collide). */
 	for (int i = 0; i < 600; i++) {
 		char name[16];
@@ -218,7 +244,7 @@ static void test_clientcache(void **state)
 			char name[16];
 			ws_client w;
 			snprintf(name, sizeof name, "c%d", i);
-			assert_int_equal(cc_client_get(cc, name, &c), CW_OK);
+			assert_int_equal(cc_client_get(cc, name, &c, why, sizeof why), CW_OK);
 			assert_int_equal(ws_client_get(st, name, &w), CW_OK);
 			assert_string_equal(c.client, name);
 			assert_int_equal(c.revoked, w.revoked);

@@ -29,14 +29,16 @@ void usage_checkintegrity(FILE *out)
 	    "Usage: wallet [--data DIR] checkintegrity\n"
 	    "\n"
 	    "Verifies, without decrypting anything: the wallet's signing key; that no secret key\n"
-	    "other than the wallet's own is in gnupg/; every client's key; every stored version\n"
-	    "(detached signature by the wallet key, size and sha256 of the sealed bytes, name and\n"
-	    "version in meta.json and in the detached signature, signer, recipients registered,\n"
-	    "latest and seq consistent); every client's manifest (signed by the wallet key, for\n"
-	    "that client, not expired, listing exactly the latest version, hash and size of\n"
-	    "every object the client reads);\n"
+	    "other than the wallet's own is in gnupg/; every client's record and key; every\n"
+	    "stored version (detached signature by the wallet key, size and sha256 of the sealed\n"
+	    "bytes, name and version in meta.json and in the detached signature, signer,\n"
+	    "recipients registered, latest and seq consistent); every client's manifest (signed\n"
+	    "by the wallet key, for that client, not expired, listing exactly the latest\n"
+	    "version, hash and size of every object the client reads);\n"
 	    "that no file or directory has group or other permission bits and all have the data\n"
-	    "directory's owner. Prints one OK or ERROR line per item; tmp/ is not checked.\n"
+	    "directory's owner. Prints one OK or ERROR line per item, and WARN lines for what to\n"
+	    "act on that costs nothing yet (a recipient that was removed, a manifest behind the\n"
+	    "store, a removal that did not finish); tmp/ is not checked.\n"
 	    "Exit status 1 when any line is an ERROR.\n"
 	    "\n"
 	    "Options:\n"
@@ -139,13 +141,44 @@ static void check_keys(ws_store *st)
 static cw_status check_client(const ws_client *c, void *arg)
 {
 	ws_store *st = arg;
-	char err[512];
+	char err[512], certs[64] = "";
 	cw_status s = wg_key_usable(ws_store_gnupg(st), c->fingerprint, err, sizeof err);
+	if (c->ncerts > 0)
+		snprintf(certs, sizeof certs, " (%zu revoked certificate%s)", c->ncerts,
+		         c->ncerts == 1 ? "" : "s");
 	if (s == CW_OK || c->revoked)
-		ok("client %s %s%s", c->client, c->fingerprint, c->revoked ? " (revoked)" : "");
+		ok("client %s %s%s%s", c->client, c->fingerprint, c->revoked ? " (revoked)" : "",
+		   certs);
 	else
 		bad("client %s %s: %s", c->client, c->fingerprint, err);
 	return CW_OK;
+}
+
+/* Calls fn for every client whose record reads; one ERROR line for each that does not (said
+ * once: report) and a WARN for each removal that did not finish (report too). */
+static void each_client(ws_store *st, ws_client_fn fn, bool report)
+{
+	char **names = NULL, why[320];
+	size_t n = 0;
+	if (ws_client_names(st, &names, &n) != CW_OK) {
+		bad("clients: cannot list clients/");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ws_client c;
+		if (ws_client_read(st, names[i], &c, why, sizeof why) == CW_OK)
+			fn(&c, st);
+		else if (report)
+			bad("client %s: %s", names[i], why);
+	}
+	cw_strv_free(names, n);
+	if (!report || ws_client_removals(st, &names, &n) != CW_OK)
+		return;
+	for (size_t i = 0; i < n; i++)
+		warn(
+		    "client %s: its removal did not finish: run 'wallet removekey %s' to finish it",
+		    names[i], names[i]);
+	cw_strv_free(names, n);
 }
 
 static void check_version(ws_store *st, const char *name, uint64_t v)
@@ -169,9 +202,17 @@ static void check_version(ws_store *st, const char *name, uint64_t v)
 	}
 	for (size_t i = 0; i < o->nrecipients; i++) {
 		ws_client c;
-		if (ws_client_get(st, o->recipients[i].client, &c) != CW_OK) {
-			bad("object %s v%llu: recipient %s is not a registered client", name, uv,
-			    o->recipients[i].client);
+		const char *who = o->recipients[i].client;
+		s = ws_client_get(st, who, &c);
+		/* removed (wallet removekey --force, or a store again without it left this older
+		 * version): it can fetch nothing, and nothing else is wrong */
+		if (s == CW_ERR_NOTFOUND)
+			warn("object %s v%llu: recipient %s is no registered client and cannot "
+			     "fetch it (store it again without %s, or remove this version)",
+			     name, uv, who, who);
+		else if (s != CW_OK) {
+			bad("object %s v%llu: recipient %s: its record cannot be read", name, uv,
+			    who);
 			goto out;
 		}
 	}
@@ -396,11 +437,9 @@ int cmd_checkintegrity(int argc, char **argv, const void *arg)
 		return rc;
 	int agent = wg_agent_enter(ws_store_gnupg(st));
 	check_keys(st);
-	if (ws_client_list(st, check_client, st) != CW_OK)
-		bad("clients: cannot list clients/");
+	each_client(st, check_client, true);
 	check_objects(st);
-	if (ws_client_list(st, check_manifest, st) != CW_OK)
-		bad("manifests: cannot list clients/");
+	each_client(st, check_manifest, false);
 	wg_agent_leave(ws_store_gnupg(st), agent);
 	check_modes(datadir);
 	ws_store_close(st);

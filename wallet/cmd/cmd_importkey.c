@@ -40,7 +40,7 @@ int cmd_importkey(int argc, char **argv, const void *arg)
 	cw_sbuf key = {0};
 	ws_store *st = NULL;
 	ws_client old, cl;
-	int c, rc, agent = -1;
+	int c, rc, agent = -1, lock = -1;
 	cw_status s;
 
 	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
@@ -83,6 +83,16 @@ int cmd_importkey(int argc, char **argv, const void *arg)
 		             s != CW_OK ? wl_errmsg(s, errno, m, sizeof m) : "");
 		goto out;
 	}
+	if ((lock = ws_clients_lock(st)) < 0) {
+		rc = wl_fail(CMD, WL_EXIT_FAIL, "cannot lock %s/clients: %s", datadir,
+		             strerror(errno));
+		goto out;
+	}
+	/* again under the lock: a revoke or a removal since the first look counts */
+	if ((rc = wl_client_get(CMD, st, client, &old)) != 0 && rc != WL_CLIENT_NONE)
+		goto out;
+	existed = rc == 0;
+	rc = WL_EXIT_FAIL;
 	agent = wg_agent_enter(ws_store_gnupg(st));
 	s = wg_import_public(ws_store_gnupg(st), key.data, key.len, fpr, err, sizeof err);
 	if (s != CW_OK) {
@@ -97,15 +107,15 @@ int cmd_importkey(int argc, char **argv, const void *arg)
 			rc = wl_fail(CMD, WL_EXIT_FAIL, "key for %s refused: %s", client, err);
 		goto out;
 	}
-	memset(&cl, 0, sizeof cl);
+	/* a revoked name (or certificate) stays revoked, whatever key it gets */
+	if (existed)
+		cl = old;
+	else
+		memset(&cl, 0, sizeof cl);
 	snprintf(cl.client, sizeof cl.client, "%s", client);
 	snprintf(cl.fingerprint, sizeof cl.fingerprint, "%s", fpr);
 	ws_time_now(cl.imported);
-	if (existed) { /* a revoked name stays revoked, whatever key it gets */
-		cl.revoked = old.revoked;
-		memcpy(cl.revoked_at, old.revoked_at, sizeof cl.revoked_at);
-	}
-	s = ws_client_put(st, &cl, existed);
+	s = ws_client_put(st, &cl, existed && replace);
 	if (s == CW_ERR_EXISTS) {
 		rc = wl_fail(CMD, WL_EXIT_FAIL, "client %s was registered meanwhile", client);
 		goto out;
@@ -123,6 +133,7 @@ out:
 	if (st != NULL)
 		wg_agent_leave(ws_store_gnupg(st), agent);
 	cw_sbuf_free(&key);
+	ws_clients_unlock(lock);
 	ws_store_close(st);
 	return rc;
 }

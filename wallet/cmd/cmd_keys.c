@@ -9,12 +9,13 @@ void usage_keys(FILE *out)
 {
 	fputs("Usage: wallet [--data DIR] keys [--json]\n"
 	      "\n"
-	      "Lists the registered clients: name, key fingerprint, import time, and whether the\n"
-	      "client is revoked.\n"
+	      "Lists the registered clients: name, key fingerprint, import time, whether the\n"
+	      "client is revoked, and how many of its certificates are.\n"
 	      "\n"
 	      "Options:\n"
 	      "  --json       one JSON array of {client, fingerprint, imported, revoked, "
-	      "revoked_at}\n"
+	      "revoked_at,\n"
+	      "               revoked_certs: [{sha256, revoked_at}]}\n"
 	      "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
 	      ")\n"
 	      "  --help       this text\n",
@@ -24,22 +25,21 @@ void usage_keys(FILE *out)
 static cw_status print_text(const ws_client *c, void *arg)
 {
 	(void)arg;
-	printf("%-20s %s  %s%s%s\n", c->client, c->fingerprint, c->imported,
+	printf("%-20s %s  %s%s%s", c->client, c->fingerprint, c->imported,
 	       c->revoked ? "  revoked " : "", c->revoked ? c->revoked_at : "");
+	if (c->ncerts > 0)
+		printf("  %zu revoked certificate%s", c->ncerts, c->ncerts == 1 ? "" : "s");
+	putchar('\n');
 	return CW_OK;
 }
 
 static cw_status add_json(const ws_client *c, void *arg)
 {
-	cJSON *o = cJSON_CreateObject();
-	if (o == NULL || !cJSON_AddItemToArray(arg, o) ||
-	    !cJSON_AddStringToObject(o, "client", c->client) ||
-	    !cJSON_AddStringToObject(o, "fingerprint", c->fingerprint) ||
-	    !cJSON_AddStringToObject(o, "imported", c->imported) ||
-	    !cJSON_AddBoolToObject(o, "revoked", c->revoked) ||
-	    !(c->revoked_at[0] ? cJSON_AddStringToObject(o, "revoked_at", c->revoked_at)
-	                       : cJSON_AddNullToObject(o, "revoked_at")))
+	cJSON *o = ws_client_json(c);
+	if (o == NULL || !cJSON_AddItemToArray(arg, o)) {
+		cJSON_Delete(o);
 		return CW_ERR_NOMEM;
+	}
 	return CW_OK;
 }
 

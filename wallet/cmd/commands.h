@@ -26,6 +26,8 @@ WALLET_CMD(list);
 WALLET_CMD(rm);
 WALLET_CMD(keys);
 WALLET_CMD(revoke);
+WALLET_CMD(unrevoke);
+WALLET_CMD(removekey);
 WALLET_CMD(signing_key);
 WALLET_CMD(checkintegrity);
 WALLET_CMD(serve);

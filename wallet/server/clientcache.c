@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 struct slot {
 	bool used;
 	ws_file_id id;
+	cw_status st; /* CW_OK, or CW_ERR_INTEGRITY: a record that is not one (reported once) */
 	ws_client c;
 };
 
@@ -46,9 +48,10 @@ static unsigned slot_of(const char *client)
 	return h & (NSLOTS - 1);
 }
 
-cw_status cc_client_get(cc_cache *c, const char *client, ws_client *out)
+cw_status cc_client_get(cc_cache *c, const char *client, ws_client *out, char *why, size_t whysz)
 {
 	ws_file_id id;
+	why[0] = '\0';
 	/* The identity is taken before the file is read: should the file be replaced in
 	 * between, the newer content is stored under the older identity, and the next lookup
 	 * (seeing the newer identity) reads it again. Never the other way round. */
@@ -60,19 +63,27 @@ cw_status cc_client_get(cc_cache *c, const char *client, ws_client *out)
 	bool hit =
 	    s->used && strcmp(s->c.client, client) == 0 && memcmp(&s->id, &id, sizeof id) == 0;
 	if (hit) {
-		*out = s->c;
+		st = s->st;
+		if (st == CW_OK)
+			*out = s->c;
 		c->hits++;
 	}
 	pthread_mutex_unlock(&c->mu);
 	if (hit)
-		return CW_OK;
-	st = ws_client_get(c->st, client, out);
+		return st;
+	st = ws_client_read(c->st, client, out, why, whysz);
+	if (st == CW_ERR_NOTFOUND) /* removed since the identity was taken: nothing to report */
+		why[0] = '\0';
 	pthread_mutex_lock(&c->mu);
 	c->reads++;
-	if (st == CW_OK) {
+	if (st == CW_OK || st == CW_ERR_INTEGRITY) {
 		s->used = true;
 		s->id = id;
-		s->c = *out;
+		s->st = st;
+		if (st == CW_OK)
+			s->c = *out;
+		else
+			snprintf(s->c.client, sizeof s->c.client, "%s", client);
 	}
 	pthread_mutex_unlock(&c->mu);
 	return st;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "certid.h"
 #include "log.h"
 
 #define MAX_ROUTES 16
@@ -250,27 +251,7 @@ static void peer_info(const struct mg_request_info *ri, cw_https_peer *peer)
 	memset(peer, 0, sizeof *peer);
 	if (!ri->is_ssl || ri->client_cert == NULL || ri->client_cert->peer_cert == NULL)
 		return;
-	X509 *cert = ri->client_cert->peer_cert;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		return;
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(peer->sha256 + 2 * i, 3, "%02x", md[i]);
-	peer->verified = true;
-
-	X509_NAME *subj = X509_get_subject_name(cert);
-	int idx = X509_NAME_get_index_by_NID(subj, NID_commonName, -1);
-	if (idx < 0 || X509_NAME_get_index_by_NID(subj, NID_commonName, idx) >= 0)
-		return; /* none, or ambiguous */
-	unsigned char *utf8 = NULL;
-	int n =
-	    ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, idx)));
-	if (n > 0 && (size_t)n <= CW_CLIENT_NAME_MAX && memchr(utf8, '\0', (size_t)n) == NULL) {
-		memcpy(peer->cn, utf8, (size_t)n);
-		peer->cn[n] = '\0';
-	}
-	OPENSSL_free(utf8);
+	peer->verified = cw_cert_id(ri->client_cert->peer_cert, peer->cn, peer->sha256);
 }
 
 static const struct route *find_route(const cw_https *srv, const char *path, unsigned kind)

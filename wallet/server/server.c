@@ -77,21 +77,28 @@ static bool only_get(cw_https_req *req)
 	return false;
 }
 
-/* The caller must be a registered, unrevoked client named by its certificate's CN. */
+/* The caller must be a registered, unrevoked client named by its certificate's CN, with a
+ * certificate that is not revoked by itself (its fingerprint is the verified peer's). */
 static bool authorized(server *srv, cw_https_req *req)
 {
 	ws_client c;
+	char why[320];
 	const char *cn = req->peer->cn;
 	if (!req->peer->verified || !cw_client_name_valid(cn, strlen(cn))) {
 		reply_text(req, 403, "forbidden\n", "bad certificate name");
 		return false;
 	}
-	cw_status st = cc_client_get(srv->clients, cn, &c);
-	if (st != CW_OK || c.revoked) {
-		reply_text(req, 403, "forbidden\n",
-		           st == CW_OK             ? "revoked"
-		           : st == CW_ERR_NOTFOUND ? "unknown client"
-		                                   : "client lookup failed");
+	cw_status st = cc_client_get(srv->clients, cn, &c, why, sizeof why);
+	if (why[0] != '\0') /* once per version of the file */
+		cw_log_event(srv->errlog, "error", "unreadable client record", why);
+	const char *refused = st == CW_ERR_NOTFOUND ? "unknown client"
+	                      : st != CW_OK         ? "client lookup failed"
+	                      : c.revoked           ? "revoked"
+	                      : ws_client_cert_revoked(&c, req->peer->sha256) != NULL
+	                          ? "revoked certificate"
+	                          : NULL;
+	if (refused != NULL) {
+		reply_text(req, 403, "forbidden\n", refused);
 		return false;
 	}
 	return true;

@@ -146,6 +146,38 @@ cw_status wg_key_usable(const char *home, const char *fpr, char *err, size_t err
 	return st;
 }
 
+cw_status wg_delete_public(const char *home, const char *fpr, char *err, size_t errsz)
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t key = NULL, sec = NULL;
+	err[0] = '\0';
+	cw_status st = cw_gpg_ctx(home, &ctx);
+	if (st != CW_OK) {
+		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
+		return st;
+	}
+	gpgme_error_t ge = gpgme_get_key(ctx, fpr, &key, 0);
+	if (gpgme_err_code(ge) == GPG_ERR_EOF) {
+		st = CW_ERR_NOTFOUND;
+	} else if (ge != 0) {
+		cw_gpg_errfmt(err, errsz, "cannot look the key up", ge);
+		st = CW_ERR_CRYPTO;
+	} else if (gpgme_get_key(ctx, fpr, &sec, 1) == 0) {
+		/* the wallet's own key, or anything with a secret part: never ours to delete */
+		cw_gpg_errfmt(err, errsz, "the key has a secret part in the keyring", 0);
+		st = CW_ERR_KEY;
+	} else if ((ge = gpgme_op_delete_ext(ctx, key, GPGME_DELETE_FORCE)) != 0) {
+		cw_gpg_errfmt(err, errsz, "cannot delete the key", ge);
+		st = CW_ERR_CRYPTO;
+	}
+	if (sec != NULL)
+		gpgme_key_unref(sec);
+	if (key != NULL)
+		gpgme_key_unref(key);
+	gpgme_release(ctx);
+	return st;
+}
+
 /* Lists the keys in data without importing anything (gpg --import-options show-only). */
 static cw_status precheck(gpgme_ctx_t ctx, gpgme_data_t d, char fpr[41], char *err, size_t errsz)
 {

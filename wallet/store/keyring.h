@@ -31,6 +31,11 @@ cw_status wg_import_public(const char *home, const void *data, size_t len, char 
  * an encryption subkey valid); CW_ERR_KEY otherwise. */
 cw_status wg_key_usable(const char *home, const char *fpr, char *err, size_t errsz);
 
+/* Deletes the public key fpr from home (a client's key that no client uses any more).
+ * CW_ERR_NOTFOUND when it is not there, CW_ERR_KEY (nothing deleted) when home holds a secret
+ * part of it, CW_ERR_CRYPTO with the reason in err when gpg fails. */
+cw_status wg_delete_public(const char *home, const char *fpr, char *err, size_t errsz);
+
 /* Why key cannot be a recipient (secret, revoked, expired, no encryption subkey), or NULL. */
 const char *wg_key_problem(gpgme_key_t key);
 

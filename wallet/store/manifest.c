@@ -63,11 +63,16 @@ cw_status ws_manifest_set_ttl(ws_store *st, int64_t ttl)
 	return cw_write_atomic(ws_store_dir(st), SETTINGS, text, (size_t)n, 0600, true);
 }
 
+/* What becomes of a client's manifest. */
+enum { MF_SIGN, MF_DROP, MF_KEEP };
+
 /* What is being built: one JSON array of objects per client asked for. */
 struct build {
 	size_t n;
 	const char *const *clients;
-	bool *revoked;
+	unsigned char *what; /* per client: MF_SIGN, MF_DROP, MF_KEEP */
+	cw_status bad;       /* the first record that could not be read (MF_KEEP) ... */
+	char why[320];       /* ... and what is wrong with it */
 	cJSON **arrays;
 };
 
@@ -90,7 +95,7 @@ static cw_status collect(const ws_entry *e, void *arg)
 {
 	struct build *b = arg;
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->revoked[i])
+		if (b->what[i] != MF_SIGN)
 			continue;
 		for (size_t r = 0; r < e->nrecipients; r++) {
 			if (strcmp(e->recipients[r].client, b->clients[i]) != 0)
@@ -172,7 +177,8 @@ static cw_status lock_manifests(ws_store *st, char *dir, size_t dirsz, int *lock
 	return rc == 0 ? CW_OK : CW_ERR_IO;
 }
 
-/* Writes (or, for a revoked client, removes) each client's manifest. */
+/* Writes (or, for a revoked or removed client, removes) each client's manifest; leaves that of
+ * a client whose record cannot be read as it is. */
 static cw_status write_all(ws_store *st, const char *dir, struct build *b, char *err, size_t errsz)
 {
 	int64_t ttl;
@@ -186,7 +192,9 @@ static cw_status write_all(ws_store *st, const char *dir, struct build *b, char 
 		char path[4096];
 		unsigned char *signed_doc = NULL;
 		size_t len = 0;
-		if (b->revoked[i]) {
+		if (b->what[i] == MF_KEEP)
+			continue;
+		if (b->what[i] == MF_DROP) {
 			if ((s = cw_path(path, sizeof path, "%s/%s", dir, b->clients[i])) ==
 			        CW_OK &&
 			    unlink(path) != 0 && errno != ENOENT)
@@ -223,24 +231,29 @@ struct names {
 	size_t n;
 };
 
-static cw_status add_client_name(const ws_client *c, void *arg)
-{
-	struct names *all = arg;
-	return cw_strv_add(&all->v, &all->n, c->client);
-}
-
+/* What becomes of each client's manifest. A record that cannot be read (edited by hand)
+ * keeps its client's manifest as it was, and the others are signed all the same: one bad
+ * record must not let every manifest expire. */
 static cw_status prepare(ws_store *st, struct build *b)
 {
-	b->revoked = calloc(b->n ? b->n : 1, sizeof *b->revoked);
+	b->what = calloc(b->n ? b->n : 1, sizeof *b->what);
 	b->arrays = calloc(b->n ? b->n : 1, sizeof *b->arrays);
-	if (b->revoked == NULL || b->arrays == NULL)
+	if (b->what == NULL || b->arrays == NULL)
 		return CW_ERR_NOMEM;
 	for (size_t i = 0; i < b->n; i++) {
 		ws_client c;
-		cw_status s = ws_client_get(st, b->clients[i], &c);
-		if (s != CW_OK)
-			return s;
-		b->revoked[i] = c.revoked;
+		char why[sizeof b->why];
+		cw_status s = ws_client_read(st, b->clients[i], &c, why, sizeof why);
+		if (s != CW_OK && s != CW_ERR_NOTFOUND) {
+			b->what[i] = MF_KEEP;
+			if (b->bad == CW_OK) {
+				b->bad = s;
+				memcpy(b->why, why, sizeof why);
+			}
+			continue;
+		}
+		/* a client removed (wallet removekey) loses its manifest as a revoked one does */
+		b->what[i] = s == CW_ERR_NOTFOUND || c.revoked ? MF_DROP : MF_SIGN;
 		if ((b->arrays[i] = cJSON_CreateArray()) == NULL)
 			return CW_ERR_NOMEM;
 	}
@@ -263,7 +276,7 @@ cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n
 	if ((s = publish_signing_key(st, err, errsz)) != CW_OK)
 		goto out;
 	if (clients == NULL) {
-		if ((s = ws_client_list(st, add_client_name, &all)) != CW_OK)
+		if ((s = ws_client_names(st, &all.v, &all.n)) != CW_OK)
 			goto out;
 		b.n = all.n;
 		b.clients = (const char *const *)all.v;
@@ -273,6 +286,10 @@ cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n
 		goto out;
 	if (clients == NULL)
 		s = prune(st, dir);
+	if (s == CW_OK && b.bad != CW_OK) {
+		s = b.bad;
+		snprintf(err, errsz, "%s (its manifest is left as it was)", b.why);
+	}
 out:
 	if (s != CW_OK && err[0] == '\0')
 		snprintf(err, errsz, "cannot update the manifests: %s%s%s", cw_strerror(s),
@@ -280,7 +297,7 @@ out:
 	for (size_t i = 0; b.arrays != NULL && i < b.n; i++)
 		cJSON_Delete(b.arrays[i]);
 	free(b.arrays);
-	free(b.revoked);
+	free(b.what);
 	cw_strv_free(all.v, all.n);
 	if (lockfd >= 0)
 		close(lockfd);

@@ -28,11 +28,13 @@ cw_status ws_manifest_ttl(ws_store *st, int64_t *ttl);
 /* Records ttl (WS_TTL_MIN..WS_TTL_MAX, else CW_ERR_USAGE) for every later manifest. */
 cw_status ws_manifest_set_ttl(ws_store *st, int64_t ttl);
 
-/* Re-signs the manifests of the n clients named (each one a registered client; a revoked one
+/* Re-signs the manifests of the n clients named (a revoked one, or one no longer registered,
  * loses its manifest), or with clients NULL those of every registered client, removing the
  * manifests of clients that are gone. One listing of the objects serves them all. Serialised
  * with every other update (DATA/manifests/.lock), so the last writer always listed after the
- * last publication. Also writes DATA/signing-key.asc when it is missing. err gets one line. */
+ * last publication. Also writes DATA/signing-key.asc when it is missing. err gets one line
+ * (for a client record that cannot be read, the file and what is wrong in it: that client's
+ * manifest is left as it was, every other one is written, and the status is the failure). */
 cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n, char *err,
                               size_t errsz);
 

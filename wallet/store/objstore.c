@@ -1,4 +1,4 @@
-/* Reading side of the data directory: open, object load, metadata, clients.
+/* Reading side of the data directory: open, object load, metadata (client records: client.c).
  * Every lookup is a path computation below directory descriptors held open since
  * ws_store_open, with O_NOFOLLOW on each component, so nothing outside the data directory is
  * ever read, whatever symlinks someone planted. */
@@ -20,7 +20,7 @@
 #include "fsutil.h"
 #include "strv.h"
 
-static cw_status errno_status(void)
+cw_status ws_errno_status(void)
 {
 	return (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) ? CW_ERR_NOTFOUND
 	                                                               : CW_ERR_IO;
@@ -32,7 +32,7 @@ cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out
 	*len = 0;
 	int fd = openat(dfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno_status();
+		return ws_errno_status();
 	cw_status st = cw_read_fd(fd, limit, out, len);
 	close(fd);
 	return st;
@@ -74,7 +74,7 @@ cw_status ws_open_objdir(ws_store *st, const char *name, int *out)
 		return CW_ERR_NAME;
 	int fd = openat(st->objfd, file, CW_DIR_FLAGS);
 	if (fd < 0)
-		return errno_status();
+		return ws_errno_status();
 	*out = fd;
 	return CW_OK;
 }
@@ -97,7 +97,7 @@ void ws_sha256_hex(const void *data, size_t len, char out[65])
 
 /* ---- metadata ---- */
 
-static bool is_hex(const char *s, size_t n)
+bool ws_is_hex(const char *s, size_t n)
 {
 	if (strlen(s) != n)
 		return false;
@@ -108,7 +108,7 @@ static bool is_hex(const char *s, size_t n)
 	return true;
 }
 
-static bool get_str(const cJSON *o, const char *key, char *dst, size_t dstsz)
+bool ws_json_str(const cJSON *o, const char *key, char *dst, size_t dstsz)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
 	if (!cJSON_IsString(it) || it->valuestring == NULL || strlen(it->valuestring) >= dstsz)
@@ -133,13 +133,15 @@ cw_status ws_meta_parse(const char *json, ws_object *obj, size_t *size)
 	cJSON *root = cJSON_Parse(json);
 	if (!cJSON_IsObject(root))
 		goto out;
-	if (!get_str(root, "name", obj->name, sizeof obj->name) ||
+	if (!ws_json_str(root, "name", obj->name, sizeof obj->name) ||
 	    !cw_name_valid(obj->name, strlen(obj->name)) ||
 	    !get_u64(root, "version", CW_VERSION_MAX, &obj->version) || obj->version == 0 ||
-	    !get_str(root, "created", obj->created, sizeof obj->created) ||
+	    !ws_json_str(root, "created", obj->created, sizeof obj->created) ||
 	    !get_u64(root, "size", WS_SEALED_MAX, &sz) ||
-	    !get_str(root, "sha256", obj->sha256, sizeof obj->sha256) || !is_hex(obj->sha256, 64) ||
-	    !get_str(root, "signer", obj->signer, sizeof obj->signer) || !is_hex(obj->signer, 40))
+	    !ws_json_str(root, "sha256", obj->sha256, sizeof obj->sha256) ||
+	    !ws_is_hex(obj->sha256, 64) ||
+	    !ws_json_str(root, "signer", obj->signer, sizeof obj->signer) ||
+	    !ws_is_hex(obj->signer, 40))
 		goto out;
 	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(root, "recipients");
 	int n = cJSON_GetArraySize(rs);
@@ -154,10 +156,10 @@ cw_status ws_meta_parse(const char *json, ws_object *obj, size_t *size)
 	cJSON_ArrayForEach(r, rs)
 	{
 		ws_recipient *w = &obj->recipients[obj->nrecipients];
-		if (!get_str(r, "client", w->client, sizeof w->client) ||
+		if (!ws_json_str(r, "client", w->client, sizeof w->client) ||
 		    !cw_client_name_valid(w->client, strlen(w->client)) ||
-		    !get_str(r, "fingerprint", w->fingerprint, sizeof w->fingerprint) ||
-		    !is_hex(w->fingerprint, 40))
+		    !ws_json_str(r, "fingerprint", w->fingerprint, sizeof w->fingerprint) ||
+		    !ws_is_hex(w->fingerprint, 40))
 			goto out;
 		obj->nrecipients++;
 	}
@@ -227,22 +229,22 @@ cw_status ws_store_open(const char *datadir, ws_store **out)
 		goto out;
 	s->dfd = open(datadir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dfd < 0) {
-		st = errno_status();
+		st = ws_errno_status();
 		goto out;
 	}
 	st = ws_read_at(s->dfd, "wallet.json", WS_SMALL_MAX, &buf, &len);
 	if (st != CW_OK)
 		goto out;
 	root = cJSON_Parse((const char *)buf);
-	if (!get_str(root, "signing_key", s->signing, sizeof s->signing) ||
-	    !is_hex(s->signing, 40)) {
+	if (!ws_json_str(root, "signing_key", s->signing, sizeof s->signing) ||
+	    !ws_is_hex(s->signing, 40)) {
 		st = CW_ERR_INTEGRITY;
 		goto out;
 	}
 	s->objfd = openat(s->dfd, "objects", CW_DIR_FLAGS);
 	s->cltfd = openat(s->dfd, "clients", CW_DIR_FLAGS);
 	if (s->objfd < 0 || s->cltfd < 0) {
-		st = errno_status();
+		st = ws_errno_status();
 		goto out;
 	}
 	*out = s;
@@ -363,7 +365,7 @@ cw_status ws_object_load(ws_store *st, const char *name, uint64_t version, ws_ob
 	snprintf(vdir, sizeof vdir, "v%llu", (unsigned long long)version);
 	vdfd = openat(odfd, vdir, CW_DIR_FLAGS);
 	if (vdfd < 0) {
-		s = errno_status();
+		s = ws_errno_status();
 		goto out;
 	}
 	obj = calloc(1, sizeof *obj);
@@ -425,96 +427,8 @@ cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version)
 		return CW_ERR_NOTFOUND;
 	snprintf(rel, sizeof rel, "%s/v%llu", file, (unsigned long long)version);
 	if (fstatat(st->objfd, rel, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno_status();
+		return ws_errno_status();
 	return S_ISDIR(sb.st_mode) ? CW_OK : CW_ERR_NOTFOUND;
-}
-
-cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
-{
-	char file[CW_CLIENT_NAME_MAX + 8];
-	struct stat sb;
-	memset(out, 0, sizeof *out);
-	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
-		return CW_ERR_NAME;
-	snprintf(file, sizeof file, "%s.json", client);
-	if (fstatat(st->cltfd, file, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno_status();
-	if (!S_ISREG(sb.st_mode))
-		return CW_ERR_IO;
-	out->dev = (uint64_t)sb.st_dev;
-	out->ino = (uint64_t)sb.st_ino;
-	out->size = (uint64_t)sb.st_size;
-	out->mtime_s = (int64_t)sb.st_mtim.tv_sec;
-	out->mtime_ns = (int64_t)sb.st_mtim.tv_nsec;
-	out->ctime_s = (int64_t)sb.st_ctim.tv_sec;
-	out->ctime_ns = (int64_t)sb.st_ctim.tv_nsec;
-	return CW_OK;
-}
-
-/* ---- clients ---- */
-
-static cw_status client_parse(const char *json, ws_client *c)
-{
-	cw_status st = CW_ERR_INTEGRITY;
-	cJSON *root = cJSON_Parse(json);
-	memset(c, 0, sizeof *c);
-	if (!get_str(root, "client", c->client, sizeof c->client) ||
-	    !cw_client_name_valid(c->client, strlen(c->client)) ||
-	    !get_str(root, "fingerprint", c->fingerprint, sizeof c->fingerprint) ||
-	    !is_hex(c->fingerprint, 40))
-		goto out;
-	(void)get_str(root, "imported", c->imported, sizeof c->imported);
-	c->revoked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "revoked"));
-	(void)get_str(root, "revoked_at", c->revoked_at, sizeof c->revoked_at);
-	st = CW_OK;
-out:
-	cJSON_Delete(root);
-	return st;
-}
-
-cw_status ws_client_get(ws_store *st, const char *client, ws_client *out)
-{
-	char file[CW_CLIENT_NAME_MAX + 8];
-	unsigned char *buf = NULL;
-	size_t len;
-	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
-		return CW_ERR_NAME;
-	snprintf(file, sizeof file, "%s.json", client);
-	cw_status s = ws_read_at(st->cltfd, file, WS_SMALL_MAX, &buf, &len);
-	if (s == CW_OK) {
-		s = client_parse((const char *)buf, out);
-		if (s == CW_OK && strcmp(out->client, client) != 0)
-			s = CW_ERR_INTEGRITY;
-	}
-	free(buf);
-	return s == CW_ERR_TOOBIG ? CW_ERR_INTEGRITY : s;
-}
-
-cw_status ws_client_put(ws_store *st, const ws_client *c, bool replace)
-{
-	char file[CW_CLIENT_NAME_MAX + 8], dir[PATH_MAX];
-	char *s = NULL;
-	cw_status rc;
-	if (!cw_client_name_valid(c->client, strlen(c->client)))
-		return CW_ERR_NAME;
-	cJSON *root = cJSON_CreateObject();
-	if (root == NULL || !cJSON_AddStringToObject(root, "client", c->client) ||
-	    !cJSON_AddStringToObject(root, "fingerprint", c->fingerprint) ||
-	    !cJSON_AddStringToObject(root, "imported", c->imported) ||
-	    !cJSON_AddBoolToObject(root, "revoked", c->revoked) ||
-	    !(c->revoked_at[0] ? cJSON_AddStringToObject(root, "revoked_at", c->revoked_at)
-	                       : cJSON_AddNullToObject(root, "revoked_at")) ||
-	    (s = cJSON_PrintUnformatted(root)) == NULL) {
-		rc = CW_ERR_NOMEM;
-		goto out;
-	}
-	snprintf(file, sizeof file, "%s.json", c->client);
-	if ((rc = cw_path(dir, sizeof dir, "%s/clients", st->dir)) == CW_OK)
-		rc = cw_write_atomic(dir, file, s, strlen(s), 0600, replace);
-out:
-	cJSON_free(s);
-	cJSON_Delete(root);
-	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -522,9 +436,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Entries of dfd but dot files that map back to a name through map, sorted: a cw_strv. */
-static cw_status dir_names(int dfd, bool (*map)(const char *, char *, size_t), char ***out,
-                           size_t *n)
+cw_status ws_dir_names(int dfd, bool dots, bool (*map)(const char *, char *, size_t), char ***out,
+                       size_t *n)
 {
 	char **v = NULL;
 	size_t cnt = 0;
@@ -537,7 +450,7 @@ static cw_status dir_names(int dfd, bool (*map)(const char *, char *, size_t), c
 	struct dirent *e;
 	while (st == CW_OK && (e = readdir(d)) != NULL) {
 		char buf[CW_NAME_MAX + 1];
-		if (e->d_name[0] != '.' && map(e->d_name, buf, sizeof buf))
+		if ((dots || e->d_name[0] != '.') && map(e->d_name, buf, sizeof buf))
 			st = cw_strv_add(&v, &cnt, buf);
 	}
 	closedir(d);
@@ -552,32 +465,7 @@ static cw_status dir_names(int dfd, bool (*map)(const char *, char *, size_t), c
 	return CW_OK;
 }
 
-static bool client_file(const char *file, char *out, size_t outsz)
-{
-	size_t len = strlen(file);
-	if (len <= 5 || strcmp(file + len - 5, ".json") != 0 || len - 5 >= outsz)
-		return false;
-	memcpy(out, file, len - 5);
-	out[len - 5] = '\0';
-	return cw_client_name_valid(out, len - 5);
-}
-
-cw_status ws_client_list(ws_store *st, ws_client_fn fn, void *arg)
-{
-	char **names;
-	size_t n;
-	cw_status s = dir_names(st->cltfd, client_file, &names, &n);
-	for (size_t i = 0; s == CW_OK && i < n; i++) {
-		ws_client c;
-		s = ws_client_get(st, names[i], &c);
-		if (s == CW_OK)
-			s = fn(&c, arg);
-	}
-	cw_strv_free(names, n);
-	return s;
-}
-
 cw_status ws_object_names(ws_store *st, char ***out, size_t *n)
 {
-	return dir_names(st->objfd, cw_name_from_file, out, n);
+	return ws_dir_names(st->objfd, false, cw_name_from_file, out, n);
 }

@@ -7,6 +7,7 @@
 #ifndef WALLET_OBJSTORE_H
 #define WALLET_OBJSTORE_H
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,16 +67,39 @@ typedef struct ws_entry {
 typedef cw_status (*ws_list_fn)(const ws_entry *e, void *arg);
 cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg);
 
+/* One certificate of a client refused by itself (wallet revoke --cert), named by its
+ * fingerprint: the lowercase hex SHA-256 of its DER encoding. */
+#define WS_REVOKED_CERTS_MAX 32
+typedef struct ws_revoked_cert {
+	char sha256[65];
+	char revoked_at[40];
+} ws_revoked_cert;
+
 typedef struct ws_client {
 	char client[CW_CLIENT_NAME_MAX + 1];
 	char fingerprint[41];
 	char imported[40];
 	bool revoked;
 	char revoked_at[40]; /* added: "" when not revoked */
+	size_t ncerts;       /* revoked certificates (a record without the key has none) */
+	ws_revoked_cert revoked_certs[WS_REVOKED_CERTS_MAX];
 } ws_client;
 
-/* CW_ERR_NOTFOUND for an unknown client. */
+/* CW_ERR_NOTFOUND for an unknown client, CW_ERR_INTEGRITY for a record that is not one. */
 cw_status ws_client_get(ws_store *st, const char *client, ws_client *out);
+/* The same; on CW_ERR_INTEGRITY (or another failure) why receives one line naming the file and
+ * what is wrong in it ("clients/app1.json: revoked_certs[0].sha256 is not ..."). */
+cw_status ws_client_read(ws_store *st, const char *client, ws_client *out, char *why, size_t whysz);
+
+/* Whether s is a certificate fingerprint as records keep them: 64 lowercase hex digits. */
+bool ws_cert_fpr_valid(const char *s);
+/* The revoked certificate of c whose fingerprint is sha256, or NULL. */
+const ws_revoked_cert *ws_client_cert_revoked(const ws_client *c, const char *sha256);
+/* Adds sha256 (valid) to c's revoked certificates, revoked now. CW_ERR_EXISTS when it is
+ * there already, CW_ERR_TOOBIG when c holds WS_REVOKED_CERTS_MAX of them. */
+cw_status ws_client_revoke_cert(ws_client *c, const char *sha256);
+/* Removes sha256 from c's revoked certificates; false when it was not there. */
+bool ws_client_unrevoke_cert(ws_client *c, const char *sha256);
 
 /* ---- cheap checks for a server that caches what it loaded (one system call each) ---- */
 
@@ -111,10 +135,35 @@ const char *ws_store_gnupg(const ws_store *st);
 cw_status ws_store_layout(const char *datadir);
 cw_status ws_store_create(const char *datadir, const char *signing_fpr);
 
+/* c as its record's JSON object (docs/FORMAT.md), which `wallet keys --json` lists too.
+ * NULL when out of memory; free with cJSON_Delete. */
+cJSON *ws_client_json(const ws_client *c);
+
 /* Writes clients/CLIENT.json atomically. With replace false an existing client gives
  * CW_ERR_EXISTS. */
 cw_status ws_client_put(ws_store *st, const ws_client *c, bool replace);
-/* Calls fn for every registered client in name order. */
+
+/* Serialises the commands that read, change and write client records (importkey, revoke,
+ * unrevoke, removekey) across processes: clients/.lock, flock(2) exclusive, blocking. Returns
+ * the descriptor to pass to ws_clients_unlock, or -1 (errno set). Readers need no lock: a
+ * record is replaced atomically. */
+int ws_clients_lock(ws_store *st);
+void ws_clients_unlock(int fd); /* -1 accepted */
+
+/* Removal of a client in steps that a kill cannot leave half done (docs/FORMAT.md):
+ * begin renames clients/CLIENT.json to clients/.CLIENT.removing (from then on the client is
+ * unknown to every reader), the caller removes what belonged to it, end unlinks the renamed
+ * record. ws_client_removing reads a renamed record left by a removal that did not end
+ * (CW_ERR_NOTFOUND when there is none). Each step is durable (fsync of clients/) on return.
+ * The caller holds ws_clients_lock. */
+cw_status ws_client_remove_begin(ws_store *st, const char *client);
+cw_status ws_client_removing(ws_store *st, const char *client, ws_client *out);
+cw_status ws_client_remove_end(ws_store *st, const char *client);
+/* Names of the clients whose removal did not end (a cw_strv, sorted). */
+cw_status ws_client_removals(ws_store *st, char ***out, size_t *n);
+/* The names of every registered client, sorted (a cw_strv), without reading their records. */
+cw_status ws_client_names(ws_store *st, char ***out, size_t *n);
+/* Calls fn for every registered client in name order (stops at a record it cannot read). */
 typedef cw_status (*ws_client_fn)(const ws_client *c, void *arg);
 cw_status ws_client_list(ws_store *st, ws_client_fn fn, void *arg);
 

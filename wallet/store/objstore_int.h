@@ -1,8 +1,9 @@
-/* Internals shared by objstore.c (open, load, clients), objlist.c (listing) and objwrite.c
- * (publication, removal). Not for other modules. */
+/* Internals shared by objstore.c (open, load), client.c (client records), objlist.c (listing)
+ * and objwrite.c (publication, removal). Not for other modules. */
 #ifndef WALLET_OBJSTORE_INT_H
 #define WALLET_OBJSTORE_INT_H
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
@@ -54,6 +55,24 @@ cw_status ws_latest_at(int odfd, uint64_t *v);
 
 /* Opens objects/FILE for name (O_DIRECTORY|O_NOFOLLOW). CW_ERR_NAME, CW_ERR_NOTFOUND. */
 cw_status ws_open_objdir(ws_store *st, const char *name, int *out);
+
+/* CW_ERR_NOTFOUND for errno ENOENT, ENOTDIR or ELOOP (a missing or planted path), else
+ * CW_ERR_IO. */
+cw_status ws_errno_status(void);
+
+/* Whether s is exactly n hex digits (either case). */
+bool ws_is_hex(const char *s, size_t n);
+/* Copies the string member key of o into dst; false when absent, not a string or too long. */
+bool ws_json_str(const cJSON *o, const char *key, char *dst, size_t dstsz);
+
+/* Entries of dfd (dot files only with dots) that map back to a name through map, sorted: a
+ * cw_strv. */
+cw_status ws_dir_names(int dfd, bool dots, bool (*map)(const char *, char *, size_t), char ***out,
+                       size_t *n);
+
+/* Parses a client record (clients/CLIENT.json) into c; CW_ERR_INTEGRITY with one line in
+ * why (what is wrong, without the file's name) for anything else. client.c. */
+cw_status ws_client_parse(const char *json, ws_client *c, char *why, size_t whysz);
 
 /* Frees the cache of objlist.c (called by ws_store_close). */
 void ws_list_cache_free(ws_store *st);
