@@ -27,6 +27,7 @@ WALLET_CMD(rm);
 WALLET_CMD(keys);
 WALLET_CMD(revoke);
 WALLET_CMD(signing_key);
+WALLET_CMD(rotate_signing_key);
 WALLET_CMD(checkintegrity);
 WALLET_CMD(serve);
 WALLET_CMD(refresh);
