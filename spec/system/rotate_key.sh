@@ -229,6 +229,42 @@ done
 t_ok "checkintegrity after all of it" wallet checkintegrity
 t_cond "...every object verifies" "$(grep -c '^OK object ' "$T_DIR/last.out")" = 6
 
+# ---- a compromised subkey (wallet(1)): revoked where the primary lives, published ----
+OFF=$SHM/offline # the operator's GNUPGHOME that holds the primary
+mkdir -m 0700 "$OFF"
+at_exit "t_gpg_stop $OFF"
+gpg --batch --quiet --homedir "$OFF" --import "$SHM/primary.sec.asc" &&
+	wallet signing-key | gpg --batch --quiet --homedir "$OFF" --import ||
+	t_bail "offline GNUPGHOME"
+# gpg --edit-key FPR; gpg> key NEW; gpg> revkey (reason 1: compromised); gpg> save
+t_ok "gpg: the first subkey revoked as compromised, where the primary is" sh -c \
+	"printf 'key %s\nrevkey\ny\n1\n\ny\nsave\n' '$NEW' | gpg --batch --quiet --homedir '$OFF' \
+		--command-fd 0 --pinentry-mode loopback --passphrase '' --edit-key '$FPR'"
+# (umask 077: what gpg writes into the data directory stays private, as checkintegrity demands)
+gpg --batch --homedir "$OFF" --armor --export "$FPR" |
+	(umask 077 && gpg --batch --quiet --homedir "$G1" --import)
+t_ok "wallet refresh publishes it" wallet refresh
+sub_validity() { pg --with-colons --show-keys "$D/signing-key.asc" 2>/dev/null |
+	awk -F: -v f="$1" '$1 == "sub" {v = $2} $1 == "fpr" && $10 == f {print v}'; }
+t_cond "gpg: the published key says the subkey is revoked" "$(sub_validity "$NEW")" = r
+t_cond "signing-key --list: revoked" "$(awk -v f="$NEW" '$2 == f {print $4}' <(wallet signing-key --list))" = revoked
+wallet checkintegrity >"$T_DIR/ci" 2>&1
+rc=$?
+t_cond "checkintegrity: exit 1, one ERROR: the object the revoked subkey signed" \
+	"$rc:$(grep '^ERROR' "$T_DIR/ci" | cut -d: -f1 | tr '\n' ';')" = "1:ERROR object new v1;"
+t_cond "signing-key --signed-by names it (what to store again)" \
+	"$(wallet signing-key --signed-by "$NEW")" = "object new v1"
+for engine in rnp gnupg; do
+	WALLET_OPENPGP=$engine "$E" --fetch new -- true >"$T_DIR/out" 2>&1
+	t_cond "wallet-entry ($engine): what the revoked subkey signed is refused" "$?" = 1
+done
+wallet store new --to app1 <"$SHM/new" >/dev/null && wallet rm new --version 1 >/dev/null
+t_ok "stored again, the version it signed removed: checkintegrity passes" wallet checkintegrity
+for engine in rnp gnupg; do
+	t_ok "wallet-entry ($engine): the version stored again" \
+		env WALLET_OPENPGP=$engine "$E" --fetch new -- sh -c 'cmp "$NEW_FILE" "$1"' sh "$SHM/new"
+done
+
 # ---- forged rotations, from a scripted wallet (client_fixture.bash) ----
 fx_setup
 S=$FX/sealed
