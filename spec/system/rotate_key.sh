@@ -44,6 +44,13 @@ MAIN_PID=$SERVE_PID
 export WALLET_URL=https://127.0.0.1:$SERVE_PORT WALLET_CA=$A1/ca.crt WALLET_CERT=$A1/tls.crt \
 	WALLET_KEY=$A1/tls.key WALLET_GPG_KEY=$A1/gpg.sec.asc WALLET_SIGNER=$FPR WALLET_WAIT=0
 
+wallet rotate-signing-key --help >"$T_DIR/h1" && wallet help rotate-signing-key >"$T_DIR/h2"
+t_ok "rotate-signing-key --help and 'help rotate-signing-key' print the same" cmp -s "$T_DIR/h1" "$T_DIR/h2"
+t_grep "...its usage" "Usage: wallet [--data DIR] rotate-signing-key [--primary-key FILE]" "$T_DIR/h1"
+t_exit "an operand: usage error" 2 wallet rotate-signing-key now
+t_exit "an unknown option: usage error" 2 wallet rotate-signing-key --force
+t_exit "signing-key --signed-by a short fingerprint: usage error" 2 wallet signing-key --signed-by ABCD
+t_exit "signing-key with two of its options: usage error" 2 wallet signing-key --list --fingerprint
 t_ok "before: signing-key --list" wallet signing-key --list
 t_cond "...one line: the primary signs, its secret here" \
 	"$(awk '{print $1, $2, $4, $5}' "$T_DIR/last.out" | tr '\n' ';')" = "primary $FPR signs secret:here;"
@@ -175,7 +182,7 @@ cp "$T_DIR/key3.asc" "$D/signing-key.asc.tmp" && mv "$D/signing-key.asc.tmp" "$D
 t_ok "a fresh wallet-entry with the current key: the object the newest subkey signed" \
 	"$E" --fetch fourth -- sh -c 'cmp "$FOURTH_FILE" "$1"' sh "$SHM/fourth"
 
-# ---- the primary key off the data directory (wallet(1), "Rotating the signing key") ----
+# ---- the primary key off the data directory (wallet(1), rotate-signing-key) ----
 G1=$D/gnupg
 gpg --batch --quiet --homedir "$G1" --armor --export-secret-keys "$FPR" >"$SHM/primary.sec.asc"
 t_ok "gpg --delete-secret-keys 'FPR!': the primary's secret part goes" \

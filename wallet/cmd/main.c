@@ -15,7 +15,7 @@ static const struct cw_cmd commands[] = {
     {"revoke", cmd_revoke, usage_revoke, "refuse a client from now on", 0},
     {"signing-key", cmd_signing_key, usage_signing_key, "print the wallet's public signing key", 0},
     {"rotate-signing-key", cmd_rotate_signing_key, usage_rotate_signing_key,
-     "sign with a new subkey of the same key from now on (clients keep their pin)", 0},
+     "sign with a new subkey from now on; clients keep their pin", 0},
     {"checkintegrity", cmd_checkintegrity, usage_checkintegrity,
      "verify signatures, metadata, manifests, file modes and keys", 0},
     {"serve", cmd_serve, usage_serve, "serve objects over mutual TLS", 0},
