@@ -33,9 +33,14 @@ sig_maker() { # SIG [DATA] (no DATA: a signed message)
 }
 keyfetches() { grep -cE '"path":"(/v1/signing-key|/signing-key.asc)"' "$T_DIR/audit.log"; }
 keyfetches_reach() { [ "$(keyfetches)" -ge "$1" ]; }
-printf 'before-%s' "$RANDOM$RANDOM" >"$SHM/old"
-printf 'after-%s' "$RANDOM$RANDOM" >"$SHM/new"
-wallet store old --to app1 <"$SHM/old" >/dev/null || t_bail "store"
+# store NAME: a new version of NAME for app1, from $SHM/NAME (made, random, if missing)
+store() {
+	[ -f "$SHM/$1" ] || printf '%s-%s' "$1" "$RANDOM$RANDOM" >"$SHM/$1"
+	wallet store "$1" --to app1 <"$SHM/$1" >/dev/null
+}
+# new_subkey FILE: the subkey a rotation's output line names
+new_subkey() { sed -n 's/.*new signing subkey \([0-9A-F]\{40\}\) .*/\1/p' "$1"; }
+store old || t_bail "store"
 FPR=$(wallet signing-key --fingerprint)
 A1=$KEYS/clients/app1
 serve_start main --data "$D" --tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/server.key" \
@@ -59,7 +64,7 @@ t_cond "...and serve serves the key without subkeys" "$(key_fprs "$T_DIR/key0.as
 
 # ---- one rotation ----
 t_ok "rotate-signing-key" wallet rotate-signing-key
-NEW=$(sed -n 's/.*new signing subkey \([0-9A-F]\{40\}\) .*/\1/p' "$T_DIR/last.out")
+NEW=$(new_subkey "$T_DIR/last.out")
 t_cond "...names the new subkey and what signed before" \
 	"$(grep -c "^signing key $FPR: new signing subkey [0-9A-F]\{40\} (signed before: $FPR)$" "$T_DIR/last.out")" = 1
 t_cond "gpg: the published key has the same primary" "$(key_fprs "$D/signing-key.asc" pub)" = "$FPR"
@@ -80,7 +85,7 @@ t_cond "...which holds the new subkey" "$(key_fprs "$T_DIR/key1.asc" sub)" = "$N
 t_cond "...at /signing-key.asc too" "$(cfetch "$A1" /signing-key.asc | md5sum)" = "$(md5sum <"$D/signing-key.asc")"
 t_ok "...without a restart" kill -0 "$MAIN_PID"
 
-wallet store new --to app1 <"$SHM/new" >/dev/null
+store new
 pg --import "$T_DIR/key1.asc"
 t_cond "gpg: an object stored before was signed by the primary, and verifies" \
 	"$(sig_maker "$D/objects/old/v1/object.sig" "$D/objects/old/v1/object.gpg")" = "$FPR $FPR"
@@ -142,17 +147,19 @@ asked() {
 	if [[ $ans == $3 ]] && [ "$n" = "$5" ]; then t_pass "$4"; else
 		t_fail "$4" "answer: $ans (want $3)" "signing-key fetches: $n (want $5)" "$(tail -n 3 "$T_DIR/$1.err")"; fi
 }
-printf 'third-%s' "$RANDOM$RANDOM" >"$SHM/third"
-for engine in rnp gnupg; do
-	client_start "c$engine" $engine
-	asked "c$engine" "fetch new $SHM/new" "ok new v1" "long-lived client ($engine): first fetch" 1
-done
-cp "$D/signing-key.asc" "$T_DIR/key1.asc"
+# clients PREFIX NAME: a long-lived client per engine, each fetching NAME (and the key) first
+clients() {
+	for engine in rnp gnupg; do
+		client_start "$1$engine" $engine
+		asked "$1$engine" "fetch $2 $SHM/$2" "ok $2 v1" "long-lived client ($engine): first fetch" 1
+	done
+}
+clients c new
 wallet rotate-signing-key >"$T_DIR/rot2" || t_fail "second rotation"
-NEW2=$(sed -n 's/.*new signing subkey \([0-9A-F]\{40\}\) .*/\1/p' "$T_DIR/rot2")
+NEW2=$(new_subkey "$T_DIR/rot2")
 t_cond "a second rotation: the published key holds both subkeys" \
 	"$(key_fprs "$D/signing-key.asc" sub | tr '\n' ' ')" = "$NEW $NEW2 "
-wallet store third --to app1 <"$SHM/third" >/dev/null
+store third
 for engine in rnp gnupg; do
 	asked "c$engine" "fetchv third 1 $SHM/third" "ok third v1" \
 		"long-lived client ($engine): signed by a subkey it never saw: fetches the key once, verifies" 1
@@ -162,14 +169,10 @@ done
 
 # a stale copy of the key (without the newest subkey) served to clients that lack it: one
 # fetch per request, then the refusal; no loop
-for engine in rnp gnupg; do
-	client_start "s$engine" $engine
-	asked "s$engine" "fetch third $SHM/third" "ok third v1" "long-lived client ($engine) started now" 1
-done
+clients s third
 cp "$D/signing-key.asc" "$T_DIR/key2.asc"
 wallet rotate-signing-key >"$T_DIR/rot3" || t_fail "third rotation"
-printf 'fourth-%s' "$RANDOM$RANDOM" >"$SHM/fourth"
-wallet store fourth --to app1 <"$SHM/fourth" >/dev/null
+store fourth
 cp "$D/signing-key.asc" "$T_DIR/key3.asc"
 cp "$T_DIR/key2.asc" "$D/signing-key.asc.tmp" && mv "$D/signing-key.asc.tmp" "$D/signing-key.asc"
 t_cond "serve serves the stale copy put in place (as a stale replica would)" \
@@ -191,8 +194,7 @@ gpgconf --homedir "$G1" --kill gpg-agent
 primary_secret() { gpg --batch --homedir "$G1" --with-colons --list-secret-keys "$FPR" 2>/dev/null |
 	awk -F: '$1 == "sec" {print $15}'; }
 t_cond "...gpg lists it as a stub (sec#), the subkeys keep theirs" "$(primary_secret)" = "#"
-printf 'offline-%s' "$RANDOM$RANDOM" >"$SHM/fifth"
-t_ok "store still works (signed by the newest subkey)" wallet store fifth --to app1 <"$SHM/fifth"
+t_ok "store still works (signed by the newest subkey)" store fifth
 t_ok "...and checkintegrity passes" wallet checkintegrity
 cp "$D/signing-key.asc" "$T_DIR/key4.asc"
 wallet rotate-signing-key >"$T_DIR/o" 2>"$T_DIR/e"
@@ -216,15 +218,14 @@ one_line "--primary-key with another key: refused" "holds another key than the w
 one_line "--primary-key with a missing file: refused" "No such file" \
 	wallet rotate-signing-key --primary-key "$SHM/nothing"
 t_ok "rotation with --primary-key FILE" wallet rotate-signing-key --primary-key "$SHM/primary.sec.asc"
-NEW5=$(sed -n 's/.*new signing subkey \([0-9A-F]\{40\}\) .*/\1/p' "$T_DIR/last.out")
+NEW5=$(new_subkey "$T_DIR/last.out")
 t_cond "...the published key holds the new subkey" "$(key_fprs "$D/signing-key.asc" sub | tail -n 1)" = "$NEW5"
 t_cond "...the primary's secret part stays out of the data directory" "$(primary_secret)" = "#"
 t_cond "...no throwaway GNUPGHOME is left" "$(ls -d /dev/shm/walletrotate-* "${XDG_RUNTIME_DIR:-/nonexistent}"/walletrotate-* 2>/dev/null | wc -l)" = 0
 t_ok "rotation with --primary-key - (standard input)" \
 	wallet rotate-signing-key --primary-key - <"$SHM/primary.sec.asc"
-NEW6=$(sed -n 's/.*new signing subkey \([0-9A-F]\{40\}\) .*/\1/p' "$T_DIR/last.out")
-printf 'sixth-%s' "$RANDOM$RANDOM" >"$SHM/sixth"
-wallet store sixth --to app1 <"$SHM/sixth" >/dev/null
+NEW6=$(new_subkey "$T_DIR/last.out")
+store sixth
 pg --import "$D/signing-key.asc"
 t_cond "gpg: what was stored next is signed by that subkey" \
 	"$(sig_maker "$D/objects/sixth/v1/object.sig" "$D/objects/sixth/v1/object.gpg")" = "$NEW6 $FPR"
@@ -265,7 +266,7 @@ for engine in rnp gnupg; do
 	WALLET_OPENPGP=$engine "$E" --fetch new -- true >"$T_DIR/out" 2>&1
 	t_cond "wallet-entry ($engine): what the revoked subkey signed is refused" "$?" = 1
 done
-wallet store new --to app1 <"$SHM/new" >/dev/null && wallet rm new --version 1 >/dev/null
+store new && wallet rm new --version 1 >/dev/null
 t_ok "stored again, the version it signed removed: checkintegrity passes" wallet checkintegrity
 for engine in rnp gnupg; do
 	t_ok "wallet-entry ($engine): the version stored again" \

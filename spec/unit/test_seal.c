@@ -120,6 +120,24 @@ static void test_import_refusals(void **state)
 	free(pub);
 }
 
+/* What sealing name at version for app1 (cfpr) takes; r is filled and must outlive it. */
+static struct wg_seal_in seal_input(ws_recipient *r, const char *name, uint64_t version,
+                                    const unsigned char *content, size_t len)
+{
+	memset(r, 0, sizeof *r);
+	strcpy(r->client, "app1");
+	memcpy(r->fingerprint, cfpr, 41);
+	return (struct wg_seal_in){.home = whome,
+	                           .signer = wfpr,
+	                           .rcpt = r,
+	                           .nrcpt = 1,
+	                           .name = name,
+	                           .version = version,
+	                           .created = "2026-11-22T16:40:37Z",
+	                           .content = content,
+	                           .content_len = len};
+}
+
 static const char *notation(gpgme_signature_t s, const char *name)
 {
 	for (gpgme_sig_notation_t n = s->notations; n != NULL; n = n->next)
@@ -141,18 +159,7 @@ static void test_seal_open(void **state)
 	free(pub);
 
 	ws_recipient r;
-	memset(&r, 0, sizeof r);
-	strcpy(r.client, "app1");
-	memcpy(r.fingerprint, cfpr, 41);
-	struct wg_seal_in in = {.home = whome,
-	                        .signer = wfpr,
-	                        .rcpt = &r,
-	                        .nrcpt = 1,
-	                        .name = "app1/db_pass",
-	                        .version = 42,
-	                        .created = "2026-11-22T16:40:37Z",
-	                        .content = content,
-	                        .content_len = sizeof content};
+	struct wg_seal_in in = seal_input(&r, "app1/db_pass", 42, content, sizeof content);
 	unsigned char *sealed, *sig;
 	size_t sealed_len, sig_len;
 	assert_int_equal(wg_seal(&in, &sealed, &sealed_len, &sig, &sig_len, err, sizeof err),
@@ -244,18 +251,7 @@ static void seal_one(const char *name, char maker[41])
 {
 	char err[512];
 	ws_recipient r;
-	memset(&r, 0, sizeof r);
-	strcpy(r.client, "app1");
-	memcpy(r.fingerprint, cfpr, 41);
-	struct wg_seal_in in = {.home = whome,
-	                        .signer = wfpr,
-	                        .rcpt = &r,
-	                        .nrcpt = 1,
-	                        .name = name,
-	                        .version = 1,
-	                        .created = "2026-11-22T16:40:37Z",
-	                        .content = (const unsigned char *)"x",
-	                        .content_len = 1};
+	struct wg_seal_in in = seal_input(&r, name, 1, (const unsigned char *)"x", 1);
 	unsigned char *sealed, *sig;
 	size_t sealed_len, sig_len;
 	assert_int_equal(wg_seal(&in, &sealed, &sealed_len, &sig, &sig_len, err, sizeof err),
