@@ -354,9 +354,9 @@ static cw_status signing_key_copy(server *srv, unsigned char **key, size_t *len)
 	unsigned char *fresh = NULL;
 	size_t flen = 0;
 	cw_status st = CW_OK;
-	bool changed = srv->key_path[0] != '\0' && stat(srv->key_path, &sb) == 0;
+	bool seen = srv->key_path[0] != '\0' && stat(srv->key_path, &sb) == 0;
 	pthread_mutex_lock(&srv->key_mu);
-	if (changed && !same_file(&sb, &srv->key_sb) &&
+	if (seen && !same_file(&sb, &srv->key_sb) &&
 	    cw_read_file(srv->key_path, WG_KEY_MAX, &fresh, &flen) == CW_OK && flen > 0) {
 		free(srv->signing_key);
 		srv->signing_key = fresh;

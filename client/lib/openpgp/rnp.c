@@ -388,9 +388,9 @@ static cw_status rnp_engine_refresh_signer(wallet_client *c, const unsigned char
 	if ((st = import_pinned(c, r->pub, pub, publen, false)) == CW_OK &&
 	    (st = import_pinned(c, r->ffi, pub, publen, true)) == CW_OK)
 		st = record_signer(c); /* a revocation that came in refuses everything from now */
+	/* nothing is trusted once the keyrings disagree with the check */
 	if (st != CW_OK)
-		c->nsigner_fprs =
-		    0; /* nothing is trusted once the keyrings disagree with the check */
+		c->nsigner_fprs = 0;
 	return st;
 }
 
