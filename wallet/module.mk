@@ -11,7 +11,8 @@ WALLET_SERVER_SRCS := wallet/server/server.c wallet/server/httpreq.c wallet/serv
 WALLET_CMD_SRCS := wallet/cmd/cli.c wallet/cmd/cmd_init.c wallet/cmd/cmd_importkey.c \
   wallet/cmd/cmd_store.c wallet/cmd/cmd_list.c wallet/cmd/cmd_rm.c wallet/cmd/cmd_keys.c \
   wallet/cmd/cmd_revoke.c wallet/cmd/cmd_removekey.c wallet/cmd/cmd_signing_key.c wallet/cmd/cmd_checkintegrity.c \
-  wallet/cmd/cmd_serve.c wallet/cmd/cmd_refresh.c wallet/cmd/cmd_export.c
+  wallet/cmd/cmd_serve.c wallet/cmd/cmd_refresh.c wallet/cmd/cmd_export.c \
+  wallet/cmd/cmd_rotate_signing_key.c
 WALLET_CORE_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(WALLET_STORE_SRCS) $(WALLET_SERVER_SRCS) \
   $(WALLET_CMD_SRCS))
 WALLET_INC_STORE := -Iwallet/store

@@ -16,6 +16,7 @@ struct job {
 	wallet_request *req;
 	struct wc_raw raw;
 	bool fetched;
+	bool unknown_signer; /* refused for a signer the client lacks: raw kept for a retry */
 };
 
 struct work {
@@ -49,11 +50,12 @@ static void open_job(const wallet_client *c, void *ctx, struct job *j)
 	wallet_secret *s = wc_secret_new(rq->name);
 	cw_status st = CW_ERR_NOMEM;
 	if (s != NULL) {
-		struct wc_opener o = {ctx, c, rq->error, sizeof rq->error};
+		struct wc_opener o = {ctx, c, rq->error, sizeof rq->error, false};
 		const struct wc_sealed in = {rq->name,        j->raw.hv,      0,
 		                             rq->min_version, j->raw.r.body,  j->raw.r.len,
 		                             j->raw.sig,      j->raw.sig_len, j->raw.prechecked};
 		st = wc_open_sealed(&o, &in, &s->plain, &s->version);
+		j->unknown_signer = st != CW_OK && o.unknown_signer;
 	}
 	if (st == CW_OK) {
 		rq->secret = s;
@@ -63,7 +65,31 @@ static void open_job(const wallet_client *c, void *ctx, struct job *j)
 			snprintf(rq->error, sizeof rq->error, "out of memory");
 	}
 	rq->status = wc_status_public(st);
-	wc_raw_free(&j->raw);
+	if (!j->unknown_signer)
+		wc_raw_free(&j->raw);
+}
+
+/* The jobs refused for a signature by a key the client lacks (a subkey the wallet added
+ * since this client fetched its key): once the key is fetched again, opened once more in this
+ * thread, after the workers are done. */
+static void retry_unknown_signers(wallet_client *c, struct work *w)
+{
+	bool any = false;
+	void *ctx = NULL;
+	for (size_t i = 0; i < w->n; i++)
+		any = any || w->jobs[i].unknown_signer;
+	bool again = any && wc_signer_retry(c, true) && c->engine->thread_ctx(c, 0, &ctx) == CW_OK;
+	for (size_t i = 0; i < w->n; i++) {
+		struct job *j = &w->jobs[i];
+		if (!j->unknown_signer)
+			continue;
+		if (again) {
+			j->req->error[0] = '\0';
+			open_job(c, ctx, j);
+		}
+		j->unknown_signer = false;
+		wc_raw_free(&j->raw);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -111,6 +137,7 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 	if (c == NULL || (reqs == NULL && n > 0))
 		return WALLET_ERR_USAGE;
 	c->err[0] = '\0';
+	c->signer_refetched = false;
 	for (size_t i = 0; i < n; i++) {
 		reqs[i].secret = NULL;
 		reqs[i].status = WALLET_ERR_INTERNAL;
@@ -157,6 +184,7 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 	for (size_t k = 1; k < nwk; k++)
 		if (wk[k].started)
 			pthread_join(wk[k].tid, NULL);
+	retry_unknown_signers(c, &w);
 	for (size_t i = 0; i < n; i++) {
 		if (w.jobs[i].fetched && reqs[i].status == WALLET_ERR_INTERNAL) {
 			/* no worker could take it (no gpg context): nothing was decrypted */

@@ -238,6 +238,7 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 	if (c == NULL || name == NULL)
 		return CW_ERR_USAGE;
 	c->err[0] = '\0';
+	c->signer_refetched = false;
 	if (!cw_name_valid(name, strlen(name))) {
 		wc_err(c, "invalid object name");
 		return CW_ERR_NAME;
@@ -250,12 +251,14 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 		st = CW_ERR_NOMEM;
 		goto out;
 	}
-	struct wc_opener o = {NULL, c, c->err, sizeof c->err};
+	struct wc_opener o = {NULL, c, c->err, sizeof c->err, false};
 	if ((st = c->engine->thread_ctx(c, 0, &o.ctx)) != CW_OK)
 		goto out;
 	const struct wc_sealed in = {name,      raw.hv,  want,        min,           raw.r.body,
 	                             raw.r.len, raw.sig, raw.sig_len, raw.prechecked};
 	st = wc_open_sealed(&o, &in, &s->plain, &s->version);
+	if (st != CW_OK && wc_signer_retry(c, o.unknown_signer)) /* signed by a newer subkey? */
+		st = wc_open_sealed(&o, &in, &s->plain, &s->version);
 	if (st != CW_OK)
 		goto out;
 	*out = s;

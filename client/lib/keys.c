@@ -100,8 +100,34 @@ cw_status wc_signer_ensure(wallet_client *c)
 	st = c->engine->import_keys(c, pub, publen);
 out:
 	if (st == CW_OK)
-		c->signer_ready = true;
+		c->signer_ready = c->signer_refetched = true; /* fresh for this request */
 	cw_sbuf_free(&file);
 	wc_resp_free(&r);
 	return st;
+}
+
+bool wc_signer_retry(wallet_client *c, bool unknown)
+{
+	cw_status st;
+	cw_sbuf file = {0};
+	struct wc_resp r = {0};
+	const unsigned char *pub = NULL;
+	size_t publen = 0;
+	char why[sizeof c->err];
+	if (!unknown || !c->signer_ready || c->signer_refetched ||
+	    c->engine->refresh_signer == NULL)
+		return false;
+	c->signer_refetched = true;
+	memcpy(why, c->err, sizeof why);
+	/* the URL that served what failed stays the current one, for the caller to judge */
+	size_t url = c->cur_url;
+	if ((st = signer_key(c, &file, &r, &pub, &publen)) == CW_OK)
+		st = c->engine->refresh_signer(c, pub, publen);
+	c->cur_url = url;
+	wc_log(c, "signed by a key this client does not have: fetched the wallet's key again (%s)",
+	       st == CW_OK ? "verifying once more" : c->err);
+	memcpy(c->err, why, sizeof why);
+	cw_sbuf_free(&file);
+	wc_resp_free(&r);
+	return st == CW_OK;
 }

@@ -193,8 +193,12 @@ static cw_status try_manifest(wallet_client *c, const struct wc_resp *r, char *w
 	cw_status st = c->engine->thread_ctx(c, 0, &ctx);
 	if (st == CW_OK) {
 		char err[sizeof c->err] = "";
-		struct wc_opener o = {ctx, c, err, sizeof err};
+		struct wc_opener o = {ctx, c, err, sizeof err, false};
 		st = c->engine->open_manifest(&o, r->body, r->len, c->client_name, &doc, &dlen);
+		if (st != CW_OK &&
+		    wc_signer_retry(c, o.unknown_signer)) /* signed by a newer subkey? */
+			st = c->engine->open_manifest(&o, r->body, r->len, c->client_name, &doc,
+			                              &dlen);
 		if (st != CW_OK)
 			snprintf(why, whysz, "%s", err);
 	}
@@ -220,6 +224,7 @@ cw_status wc_manifest_ensure(wallet_client *c)
 		c->stale_why[0] = '\0';
 		c->stale_st = CW_OK;
 		c->stale_mixed = false;
+		c->signer_refetched = false; /* a new request of a handle that lives long */
 	}
 	if ((st = wc_client_name(c)) != CW_OK || (st = wc_signer_ensure(c)) != CW_OK)
 		return st;

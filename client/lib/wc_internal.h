@@ -81,6 +81,9 @@ struct wallet_client {
 	const struct wc_engine_ops *engine; /* chosen once, in wallet_client_new */
 	void *eng;                          /* the engine's state: only the engine reads it */
 	bool signer_ready;
+	/* this request got the pinned key fresh (first import, wc_signer_retry): no other fetch
+	 * of it; false at the start of each request (fetch, fetch_many, a new manifest round) */
+	bool signer_refetched;
 	char signer_fprs[WC_MAX_SIGNER_FPRS][41]; /* primary and subkeys of the pinned key */
 	size_t nsigner_fprs;
 	size_t cur_url;
@@ -137,6 +140,13 @@ cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
 cw_status wc_engine_setup(wallet_client *c);
 void wc_engine_teardown(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
+/* After a verification failed on a signature by a key the client does not have (unknown: the
+ * opener's unknown_signer): a long-lived client may hold the pinned key from before a rotation
+ * of the wallet's signing key. Fetches the pinned key again, at most once per request
+ * (c->signer_refetched), and has the engine merge it in. True when the caller
+ * should verify once more; c->err stays as it was. Caller's thread, while no worker opens
+ * anything. */
+bool wc_signer_retry(wallet_client *c, bool unknown);
 
 /* client.c: one GET of an object, its headers checked and its signature decoded (no
  * decryption yet). Errors go to c->err. */

@@ -33,6 +33,9 @@ printf '%s' "$SECRET" >"$T_DIR/s"
 vg "wallet store" sh -c "exec ${VG[*]} --log-file=$T_DIR/vg.%p '$W' --data '$D' store db_pass --to app1 < '$T_DIR/s'"
 vg "wallet list --json" "$W" --data "$D" list --json
 vg "wallet checkintegrity" "$W" --data "$D" checkintegrity
+vg "wallet rotate-signing-key" "$W" --data "$D" rotate-signing-key
+vg "wallet signing-key --list" "$W" --data "$D" signing-key --list
+vg "wallet signing-key --signed-by" "$W" --data "$D" signing-key --signed-by "$("$W" --data "$D" signing-key --fingerprint)"
 vg "wallet store: bad name (error path)" sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$W' --data '$D' store ../x --to app1 < '$T_DIR/s'"
 
 P=$(pick_port)
@@ -63,6 +66,9 @@ t_cond "wallet serve under valgrind: the revoked certificate gets 403" \
 	"$(curl -s "${C[@]}" -o /dev/null -w '%{http_code}' "https://localhost:$P/v1/objects")" = 403
 vg "wallet unrevoke --cert" "$W" --data "$D" unrevoke app1 --cert "$K/app1/tls.crt"
 vg "wallet unrevoke (signs the manifest again)" "$W" --data "$D" unrevoke app1
+"$W" --data "$D" rotate-signing-key >/dev/null # the server reads the new key at its next request
+curl -s "${C[@]}" -o "$T_DIR/key.asc" "https://localhost:$P/v1/signing-key"
+t_ok "wallet serve under valgrind: the rotated key served" cmp -s "$T_DIR/key.asc" "$D/signing-key.asc"
 kill -TERM "$spid"
 wait "$spid"
 rc=$?

@@ -120,6 +120,24 @@ static void test_import_refusals(void **state)
 	free(pub);
 }
 
+/* What sealing name at version for app1 (cfpr) takes; r is filled and must outlive it. */
+static struct wg_seal_in seal_input(ws_recipient *r, const char *name, uint64_t version,
+                                    const unsigned char *content, size_t len)
+{
+	memset(r, 0, sizeof *r);
+	strcpy(r->client, "app1");
+	memcpy(r->fingerprint, cfpr, 41);
+	return (struct wg_seal_in){.home = whome,
+	                           .signer = wfpr,
+	                           .rcpt = r,
+	                           .nrcpt = 1,
+	                           .name = name,
+	                           .version = version,
+	                           .created = "2026-11-22T16:40:37Z",
+	                           .content = content,
+	                           .content_len = len};
+}
+
 static const char *notation(gpgme_signature_t s, const char *name)
 {
 	for (gpgme_sig_notation_t n = s->notations; n != NULL; n = n->next)
@@ -141,18 +159,7 @@ static void test_seal_open(void **state)
 	free(pub);
 
 	ws_recipient r;
-	memset(&r, 0, sizeof r);
-	strcpy(r.client, "app1");
-	memcpy(r.fingerprint, cfpr, 41);
-	struct wg_seal_in in = {.home = whome,
-	                        .signer = wfpr,
-	                        .rcpt = &r,
-	                        .nrcpt = 1,
-	                        .name = "app1/db_pass",
-	                        .version = 42,
-	                        .created = "2026-11-22T16:40:37Z",
-	                        .content = content,
-	                        .content_len = sizeof content};
+	struct wg_seal_in in = seal_input(&r, "app1/db_pass", 42, content, sizeof content);
 	unsigned char *sealed, *sig;
 	size_t sealed_len, sig_len;
 	assert_int_equal(wg_seal(&in, &sealed, &sealed_len, &sig, &sig_len, err, sizeof err),
@@ -213,11 +220,107 @@ static void test_seal_open(void **state)
 	free(sig);
 }
 
+/* GnuPG's choice of the part that signs, as wg_signing_part mirrors it. */
+static void test_signing_part(void **state)
+{
+	(void)state;
+	struct wg_keypart p[4];
+	memset(p, 0, sizeof p);
+	p[0] =
+	    (struct wg_keypart){.primary = true, .can_sign = true, .secret = true, .created = 10};
+	assert_int_equal(wg_signing_part(p, 1), 0); /* before any rotation: the primary */
+	p[1] = (struct wg_keypart){.can_sign = true, .secret = true, .created = 20};
+	p[2] = (struct wg_keypart){.can_sign = true, .secret = true, .created = 30};
+	p[3] = (struct wg_keypart){.can_sign = true, .secret = true, .created = 30};
+	assert_int_equal(wg_signing_part(p, 4), 2); /* the newest; the first of equals */
+	p[2].secret = false;                        /* its secret part taken away */
+	assert_int_equal(wg_signing_part(p, 4), 3);
+	p[3].revoked = true;
+	assert_int_equal(wg_signing_part(p, 4), 1);
+	p[1].expired = true;
+	assert_int_equal(wg_signing_part(p, 4), 0); /* back to the primary */
+	p[0].secret = false;                        /* ...which is offline */
+	assert_int_equal(wg_signing_part(p, 4), -1);
+	p[1].expired = false;
+	p[0].revoked = true; /* a revoked key signs nothing */
+	assert_int_equal(wg_signing_part(p, 4), -1);
+}
+
+/* Seals one object and returns the fingerprint of the (sub)key its detached signature names. */
+static void seal_one(const char *name, char maker[41])
+{
+	char err[512];
+	ws_recipient r;
+	struct wg_seal_in in = seal_input(&r, name, 1, (const unsigned char *)"x", 1);
+	unsigned char *sealed, *sig;
+	size_t sealed_len, sig_len;
+	assert_int_equal(wg_seal(&in, &sealed, &sealed_len, &sig, &sig_len, err, sizeof err),
+	                 CW_OK);
+	assert_int_equal(
+	    wg_verify_detached(whome, wfpr, sealed, sealed_len, sig, sig_len, err, sizeof err),
+	    CW_OK);
+	assert_int_equal(wg_signature_maker(whome, sealed, sealed_len, sig, sig_len, maker), CW_OK);
+	free(sealed);
+	free(sig);
+}
+
+static void test_rotation(void **state)
+{
+	(void)state;
+	char fpr[41], sub1[41], sub2[41], maker[41], err[512];
+	struct wg_keypart parts[WG_PARTS_MAX];
+	size_t n, len;
+	char *pub = data_str(export_key(chome, cfpr, 0), &len);
+	assert_int_equal(wg_import_public(whome, pub, len, fpr, err, sizeof err), CW_OK);
+	free(pub);
+	seal_one("before", maker);
+	assert_true(cw_fpr_equal(maker, wfpr));
+
+	/* with the primary in the keyring */
+	assert_int_equal(wg_add_signing_subkey(whome, wfpr, NULL, 0, sub1, err, sizeof err), CW_OK);
+	assert_int_equal(wg_key_parts(whome, wfpr, parts, WG_PARTS_MAX, &n), CW_OK);
+	assert_int_equal(n, 2);
+	assert_true(cw_fpr_equal(parts[0].fpr, wfpr) && parts[0].primary);
+	assert_true(cw_fpr_equal(parts[1].fpr, sub1) && parts[1].can_sign && parts[1].secret);
+	assert_true(parts[1].created > parts[0].created);
+	assert_int_equal(wg_signing_part(parts, n), 1);
+	seal_one("after", maker);
+	assert_true(cw_fpr_equal(maker, sub1));
+
+	/* with the primary from a key file: only what is the wallet's primary, with its secret */
+	char *sec = data_str(export_key(whome, wfpr, GPGME_EXPORT_MODE_SECRET), &len);
+	assert_int_equal(wg_add_signing_subkey(whome, wfpr, sec, len, sub2, err, sizeof err),
+	                 CW_OK);
+	free(sec);
+	assert_int_equal(wg_key_parts(whome, wfpr, parts, WG_PARTS_MAX, &n), CW_OK);
+	assert_int_equal(n, 3);
+	assert_true(cw_fpr_equal(parts[wg_signing_part(parts, n)].fpr, sub2));
+	seal_one("third", maker);
+	assert_true(cw_fpr_equal(maker, sub2));
+	sec = data_str(export_key(chome, cfpr, GPGME_EXPORT_MODE_SECRET), &len);
+	assert_int_equal(wg_add_signing_subkey(whome, wfpr, sec, len, fpr, err, sizeof err),
+	                 CW_ERR_KEY);
+	assert_non_null(strstr(err, "another key"));
+	free(sec);
+	sec = data_str(export_key(whome, wfpr, GPGME_EXPORT_MODE_SECRET_SUBKEY), &len);
+	assert_int_equal(wg_add_signing_subkey(whome, wfpr, sec, len, fpr, err, sizeof err),
+	                 CW_ERR_KEY);
+	assert_non_null(strstr(err, "no secret part of the primary"));
+	free(sec);
+	assert_int_equal(wg_add_signing_subkey(whome, wfpr, "junk", 4, fpr, err, sizeof err),
+	                 CW_ERR_KEY);
+	assert_int_equal(wg_key_parts(whome, wfpr, parts, WG_PARTS_MAX, &n), CW_OK);
+	assert_int_equal(n, 3); /* the refusals added nothing */
+	assert_int_equal(wg_key_parts(whome, cfpr + 1, parts, WG_PARTS_MAX, &n), CW_ERR_NOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_import_refusals, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_seal_open, setup, teardown),
+	    cmocka_unit_test(test_signing_part),
+	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("seal", tests, NULL, NULL);
 }

@@ -192,7 +192,7 @@ static void test_open(void **state)
 	snprintf(path, sizeof path, "%s/object.sig", v->dir);
 	unsigned char *sig = slurp(path, &sig_len);
 	assert_non_null(client);
-	struct wc_opener o = {NULL, client, err, sizeof err};
+	struct wc_opener o = {NULL, client, err, sizeof err, false};
 	assert_int_equal(client->engine->thread_ctx(client, 0, &o.ctx), CW_OK);
 	/* the detached signature is checked: the vectors pin it, not a manifest */
 	const struct wc_sealed in = {v->name,    v->served, v->want, v->min, sealed,

@@ -115,7 +115,7 @@ static void open_obj(const struct obj *ob, bool prechecked)
 		sig = slurp(path, &sig_len);
 	}
 	assert_non_null(client);
-	struct wc_opener o = {NULL, client, err, sizeof err};
+	struct wc_opener o = {NULL, client, err, sizeof err, false};
 	assert_int_equal(client->engine->thread_ctx(client, 0, &o.ctx), CW_OK);
 	const struct wc_sealed in = {ob->name,   1,   0,       0,         sealed,
 	                             sealed_len, sig, sig_len, prechecked};
@@ -158,7 +158,7 @@ static cw_status open_manifest(const char *rel, unsigned char **doc, size_t *doc
 	size_t len;
 	unsigned char *data = slurp(rel, &len);
 	assert_non_null(client);
-	struct wc_opener o = {NULL, client, err, errsz};
+	struct wc_opener o = {NULL, client, err, errsz, false};
 	assert_int_equal(client->engine->thread_ctx(client, 0, &o.ctx), CW_OK);
 	cw_status st = client->engine->open_manifest(&o, data, len, "app1", doc, doclen);
 	free(data);

@@ -29,6 +29,7 @@ WALLET_CMD(revoke);
 WALLET_CMD(unrevoke);
 WALLET_CMD(removekey);
 WALLET_CMD(signing_key);
+WALLET_CMD(rotate_signing_key);
 WALLET_CMD(checkintegrity);
 WALLET_CMD(serve);
 WALLET_CMD(refresh);

@@ -18,6 +18,8 @@ static const struct cw_cmd commands[] = {
     {"removekey", cmd_removekey, usage_removekey,
      "remove a client: its record, its key, its manifest", 0},
     {"signing-key", cmd_signing_key, usage_signing_key, "print the wallet's public signing key", 0},
+    {"rotate-signing-key", cmd_rotate_signing_key, usage_rotate_signing_key,
+     "sign with a new subkey from now on; clients keep their pin", 0},
     {"checkintegrity", cmd_checkintegrity, usage_checkintegrity,
      "verify signatures, metadata, manifests, file modes and keys", 0},
     {"serve", cmd_serve, usage_serve, "serve objects over mutual TLS", 0},

@@ -40,9 +40,14 @@ struct server {
 	cw_https *https;
 	metrics *m;
 	audit_log *audit;
-	cw_log *errlog;             /* stderr */
-	unsigned char *signing_key; /* armored public key, exported once at start */
+	cw_log *errlog; /* stderr */
+	/* the armored public signing key as served: DATA/signing-key.asc, read again when the
+	 * file changes (a rotation: docs/DESIGN.md), else what the keyring exported at start */
+	pthread_mutex_t key_mu;
+	unsigned char *signing_key;
 	size_t signing_key_len;
+	char key_path[4096];
+	struct stat key_sb; /* the file read last (st_ino 0: none) */
 	pthread_mutex_t count_mu;
 	time_t counted_at;
 	long long objects;
@@ -341,13 +346,54 @@ out:
 	cJSON_Delete(la.arr);
 }
 
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* A copy of the key to serve (*key malloc'd). One stat per request notices a new
+ * signing-key.asc (replaced atomically: a new inode), which is then read once; the bytes stay
+ * cached between changes. A file that cannot be read keeps the key served before. */
+static cw_status signing_key_copy(server *srv, unsigned char **key, size_t *len)
+{
+	struct stat sb;
+	unsigned char *fresh = NULL;
+	size_t flen = 0;
+	cw_status st = CW_OK;
+	bool seen = srv->key_path[0] != '\0' && stat(srv->key_path, &sb) == 0;
+	pthread_mutex_lock(&srv->key_mu);
+	if (seen && !same_file(&sb, &srv->key_sb) &&
+	    cw_read_file(srv->key_path, WG_KEY_MAX, &fresh, &flen) == CW_OK && flen > 0) {
+		free(srv->signing_key);
+		srv->signing_key = fresh;
+		srv->signing_key_len = flen;
+		srv->key_sb = sb;
+		fresh = NULL;
+	}
+	*len = srv->signing_key_len;
+	if ((*key = malloc(*len ? *len : 1)) == NULL)
+		st = CW_ERR_NOMEM;
+	else
+		memcpy(*key, srv->signing_key, *len);
+	pthread_mutex_unlock(&srv->key_mu);
+	free(fresh);
+	return st;
+}
+
 static void h_signing_key(cw_https_req *req, void *arg)
 {
 	server *srv = arg;
+	unsigned char *key = NULL;
+	size_t len = 0;
 	if (!only_get(req) || !authorized(srv, req))
 		return;
-	cw_https_reply(req, 200, "application/pgp-keys", NULL, srv->signing_key,
-	               srv->signing_key_len);
+	if (signing_key_copy(srv, &key, &len) != CW_OK) {
+		reply_text(req, 500, "internal error\n", "out of memory");
+		return;
+	}
+	cw_https_reply(req, 200, "application/pgp-keys", NULL, key, len);
+	free(key);
 }
 
 static void h_healthz(cw_https_req *req, void *arg)
@@ -425,13 +471,17 @@ static cw_status add_routes(server *srv)
 }
 
 /* The public signing key: DATA/signing-key.asc, which an export carries (it has no keyring),
- * else exported from the keyring (a data directory older than manifests). */
+ * else exported from the keyring (a data directory older than manifests). Read at start, and
+ * again by signing_key_copy when the file changes. */
 static cw_status load_signing_key(server *srv)
 {
-	char path[4096];
-	cw_status rc = cw_path(path, sizeof path, "%s/" CW_FILE_SIGNING_KEY, ws_store_dir(srv->st));
+	cw_status rc = cw_path(srv->key_path, sizeof srv->key_path, "%s/" CW_FILE_SIGNING_KEY,
+	                       ws_store_dir(srv->st));
+	if (rc == CW_OK && stat(srv->key_path, &srv->key_sb) != 0)
+		srv->key_sb.st_ino = 0;
 	if (rc == CW_OK)
-		rc = cw_read_file(path, WG_KEY_MAX, &srv->signing_key, &srv->signing_key_len);
+		rc = cw_read_file(srv->key_path, WG_KEY_MAX, &srv->signing_key,
+		                  &srv->signing_key_len);
 	if (rc == CW_ERR_NOTFOUND)
 		rc = wg_export_public(ws_store_gnupg(srv->st), ws_store_signing_fpr(srv->st), 1,
 		                      &srv->signing_key, &srv->signing_key_len);
@@ -583,6 +633,7 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	if (srv == NULL)
 		goto fail;
 	pthread_mutex_init(&srv->count_mu, NULL);
+	pthread_mutex_init(&srv->key_mu, NULL);
 	pthread_mutex_init(&srv->refresh_mu, NULL);
 	pthread_cond_init(&srv->refresh_cv, NULL);
 	if ((rc = check_readable("TLS certificate", cfg->tls_cert, err, errsz)) != CW_OK ||
@@ -673,6 +724,7 @@ void server_stop(server *srv)
 	free(srv->signing_key);
 	free(srv->export_dir);
 	pthread_mutex_destroy(&srv->count_mu);
+	pthread_mutex_destroy(&srv->key_mu);
 	pthread_mutex_destroy(&srv->refresh_mu);
 	pthread_cond_destroy(&srv->refresh_cv);
 	free(srv);

@@ -5,7 +5,9 @@
 #define WALLET_KEYRING_H
 
 #include <gpgme.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "status.h"
 #include "strv.h"
@@ -39,9 +41,53 @@ cw_status wg_delete_public(const char *home, const char *fpr, char *err, size_t 
 /* Why key cannot be a recipient (secret, revoked, expired, no encryption subkey), or NULL. */
 const char *wg_key_problem(gpgme_key_t key);
 
+/* When home's public keyring last changed (a key imported, added to or edited): its file's
+ * modification time. CW_ERR_NOTFOUND when it cannot tell (no keybox file). */
+cw_status wg_keyring_mtime(const char *home, struct timespec *out);
+
 /* Armored (or binary) export of the public key fpr; malloc'd. */
 cw_status wg_export_public(const char *home, const char *fpr, int armor, unsigned char **out,
                            size_t *len);
+
+/* ---- the wallet's signing key over time (rotation, docs/DESIGN.md "Keys that change") ----
+ * Clients pin the primary key's fingerprint; signatures are made by one of its signing keys:
+ * the primary itself until the first rotation, then the newest signing subkey. */
+
+/* One part (the primary or a subkey) of the wallet's key, as the keyring lists it. */
+struct wg_keypart {
+	char fpr[41];
+	long long created; /* Unix seconds */
+	bool primary;
+	bool can_sign;
+	bool secret;  /* its secret part is in the keyring (not offline, not removed) */
+	bool revoked; /* the part, or for the primary the whole key */
+	bool expired;
+	bool invalid; /* no valid binding, disabled */
+};
+#define WG_PARTS_MAX 64
+
+/* The parts of the key fpr in home, the primary first, then the subkeys in the keyring's order
+ * (at most WG_PARTS_MAX). CW_ERR_NOTFOUND when home does not hold the key. */
+cw_status wg_key_parts(const char *home, const char *fpr, struct wg_keypart *parts, size_t max,
+                       size_t *n);
+
+/* The index of the part gpg signs with when asked to sign with the primary key (which is what
+ * gpgme does, seal.c): the newest sound signing subkey whose secret part is here, else the
+ * primary when it signs and its secret part is here; -1 when none can sign. */
+int wg_signing_part(const struct wg_keypart *parts, size_t n);
+
+/* Adds a new signing subkey (ed25519, no expiry, no passphrase) to the wallet's key fpr in
+ * home, created after every existing part (waiting for the clock's next second when needed),
+ * so that gpg signs with it from now on; the other parts stay. The binding signature needs the
+ * primary's secret part: from home when primary is NULL, else from primary (primary_len bytes
+ * of an armored or binary secret key export, e.g. `gpg --export-secret-keys`), which is imported
+ * into a throwaway GNUPGHOME on a memory file system that is wiped afterwards; only the new
+ * subkey's secret part, with the primary as a stub, then comes into home. newfpr receives the
+ * new subkey's fingerprint. CW_ERR_KEY when the primary key (given, or in home) is refused:
+ * not the wallet's, no secret part, or one that needs a passphrase; err then says why, to
+ * follow the key's name ("holds no secret key"). The caller holds the agent. */
+cw_status wg_add_signing_subkey(const char *home, const char *fpr, const void *primary,
+                                size_t primary_len, char newfpr[41], char *err, size_t errsz);
 
 /* Bracket every use of home's secret key. enter takes a shared lock; leave releases it and,
  * when no other wallet process is inside, stops the gpg-agent gpgme started, so that no agent

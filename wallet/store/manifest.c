@@ -139,20 +139,41 @@ out:
 	return s;
 }
 
-/* DATA/signing-key.asc, the wallet's armored public key, unless it is there already. */
+/* Whether DATA/signing-key.asc may be behind the keyring: missing, or older than the
+ * keyring's last change (a rotation of the signing key, a subkey retired with gpg). */
+static bool signing_key_behind(ws_store *st, const char *path)
+{
+	struct stat sb;
+	struct timespec ring;
+	if (stat(path, &sb) != 0 || wg_keyring_mtime(ws_store_gnupg(st), &ring) != CW_OK)
+		return true;
+	return ring.tv_sec > sb.st_mtim.tv_sec ||
+	       (ring.tv_sec == sb.st_mtim.tv_sec && ring.tv_nsec > sb.st_mtim.tv_nsec);
+}
+
+/* DATA/signing-key.asc, the wallet's armored public key, as the keyring holds it: exported
+ * when it may be behind, and replaced when it differs; otherwise only its time moves on, so
+ * that the next check is two stat calls again. wallet serve serves the file as it finds it. */
 static cw_status publish_signing_key(ws_store *st, char *err, size_t errsz)
 {
 	char path[4096];
-	unsigned char *key = NULL;
-	size_t len;
+	unsigned char *key = NULL, *cur = NULL;
+	size_t len, curlen = 0;
 	cw_status s = cw_path(path, sizeof path, "%s/" CW_FILE_SIGNING_KEY, ws_store_dir(st));
-	if (s != CW_OK || access(path, F_OK) == 0)
+	if (s != CW_OK || !signing_key_behind(st, path))
 		return s;
 	s = wg_export_public(ws_store_gnupg(st), ws_store_signing_fpr(st), 1, &key, &len);
-	if (s == CW_OK)
-		s = cw_write_atomic(ws_store_dir(st), CW_FILE_SIGNING_KEY, key, len, 0600, true);
-	else
+	if (s != CW_OK) {
 		snprintf(err, errsz, "cannot export the signing key: %s", cw_strerror(s));
+		goto out;
+	}
+	if (cw_read_file(path, WG_KEY_MAX, &cur, &curlen) == CW_OK && curlen == len &&
+	    memcmp(cur, key, len) == 0)
+		(void)utimensat(AT_FDCWD, path, NULL, 0); /* a saving only: nothing is wrong */
+	else
+		s = cw_write_atomic(ws_store_dir(st), CW_FILE_SIGNING_KEY, key, len, 0600, true);
+out:
+	free(cur);
 	free(key);
 	return s;
 }

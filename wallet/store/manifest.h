@@ -32,9 +32,10 @@ cw_status ws_manifest_set_ttl(ws_store *st, int64_t ttl);
  * loses its manifest), or with clients NULL those of every registered client, removing the
  * manifests of clients that are gone. One listing of the objects serves them all. Serialised
  * with every other update (DATA/manifests/.lock), so the last writer always listed after the
- * last publication. Also writes DATA/signing-key.asc when it is missing. err gets one line
- * (for a client record that cannot be read, the file and what is wrong in it: that client's
- * manifest is left as it was, every other one is written, and the status is the failure). */
+ * last publication. Also writes DATA/signing-key.asc when it is missing or the keyring
+ * changed since (a rotated signing key is published so). err gets one line (for a client
+ * record that cannot be read, the file and what is wrong in it: that client's manifest is left
+ * as it was, every other one is written, and the status is the failure). */
 cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n, char *err,
                               size_t errsz);
 

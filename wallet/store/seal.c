@@ -317,6 +317,37 @@ cw_status wg_verify_detached(const char *home, const char *signer, const void *d
 	return st;
 }
 
+cw_status wg_signature_maker(const char *home, const void *data, size_t len, const void *sig,
+                             size_t siglen, char made_by[41])
+{
+	gpgme_ctx_t ctx = NULL;
+	gpgme_data_t ds = NULL, dt = NULL, dp = NULL;
+	cw_status st = CW_ERR_BADSIG;
+	made_by[0] = '\0';
+	if (cw_gpg_ctx(home, &ctx) != CW_OK)
+		return CW_ERR_CRYPTO;
+	if (gpgme_data_new_from_mem(&ds, sig, siglen, 0) != 0 ||
+	    (data != NULL ? gpgme_data_new_from_mem(&dt, data, len, 0) : gpgme_data_new(&dp)) !=
+	        0) {
+		st = CW_ERR_NOMEM;
+		goto out;
+	}
+	/* a bad or unverifiable signature is an answer too: its maker is still named */
+	(void)gpgme_op_verify(ctx, ds, dt, dp);
+	gpgme_verify_result_t vr = gpgme_op_verify_result(ctx);
+	gpgme_signature_t s = vr != NULL ? vr->signatures : NULL;
+	if (s != NULL && s->next == NULL && s->fpr != NULL && strlen(s->fpr) <= 40) {
+		memcpy(made_by, s->fpr, strlen(s->fpr) + 1);
+		st = CW_OK;
+	}
+out:
+	gpgme_data_release(ds);
+	gpgme_data_release(dt);
+	gpgme_data_release(dp);
+	gpgme_release(ctx);
+	return st;
+}
+
 cw_status wg_sign_manifest(const char *home, const char *signer, const char *client,
                            const void *doc, size_t len, unsigned char **out, size_t *outlen,
                            char *err, size_t errsz)

@@ -41,6 +41,14 @@ cw_status wg_verify_detached_bound(const char *home, const char *signer, const v
                                    size_t len, const void *sig, size_t siglen, const char *name,
                                    uint64_t version, bool *bound, char *err, size_t errsz);
 
+/* Which key made the one signature in sig: a detached signature over data, or with data NULL
+ * a signed message (a manifest). made_by receives the signing (sub)key's fingerprint as gpg
+ * reports it, whether the signature is good or not (a revoked subkey's are named too): 40 hex
+ * digits when home holds that key, else its 16-digit key ID. CW_ERR_BADSIG when sig does not
+ * hold exactly one signature. For `wallet signing-key --signed-by` (rotation). */
+cw_status wg_signature_maker(const char *home, const void *data, size_t len, const void *sig,
+                             size_t siglen, char made_by[41]);
+
 /* A manifest (docs/FORMAT.md): doc signed by signer as a binary OpenPGP signed message whose
  * one hashed notation names client. *out is malloc'd (public bytes). Needs the secret key. */
 cw_status wg_sign_manifest(const char *home, const char *signer, const char *client,

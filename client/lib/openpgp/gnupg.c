@@ -372,6 +372,8 @@ static cw_status check_sigs(struct wc_opener *o, gpgme_verify_result_t vr, const
 		wc_oerr(o, "%s: more than one signature", what);
 		return CW_ERR_BADSIG;
 	}
+	o->unknown_signer = gpgme_err_code(s->status) == GPG_ERR_NO_PUBKEY ||
+	                    (s->summary & GPGME_SIGSUM_KEY_MISSING);
 	if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR) {
 		char buf[300];
 		cw_gpg_errstr(s->status, buf, sizeof buf);
@@ -534,6 +536,7 @@ const struct wc_engine_ops wc_engine_gnupg = {
     .init = gnupg_init,
     .load_signer = gnupg_load_signer,
     .import_keys = gnupg_import_keys,
+    .refresh_signer = import_signer, /* lists the copy first: only the pinned key comes in */
     .thread_ctx = gnupg_thread_ctx,
     .open = gnupg_open,
     .open_manifest = gnupg_open_manifest,

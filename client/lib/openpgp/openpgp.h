@@ -23,6 +23,9 @@ struct wc_opener {
 	const wallet_client *c;
 	char *err;
 	size_t errsz;
+	/* set by the engine when a verification failed on a signature by a key the client does
+	 * not have: maybe a subkey the wallet added since (wc_signer_retry) */
+	bool unknown_signer;
 };
 
 /* One sealed object as served: what to open and what was asked for. */
@@ -57,6 +60,12 @@ struct wc_engine_ops {
 	 * public key as served or read from a file; anything else in either is refused. Records
 	 * the pinned key's signing fingerprints into c->signer_fprs. Errors go to c->err. */
 	cw_status (*import_keys)(wallet_client *c, const unsigned char *pub, size_t publen);
+	/* A fresh copy of the wallet's public key (pub, as served or read from the file again),
+	 * for a client whose keys were imported already: merged in when it holds the pinned key
+	 * and nothing else, so that signing subkeys added since (a rotation) count; what was
+	 * there before stays. c->signer_fprs is recorded again. Caller's thread, while no other
+	 * thread opens anything. Errors go to c->err. */
+	cw_status (*refresh_signer)(wallet_client *c, const unsigned char *pub, size_t publen);
 	/* The context of thread slot (slot 0 always exists and belongs to the caller of the
 	 * library; slot k > 0 belongs to one worker thread, made there at its first use). */
 	cw_status (*thread_ctx)(const wallet_client *c, size_t slot, void **ctx);

@@ -366,6 +366,34 @@ static cw_status rnp_engine_import_keys(wallet_client *c, const unsigned char *p
 	return st;
 }
 
+/* Merges a fresh copy of the pinned key (a rotation added a signing subkey): the copy is
+ * checked alone on a keyring of its own first, so that nothing it would be refused for ever
+ * reaches the keyrings in use; merging adds (new subkeys, revocations), it takes nothing away. */
+static cw_status rnp_engine_refresh_signer(wallet_client *c, const unsigned char *pub,
+                                           size_t publen)
+{
+	struct wc_rnp *r = state_of(c);
+	rnp_ffi_t scratch = NULL;
+	cw_status st;
+	if (r->ffi == NULL || r->pub == NULL || c->nsigner_fprs == 0) {
+		wc_err(c, "the client's keys were rejected before");
+		return CW_ERR_KEY;
+	}
+	if ((st = new_keyring(c, &scratch)) == CW_OK)
+		st = import_pinned(c, scratch, pub, publen, false);
+	if (scratch != NULL)
+		(void)rnp_ffi_destroy(scratch);
+	if (st != CW_OK)
+		return st;
+	if ((st = import_pinned(c, r->pub, pub, publen, false)) == CW_OK &&
+	    (st = import_pinned(c, r->ffi, pub, publen, true)) == CW_OK)
+		st = record_signer(c); /* a revocation that came in refuses everything from now */
+	/* nothing is trusted once the keyrings disagree with the check */
+	if (st != CW_OK)
+		c->nsigner_fprs = 0;
+	return st;
+}
+
 /* The key that made a signature: one of the pinned key's signing keys, still sound, and the
  * pinned key itself still sound (checked at each verification, as gpg does). */
 static bool signer_ok(struct wc_opener *o, rnp_ffi_t ffi, rnp_key_handle_t k, char fpr[41])
@@ -419,12 +447,14 @@ static cw_status check_sig(struct wc_opener *o, rnp_ffi_t ffi, rnp_op_verify_t o
 	}
 	rnp_result_t sr = rnp_op_verify_signature_get_status(s);
 	if (sr != RNP_SUCCESS && !only_from_future(s, sr)) {
+		o->unknown_signer = sr == RNP_ERROR_KEY_NOT_FOUND;
 		wc_oerr(o, "%s: signature not good (%s)", what, rnp_result_to_string(sr));
 		return CW_ERR_BADSIG;
 	}
 	if (rnp_op_verify_signature_get_key(s, &k) != RNP_SUCCESS || k == NULL ||
 	    !key_fpr(k, fpr)) {
 		rnp_key_handle_destroy(k);
+		o->unknown_signer = true;
 		wc_oerr(o, "%s: signed by an unknown key", what);
 		return CW_ERR_BADSIG;
 	}
@@ -748,6 +778,7 @@ const struct wc_engine_ops wc_engine_rnp = {
     .init = rnp_engine_init,
     .load_signer = NULL, /* its keyrings start empty */
     .import_keys = rnp_engine_import_keys,
+    .refresh_signer = rnp_engine_refresh_signer,
     .thread_ctx = rnp_engine_thread_ctx,
     .open = rnp_engine_open,
     .open_manifest = rnp_engine_open_manifest,
