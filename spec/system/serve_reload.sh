@@ -7,12 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/serve_common.sh"
 
-KEYS=$T_DIR/keys
-DATA=$T_DIR/data
-export WALLET_DATA=$DATA
-serve_keys "$KEYS" || t_bail "key material"
-serve_data "$DATA" "$KEYS" || t_bail "data directory"
-A1=$KEYS/clients/app1
+serve_fixture
 CA=$KEYS/ca
 echo secret-one | wallet store one --to app1 >/dev/null
 head -c $((16 << 20)) /dev/urandom >"$T_DIR/big.plain"
