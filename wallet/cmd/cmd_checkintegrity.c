@@ -438,7 +438,7 @@ static cw_status check_client_expiry(const ws_client *c, void *arg)
 {
 	char who[CW_CLIENT_NAME_MAX + 8];
 	if (c->revoked)
-		return CW_OK; /* nothing is sealed to it any more */
+		return CW_OK; /* refused whatever its key says */
 	snprintf(who, sizeof who, "client %s", c->client);
 	check_key_expiry(arg, who, c->fingerprint);
 	return CW_OK;
