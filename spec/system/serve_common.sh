@@ -7,6 +7,8 @@
 #   serve_start NAME ARGS...   starts `wallet serve` in the background, waits until it answers;
 #                              sets SERVE_PID, SERVE_PORT, SERVE_HPORT; stopped at exit
 #   cfetch CLIENT PATH [curl args]  curl with CLIENT's certificate against the TLS port
+#   serve_fixture              both of the above in $T_DIR/keys and $T_DIR/data, exported as
+#                              WALLET_DATA; sets KEYS, DATA and A1 (app1's directory)
 
 # wallet-keygen when it can (the project's own tool); the openssl and gpg CLIs otherwise.
 serve_keys() {
@@ -69,6 +71,15 @@ serve_data() {
 	for c in app1 app2 app3; do
 		WALLET_DATA=$d wallet importkey "$c" <"$k/clients/$c/gpg.pub.asc" >/dev/null || return 1
 	done
+}
+
+serve_fixture() {
+	KEYS=$T_DIR/keys
+	DATA=$T_DIR/data
+	export WALLET_DATA=$DATA
+	A1=$KEYS/clients/app1
+	serve_keys "$KEYS" || t_bail "key material"
+	serve_data "$DATA" "$KEYS" || t_bail "data directory"
 }
 
 # A picked port can still be taken (a client's ephemeral port): retry then with others.

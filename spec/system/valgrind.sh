@@ -33,6 +33,8 @@ printf '%s' "$SECRET" >"$T_DIR/s"
 vg "wallet store" sh -c "exec ${VG[*]} --log-file=$T_DIR/vg.%p '$W' --data '$D' store db_pass --to app1 < '$T_DIR/s'"
 vg "wallet list --json" "$W" --data "$D" list --json
 vg "wallet checkintegrity" "$W" --data "$D" checkintegrity
+vg "wallet checkintegrity with TLS files" "$W" --data "$D" checkintegrity \
+	--tls-cert "$K/wallet/server.crt" --tls-ca "$K/ca/ca.crt"
 vg "wallet rotate-signing-key" "$W" --data "$D" rotate-signing-key
 vg "wallet signing-key --list" "$W" --data "$D" signing-key --list
 vg "wallet signing-key --signed-by" "$W" --data "$D" signing-key --signed-by "$("$W" --data "$D" signing-key --fingerprint)"
@@ -60,6 +62,18 @@ curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects/..%2f..%2fetc%2f
 curl -s "${C[@]}" -o /dev/null -X POST "https://localhost:$P/v1/objects/db_pass"
 curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects"
 curl -s --cacert "$K/app1/ca.crt" -o /dev/null "https://localhost:$P/healthz"
+# SIGHUP: a reload (the same files), a request on the reloaded context, a refused reload
+kill -HUP "$spid"
+t_ok "wallet serve under valgrind: SIGHUP reloads the TLS files" \
+	wait_until 60 grep -q '"TLS reloaded"' "$T_DIR/serve.out"
+curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects"
+cp "$K/wallet/server.key" "$T_DIR/server.key.orig"
+cp "$K/app1/tls.key" "$K/wallet/server.key"
+kill -HUP "$spid"
+t_ok "wallet serve under valgrind: a key that does not match is refused" \
+	wait_until 60 grep -q '"TLS reload refused' "$T_DIR/serve.out"
+cp "$T_DIR/server.key.orig" "$K/wallet/server.key"
+curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects"
 # one certificate revoked and unrevoked, the server seeing it, the commands under valgrind too
 vg "wallet revoke --cert" "$W" --data "$D" revoke app1 --cert "$K/app1/tls.crt"
 t_cond "wallet serve under valgrind: the revoked certificate gets 403" \
@@ -74,5 +88,5 @@ wait "$spid"
 rc=$?
 t_cond "wallet serve under valgrind: exit 0 after SIGTERM (got $rc)" "$rc" -eq 0
 if grep -qs . "$T_DIR/serve.vg"; then t_fail "valgrind clean: wallet serve" "$(head -30 "$T_DIR/serve.vg")"; else
-	t_pass "valgrind clean: wallet serve (requests good and bad, SIGTERM)"; fi
+	t_pass "valgrind clean: wallet serve (requests good and bad, SIGHUP, SIGTERM)"; fi
 vg "wallet removekey --force" "$W" --data "$D" removekey --force app1

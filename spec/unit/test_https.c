@@ -3,6 +3,7 @@
  * "Platform notes"): an HTTPS request must be answered, not crash the server, also after
  * refused handshakes. */
 #include <curl/curl.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -394,6 +395,109 @@ static void test_start_errors(void **state)
 	cw_https_free(NULL);
 }
 
+/* The serial of file's certificate as tlsctx.h gives it (upper-case hex). */
+static void cert_serial(const char *file, char *out, size_t outsz)
+{
+	FILE *fp = fopen(file, "r");
+	assert_non_null(fp);
+	X509 *x = PEM_read_X509(fp, NULL, NULL, NULL);
+	fclose(fp);
+	assert_non_null(x);
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = BN_bn2hex(bn);
+	snprintf(out, outsz, "%s", hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	X509_free(x);
+}
+
+/* The files, at the paths the server was given, read again: new handshakes get them; a
+ * connection kept alive from before goes on; files that cannot be used change nothing. */
+static void test_reload(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    sh("cd %s && cp server.crt r.crt && cp server.key r.key && cp ca.crt r-ca.crt", dir),
+	    0);
+	char crt[256], key[256], ca[256]; /* P's buffers are reused: these outlive the server */
+	snprintf(crt, sizeof crt, "%s", P("r.crt"));
+	snprintf(key, sizeof key, "%s", P("r.key"));
+	snprintf(ca, sizeof ca, "%s", P("r-ca.crt"));
+	cw_https_opts o = {.listen = "127.0.0.1:0",
+	                   .cert_file = crt,
+	                   .key_file = key,
+	                   .ca_file = ca,
+	                   .num_threads = 2};
+	cw_https *srv = NULL;
+	char err[256] = "", serial[84];
+	assert_int_equal(cw_https_new(&o, &srv), CW_OK);
+	assert_int_equal(cw_https_route(srv, "/who", false, CW_HTTPS_TLS, who, NULL), CW_OK);
+	if (cw_https_start(srv, err, sizeof err) != CW_OK)
+		fail_msg("start: %s", err);
+	int port = cw_https_port(srv, CW_HTTPS_TLS);
+	cw_tls_info info;
+	cw_https_tls_info(srv, &info);
+	cert_serial(P("server.crt"), serial, sizeof serial);
+	assert_string_equal(info.server.serial, serial);
+	assert_true(info.server.not_after > (int64_t)time(NULL));
+	assert_true(info.ca_not_after > (int64_t)time(NULL));
+	assert_int_equal(info.reloads, 0);
+
+	CURL *kept = curl_easy_init(); /* its connection outlives the reloads below */
+	struct fetch app1 = {.cert = "app1", .path = "/who"},
+	             rogue = {.cert = "rogue", .path = "/who"};
+	struct buf b;
+	long status;
+	assert_int_equal(fetch(kept, port, &app1, &status, &b), CURLE_OK);
+	assert_int_equal(status, 200);
+
+	struct {
+		const char *change, *why;
+	} refused[] = {
+	    {"cp app1.key r.key", "does not match the certificate"},
+	    {"echo junk > r.crt", "cannot use certificate"},
+	    {"cp server.crt r.crt && cp server.key r.key && rm r-ca.crt", "cannot read TLS CA"},
+	    {"echo junk > r-ca.crt", "cannot use CA file"},
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		assert_int_equal(sh("cd %s && %s", dir, refused[i].change), 0);
+		err[0] = '\0';
+		assert_int_equal(cw_https_reload_tls(srv, err, sizeof err), CW_ERR_TLS);
+		if (strstr(err, refused[i].why) == NULL)
+			fail_msg("case %zu: '%s' does not say '%s'", i, err, refused[i].why);
+		cw_https_tls_info(srv, &info);
+		assert_int_equal(info.reloads, 0);
+		CURL *h = curl_easy_init();
+		assert_int_equal(fetch(h, port, &app1, &status, &b), CURLE_OK);
+		assert_int_equal(status, 200);
+		curl_easy_cleanup(h);
+	}
+
+	/* the other CA: its client certificates are accepted, the first CA's refused */
+	assert_int_equal(sh("cd %s && cp other.crt r-ca.crt", dir), 0);
+	if (cw_https_reload_tls(srv, err, sizeof err) != CW_OK)
+		fail_msg("reload: %s", err);
+	cw_https_tls_info(srv, &info);
+	assert_int_equal(info.reloads, 1);
+	CURL *h = curl_easy_init();
+	assert_int_equal(fetch(h, port, &rogue, &status, &b), CURLE_OK);
+	assert_int_equal(status, 200);
+	assert_non_null(strstr(b.data, "verified app1 "));
+	curl_easy_cleanup(h);
+	h = curl_easy_init();
+	CURLcode rc = fetch(h, port, &app1, &status, &b);
+	assert_true(rc != CURLE_OK || status != 200);
+	curl_easy_cleanup(h);
+	/* the connection made before every reload: still answered, not made again */
+	assert_int_equal(fetch(kept, port, &app1, &status, &b), CURLE_OK);
+	assert_int_equal(status, 200);
+	long nconn = -1;
+	curl_easy_getinfo(kept, CURLINFO_NUM_CONNECTS, &nconn);
+	assert_int_equal(nconn, 0);
+	curl_easy_cleanup(kept);
+	cw_https_free(srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +505,7 @@ int main(void)
 	    cmocka_unit_test(test_refusals_then_still_serving),
 	    cmocka_unit_test(test_routing_raw_paths_and_plain),
 	    cmocka_unit_test(test_start_errors),
+	    cmocka_unit_test(test_reload),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmocka_common.h"
@@ -229,6 +230,22 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"+Inf\"} 4\n"));
 	assert_non_null(strstr(t, "wallet_request_duration_seconds_count 4\n"));
 	assert_non_null(strstr(t, "wallet_request_duration_seconds_sum 9.003110\n"));
+	assert_null(strstr(t, "wallet_certificate_expiry_seconds")); /* not known yet */
+	free(t);
+	/* certificate expiry: seconds from now, negative once past */
+	int64_t now = (int64_t)time(NULL);
+	metrics_set_cert_expiry(m, now + 1000, now - 86400);
+	t = metrics_render(m, 7, 42);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "# TYPE wallet_certificate_expiry_seconds gauge\n"));
+	const char *srv = strstr(t, "wallet_certificate_expiry_seconds{cert=\"server\"} ");
+	const char *ca = strstr(t, "wallet_certificate_expiry_seconds{cert=\"ca\"} ");
+	assert_non_null(srv);
+	assert_non_null(ca);
+	long long vs = strtoll(strchr(srv, ' ') + 1, NULL, 10);
+	long long vc = strtoll(strchr(ca, ' ') + 1, NULL, 10);
+	assert_true(vs <= 1000 && vs >= 990);
+	assert_true(vc <= -86400 && vc >= -86410);
 	free(t);
 	metrics_free(m);
 	metrics_free(NULL);

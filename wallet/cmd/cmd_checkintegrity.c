@@ -1,6 +1,7 @@
 /* wallet checkintegrity: everything that can be checked without decrypting.
  * One line per item, "OK ...", "WARN ..." (to act on; the exit status stays 0) or "ERROR ...". tmp/
- * holds work in progress and leftovers of killed writers: it is not checked. */
+ * holds work in progress and leftovers of killed writers: it is not checked. Certificates and
+ * OpenPGP keys that expire within EXPIRY_WARN_DAYS (or have expired) are WARN lines. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -15,18 +16,23 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "config.h"
+#include "keyexpiry.h"
 #include "keyring.h"
+#include "tlsctx.h"
 #include "fsutil.h"
 #include "seal.h"
 #include "sealfmt.h"
 #include "strv.h"
 
 #define CMD "checkintegrity"
+#define EXPIRY_WARN_DAYS 30
 
 void usage_checkintegrity(FILE *out)
 {
 	fputs(
-	    "Usage: wallet [--data DIR] checkintegrity\n"
+	    "Usage: wallet [--data DIR] checkintegrity [--config FILE] [--tls-cert FILE] "
+	    "[--tls-ca FILE]\n"
 	    "\n"
 	    "Verifies, without decrypting anything: the wallet's signing key; that no secret key\n"
 	    "other than the wallet's own is in gnupg/; every client's record and key; every\n"
@@ -39,11 +45,22 @@ void usage_checkintegrity(FILE *out)
 	    "directory's owner. Prints one OK or ERROR line per item, and WARN lines for what to\n"
 	    "act on that costs nothing yet (a recipient that was removed, a manifest behind the\n"
 	    "store, a removal that did not finish); tmp/ is not checked.\n"
+	    "A WARN line for each certificate and OpenPGP key that expires within 30 days or has\n"
+	    "expired: the TLS certificate and CA that 'wallet serve' uses (DATA/tls/server.crt "
+	    "and\n"
+	    "DATA/tls/ca.crt when they exist, or the files named below), the wallet's signing key\n"
+	    "and the clients' keys (each subkey too). WARN lines leave the exit status alone.\n"
 	    "Exit status 1 when any line is an ERROR.\n"
 	    "\n"
 	    "Options:\n"
-	    "  --data DIR   data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA ")\n"
-	    "  --help       this text\n",
+	    "  --data DIR        data directory (default: $WALLET_DATA, else " WALLET_DEFAULT_DATA
+	    ")\n"
+	    "  --config FILE     serve's config file: its tls_cert and tls_ca are checked\n"
+	    "  --tls-cert FILE   the server certificate serve uses (overrides --config)\n"
+	    "  --tls-ca FILE     the CA file serve uses (overrides --config)\n"
+	    "  --help            this text\n"
+	    "A file named by an option that cannot be read is an ERROR; a default one that does\n"
+	    "not exist is skipped.\n",
 	    out);
 }
 
@@ -422,26 +439,151 @@ static void check_modes(const char *datadir)
 		ok("file modes and owners (%zu entries, owner uid %u)", nentries, (unsigned)owner);
 }
 
+/* "expires in N days, on DATE" or "expired on DATE" into buf; true when that is within
+ * EXPIRY_WARN_DAYS or past (a WARN). */
+static bool expiry_text(int64_t when, char *buf, size_t bufsz)
+{
+	char date[WS_TIME_UTC_LEN];
+	int64_t left = when - (int64_t)time(NULL);
+	ws_time_utc((time_t)when, date);
+	if (left <= 0) {
+		snprintf(buf, bufsz, "expired on %sZ", date);
+		return true;
+	}
+	long long days = (long long)((left + 86399) / 86400); /* started days count */
+	snprintf(buf, bufsz, "expires in %lld day%s, on %sZ", days, days == 1 ? "" : "s", date);
+	return left < (int64_t)EXPIRY_WARN_DAYS * 86400;
+}
+
+/* A WARN line for each (sub)key of the key fpr that expires soon or has expired; who names
+ * the key's owner ("signing key", "client NAME"). Keys without an expiry date say nothing. */
+static void check_key_expiry(ws_store *st, const char *who, const char *fpr)
+{
+	wg_expiry *e = NULL;
+	size_t n = 0;
+	char when[96];
+	if (wg_key_expiries(ws_store_gnupg(st), fpr, &e, &n) != CW_OK)
+		return; /* a key that is not there is the key checks' ERROR */
+	for (size_t i = 0; i < n; i++) {
+		if (!expiry_text(e[i].expires, when, sizeof when))
+			continue;
+		if (e[i].primary)
+			warn("%s %s %s", who, fpr, when);
+		else
+			warn("%s %s: subkey %s %s", who, fpr, e[i].fpr, when);
+	}
+	free(e);
+}
+
+static cw_status check_client_expiry(const ws_client *c, void *arg)
+{
+	char who[CW_CLIENT_NAME_MAX + 8];
+	if (c->revoked)
+		return CW_OK; /* refused whatever its key says */
+	snprintf(who, sizeof who, "client %s", c->client);
+	check_key_expiry(arg, who, c->fingerprint);
+	return CW_OK;
+}
+
+/* Where serve takes its TLS files from: serve's config file, its flags, else DATA/tls/. */
+struct tls_files {
+	struct serve_config cfg;
+	bool named_cert, named_ca; /* by an option or the config file, not a default */
+};
+
+/* Each certificate in file: OK, or WARN when it expires within EXPIRY_WARN_DAYS. A file that
+ * was named must be readable; a default one that does not exist is skipped (a writer that
+ * serves nothing, or serve's files kept elsewhere). */
+static void check_cert_file(const char *what, const char *file, bool named)
+{
+	cw_tls_cert *certs = NULL;
+	size_t n = 0;
+	char err[256], when[96];
+	if (!named && access(file, F_OK) != 0 && errno == ENOENT)
+		return;
+	if (cw_tls_file_certs(file, &certs, &n, err, sizeof err) != CW_OK) {
+		bad("%s %s: %s", what, file, err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const cw_tls_cert *c = &certs[i];
+		if (expiry_text(c->not_after, when, sizeof when))
+			warn("%s %s (%s, serial %s): %s", what, file, c->subject, c->serial, when);
+		else
+			ok("%s %s (%s, serial %s): %s", what, file, c->subject, c->serial, when);
+	}
+	free(certs);
+}
+
+/* Reads --config and the flags as serve would; exit status on failure (one line printed),
+ * else -1. */
+static int tls_files_init(struct tls_files *t, const char *config, const char *cert, const char *ca,
+                          const char *datadir)
+{
+	char err[512];
+	cw_status st = CW_OK;
+	memset(t, 0, sizeof *t);
+	if (config != NULL && (st = serve_config_load(&t->cfg, config, err, sizeof err)) != CW_OK)
+		return wl_fail(CMD, st == CW_ERR_USAGE ? WL_EXIT_USAGE : WL_EXIT_FAIL, "%s", err);
+	if ((cert != NULL && serve_config_set(&t->cfg, "tls_cert", cert, err, sizeof err)) ||
+	    (ca != NULL && serve_config_set(&t->cfg, "tls_ca", ca, err, sizeof err)))
+		return wl_fail(CMD, WL_EXIT_USAGE, "%s", err);
+	t->named_cert = t->cfg.tls_cert != NULL;
+	t->named_ca = t->cfg.tls_ca != NULL;
+	if ((st = serve_config_finish(&t->cfg, datadir, err, sizeof err)) != CW_OK)
+		return wl_fail(CMD, st == CW_ERR_USAGE ? WL_EXIT_USAGE : WL_EXIT_FAIL, "%s",
+		               err[0] != '\0' ? err : cw_strerror(st));
+	return -1;
+}
+
 int cmd_checkintegrity(int argc, char **argv, const void *arg)
 {
+	static const struct option lo[] = {
+	    {"data", required_argument, NULL, 'd'},     {"config", required_argument, NULL, 'C'},
+	    {"tls-cert", required_argument, NULL, 'c'}, {"tls-ca", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	const struct wallet_ctx *ctx = arg;
-	const char *datadir;
+	const char *datadir = ctx->datadir, *config = NULL, *cert = NULL, *ca = NULL;
+	struct tls_files tls;
 	ws_store *st = NULL;
 	int c, rc;
 
-	if ((c = wl_data_opts(CMD, argc, argv, ctx, usage_checkintegrity, &datadir)) >= 0)
-		return c;
+	while ((c = wl_getopt(CMD, argc, argv, lo)) != -1) {
+		if (c == 'h') {
+			usage_checkintegrity(stdout);
+			return 0;
+		}
+		if (c == 'd')
+			datadir = optarg;
+		else if (c == 'C')
+			config = optarg;
+		else if (c == 'c')
+			cert = optarg;
+		else if (c == 'a')
+			ca = optarg;
+		else
+			return WL_EXIT_USAGE;
+	}
 	if (optind < argc)
 		return wl_usage_error(CMD, "unexpected argument '%.80s'", argv[optind]);
+	if ((rc = tls_files_init(&tls, config, cert, ca, datadir)) >= 0)
+		goto out;
 	if ((rc = wl_open(CMD, datadir, &st)) != 0)
-		return rc;
+		goto out;
 	int agent = wg_agent_enter(ws_store_gnupg(st));
 	check_keys(st);
+	check_key_expiry(st, "signing key", ws_store_signing_fpr(st));
 	each_client(st, check_client, true);
+	each_client(st, check_client_expiry, false);
 	check_objects(st);
 	each_client(st, check_manifest, false);
 	wg_agent_leave(ws_store_gnupg(st), agent);
+	check_cert_file("TLS certificate", tls.cfg.tls_cert, tls.named_cert);
+	check_cert_file("TLS CA certificate", tls.cfg.tls_ca, tls.named_ca);
 	check_modes(datadir);
 	ws_store_close(st);
-	return nerrors ? WL_EXIT_FAIL : 0;
+	rc = nerrors ? WL_EXIT_FAIL : 0;
+out:
+	serve_config_free(&tls.cfg);
+	return rc;
 }

@@ -1,4 +1,5 @@
-/* wallet serve: the mutual-TLS HTTP API of docs/FORMAT.md (server.c) until SIGTERM/SIGINT. */
+/* wallet serve: the mutual-TLS HTTP API of docs/FORMAT.md (server.c) until SIGTERM/SIGINT;
+ * SIGHUP reloads the TLS files. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,6 +67,10 @@ void usage_serve(FILE *out)
 	    "data directory that holds the signing key, the manifests are signed before the\n"
 	    "listeners start and again each third of their lifetime (see 'wallet refresh').\n"
 	    "SIGTERM or SIGINT: stop accepting, finish requests in flight, exit 0.\n"
+	    "SIGHUP: read the TLS certificate, key and CA files again (same paths) and use them\n"
+	    "for new connections; connections already open keep theirs. Files that cannot be\n"
+	    "used (unreadable, not PEM, a key that does not match) are refused with one log\n"
+	    "line and the current ones stay in use. Replace both certificate and key first.\n"
 	    "Exit status: 0 after a signal, 1 on failure (unreadable TLS files, data directory,\n"
 	    "port in use), 2 on bad usage or a bad config file.\n",
 	    SERVE_DEFAULT_THREADS);
@@ -187,10 +192,12 @@ int cmd_serve(int argc, char **argv, const void *arg)
 
 	/* The TLS private key is in memory from now on: no core dumps. */
 	(void)cw_nodump();
-	/* Blocked before any thread exists, so that only sigwait below receives them. */
+	/* Blocked before any thread exists, so that only sigwait below receives them: no signal
+	 * handler runs, and a reload runs on this thread like any other code. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	st = server_start(&cfg, &srv, err, sizeof err);
 	if (st != CW_OK) {
@@ -198,9 +205,14 @@ int cmd_serve(int argc, char **argv, const void *arg)
 		ret = st == CW_ERR_USAGE ? 2 : 1;
 		goto out;
 	}
-	int sig = 0;
-	while (sigwait(&sigs, &sig) != 0)
-		;
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		server_reload_tls(srv);
+	}
 	server_stop(srv);
 	ret = 0;
 out:

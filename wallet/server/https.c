@@ -2,11 +2,8 @@
 
 #include <civetweb.h>
 #include <ctype.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -16,17 +13,9 @@
 
 #include "certid.h"
 #include "log.h"
+#include "tlsctx.h"
 
 #define MAX_ROUTES 16
-
-/* TLS 1.2: forward-secret key exchange (ECDHE) and AEAD only. TLS 1.3 suites are all AEAD
- * with (EC)DHE; the groups list keeps key exchange on elliptic curves. */
-#define TLS12_CIPHERS                                                \
-	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
-	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
-	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
-#define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
-#define TLS_GROUPS "X25519:P-256:P-384"
 
 struct route {
 	char path[128];
@@ -52,19 +41,11 @@ struct cw_https {
 	void *observer_arg;
 	struct listener tls, plain;
 	char tls_ports[300], plain_ports[300];
-	char err[256]; /* first error of init_ssl, reported by cw_https_start */
-	atomic_uint_fast64_t hs_failures;
+	char err[256];       /* first error of init_ssl, reported by cw_https_start */
+	cw_tls *tlsctx;      /* the TLS context and its reloads (tlsctx.c) */
 	atomic_bool started; /* civetweb's messages are logged from then on; before, the one
 	                        line of cw_https_start says what went wrong */
 };
-
-static int ssl_ex_index = -1;
-static pthread_once_t ssl_ex_once = PTHREAD_ONCE_INIT;
-
-static void ssl_ex_init(void)
-{
-	ssl_ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-}
 
 cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 {
@@ -92,8 +73,16 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 	srv->tls.kind = CW_HTTPS_TLS;
 	srv->plain.srv = srv;
 	srv->plain.kind = CW_HTTPS_PLAIN;
-	atomic_init(&srv->hs_failures, 0);
 	atomic_init(&srv->started, false);
+	cw_tls_files files = {.cert_file = srv->o.cert_file,
+	                      .key_file = srv->o.key_file,
+	                      .ca_file = srv->o.ca_file,
+	                      .verify_depth = srv->o.verify_depth};
+	cw_status st = cw_tls_new(&files, &srv->tlsctx);
+	if (st != CW_OK) {
+		free(srv);
+		return st;
+	}
 	*out = srv;
 	return CW_OK;
 }
@@ -141,83 +130,16 @@ static bool listen_spec(const char *in, const char *suffix, char *out, size_t ou
 	return n > 0 && (size_t)n < outsz;
 }
 
-/* Counts handshakes that die with a fatal alert: a missing or untrusted client certificate,
- * a refused protocol version or cipher, or the client giving up on ours. */
-static void info_cb(const SSL *ssl, int where, int ret)
-{
-	if ((where & SSL_CB_ALERT) == 0 || (ret >> 8) != SSL3_AL_FATAL || SSL_is_init_finished(ssl))
-		return;
-	cw_https *srv = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ssl_ex_index);
-	if (srv != NULL)
-		atomic_fetch_add(&srv->hs_failures, 1);
-}
-
-static void ssl_err(cw_https *srv, const char *what, const char *file)
-{
-	char e[120];
-	ERR_error_string_n(ERR_get_error(), e, sizeof e);
-	ERR_clear_error();
-	if (srv->err[0] == '\0')
-		snprintf(srv->err, sizeof srv->err, "%s %s: %s", what, file, e);
-}
-
-/* civetweb's init_ssl: we set the whole SSL_CTX up and return 1 (civetweb adds nothing). */
+/* civetweb's init_ssl: tlsctx.c sets the whole SSL_CTX up and we return 1 (civetweb adds
+ * nothing). */
 static int init_ssl(void *ssl_ctx, void *user_data)
 {
 	struct listener *l = user_data;
-	cw_https *srv = l->srv;
-	SSL_CTX *ctx = ssl_ctx;
-	static const unsigned char sid[] = "containerwallet";
-
-	pthread_once(&ssl_ex_once, ssl_ex_init);
-	if (ssl_ex_index < 0 || SSL_CTX_set_ex_data(ctx, ssl_ex_index, srv) != 1)
-		goto fail;
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-	                             SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
-	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-	    SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1 ||
-	    SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1 ||
-	    SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1) {
-		ssl_err(srv, "TLS parameters", "");
-		goto fail;
-	}
-	if (SSL_CTX_use_certificate_chain_file(ctx, srv->o.cert_file) != 1) {
-		ssl_err(srv, "cannot use certificate", srv->o.cert_file);
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, srv->o.key_file, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_err(srv, "cannot use private key", srv->o.key_file);
-		goto fail;
-	}
-	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(srv->o.ca_file);
-	if (names == NULL || SSL_CTX_load_verify_locations(ctx, srv->o.ca_file, NULL) != 1) {
-		if (names != NULL)
-			sk_X509_NAME_pop_free(names, X509_NAME_free);
-		ssl_err(srv, "cannot use CA file", srv->o.ca_file);
-		goto fail;
-	}
-	SSL_CTX_set_client_CA_list(ctx, names); /* takes ownership */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	SSL_CTX_set_verify_depth(ctx, srv->o.verify_depth);
-	if (SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) != 1 ||
-	    SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1) != 1) {
-		ssl_err(srv, "TLS verification parameters", "");
-		goto fail;
-	}
-	/* No session cache: clients fetch their secrets once per start and never resume, and
-	 * storing every full handshake's session cost ~15 % of its CPU (bench/,
-	 * docs/BENCHMARKS.md). TLS 1.3 still gets one (stateful, hence never resumable) ticket
-	 * instead of two: clients that wait for a ticket see one. */
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_set_num_tickets(ctx, 1) != 1) {
-		ssl_err(srv, "TLS session parameters", "");
-		goto fail;
-	}
-	SSL_CTX_set_info_callback(ctx, info_cb);
-	return 1;
-fail:
+	char err[sizeof l->srv->err];
+	if (cw_tls_setup(l->srv->tlsctx, ssl_ctx, err, sizeof err) == CW_OK)
+		return 1;
+	if (l->srv->err[0] == '\0')
+		snprintf(l->srv->err, sizeof l->srv->err, "%s", err);
 	return -1;
 }
 
@@ -553,7 +475,7 @@ cw_status cw_https_start(cw_https *srv, char *err, size_t errsz)
 	OPT("ssl_default_verify_paths", "no");
 	OPT("ssl_verify_depth", depth);
 	OPT("ssl_protocol_version", "4");
-	OPT("ssl_cipher_list", TLS12_CIPHERS);
+	OPT("ssl_cipher_list", CW_TLS12_CIPHERS);
 #undef OPT
 	opts[n] = NULL;
 	rc = CW_ERR_TLS;
@@ -585,7 +507,17 @@ int cw_https_port(const cw_https *srv, unsigned listener)
 
 uint64_t cw_https_handshake_failures(const cw_https *srv)
 {
-	return atomic_load(&srv->hs_failures);
+	return cw_tls_handshake_failures(srv->tlsctx);
+}
+
+cw_status cw_https_reload_tls(cw_https *srv, char *err, size_t errsz)
+{
+	return cw_tls_reload(srv->tlsctx, err, errsz);
+}
+
+void cw_https_tls_info(cw_https *srv, cw_tls_info *out)
+{
+	cw_tls_info_get(srv->tlsctx, out);
 }
 
 static void *stop_thread(void *arg)
@@ -612,5 +544,6 @@ void cw_https_free(cw_https *srv)
 		mg_stop(srv->tls.ctx);
 	if (joined)
 		pthread_join(th, NULL);
+	cw_tls_free(srv->tlsctx); /* no connection is left to hold a reloaded context */
 	free(srv);
 }

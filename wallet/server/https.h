@@ -12,8 +12,11 @@
  * can reject %-escapes and dot segments themselves. civetweb never serves files: there is no
  * document root.
  *
+ * The TLS context (settings, files, reload) is tlsctx.c's.
+ *
  * Thread safety: cw_https_new, cw_https_route, cw_https_start and cw_https_free are called
- * from one thread. Handlers and the observer run concurrently on worker threads. */
+ * from one thread. Handlers and the observer run concurrently on worker threads;
+ * cw_https_reload_tls and cw_https_tls_info may be called from any thread once started. */
 #ifndef CW_HTTPS_H
 #define CW_HTTPS_H
 
@@ -23,6 +26,7 @@
 
 #include "name.h"
 #include "status.h"
+#include "tlsctx.h"
 
 struct mg_connection;
 typedef struct cw_https cw_https;
@@ -100,6 +104,15 @@ int cw_https_port(const cw_https *srv, unsigned listener);
 
 /* TLS handshakes that ended with a fatal alert (sent or received). */
 uint64_t cw_https_handshake_failures(const cw_https *srv);
+
+/* Reads the TLS certificate, key and CA files again (the same paths) and switches new
+ * handshakes to them, without dropping or refusing a connection; handshakes and connections
+ * under way finish with what they started with. When any of it cannot be used, nothing
+ * changes and err receives one line saying which file and why. See tlsctx.h. */
+cw_status cw_https_reload_tls(cw_https *srv, char *err, size_t errsz);
+
+/* What the TLS material new handshakes get says (serial, expiry dates). */
+void cw_https_tls_info(cw_https *srv, cw_tls_info *out);
 
 /* Stops accepting, lets in-flight requests finish (mg_stop), frees. NULL is accepted. */
 void cw_https_free(cw_https *srv);

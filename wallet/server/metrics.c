@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,10 @@ struct metrics {
 	atomic_uint_fast64_t buckets[NBOUNDS + 1];    /* non-cumulative; last = +Inf */
 	atomic_uint_fast64_t sum_us;
 	time_t started;
+	/* certificate expiry: a render during a reload may pair the new server value with the
+	 * old CA value, which a scrape a moment later corrects */
+	atomic_bool certs_known;
+	atomic_int_fast64_t server_not_after, ca_not_after;
 };
 
 metrics *metrics_new(void)
@@ -34,6 +39,13 @@ metrics *metrics_new(void)
 void metrics_free(metrics *m)
 {
 	free(m);
+}
+
+void metrics_set_cert_expiry(metrics *m, int64_t server_not_after, int64_t ca_not_after)
+{
+	atomic_store(&m->server_not_after, server_not_after);
+	atomic_store(&m->ca_not_after, ca_not_after);
+	atomic_store(&m->certs_known, true);
 }
 
 void metrics_observe(metrics *m, int tls, int status, uint64_t duration_us)
@@ -89,6 +101,23 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o, const char 
 	}
 }
 
+/* Seconds until each notAfter, negative once it has passed. */
+static void put_cert_expiry(struct out *o, metrics *m)
+{
+	if (!atomic_load(&m->certs_known))
+		return;
+	int64_t srv = atomic_load(&m->server_not_after), ca = atomic_load(&m->ca_not_after);
+	int64_t now = (int64_t)time(NULL);
+	put(o,
+	    "# HELP wallet_certificate_expiry_seconds Seconds until the notAfter of the TLS "
+	    "certificate new handshakes get (server) and of the CA file's earliest-expiring "
+	    "certificate (ca); negative once expired.\n"
+	    "# TYPE wallet_certificate_expiry_seconds gauge\n"
+	    "wallet_certificate_expiry_seconds{cert=\"server\"} %lld\n"
+	    "wallet_certificate_expiry_seconds{cert=\"ca\"} %lld\n",
+	    (long long)(srv - now), (long long)(ca - now));
+}
+
 char *metrics_render(metrics *m, uint64_t handshake_failures, long long objects)
 {
 	struct out o = {.cap = 4096};
@@ -137,6 +166,7 @@ char *metrics_render(metrics *m, uint64_t handshake_failures, long long objects)
 	    "# HELP wallet_start_time_seconds Start time of the server (Unix time).\n"
 	    "# TYPE wallet_start_time_seconds gauge\nwallet_start_time_seconds %lld\n",
 	    (long long)m->started);
+	put_cert_expiry(&o, m);
 	if (o.failed) {
 		free(o.buf);
 		return NULL;

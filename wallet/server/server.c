@@ -625,6 +625,31 @@ static cw_status check_readable(const char *what, const char *file, char *err, s
 	return CW_ERR_IO;
 }
 
+/* /metrics follows the material new handshakes get. */
+static void tls_expiry_to_metrics(server *srv, cw_tls_info *info)
+{
+	cw_https_tls_info(srv->https, info);
+	metrics_set_cert_expiry(srv->m, info->server.not_after, info->ca_not_after);
+}
+
+void server_reload_tls(server *srv)
+{
+	char err[512], msg[600], na[WS_TIME_UTC_LEN], ca[WS_TIME_UTC_LEN];
+	cw_tls_info info;
+	if (cw_https_reload_tls(srv->https, err, sizeof err) != CW_OK) {
+		cw_log_event(srv->errlog, "error",
+		             "TLS reload refused, the current files stay in use", err);
+		return;
+	}
+	tls_expiry_to_metrics(srv, &info);
+	ws_time_utc((time_t)info.server.not_after, na);
+	ws_time_utc((time_t)info.ca_not_after, ca);
+	snprintf(msg, sizeof msg,
+	         "certificate serial %s, notAfter %sZ, subject %s; CA notAfter %sZ",
+	         info.server.serial, na, info.server.subject, ca);
+	cw_log_event(srv->errlog, "info", "TLS reloaded", msg);
+}
+
 cw_status server_start(const struct serve_config *cfg, server **out, char *err, size_t errsz)
 {
 	cw_status rc = CW_ERR_NOMEM;
@@ -689,6 +714,8 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 		snprintf(msg + n, sizeof msg - (size_t)n, ", health on port %d",
 		         cw_https_port(srv->https, CW_HTTPS_PLAIN));
 	cw_log_event(srv->errlog, "info", "listening", msg);
+	cw_tls_info info;
+	tls_expiry_to_metrics(srv, &info);
 	srv->started = true;
 	if ((rc = start_refresher(srv)) != CW_OK) {
 		snprintf(err, errsz, "cannot start the thread that keeps the manifests fresh");

@@ -15,6 +15,12 @@ typedef struct server server;
  * anything else: failure. Logs a "listening" event to stderr. */
 cw_status server_start(const struct serve_config *cfg, server **out, char *err, size_t errsz);
 
+/* SIGHUP: reads the TLS certificate, key and CA files again and switches new handshakes to
+ * them (https.h), updating the certificate expiry in /metrics. Logs one line: the new
+ * certificate's serial and notAfter, or why the files were refused and the current ones kept.
+ * Call from one thread at a time (serve's signal loop). */
+void server_reload_tls(server *srv);
+
 /* Stops accepting, waits for in-flight requests, releases everything. NULL accepted. */
 void server_stop(server *srv);
 
