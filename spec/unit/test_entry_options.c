@@ -77,7 +77,8 @@ static void test_rows(void **state)
 		assert_true(o->help[0] != '\0');
 		/* a setter, or a field (only string fields take an argument) */
 		assert_true(o->set != NULL || o->field > 0);
-		assert_true(!o->path || (o->set == NULL && o->arg != NULL));
+		assert_true(!(o->flags & ENT_OPT_PATH) || (o->set == NULL && o->arg != NULL));
+		assert_int_equal(o->flags & ~(ENT_OPT_PATH | ENT_OPT_NOFILE | ENT_OPT_DELIVERY), 0);
 		assert_true(o->env == NULL || o->arg != NULL);
 		for (size_t k = 0; k < i; k++) {
 			assert_string_not_equal(o->name, ent_options[k].name);
@@ -182,7 +183,7 @@ static void test_env_fallback(void **state)
 	assert_int_equal(a.timeout_s, 30);
 	assert_int_equal(a.openpgp, WALLET_OPENPGP_GNUPG);
 	assert_string_equal(a.prog[0], "true");
-	free(a.specs);
+	ent_args_free(&a);
 
 	char *given[] = {"wallet-entry", "--ca", "/c2", "--url", "https://a", "--url", "https://b",
 	                 "--gnupghome",  "/h2",  "-v",  "--",    "true",      NULL};
@@ -192,7 +193,7 @@ static void test_env_fallback(void **state)
 	assert_string_equal(a.gnupghome, "/h2");
 	assert_null(a.gpg_key);
 	assert_true(a.verbose);
-	free(a.specs);
+	ent_args_free(&a);
 	clear_wallet_env();
 }
 
