@@ -18,6 +18,14 @@ SECRET="leak-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
 # plaintext only on tmpfs, even the test's own copy
 printf '%s' "$SECRET" >"$SHM/plain"
 fx_seal db_pass 1 "$SHM/plain" && fx_serve_obj v1/objects/db_pass "$FX/sealed/db_pass@1" 1
+# a JSON secret for env-json, whose field values become variables. The memory check looks
+# for the value's last 40 bytes (in a file on tmpfs): a copy freed unwiped keeps them, even
+# where the allocator wrote its own pointers over the first ones.
+JSECRET="json-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+printf '%s' "$JSECRET" >"$SHM/jfull"
+printf '%s' "${JSECRET: -40}" >"$SHM/jplain"
+printf '{"user": "u", "port": 5432, "password": "%s"}' "$JSECRET" >"$SHM/jdoc"
+fx_seal db.json 1 "$SHM/jdoc" && fx_serve_obj v1/objects/db.json "$FX/sealed/db.json@1" 1
 fx_entry_env
 # the throwaway GNUPGHOME goes under XDG_RUNTIME_DIR when that is tmpfs: a private one here
 export XDG_RUNTIME_DIR=$SHM/xdg
@@ -85,7 +93,8 @@ done
 # 3. wallet-entry's own memory once the secrets are handed over: --supervise keeps it alive
 #    as PROGRAM's parent. A core image of it (gcore, written to tmpfs) holds no copy of the
 #    secret: what the library held is wiped, and what librnp freed unwiped is overwritten
-#    (M_PERTURB) or below the stack (scrubbed).
+#    (M_PERTURB) or below the stack (scrubbed). env-json reads the JSON secret where it lies,
+#    in locked memory, and the values it set are wiped like env:'s.
 #    Not in a sanitizer build: ASan's allocator ignores M_PERTURB, and gcore cannot image a
 #    process with ASan's shadow memory whole (the control below fails there).
 engines="gnupg rnp"
@@ -96,8 +105,10 @@ fi
 for eng in $engines; do
 	rm -f "$SHM/go" "$SHM"/core.*
 	mkfifo "$SHM/go"
-	"$E" --openpgp "$eng" --supervise --fetch db_pass --fetch 'db_pass=env:DBP' -- \
-		sh -c 'read -r x <"$1"' sh "$SHM/go" >/dev/null 2>&1 &
+	"$E" --openpgp "$eng" --supervise --fetch db_pass --fetch 'db_pass=env:DBP' \
+		--fetch 'db.json=env-json:J_' -- \
+		sh -c '[ "$J_PASSWORD" = "$(cat "$2")" ] && read -r x <"$1"' sh "$SHM/go" "$SHM/jfull" \
+		>/dev/null 2>&1 &
 	spid=$!
 	at_exit "kill $spid"
 	if wait_until 30 pgrep -P "$spid" && gcore -o "$SHM/core" "$spid" >/dev/null 2>&1 &&
@@ -105,6 +116,10 @@ for eng in $engines; do
 		# (the pattern from a file on tmpfs: never the secret on a command line)
 		t_exit "$eng: no copy of the secret in wallet-entry's memory after the fetch" 1 \
 			grep -qF -f "$SHM/plain" "$SHM/core.$spid"
+		t_exit "$eng: ... nor of the env-json field's value" 1 \
+			grep -qF -f "$SHM/jplain" "$SHM/core.$spid"
+		t_ok "... control: PROGRAM got the env-json field (it is still running)" \
+			t_alive "$(pgrep -P "$spid")"
 		t_exit "... control: the image holds what it must (WALLET_URL, from the heap)" 0 \
 			grep -qF -- "$WALLET_URL" "$SHM/core.$spid"
 	else
@@ -120,7 +135,7 @@ mounts=$(findmnt -rn -o TARGET,FSTYPE | awk '$2 !~ /^(proc|sysfs|tmpfs|ramfs|dev
 : >"$T_DIR/hits"
 for m in / $mounts; do
 	find "$m" -xdev -newer "$MARK" -type f -print0 2>/dev/null |
-		xargs -0 -r grep -lF -- "$SECRET" >>"$T_DIR/hits" 2>/dev/null
+		xargs -0 -r grep -lF -e "$SECRET" -e "$JSECRET" >>"$T_DIR/hits" 2>/dev/null
 done
 # control: the search does find the secret in a disk file written after the marker
 printf 'x%sx' "$SECRET" >"$T_DIR/control"
