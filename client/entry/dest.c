@@ -578,8 +578,11 @@ cw_status ent_slots_add(struct ent_slots *s, enum ent_slot_kind kind, const char
 		free(w);
 		return CW_ERR_NOMEM;
 	}
-	s->v[s->n] = (struct ent_slot){kind, k, w, s->n};
-	s->n++;
+	struct ent_slot *sl = &s->v[s->n];
+	sl->kind = kind;
+	sl->key = k;
+	sl->who = w;
+	sl->order = s->n++;
 	return CW_OK;
 }
 

@@ -1,6 +1,8 @@
 /* wallet-entry: the strict JSON reader (json.h). */
 #include "json.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Where a read stands; bad is the first byte that did not fit (NULL: none yet). */
@@ -30,30 +32,18 @@ static bool literal(struct rd *r, const char *word)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The four hex digits after "\u" at p, when they are there. */
 static bool hex4(const char *p, const char *end, unsigned *out)
 {
-	unsigned v = 0;
+	char digits[5];
 	if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
 		return false;
-	for (int i = 2; i < 6; i++) {
-		int h = hexval(p[i]);
-		if (h < 0)
+	for (int i = 2; i < 6; i++)
+		if (!isxdigit((unsigned char)p[i]))
 			return false;
-		v = v << 4 | (unsigned)h;
-	}
-	*out = v;
+	memcpy(digits, p + 2, 4);
+	digits[4] = '\0';
+	*out = (unsigned)strtoul(digits, NULL, 16);
 	return true;
 }
 

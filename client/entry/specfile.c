@@ -43,7 +43,7 @@ static cw_status bad(struct ctx *c, const char *fmt, ...)
 static const char *shown(const char *k, char *out, size_t outsz)
 {
 	size_t n = 0;
-	for (; k[n] != '\0' && n < 64 && n + 1 < outsz; n++)
+	for (; n < 64 && n + 1 < outsz && k[n] != '\0'; n++)
 		out[n] = k[n] > 0x20 && k[n] < 0x7f ? k[n] : '?';
 	out[n] = '\0';
 	return out;

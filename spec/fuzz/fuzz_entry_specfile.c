@@ -51,8 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ent_specfile_free(f);
 	} else {
 		FUZZ_CHECK(st == CW_ERR_USAGE && f == NULL);
-		FUZZ_CHECK(strncmp(err, "spec file " FILE_NAME ": ", sizeof "spec file " FILE_NAME) ==
-		           0);
+		FUZZ_CHECK(
+		    strncmp(err, "spec file " FILE_NAME ": ", sizeof "spec file " FILE_NAME) == 0);
 		FUZZ_CHECK(strchr(err, '\n') == NULL);
 	}
 	free(text);

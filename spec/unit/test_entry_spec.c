@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmocka_common.h"
+#include "entry_args_fixture.h"
 #include "fsutil.h"
 #include "options.h"
 #include "specfile.h"
@@ -219,16 +220,6 @@ static void test_load(void **state)
 	close(fd);
 	assert_int_equal(ent_specfile_load(p, &f, err, sizeof err), CW_ERR_USAGE);
 	assert_non_null(strstr(err, "larger than 1024 KiB"));
-}
-
-static int parse(struct ent_args *a, char *err, size_t errsz, char **argv)
-{
-	int argc = 0;
-	while (argv[argc] != NULL)
-		argc++;
-	memset(a, 0, sizeof *a);
-	err[0] = '\0';
-	return ent_parse_args(argc, argv, a, err, errsz);
 }
 
 /* A spec file with every required setting, relative to its directory. */
