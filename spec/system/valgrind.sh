@@ -45,6 +45,18 @@ export WALLET_URL=https://localhost:$P WALLET_CA=$K/app1/ca.crt WALLET_CERT=$K/a
 vg "wallet-entry --supervise fetch + run (rnp engine)" "$E" --supervise --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"
 vg "wallet-entry --supervise fetch + run (gnupg engine)" "$E" --openpgp gnupg --supervise --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = "$1" ]' sh "$SECRET"
 vg "wallet-entry: unknown object (error path)" sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --supervise --fetch nope -- true"
+# the spec file, --optional, env-json, --print, and refusals (wallet-entry's second day)
+printf '{"user": "u", "password": "%s", "port": 1}' "$SECRET" >"$T_DIR/j"
+"$W" --data "$D" store db.json --to app1 <"$T_DIR/j" >/dev/null || t_fail "wallet store db.json"
+printf '{"fetch": ["db_pass", "db.json=env-json:J_"], "optional": "nope", "supervise": true,
+  "command": ["sh", "-c", "[ \\"$J_PASSWORD\\" = \\"$(cat \\"$DB_PASS_FILE\\")\\" ]"]}' >"$T_DIR/spec.json"
+vg "wallet-entry --spec: --optional (missing) and env-json" "$E" --spec "$T_DIR/spec.json"
+vg "wallet-entry --print into a pipe" sh -c "${VG[*]} --log-file=$T_DIR/vg.%p '$E' --print db_pass | cmp -s - '$T_DIR/s'"
+vg "wallet-entry: two deliveries to one variable (usage error path)" \
+	sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --fetch a=env:X --fetch b=env:X -- true"
+printf '{"fetch": "db_pass", "fetch": "x"}' >"$T_DIR/bad.json"
+vg "wallet-entry: a refused spec file (usage error path)" \
+	sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --spec '$T_DIR/bad.json' -- true"
 C=(--cacert "$K/app1/ca.crt" --cert "$K/app1/tls.crt" --key "$K/app1/tls.key")
 curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects/..%2f..%2fetc%2fpasswd"
 curl -s "${C[@]}" -o /dev/null -X POST "https://localhost:$P/v1/objects/db_pass"
