@@ -119,6 +119,35 @@ static void test_values(void **state)
 	ent_specfile_free(f);
 }
 
+/* Every row of the option table is a key, with no code of its own: an option added to the
+ * table is one too. */
+static void test_every_row_is_a_key(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ent_noptions; i++) {
+		const struct ent_option *o = &ent_options[i];
+		char key[64], text[200], err[512];
+		struct ent_specfile *f = NULL;
+		snprintf(key, sizeof key, "%s", o->name);
+		for (char *p = key; *p; p++)
+			*p = *p == '-' ? '_' : *p;
+		snprintf(text, sizeof text, "{\"%s\": %s}", key, o->arg ? "\"v\"" : "true");
+		cw_status st =
+		    ent_specfile_parse(text, strlen(text), "/s.json", &f, err, sizeof err);
+		if (o->flags & ENT_OPT_NOFILE) {
+			assert_int_equal(st, CW_ERR_USAGE);
+			assert_non_null(strstr(err, "cannot be set in a spec file"));
+			continue;
+		}
+		if (st != CW_OK)
+			fail_msg("%s: %s", text, err);
+		const struct ent_specfile_key *k = ent_specfile_find(f, i);
+		assert_non_null(k);
+		assert_int_equal(k->n, o->arg ? 1 : 0);
+		ent_specfile_free(f);
+	}
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
@@ -486,10 +515,10 @@ static void test_collisions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_values),     cmocka_unit_test(test_refusals),
-	    cmocka_unit_test(test_load),       cmocka_unit_test(test_precedence),
-	    cmocka_unit_test(test_print),      cmocka_unit_test(test_mode),
-	    cmocka_unit_test(test_collisions),
+	    cmocka_unit_test(test_values),     cmocka_unit_test(test_every_row_is_a_key),
+	    cmocka_unit_test(test_refusals),   cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_precedence), cmocka_unit_test(test_print),
+	    cmocka_unit_test(test_mode),       cmocka_unit_test(test_collisions),
 	};
 	return cmocka_run_group_tests_name("entry_spec", tests, setup, teardown);
 }
