@@ -399,8 +399,10 @@ static cw_status envjson_walk(const struct ent_spec *spec, const char *objname,
 	}
 	if (spec->target[0] != '\0')
 		snprintf(var, sizeof var, "%s", spec->target);
-	else if (!ent_var_name(objname, "_", var, sizeof var))
+	else if (!ent_var_name(objname, "_", var, sizeof var)) {
+		snprintf(err, errsz, "%s: env-json: name too long", objname);
 		return CW_ERR_NAME;
+	}
 	plen = strlen(var);
 	char *buf = cw_secure_alloc(len + 1);
 	if (buf == NULL) {

@@ -412,7 +412,7 @@ static int apply_file_key(struct ent_args *a, const struct ent_specfile_key *k, 
 	const struct ent_option *o = &ent_options[k->row];
 	char inner[400];
 	int rc = -1;
-	if (k->n == 0)
+	if (o->arg == NULL) /* a flag set to true; an empty list gives nothing */
 		rc = apply(a, o, NULL, inner, sizeof inner);
 	for (size_t j = 0; j < k->n && rc < 0; j++)
 		rc = apply(a, o, k->vals[j], inner, sizeof inner);

@@ -319,6 +319,14 @@ static void test_precedence(void **state)
 	assert_int_equal(parse(&a, err, sizeof err, only), 2);
 	assert_non_null(strstr(err, "'url' appears twice"));
 	ent_args_free(&a);
+	/* an empty list is no value: here no URL at all */
+	put("nourl.json", "{\"url\": [], \"fetch\": [], \"command\": [\"true\"]}");
+	snprintf(sp, sizeof sp, "%s/nourl.json", dir);
+	char *nourl[] = {"wallet-entry", "--spec", sp, "--fetch", "db", NULL};
+	assert_int_equal(parse(&a, err, sizeof err, nourl), 2);
+	assert_int_equal(a.nurls, 0);
+	assert_non_null(strstr(err, "--url, --ca, --cert, --key and --signer are required"));
+	ent_args_free(&a);
 	/* no PROGRAM anywhere */
 	put("noprog.json", "{\"verbose\": true}");
 	snprintf(sp, sizeof sp, "%s/noprog.json", dir);
