@@ -10,7 +10,7 @@
 
 #include "cmocka_common.h"
 #include "fsutil.h"
-#include "jsonsecret.h"
+#include "json.h"
 #include "template.h"
 #include "templates.h"
 
@@ -420,9 +420,10 @@ static void test_templates_add(void **state)
 	    {"=fd:X", "--template: SRC=DEST expected"},
 	    {"%s/t", "--template: SRC=DEST expected"},
 	    {"%s/t=", "--template %s/t: destination must be fd:VAR, file:PATH or env:VAR"},
+	    {"%s/t=env-json:P_", "--template %s/t: DEST must be fd:VAR, file:PATH or env:VAR"},
 	    {"%s/t=fd", "--template %s/t: fd: and env: need a variable (fd:VAR)"},
 	    {"%s/t=env:", "--template %s/t: fd: and env: need a variable (fd:VAR)"},
-	    {"%s/t=env:1X", "--template %s/t: invalid variable name"},
+	    {"%s/t=env:1X", "--template %s/t: invalid variable name or prefix"},
 	    {"%s/t=file:rel", "--template %s/t: file: needs an absolute path"},
 	    {"%s/nope=fd:X", "%s/nope: No such file or directory"},
 	};
