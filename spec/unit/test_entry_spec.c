@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmocka_common.h"
+#include "file_fixture.h"
 #include "entry_args_fixture.h"
 #include "fsutil.h"
 #include "options.h"
@@ -20,12 +21,7 @@ static char dir[64], shm[64], fpr[] = "0123456789ABCDEF0123456789ABCDEF01234567"
 
 static void put(const char *name, const char *content)
 {
-	char p[256];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	assert_int_equal(fclose(f), 0);
+	fx_put_file(dir, name, content);
 }
 
 static void clear_env(void)

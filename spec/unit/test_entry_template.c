@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmocka_common.h"
+#include "file_fixture.h"
 #include "fsutil.h"
 #include "json.h"
 #include "template.h"
@@ -346,12 +347,7 @@ static int teardown(void **state)
 
 static void write_file(const char *name, const char *text)
 {
-	char p[256];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	fx_put_file(dir, name, text);
 }
 
 static void test_load(void **state)
