@@ -20,6 +20,7 @@ FUZZ_GEN    := $(FUZZ_O)/gen/cw_version.h $(FUZZ_O)/include/walletclient.h
 FUZZ_DEP_SRCS := $(COMMON_SRCS) $(WALLET_STORE_SRCS) wallet/server/httpreq.c \
   wallet/server/config.c $(CLIENT_LIB_SRCS) client/entry/dest.c keygen/args.c keygen/san.c \
   client/entry/options.c client/entry/specfile.c client/entry/json.c client/entry/template.c \
+  client/entry/templates.c \
   keygen/reissue.c keygen/x509.c
 FUZZ_DEP_OBJS := $(FUZZ_DEP_SRCS:%.c=$(FUZZ_O)/fobj/%.o)
 FUZZ_BINS     := $(addprefix $(FUZZ_O)/bin/fuzz_,$(FUZZ_TARGETS))
