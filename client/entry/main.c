@@ -330,7 +330,7 @@ static int check_slots(const struct ent_args *a, const struct fetched *f)
 	return 1;
 }
 
-/* The secrets of every spec, then the templates' renderings (rendered: NULL without any),
+/* The templates' renderings (rendered: NULL without any), then the secrets of every spec,
  * once no two of them land in one place. */
 static int deliver_all(const struct ent_args *a, struct fetched *f, const cw_sbuf *rendered,
                        struct ent_files *files)
