@@ -148,6 +148,28 @@ static void report(const struct ent_args *a, const char *name, wallet_status st,
 	        name, wallet_strerror(st), d[0] ? ": " : "", d);
 }
 
+/* What does not happen after a failure. */
+static const char *not_run(const struct ent_args *a, char *buf, size_t bufsz)
+{
+	if (a->prog == NULL)
+		return "nothing printed";
+	snprintf(buf, bufsz, "not running %s", a->prog[0]);
+	return buf;
+}
+
+/* An --optional spec whose object (or group) the verified manifest does not list: one line,
+ * and PROGRAM runs without it. Any other failure stays fatal, a NOTFOUND for the manifest or
+ * the signing key included. */
+static bool skip_missing(wallet_client *c, const struct ent_spec *sp, wallet_status st)
+{
+	int listed = 1;
+	if (!sp->optional || st != WALLET_ERR_NOTFOUND ||
+	    wallet_manifest_lists(c, sp->name, &listed) != WALLET_OK || listed)
+		return false;
+	fprintf(out_err(), "wallet-entry: %s: not in the wallet (--optional): skipped\n", sp->name);
+	return true;
+}
+
 static void report_ok(const struct ent_args *a, const wallet_secret *s)
 {
 	if (a->verbose)
@@ -162,7 +184,11 @@ static size_t fetch_group(wallet_client *c, const struct ent_args *a, const stru
 	size_t failed = 0;
 	wallet_status st = wallet_fetch_group(c, sp->name, &f->v, &f->n);
 	if (st != WALLET_OK) {
-		report(a, sp->name, st, wallet_client_error(c));
+		char d[512];
+		snprintf(d, sizeof d, "%s", wallet_client_error(c));
+		if (skip_missing(c, sp, st))
+			return 0;
+		report(a, sp->name, st, d);
 		return 1;
 	}
 	for (size_t k = 0; k < f->n; k++) {
@@ -207,6 +233,8 @@ static size_t fetch_all(wallet_client *c, const struct ent_args *a, struct fetch
 		}
 		wallet_request *rq = &reqs[r++];
 		if (rq->status != WALLET_OK) {
+			if (skip_missing(c, sp, rq->status))
+				continue;
 			report(a, sp->name, rq->status, rq->error);
 			failed++;
 			continue;
@@ -278,11 +306,38 @@ static int render_templates(const struct ent_args *a, const struct fetched *f, c
 	return -1;
 }
 
-/* The secrets of every spec, then the templates' renderings (rendered: NULL without any). */
+/* No two deliveries land in one place, now that the members of groups and the fields of
+ * env-json secrets are known; the templates' DESTs take part. Returns -1, or 1 (nothing was
+ * delivered). */
+static int check_slots(const struct ent_args *a, const struct fetched *f)
+{
+	struct ent_slots sl = {0};
+	char err[1024], buf[256];
+	cw_status st = CW_OK;
+	for (size_t i = 0; f != NULL && i < a->nspecs; i++)
+		for (size_t k = 0; k < f[i].n && st == CW_OK; k++)
+			st = ent_spec_slots(&a->specs[i], wallet_secret_name(f[i].v[k]),
+			                    wallet_secret_data(f[i].v[k]),
+			                    wallet_secret_size(f[i].v[k]), &sl, err, sizeof err);
+	if (st == CW_OK)
+		st = ent_templates_slots(&a->templates, &sl, err, sizeof err);
+	if (st == CW_OK)
+		st = ent_slots_check(&sl, err, sizeof err);
+	ent_slots_free(&sl);
+	if (st == CW_OK)
+		return -1;
+	fprintf(out_err(), "wallet-entry: %s; %s\n", err, not_run(a, buf, sizeof buf));
+	return 1;
+}
+
+/* The templates' renderings (rendered: NULL without any), then the secrets of every spec,
+ * once no two of them land in one place. */
 static int deliver_all(const struct ent_args *a, struct fetched *f, const cw_sbuf *rendered,
                        struct ent_files *files)
 {
 	char err[512];
+	if (check_slots(a, f) >= 0)
+		return 1;
 	if (rendered != NULL && ent_templates_deliver(&a->templates, rendered, &a->o, files, err,
 	                                              sizeof err) != CW_OK) {
 		fprintf(out_err(), "wallet-entry: %s\n", err);
@@ -328,6 +383,7 @@ static int fetch_secrets(const struct ent_args *a, struct fetched **out)
 	wallet_config *cfg = NULL;
 	wallet_client *c = NULL;
 	struct fetched *f = NULL;
+	char buf[256];
 	int rc = build_config(a, &cfg);
 	if (rc >= 0)
 		return rc;
@@ -351,14 +407,14 @@ static int fetch_secrets(const struct ent_args *a, struct fetched **out)
 	c = NULL;
 	unquiet_libraries();
 	if (stop_signal != 0) {
-		fprintf(out_err(), "wallet-entry: stopped by signal %d; not running %s\n",
-		        (int)stop_signal, a->prog[0]);
+		fprintf(out_err(), "wallet-entry: stopped by signal %d; %s\n", (int)stop_signal,
+		        not_run(a, buf, sizeof buf));
 		rc = 128 + stop_signal;
 		goto out;
 	}
 	if (failed > 0) {
-		fprintf(out_err(), "wallet-entry: %zu of %zu fetches failed; not running %s\n",
-		        failed, a->nspecs, a->prog[0]);
+		fprintf(out_err(), "wallet-entry: %zu of %zu fetches failed; %s\n", failed,
+		        a->nspecs, not_run(a, buf, sizeof buf));
 		goto out;
 	}
 	*out = f;
@@ -422,12 +478,15 @@ int main(int argc, char **argv)
 	/* setenv (env:) copies "VAR=value" through a buffer on the stack: a supervisor lives
 	 * on, so zero what the deliveries left below this frame */
 	(void)cw_scrub_stack((size_t)64 << 10);
+	if (a.print) {
+		rc = 0; /* written: nothing to run */
+		goto out;
+	}
 	rc = run_program(&a, &files, have_core ? &core : NULL);
 out:
 	ent_templates_wipe(rendered, a.templates.n);
 	free_fetched(f, a.nspecs);
 	ent_files_free(&files);
-	ent_templates_free(&a.templates);
-	free(a.specs);
+	ent_args_free(&a);
 	return rc;
 }

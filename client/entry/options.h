@@ -1,6 +1,8 @@
 /* wallet-entry: its options, in one table. Each row drives the getopt_long table, the
- * environment fallback, the list of variables removed from PROGRAM's environment and the
- * usage text, so that an option cannot be added to one and forgotten in another. */
+ * environment fallback, the keys of the spec file (specfile.h), the list of variables removed
+ * from PROGRAM's environment and the usage text, so that an option cannot be added to one and
+ * forgotten in another. Where a setting comes from: the command line, else its variable, else
+ * the spec file (--spec), else the default. */
 #ifndef ENTRY_OPTIONS_H
 #define ENTRY_OPTIONS_H
 
@@ -14,13 +16,17 @@
 
 #define ENT_MAX_URLS 16
 
-/* What the command line and the environment asked for. The strings point into argv or the
- * environment; specs is malloc'd (free it). */
+struct ent_specfile;
+
+/* What the command line, the environment and the spec file asked for. The strings point into
+ * argv, the environment or file; specs and file are owned: ent_args_free releases them. */
 struct ent_args {
 	const char *urls[ENT_MAX_URLS];
 	size_t nurls;
 	const char *ca, *cert, *key, *keypass, *gpg_key, *gnupghome, *signer, *signer_key;
-	const char *wait, *timeout, *openpgp_name; /* as given; parsed into the fields below */
+	const char *wait, *timeout, *openpgp_name,
+	    *mode;             /* as given; parsed into the fields below */
+	const char *spec_file; /* --spec */
 	wallet_openpgp openpgp;
 	long wait_s, timeout_s;
 	struct ent_spec *specs;
@@ -28,7 +34,9 @@ struct ent_args {
 	struct ent_templates templates; /* --template (free with ent_templates_free) */
 	struct ent_opts o;
 	bool supervise, verbose;
+	bool print; /* --print: specs holds that one object (ENT_PRINT), and there is no PROGRAM */
 	char **prog;
+	struct ent_specfile *file; /* --spec, once read */
 };
 
 /* One option. A row whose env is set falls back to that variable (when not empty) if the
@@ -47,8 +55,20 @@ struct ent_option {
 	 * char *) or true (a bool, for an option without argument) is stored at field. */
 	int (*set)(struct ent_args *a, const char *arg, char *err, size_t errsz);
 	size_t field;
-	bool path; /* the argument names a file or directory that must be readable */
+	unsigned flags; /* ENT_OPT_* (true: ENT_OPT_PATH, for rows written before the others) */
 };
+
+/* The argument names a file or directory that must be readable (a relative one in the spec
+ * file is taken from the file's directory). */
+#define ENT_OPT_PATH 1u
+/* Not a key of the spec file: --spec itself, and what prints and exits. */
+#define ENT_OPT_NOFILE 2u
+/* The argument is SRC=DEST with SRC a file (--template): a relative SRC in the spec file is
+ * taken from the file's directory, as ENT_OPT_PATH's argument is. */
+#define ENT_OPT_SRC 8u
+/* Delivers secrets: refused with --print, whereas the spec file's are left out then (one
+ * spec file serves a program and a script). */
+#define ENT_OPT_DELIVERY 4u
 
 extern const struct ent_option ent_options[];
 extern const size_t ent_noptions;
@@ -57,6 +77,13 @@ extern const size_t ent_noptions;
  * --version (printed on stdout; 1 when writing failed), or 2 for a usage error (the message
  * in err). Not thread-safe (getopt). */
 int ent_parse_args(int argc, char **argv, struct ent_args *a, char *err, size_t errsz);
+
+/* Whether the row's argument is a number, which the spec file may give as a JSON integer:
+ * an argument named SECONDS, N, UID or GID. */
+bool ent_option_numeric(const struct ent_option *o);
+
+/* Releases what ent_parse_args allocated; a is zeroed. */
+void ent_args_free(struct ent_args *a);
 
 /* Prints the usage text. */
 void ent_usage(FILE *out);

@@ -12,7 +12,7 @@
 
 #include "dest.h"
 #include "fsutil.h"
-#include "jsonsecret.h"
+#include "json.h"
 
 enum part_kind { P_TEXT, P_SECRET };
 
@@ -553,7 +553,7 @@ static cw_status render_secret(const struct ent_template *t, const struct part *
 	if (pt->key == NULL) {
 		st = put(out, data, len);
 	} else {
-		if (!ent_json_parse(data, len, &v) || v.type != ENT_JSON_OBJECT)
+		if (!ent_json_parse(data, len, &v, NULL) || v.type != ENT_JSON_OBJECT)
 			return rerr(t, pt, err, errsz,
 			            "%s: not a JSON object (KEY \"%.200s\" needs one)", pt->name,
 			            pt->key);

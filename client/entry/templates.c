@@ -29,6 +29,9 @@ cw_status ent_templates_add(struct ent_templates *ts, const char *arg, char *err
 	}
 	if (ent_parse_spec(spec, &tp.dest, e, sizeof e) != CW_OK) {
 		const char *m = strncmp(e, "template: ", 10) == 0 ? e + 10 : e;
+		/* --fetch's list of destinations has more than a template may use */
+		if (strncmp(m, "destination must be ", 20) == 0)
+			m = "destination must be fd:VAR, file:PATH or env:VAR";
 		snprintf(err, errsz, "--template %.300s: %s", src, m);
 		goto out;
 	}
@@ -105,6 +108,17 @@ cw_status ent_templates_add_specs(const struct ent_templates *ts, struct ent_spe
 		}
 	}
 	return CW_OK;
+}
+
+cw_status ent_templates_slots(const struct ent_templates *ts, struct ent_slots *s, char *err,
+                              size_t errsz)
+{
+	cw_status st = CW_OK;
+	for (size_t i = 0; i < ts->n && st == CW_OK; i++) {
+		const struct ent_spec *d = &ts->v[i].dest;
+		st = ent_spec_slots(d, d->name, NULL, 0, s, err, errsz);
+	}
+	return st;
 }
 
 bool ent_templates_where(const struct ent_templates *ts, const char *name, char *buf, size_t bufsz)

@@ -2,8 +2,11 @@
  * template.h.
  *
  * Life of a --template in wallet-entry: ent_templates_add (option parsing: reads and parses
- * SRC, parses DEST) -> ent_templates_add_specs (the names it uses join the fetch list) ->
- * fetch -> ent_templates_render (all of them, before any delivery) -> ent_templates_deliver
+ * SRC, parses DEST) -> ent_templates_add_specs (the names it uses join the fetch list, once
+ * the command line, the environment and the spec file have given theirs) ->
+ * ent_templates_slots (no DEST where another delivery writes: before any request, and again
+ * before delivery) -> fetch -> ent_templates_render (all of them, before any delivery) ->
+ * ent_templates_deliver
  * -> ent_templates_wipe.
  *
  * Re-rendering on rotation (the watch mode): call ent_templates_render again with a lookup
@@ -47,6 +50,11 @@ cw_status ent_templates_add(struct ent_templates *ts, const char *arg, char *err
  * minimum is checked again at rendering). Call once every --fetch is known. */
 cw_status ent_templates_add_specs(const struct ent_templates *ts, struct ent_spec **specs,
                                   size_t *nspecs, char *err, size_t errsz);
+
+/* Adds the slot of each template's DEST to s (dest.h, collisions), named "--template SRC"
+ * in messages. CW_ERR_NOMEM or CW_ERR_NAME with err saying why. */
+cw_status ent_templates_slots(const struct ent_templates *ts, struct ent_slots *s, char *err,
+                              size_t errsz);
 
 /* "SRC:LINE" of the first use of name in a template, for reporting a fetch that failed;
  * false when no template uses it. */

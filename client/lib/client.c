@@ -570,3 +570,27 @@ out:
 	free(reqs);
 	return wc_status_public(st);
 }
+
+WALLET_API wallet_status wallet_manifest_lists(wallet_client *c, const char *name, int *listed)
+{
+	if (listed == NULL)
+		return WALLET_ERR_USAGE;
+	*listed = 0;
+	if (c == NULL || name == NULL)
+		return WALLET_ERR_USAGE;
+	c->err[0] = '\0';
+	size_t n = strlen(name);
+	bool group = cw_group_valid(name, n);
+	if (!group && !cw_name_valid(name, n)) {
+		wc_err(c, "invalid object name or group");
+		return WALLET_ERR_NAME;
+	}
+	cw_status st = wc_manifest_ensure(c);
+	if (st != CW_OK)
+		return wc_status_public(st);
+	if (!group)
+		*listed = wc_manifest_find(&c->mf, name) != NULL;
+	for (size_t i = 0; group && i < c->mf.n && !*listed; i++)
+		*listed = strncmp(c->mf.v[i].name, name, n) == 0;
+	return WALLET_OK;
+}

@@ -285,6 +285,23 @@ fx_agents_gone() {
 	return 0
 }
 
+# fx_disk_search MARK OUT STRING...: the regular files of every disk-backed file system (not
+# tmpfs, proc and the like) written since the file MARK that hold one of the fixed STRINGs,
+# one path a line, into OUT. Complete, not a sample: a file that was not written since MARK
+# cannot hold a secret made after it.
+fx_disk_search() {
+	local mark=$1 out=$2 m mounts
+	local -a pats=()
+	shift 2
+	for m in "$@"; do pats+=(-e "$m"); done
+	mounts=$(findmnt -rn -o TARGET,FSTYPE | awk '$2 !~ /^(proc|sysfs|tmpfs|ramfs|devtmpfs|devpts|mqueue|cgroup2?|securityfs|debugfs|tracefs|pstore|bpf|configfs|fusectl|hugetlbfs|autofs|binfmt_misc|nsfs|overlay|squashfs|rpc_pipefs|efivarfs|selinuxfs)$/ {print $1}' | sort -u)
+	: >"$out"
+	for m in / $mounts; do
+		find "$m" -xdev -newer "$mark" -type f -print0 2>/dev/null |
+			xargs -0 -r grep -lF "${pats[@]}" >>"$out" 2>/dev/null
+	done
+}
+
 fx_setup() {
 	at_exit "wait_until 10 fx_agents_gone" # registered first: runs last
 	command -v gpg >/dev/null && command -v openssl >/dev/null || t_skip_all "gpg/openssl missing"

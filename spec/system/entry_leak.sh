@@ -18,6 +18,14 @@ SECRET="leak-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
 # plaintext only on tmpfs, even the test's own copy
 printf '%s' "$SECRET" >"$SHM/plain"
 fx_seal db_pass 1 "$SHM/plain" && fx_serve_obj v1/objects/db_pass "$FX/sealed/db_pass@1" 1
+# a JSON secret for env-json, whose field values become variables. The memory check looks
+# for the value's last 40 bytes (in a file on tmpfs): a copy freed unwiped keeps them, even
+# where the allocator wrote its own pointers over the first ones.
+JSECRET="json-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
+printf '%s' "$JSECRET" >"$SHM/jfull"
+printf '%s' "${JSECRET: -40}" >"$SHM/jplain"
+printf '{"user": "u", "port": 5432, "password": "%s"}' "$JSECRET" >"$SHM/jdoc"
+fx_seal db.json 1 "$SHM/jdoc" && fx_serve_obj v1/objects/db.json "$FX/sealed/db.json@1" 1
 fx_entry_env
 # the throwaway GNUPGHOME goes under XDG_RUNTIME_DIR when that is tmpfs: a private one here
 export XDG_RUNTIME_DIR=$SHM/xdg
@@ -85,25 +93,23 @@ done
 # 3. wallet-entry's own memory once the secrets are handed over: --supervise keeps it alive
 #    as PROGRAM's parent. A core image of it (gcore, written to tmpfs) holds no copy of the
 #    secret: what the library held is wiped, and what librnp freed unwiped is overwritten
-#    (M_PERTURB) or below the stack (scrubbed).
+#    (M_PERTURB) or below the stack (scrubbed). env-json reads the JSON secret where it lies,
+#    in locked memory, and the values it set are wiped like env:'s.
 #    Not in a sanitizer build (fx_core_check says why).
+cat "$SHM/plain" >"$SHM/pat" && echo >>"$SHM/pat" && cat "$SHM/jplain" >>"$SHM/pat"
 for eng in gnupg rnp; do
-	fx_core_check "$SHM" "$SHM/plain" "$eng: no copy of the secret in wallet-entry's memory after the fetch" \
-		--openpgp "$eng" --fetch db_pass --fetch 'db_pass=env:DBP'
+	fx_core_check "$SHM" "$SHM/pat" \
+		"$eng: no copy of the secret nor of the env-json field's value in wallet-entry's memory after the fetch" \
+		--openpgp "$eng" --fetch db_pass --fetch 'db_pass=env:DBP' --fetch 'db.json=env-json:J_'
 done
 
 # 4. search every regular file on every disk-backed file system written since the marker
-mounts=$(findmnt -rn -o TARGET,FSTYPE | awk '$2 !~ /^(proc|sysfs|tmpfs|ramfs|devtmpfs|devpts|mqueue|cgroup2?|securityfs|debugfs|tracefs|pstore|bpf|configfs|fusectl|hugetlbfs|autofs|binfmt_misc|nsfs|overlay|squashfs|rpc_pipefs|efivarfs|selinuxfs)$/ {print $1}' | sort -u)
-: >"$T_DIR/hits"
-for m in / $mounts; do
-	find "$m" -xdev -newer "$MARK" -type f -print0 2>/dev/null |
-		xargs -0 -r grep -lF -- "$SECRET" >>"$T_DIR/hits" 2>/dev/null
-done
-# control: the search does find the secret in a disk file written after the marker
+# control: a copy planted in a disk file after the marker, which the one search must find
 printf 'x%sx' "$SECRET" >"$T_DIR/control"
-find / -xdev -newer "$MARK" -type f -path "$T_DIR/*" -print0 | xargs -0 grep -lF -- "$SECRET" >"$T_DIR/chits"
-t_grep "control: the search finds a planted copy" "$T_DIR/control" "$T_DIR/chits"
+fx_disk_search "$MARK" "$T_DIR/hits" "$SECRET" "$JSECRET"
+t_grep "control: the search finds a planted copy" "$T_DIR/control" "$T_DIR/hits"
 rm -f "$T_DIR/control"
-t_cond "no file on a disk file system contains the secret" ! -s "$T_DIR/hits"
-[ -s "$T_DIR/hits" ] && sed 's/^/# found in: /' "$T_DIR/hits"
+grep -vxF "$T_DIR/control" "$T_DIR/hits" >"$T_DIR/others"
+t_cond "no file on a disk file system contains the secret" ! -s "$T_DIR/others"
+[ -s "$T_DIR/others" ] && sed 's/^/# found in: /' "$T_DIR/others"
 exit 0

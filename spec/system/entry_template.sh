@@ -4,8 +4,10 @@
 # rendered to file:, fd: and env:; names used only in templates are fetched, and a name both
 # fetched and used is fetched once (the server's audit log counts); an unknown name, a missing
 # key, a non-object secret and bad syntax give one line naming the template and its line,
-# PROGRAM is not run and nothing is on disk; --supervise removes a rendered file; a core image
-# of a supervising wallet-entry holds no copy of what it rendered.
+# PROGRAM is not run and nothing is on disk; a template's DEST where another delivery writes is
+# refused, a spec file's template reads a relative SRC next to it, --print takes no template;
+# --supervise removes a rendered file; a core image of a supervising wallet-entry holds no copy
+# of what it rendered.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/client_fixture.bash" # fx_agents_gone, fx_core_check
 . "$(dirname "$0")/serve_common.sh"     # serve_keys, serve_data, serve_start
@@ -148,6 +150,36 @@ t_grep "... naming it" "$TPL/none: No such file or directory" "$T_DIR/last.out"
 t_exit "DEST file: on a disk: usage error" 2 "$E" --template "$TPL/app.tmpl=file:$T_DIR/out" -- touch "$T_DIR/ran"
 t_exit "DEST fd: without a variable: usage error" 2 "$E" --template "$TPL/app.tmpl=fd" -- true
 t_cond "no PROGRAM ran, nothing written to a disk" ! -e "$T_DIR/ran" -o -e "$T_DIR/out"
+
+# 3b. with the other options: a template's DEST where another delivery writes is refused
+#     (before any request when the names given collide, before delivery when a group's
+#     members do); a spec file's "template" reads a relative SRC next to the spec file;
+#     --print takes no template
+t_exit "a template's DEST where a --fetch delivers: usage error" 2 "$E" --fetch db_pass=env:CONF \
+	--template "$TPL/app.tmpl=env:CONF" -- touch "$T_DIR/ran"
+t_grep "... naming both" "db_pass and --template $TPL/app.tmpl both deliver to the variable CONF" "$T_DIR/last.out"
+t_exit "two templates to one file: usage error" 2 "$E" --template "$TPL/app.tmpl=file:$SHM/two" \
+	--template "$TPL/grp.tmpl=file:$SHM//two" -- touch "$T_DIR/ran"
+t_grep "... naming both" "--template $TPL/app.tmpl and --template $TPL/grp.tmpl both deliver to the file $SHM/two" "$T_DIR/last.out"
+t_exit "a template's DEST where a group's member delivers: exit 1" 1 "$E" --fetch app1/ \
+	--template "$TPL/app.tmpl=file:$SHM/g.conf" --template "$TPL/app.tmpl=fd:APP1_A_FILE" -- touch "$T_DIR/ran"
+t_grep "... naming both, once the members are known" \
+	"app1/a and --template $TPL/app.tmpl both deliver to the variable APP1_A_FILE; not running touch" "$T_DIR/last.out"
+t_cond "... nothing delivered, PROGRAM not run" ! -e "$SHM/g.conf" -o -e "$T_DIR/ran"
+t_ok "the names a template uses claim no place of their own (db_pass: not DB_PASS_FILE)" \
+	"$E" --fetch "cfg=fd:DB_PASS_FILE" --template "$TPL/min2.tmpl=env:P" -- \
+	sh -c '[ "$P" = "p=$1" ] && [ -e "$DB_PASS_FILE" ]' sh "$PASS"
+mkdir -p "$T_DIR/specdir" && cp "$TPL/app.tmpl" "$T_DIR/specdir/rel.tmpl"
+printf '{"template": ["rel.tmpl=file:%s/s.conf"], "command": ["cmp", "%s/s.conf", "%s"]}' \
+	"$SHM" "$SHM" "$SHM/app.want" >"$T_DIR/specdir/spec.json"
+t_ok "a spec file's template with a relative SRC (read next to the spec file)" \
+	sh -c 'cd / && exec "$1" --spec "$2"' sh "$E" "$T_DIR/specdir/spec.json"
+rm -f "$SHM/s.conf"
+t_exit "--print with --template: usage error" 2 "$E" --print db_pass --template "$TPL/app.tmpl=env:X"
+t_grep "... saying so" "--print cannot be combined with --template" "$T_DIR/last.out"
+t_ok "--print leaves the spec file's template out" sh -c \
+	'"$1" --spec "$2" --print db_pass | cmp - "$3"' sh "$E" "$T_DIR/specdir/spec.json" "$SHM/db"
+t_cond "no PROGRAM ran" ! -e "$T_DIR/ran"
 
 # 4. --supervise: the rendered file is removed when PROGRAM exits
 t_ok "--supervise: PROGRAM reads the rendered file" "$E" --supervise \

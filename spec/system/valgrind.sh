@@ -57,6 +57,20 @@ printf 'p={{ secret "db_pass" }}{{ "{{" }}' >"$T_DIR/t.tmpl"
 printf '\n{{ secret "db_pass" "key" }}' >"$T_DIR/bad.tmpl"
 vg "wallet-entry --supervise --template" "$E" --supervise --template "$T_DIR/t.tmpl=env:T" -- sh -c '[ "$T" = "p=$1{{" ]' sh "$SECRET"
 vg "wallet-entry --template: a KEY on a text secret (error path)" sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --supervise --template '$T_DIR/bad.tmpl=fd:X' -- true"
+# the spec file, --optional, env-json, --print, and refusals (wallet-entry's second day)
+printf '{"user": "u", "password": "%s", "port": 1}' "$SECRET" >"$T_DIR/j"
+"$W" --data "$D" store db.json --to app1 <"$T_DIR/j" >/dev/null || t_fail "wallet store db.json"
+printf '{"fetch": ["db_pass", "db.json=env-json:J_"], "optional": "nope", "supervise": true,
+  "command": ["sh", "-c", "[ \\"$J_PASSWORD\\" = \\"$(cat \\"$DB_PASS_FILE\\")\\" ]"]}' >"$T_DIR/spec.json"
+vg "wallet-entry --spec: --optional (missing) and env-json" "$E" --spec "$T_DIR/spec.json"
+vg "wallet-entry --print into a pipe" sh -c "${VG[*]} --log-file=$T_DIR/vg.%p '$E' --print db_pass | cmp -s - '$T_DIR/s'"
+vg "wallet-entry: two deliveries to one variable (usage error path)" \
+	sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --fetch a=env:X --fetch b=env:X -- true"
+printf '{"fetch": "db_pass", "fetch": "x"}' >"$T_DIR/bad.json"
+vg "wallet-entry: a refused spec file (usage error path)" \
+	sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --spec '$T_DIR/bad.json' -- true"
+vg "wallet-entry: a template's DEST where a --fetch delivers (usage error path)" \
+	sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --fetch db_pass=env:T --template '$T_DIR/t.tmpl=env:T' -- true"
 C=(--cacert "$K/app1/ca.crt" --cert "$K/app1/tls.crt" --key "$K/app1/tls.key")
 curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects/..%2f..%2fetc%2fpasswd"
 curl -s "${C[@]}" -o /dev/null -X POST "https://localhost:$P/v1/objects/db_pass"

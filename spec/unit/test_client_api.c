@@ -243,6 +243,17 @@ static void test_no_wallet(void **state)
 	assert_int_equal(wallet_fetch_group(c, "nogroup", &v, &n), WALLET_ERR_NAME);
 	assert_null(v);
 	assert_int_equal(n, 0);
+	/* no manifest to be had (this client's certificate is no real one, and no wallet
+	 * answers): a failure status, never WALLET_OK with "not listed" */
+	int listed = 7;
+	wallet_status st = wallet_manifest_lists(c, "db", &listed);
+	assert_true(st != WALLET_OK && st != WALLET_ERR_NOTFOUND);
+	assert_int_equal(listed, 0);
+	st = wallet_manifest_lists(c, "app1/", &listed);
+	assert_true(st != WALLET_OK && st != WALLET_ERR_NOTFOUND);
+	assert_int_equal(wallet_manifest_lists(c, "a//b", &listed), WALLET_ERR_NAME);
+	assert_int_equal(wallet_manifest_lists(c, "db", NULL), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_manifest_lists(NULL, "db", &listed), WALLET_ERR_USAGE);
 	wallet_client_free(c);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmocka_common.h"
+#include "entry_args_fixture.h"
 #include "cw_version.h"
 #include "options.h"
 
@@ -77,7 +78,11 @@ static void test_rows(void **state)
 		assert_true(o->help[0] != '\0');
 		/* a setter, or a field (only string fields take an argument) */
 		assert_true(o->set != NULL || o->field > 0);
-		assert_true(!o->path || (o->set == NULL && o->arg != NULL));
+		assert_true(!(o->flags & ENT_OPT_PATH) || (o->set == NULL && o->arg != NULL));
+		assert_true(!(o->flags & ENT_OPT_SRC) || (o->set != NULL && o->arg != NULL));
+		assert_int_equal(
+		    o->flags & ~(ENT_OPT_PATH | ENT_OPT_NOFILE | ENT_OPT_DELIVERY | ENT_OPT_SRC),
+		    0);
 		assert_true(o->env == NULL || o->arg != NULL);
 		for (size_t k = 0; k < i; k++) {
 			assert_string_not_equal(o->name, ent_options[k].name);
@@ -146,16 +151,6 @@ static void test_usage_mentions_every_option(void **state)
 	}
 }
 
-static int parse(struct ent_args *a, char *err, size_t errsz, char **argv)
-{
-	int argc = 0;
-	while (argv[argc] != NULL)
-		argc++;
-	memset(a, 0, sizeof *a);
-	err[0] = '\0';
-	return ent_parse_args(argc, argv, a, err, errsz);
-}
-
 /* The environment fills in options not given; the command line wins; of WALLET_GPG_KEY and
  * WALLET_GNUPGHOME only one is taken, and neither when either option is given. */
 static void test_env_fallback(void **state)
@@ -182,7 +177,7 @@ static void test_env_fallback(void **state)
 	assert_int_equal(a.timeout_s, 30);
 	assert_int_equal(a.openpgp, WALLET_OPENPGP_GNUPG);
 	assert_string_equal(a.prog[0], "true");
-	free(a.specs);
+	ent_args_free(&a);
 
 	char *given[] = {"wallet-entry", "--ca", "/c2", "--url", "https://a", "--url", "https://b",
 	                 "--gnupghome",  "/h2",  "-v",  "--",    "true",      NULL};
@@ -192,7 +187,7 @@ static void test_env_fallback(void **state)
 	assert_string_equal(a.gnupghome, "/h2");
 	assert_null(a.gpg_key);
 	assert_true(a.verbose);
-	free(a.specs);
+	ent_args_free(&a);
 	clear_wallet_env();
 }
 

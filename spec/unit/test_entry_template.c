@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include "cmocka_common.h"
+#include "file_fixture.h"
 #include "fsutil.h"
-#include "jsonsecret.h"
+#include "json.h"
 #include "template.h"
 #include "templates.h"
 
@@ -346,12 +347,7 @@ static int teardown(void **state)
 
 static void write_file(const char *name, const char *text)
 {
-	char p[256];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	fx_put_file(dir, name, text);
 }
 
 static void test_load(void **state)
@@ -420,9 +416,10 @@ static void test_templates_add(void **state)
 	    {"=fd:X", "--template: SRC=DEST expected"},
 	    {"%s/t", "--template: SRC=DEST expected"},
 	    {"%s/t=", "--template %s/t: destination must be fd:VAR, file:PATH or env:VAR"},
+	    {"%s/t=env-json:P_", "--template %s/t: DEST must be fd:VAR, file:PATH or env:VAR"},
 	    {"%s/t=fd", "--template %s/t: fd: and env: need a variable (fd:VAR)"},
 	    {"%s/t=env:", "--template %s/t: fd: and env: need a variable (fd:VAR)"},
-	    {"%s/t=env:1X", "--template %s/t: invalid variable name"},
+	    {"%s/t=env:1X", "--template %s/t: invalid variable name or prefix"},
 	    {"%s/t=file:rel", "--template %s/t: file: needs an absolute path"},
 	    {"%s/nope=fd:X", "%s/nope: No such file or directory"},
 	};

@@ -1,26 +1,38 @@
-/* wallet-entry: JSON inside a secret, scanned in place (jsonsecret.h). */
-#include "jsonsecret.h"
+/* wallet-entry: the JSON reader (json.h). */
+#include "json.h"
 
 #include <string.h>
 
-struct scan {
-	const unsigned char *p, *end;
+/* Where a read stands; bad is the first byte that did not fit (NULL: none yet). */
+struct rd {
+	const unsigned char *p, *end, *bad;
 };
+
+static bool fail(struct rd *r)
+{
+	if (r->bad == NULL)
+		r->bad = r->p;
+	return false;
+}
 
 static bool is_ws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static bool is_digit(unsigned char c)
+static void skip_ws(struct rd *r)
 {
-	return c >= '0' && c <= '9';
+	while (r->p < r->end && is_ws(*r->p))
+		r->p++;
 }
 
-static void skip_ws(struct scan *s)
+static bool literal(struct rd *r, const char *word)
 {
-	while (s->p < s->end && is_ws(*s->p))
-		s->p++;
+	size_t n = strlen(word);
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
+		return fail(r);
+	r->p += n;
+	return true;
 }
 
 /* The four hex digits at p (end bounds them). */
@@ -38,33 +50,6 @@ static bool hex4(const unsigned char *p, const unsigned char *end, unsigned *out
 	}
 	*out = v;
 	return true;
-}
-
-/* The length of the valid UTF-8 sequence at p (*p >= 0x80), or 0: no overlong form, no
- * surrogate, nothing above U+10FFFF. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0], cp, min;
-	size_t n;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2, cp = c & 0x1F, min = 0x80;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3, cp = c & 0x0F, min = 0x800;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4, cp = c & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3Fu);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
 }
 
 /* A \u escape at p ("\uXXXX", with its low half when XXXX is a high surrogate): its length
@@ -85,167 +70,225 @@ static size_t u_escape(const unsigned char *p, const unsigned char *end, unsigne
 	return 12;
 }
 
-/* A string at s->p (on its '"'). */
-static bool scan_string(struct scan *s)
+/* One UTF-8 sequence that starts with a byte >= 0x80: no overlong form, no surrogate,
+ * nothing above U+10FFFF. */
+static bool utf8_seq(struct rd *r)
 {
-	const unsigned char *p = s->p + 1, *end = s->end;
-	while (p < end) {
-		unsigned char c = *p;
-		size_t n = 1;
-		unsigned cp;
-		if (c == '"') {
-			s->p = p + 1;
-			return true;
-		}
-		if (c < 0x20)
-			return false;
-		if (c == '\\') {
-			if (end - p < 2)
-				return false;
-			if (p[1] == 'u')
-				n = u_escape(p, end, &cp);
-			else
-				n = p[1] != '\0' && strchr("\"\\/bfnrt", p[1]) != NULL ? 2 : 0;
-		} else if (c >= 0x80) {
-			n = utf8_len(p, end);
-		}
-		if (n == 0)
-			return false;
-		p += n;
+	const unsigned char *s = r->p;
+	size_t left = (size_t)(r->end - r->p), n;
+	unsigned cp, min;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		n = 2, min = 0x80, cp = s[0] & 0x1Fu;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		n = 3, min = 0x800, cp = s[0] & 0x0Fu;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		n = 4, min = 0x10000, cp = s[0] & 0x07u;
+	} else {
+		return fail(r);
 	}
-	return false;
+	if (left < n)
+		return fail(r);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return fail(r);
+		cp = cp << 6 | (s[i] & 0x3Fu);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return fail(r);
+	r->p += n;
+	return true;
 }
 
-static void skip_digits(struct scan *s)
+/* A backslash escape at r->p; a high surrogate must be followed by a low one. */
+static bool escape(struct rd *r)
 {
-	while (s->p < s->end && is_digit(*s->p))
-		s->p++;
+	unsigned cp;
+	size_t n = 0;
+	if (r->end - r->p < 2)
+		return fail(r);
+	if (r->p[1] == 'u')
+		n = u_escape(r->p, r->end, &cp);
+	else if (r->p[1] != '\0' && strchr("\"\\/bfnrt", r->p[1]) != NULL)
+		n = 2;
+	if (n == 0)
+		return fail(r);
+	r->p += n;
+	return true;
+}
+
+/* A string at r->p (its opening quote). */
+static bool string(struct rd *r)
+{
+	r->p++;
+	while (r->p < r->end) {
+		unsigned char c = *r->p;
+		if (c == '"') {
+			r->p++;
+			return true;
+		}
+		if (c < 0x20) /* control characters, NUL included, must be escaped */
+			return fail(r);
+		if (c == '\\') {
+			if (!escape(r))
+				return false;
+		} else if (c >= 0x80) {
+			if (!utf8_seq(r))
+				return false;
+		} else {
+			r->p++;
+		}
+	}
+	return fail(r);
+}
+
+static bool digits(struct rd *r)
+{
+	const unsigned char *start = r->p;
+	while (r->p < r->end && *r->p >= '0' && *r->p <= '9')
+		r->p++;
+	return r->p > start ? true : fail(r);
 }
 
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool scan_number(struct scan *s)
+static bool number(struct rd *r)
 {
-	if (s->p < s->end && *s->p == '-')
-		s->p++;
-	if (s->p == s->end || !is_digit(*s->p))
+	if (r->p < r->end && *r->p == '-')
+		r->p++;
+	if (r->p < r->end && *r->p == '0')
+		r->p++;
+	else if (!digits(r))
 		return false;
-	if (*s->p++ != '0')
-		skip_digits(s);
-	if (s->p < s->end && *s->p == '.') {
-		s->p++;
-		if (s->p == s->end || !is_digit(*s->p))
+	if (r->p < r->end && *r->p == '.') {
+		r->p++;
+		if (!digits(r))
 			return false;
-		skip_digits(s);
 	}
-	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
-		s->p++;
-		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
-			s->p++;
-		if (s->p == s->end || !is_digit(*s->p))
+	if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+		r->p++;
+		if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+			r->p++;
+		if (!digits(r))
 			return false;
-		skip_digits(s);
 	}
 	return true;
 }
 
-static bool scan_word(struct scan *s, const char *w)
-{
-	size_t n = strlen(w);
-	if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0)
-		return false;
-	s->p += n;
-	return true;
-}
+static bool value(struct rd *r, int depth);
 
-static bool scan_value(struct scan *s, unsigned depth, struct ent_json *v);
-
-/* The members or elements of a container, after its opening bracket. */
-static bool scan_items(struct scan *s, unsigned depth, bool object)
+/* An object or an array at r->p (its opening bracket). */
+static bool container(struct rd *r, int depth)
 {
-	struct ent_json item;
+	bool object = *r->p == '{';
 	unsigned char close = object ? '}' : ']';
-	skip_ws(s);
-	if (s->p < s->end && *s->p == close) {
-		s->p++;
+	if (depth >= ENT_JSON_MAX_DEPTH)
+		return fail(r);
+	r->p++;
+	skip_ws(r);
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
 		return true;
 	}
 	for (;;) {
-		skip_ws(s);
+		skip_ws(r);
 		if (object) {
-			if (s->p == s->end || *s->p != '"' || !scan_string(s))
-				return false;
-			skip_ws(s);
-			if (s->p == s->end || *s->p++ != ':')
-				return false;
-			skip_ws(s);
+			if (r->p >= r->end || *r->p != '"' || !string(r))
+				return fail(r);
+			skip_ws(r);
+			if (r->p >= r->end || *r->p != ':')
+				return fail(r);
+			r->p++;
 		}
-		if (!scan_value(s, depth + 1, &item))
+		if (!value(r, depth + 1))
 			return false;
-		skip_ws(s);
-		if (s->p == s->end)
-			return false;
-		unsigned char c = *s->p++;
-		if (c == close)
+		skip_ws(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			continue;
+		}
+		if (r->p < r->end && *r->p == close) {
+			r->p++;
 			return true;
-		if (c != ',')
-			return false;
+		}
+		return fail(r);
 	}
 }
 
-/* One value at s->p (no white space before it); depth: how many containers hold it. */
-static bool scan_value(struct scan *s, unsigned depth, struct ent_json *v)
+static bool value(struct rd *r, int depth)
 {
-	const unsigned char *start = s->p;
-	bool ok;
-	if (s->p == s->end)
-		return false;
-	switch (*s->p) {
+	skip_ws(r);
+	if (r->p >= r->end)
+		return fail(r);
+	switch (*r->p) {
 	case '{':
 	case '[':
-		v->type = *s->p == '{' ? ENT_JSON_OBJECT : ENT_JSON_ARRAY;
-		if (depth >= ENT_JSON_MAX_DEPTH)
-			return false;
-		s->p++;
-		ok = scan_items(s, depth, v->type == ENT_JSON_OBJECT);
-		break;
+		return container(r, depth);
 	case '"':
-		v->type = ENT_JSON_STRING;
-		ok = scan_string(s);
-		break;
+		return string(r);
 	case 't':
-		v->type = ENT_JSON_TRUE;
-		ok = scan_word(s, "true");
-		break;
+		return literal(r, "true");
 	case 'f':
-		v->type = ENT_JSON_FALSE;
-		ok = scan_word(s, "false");
-		break;
+		return literal(r, "false");
 	case 'n':
-		v->type = ENT_JSON_NULL;
-		ok = scan_word(s, "null");
-		break;
+		return literal(r, "null");
 	default:
-		v->type = ENT_JSON_NUMBER;
-		ok = scan_number(s);
-		break;
+		if (*r->p == '-' || (*r->p >= '0' && *r->p <= '9'))
+			return number(r);
+		return fail(r);
 	}
-	v->p = start;
-	v->len = (size_t)(s->p - start);
-	return ok;
 }
 
-bool ent_json_parse(const unsigned char *data, size_t len, struct ent_json *out)
+static enum ent_json_type type_of(unsigned char c)
+{
+	switch (c) {
+	case '{':
+		return ENT_JSON_OBJECT;
+	case '[':
+		return ENT_JSON_ARRAY;
+	case '"':
+		return ENT_JSON_STRING;
+	case 't':
+		return ENT_JSON_TRUE;
+	case 'f':
+		return ENT_JSON_FALSE;
+	case 'n':
+		return ENT_JSON_NULL;
+	default:
+		return ENT_JSON_NUMBER;
+	}
+}
+
+/* The value at r->p, after white space, as a span; depth: how many containers hold it. */
+static bool span_at(struct rd *r, int depth, struct ent_json *out)
+{
+	skip_ws(r);
+	const unsigned char *start = r->p;
+	if (!value(r, depth))
+		return false;
+	out->type = type_of(*start);
+	out->p = start;
+	out->len = (size_t)(r->p - start);
+	return true;
+}
+
+bool ent_json_parse(const unsigned char *data, size_t len, struct ent_json *out, size_t *errat)
 {
 	struct ent_json v;
-	if (data == NULL)
+	if (data == NULL) {
+		if (errat != NULL)
+			*errat = 0;
 		return false;
-	struct scan s = {data, data + len};
-	skip_ws(&s);
-	if (!scan_value(&s, 0, &v))
+	}
+	struct rd r = {data, data + len, NULL};
+	bool ok = span_at(&r, 0, &v);
+	if (ok) {
+		skip_ws(&r);
+		ok = r.p == r.end || fail(&r);
+	}
+	if (!ok) {
+		if (errat != NULL)
+			*errat = (size_t)(r.bad - data);
 		return false;
-	skip_ws(&s);
-	if (s.p != s.end)
-		return false;
+	}
 	*out = v;
 	return true;
 }
@@ -256,30 +299,27 @@ bool ent_json_next(const struct ent_json *c, size_t *pos, struct ent_json *key,
 	bool object = c->type == ENT_JSON_OBJECT;
 	if ((!object && c->type != ENT_JSON_ARRAY) || *pos >= c->len)
 		return false;
-	struct scan s = {c->p + (*pos == 0 ? 1 : *pos), c->p + c->len};
-	skip_ws(&s);
-	if (s.p < s.end && *s.p == ',') {
-		s.p++;
-		skip_ws(&s);
-	}
-	if (s.p == s.end || *s.p == (object ? '}' : ']'))
+	/* up to the closing bracket; a value inside a parsed one: its depth was checked then */
+	struct rd r = {c->p + (*pos == 0 ? 1 : *pos), c->p + c->len - 1, NULL};
+	skip_ws(&r);
+	if (r.p < r.end && *r.p == ',')
+		r.p++;
+	skip_ws(&r);
+	if (r.p >= r.end)
 		return false;
 	if (object) {
-		struct ent_json k = {ENT_JSON_STRING, s.p, 0};
-		if (!scan_string(&s))
+		struct ent_json k;
+		if (!span_at(&r, 0, &k) || k.type != ENT_JSON_STRING)
 			return false;
-		k.len = (size_t)(s.p - k.p);
 		if (key != NULL)
 			*key = k;
-		skip_ws(&s);
-		if (s.p == s.end || *s.p++ != ':')
+		skip_ws(&r);
+		if (r.p >= r.end || *r.p++ != ':')
 			return false;
-		skip_ws(&s);
 	}
-	/* a value inside a parsed one: its depth was checked then */
-	if (!scan_value(&s, 0, val))
+	if (!span_at(&r, 0, val))
 		return false;
-	*pos = (size_t)(s.p - c->p);
+	*pos = (size_t)(r.p - c->p);
 	return true;
 }
 
@@ -321,6 +361,21 @@ static size_t str_char(const unsigned char **pp, const unsigned char *end, unsig
 	buf[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
 	buf[3] = (unsigned char)(0x80 | (cp & 0x3F));
 	return 4;
+}
+
+size_t ent_json_string(const struct ent_json *s, char *out)
+{
+	unsigned char buf[4];
+	const unsigned char *p = s->p + 1, *end = s->p + s->len - 1; /* inside the quotes */
+	size_t n = 0;
+	while (p < end) {
+		size_t k = str_char(&p, end, buf);
+		memcpy(out + n, buf, k);
+		n += k;
+	}
+	out[n] = '\0';
+	cw_wipe(buf, sizeof buf);
+	return n;
 }
 
 bool ent_json_string_equals(const struct ent_json *s, const char *b, size_t n)

@@ -1,11 +1,13 @@
-/* The JSON scanner for secrets (client/entry/jsonsecret.c). What it accepts cJSON accepts
- * too (cJSON 1.7.15 reads at most 63 characters of a number: longer ones are left out of that
- * comparison); the compact form of an accepted value is accepted and compacts to itself; every
- * member of an accepted object is found under its decoded name; decoded strings are UTF-8. */
+/* wallet-entry's JSON reader (client/entry/json.c), as templates read a secret. What it
+ * accepts cJSON accepts too (cJSON 1.7.15 reads at most 63 characters of a number: longer ones
+ * are left out of that comparison), and a refusal points inside the input; the compact form of
+ * an accepted value is accepted and compacts to itself; every member of an accepted object is
+ * found under its decoded name; decoded strings are UTF-8, the same into a caller's buffer as
+ * into a cw_sbuf. */
 #include <cJSON.h>
 
 #include "fuzz.h"
-#include "jsonsecret.h"
+#include "json.h"
 
 static bool utf8_valid(const unsigned char *p, size_t n)
 {
@@ -50,6 +52,11 @@ static void walk(const struct ent_json *v, unsigned depth)
 			FUZZ_CHECK(ent_json_append(&k, &name) == CW_OK);
 			FUZZ_CHECK(utf8_valid(name.data, name.len));
 			FUZZ_CHECK(ent_json_string_equals(&k, (const char *)name.data, name.len));
+			char *buf = malloc(k.len); /* exactly what ent_json_string asks for */
+			FUZZ_CHECK(buf != NULL);
+			FUZZ_CHECK(ent_json_string(&k, buf) == name.len && buf[name.len] == '\0');
+			FUZZ_CHECK(name.len == 0 || memcmp(buf, name.data, name.len) == 0);
+			free(buf);
 			cw_status st =
 			    ent_json_member(v, (const char *)name.data, name.len, &found);
 			FUZZ_CHECK(st == CW_OK || st == CW_ERR_EXISTS);
@@ -68,8 +75,11 @@ static void walk(const struct ent_json *v, unsigned depth)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ent_json v, v2;
-	if (!ent_json_parse(data, size, &v))
+	size_t at = SIZE_MAX;
+	if (!ent_json_parse(data, size, &v, &at)) {
+		FUZZ_CHECK(at <= size);
 		return 0;
+	}
 	FUZZ_CHECK(v.p >= data && v.p + v.len <= data + size);
 	if (!long_number(data, size)) {
 		cJSON *j = cJSON_ParseWithLength((const char *)data, size);
@@ -82,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (v.type == ENT_JSON_STRING) {
 		FUZZ_CHECK(utf8_valid(c1.data, c1.len));
 	} else {
-		FUZZ_CHECK(ent_json_parse(c1.data, c1.len, &v2) && v2.type == v.type);
+		FUZZ_CHECK(ent_json_parse(c1.data, c1.len, &v2, NULL) && v2.type == v.type);
 		FUZZ_CHECK(ent_json_append(&v2, &c2) == CW_OK);
 		FUZZ_CHECK(c2.len == c1.len && memcmp(c1.data, c2.data, c1.len) == 0);
 	}
