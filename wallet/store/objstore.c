@@ -429,15 +429,11 @@ cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version)
 	return S_ISDIR(sb.st_mode) ? CW_OK : CW_ERR_NOTFOUND;
 }
 
-cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
+/* The identity of dirfd/rel, a regular file (not followed when a symlink). */
+static cw_status file_id(int dirfd, const char *rel, ws_file_id *out)
 {
-	char file[CW_CLIENT_NAME_MAX + 8];
 	struct stat sb;
-	memset(out, 0, sizeof *out);
-	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
-		return CW_ERR_NAME;
-	snprintf(file, sizeof file, "%s.json", client);
-	if (fstatat(st->cltfd, file, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+	if (fstatat(dirfd, rel, &sb, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno_status();
 	if (!S_ISREG(sb.st_mode))
 		return CW_ERR_IO;
@@ -449,6 +445,26 @@ cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
 	out->ctime_s = (int64_t)sb.st_ctim.tv_sec;
 	out->ctime_ns = (int64_t)sb.st_ctim.tv_nsec;
 	return CW_OK;
+}
+
+cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
+{
+	char file[CW_CLIENT_NAME_MAX + 8];
+	memset(out, 0, sizeof *out);
+	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
+		return CW_ERR_NAME;
+	snprintf(file, sizeof file, "%s.json", client);
+	return file_id(st->cltfd, file, out);
+}
+
+cw_status ws_manifest_id(ws_store *st, const char *client, ws_file_id *out)
+{
+	char rel[CW_CLIENT_NAME_MAX + 16];
+	memset(out, 0, sizeof *out);
+	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
+		return CW_ERR_NAME;
+	snprintf(rel, sizeof rel, "manifests/%s", client);
+	return file_id(st->dfd, rel, out);
 }
 
 /* ---- clients ---- */
