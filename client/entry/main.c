@@ -17,6 +17,7 @@
 #include "run.h"
 #include "secmem.h"
 #include "walletclient.h"
+#include "watch.h"
 
 /* Where wallet-entry's own messages go: stderr; while the libraries work without --verbose,
  * a copy of it, fd 2 pointing at /dev/null meanwhile. librnp 0.16 writes parser diagnostics
@@ -80,7 +81,10 @@ static void on_stop(int sig)
 static int should_cancel(void *arg)
 {
 	(void)arg;
-	return stop_signal != 0;
+	sigset_t p;
+	/* a supervisor (--watch) blocks signals and takes them when the library returns */
+	return stop_signal != 0 ||
+	       (sigpending(&p) == 0 && (sigismember(&p, SIGTERM) || sigismember(&p, SIGINT)));
 }
 
 static void catch_stop_signals(bool on)
@@ -133,12 +137,6 @@ static int build_config(const struct ent_args *a, wallet_config **out)
 	return -1;
 }
 
-/* The secrets of one spec: one, or a whole group. */
-struct fetched {
-	wallet_secret **v;
-	size_t n;
-};
-
 static void report(const struct ent_args *a, const char *name, wallet_status st, const char *d)
 {
 	(void)a;
@@ -155,7 +153,7 @@ static void report_ok(const struct ent_args *a, const wallet_secret *s)
 
 /* A group: all of it, every member at least at the spec's minimum. */
 static size_t fetch_group(wallet_client *c, const struct ent_args *a, const struct ent_spec *sp,
-                          struct fetched *f)
+                          struct ent_fetched *f)
 {
 	size_t failed = 0;
 	wallet_status st = wallet_fetch_group(c, sp->name, &f->v, &f->n);
@@ -179,7 +177,7 @@ static size_t fetch_group(wallet_client *c, const struct ent_args *a, const stru
 
 /* Fetches every spec (single objects in one batch, which opens them in parallel); one line
  * per failure. Returns the number of failures. */
-static size_t fetch_all(wallet_client *c, const struct ent_args *a, struct fetched *f)
+static size_t fetch_all(wallet_client *c, const struct ent_args *a, struct ent_fetched *f)
 {
 	size_t failed = 0, nreq = 0;
 	wallet_request *reqs = calloc(a->nspecs, sizeof *reqs);
@@ -224,7 +222,7 @@ static size_t fetch_all(wallet_client *c, const struct ent_args *a, struct fetch
 	return failed;
 }
 
-static void free_fetched(struct fetched *f, size_t n)
+static void free_fetched(struct ent_fetched *f, size_t n)
 {
 	if (f == NULL)
 		return;
@@ -233,7 +231,7 @@ static void free_fetched(struct fetched *f, size_t n)
 	free(f);
 }
 
-static int deliver_all(const struct ent_args *a, struct fetched *f, struct ent_files *files)
+static int deliver_all(const struct ent_args *a, struct ent_fetched *f, struct ent_files *files)
 {
 	char err[512];
 	for (size_t i = 0; i < a->nspecs; i++) {
@@ -271,11 +269,11 @@ static bool prepare_process(void)
 
 /* Fetches every spec into *out (one entry per spec). Returns -1 when all of them were
  * fetched, or the exit status (nothing fetched is kept). */
-static int fetch_secrets(const struct ent_args *a, struct fetched **out)
+static int fetch_secrets(const struct ent_args *a, struct ent_fetched **out, wallet_client **keep)
 {
 	wallet_config *cfg = NULL;
 	wallet_client *c = NULL;
-	struct fetched *f = NULL;
+	struct ent_fetched *f = NULL;
 	int rc = build_config(a, &cfg);
 	if (rc >= 0)
 		return rc;
@@ -294,23 +292,30 @@ static int fetch_secrets(const struct ent_args *a, struct fetched **out)
 	if (f == NULL)
 		goto out;
 	size_t failed = fetch_all(c, a, f);
-	/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup */
-	wallet_client_free(c);
-	c = NULL;
+	/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup (a
+	 * watcher keeps the client until it ends) */
+	if (keep == NULL || failed > 0 || stop_signal != 0) {
+		wallet_client_free(c);
+		c = NULL;
+	}
 	unquiet_libraries();
+	const char *prog = a->prog != NULL ? a->prog[0] : "the watch";
 	if (stop_signal != 0) {
 		fprintf(out_err(), "wallet-entry: stopped by signal %d; not running %s\n",
-		        (int)stop_signal, a->prog[0]);
+		        (int)stop_signal, prog);
 		rc = 128 + stop_signal;
 		goto out;
 	}
 	if (failed > 0) {
 		fprintf(out_err(), "wallet-entry: %zu of %zu fetches failed; not running %s\n",
-		        failed, a->nspecs, a->prog[0]);
+		        failed, a->nspecs, prog);
 		goto out;
 	}
 	*out = f;
 	f = NULL;
+	if (keep != NULL)
+		*keep = c;
+	c = NULL;
 	rc = -1;
 out:
 	wallet_client_free(c);
@@ -320,31 +325,53 @@ out:
 	return rc;
 }
 
-/* Runs PROGRAM once the secrets are delivered and wiped here: by exec, or supervised. core:
- * the core-dump limit wallet-entry was given (NULL: unknown). */
-static int run_program(const struct ent_args *a, struct ent_files *files, const struct rlimit *core)
+static void quiet(const struct ent_args *a, bool on)
+{
+	if (on && !a->verbose)
+		quiet_libraries();
+	else if (!on)
+		unquiet_libraries();
+}
+
+/* What a rotation (--watch) does again: the steps above. */
+static const struct ent_deliverer deliverer = {fetch_all, deliver_all, free_fetched, quiet};
+
+/* Runs PROGRAM once the secrets are delivered and wiped here: by exec, supervised, or
+ * watched (the client c kept for it, and f, the secrets delivered: ent_watch_run takes
+ * both). core: the core-dump limit wallet-entry was given (NULL: unknown). */
+static int run_program(const struct ent_args *a, struct ent_files *files, const struct rlimit *core,
+                       wallet_client *c, struct ent_fetched *f)
 {
 	catch_stop_signals(false);
 	if (stop_signal != 0) {
 		ent_files_remove(files);
+		quiet(a, true);
+		wallet_client_free(c);
+		quiet(a, false);
+		free_fetched(f, a->nspecs);
 		return 128 + stop_signal;
 	}
+	if (a->w.interval_s > 0)
+		return ent_watch_run(a, &deliverer, c, f, files, core);
 	/* secrets are wiped: PROGRAM gets the core-dump limit it was given */
 	if (core != NULL)
 		(void)setrlimit(RLIMIT_CORE, core);
 	if (a->supervise)
-		return ent_supervise(a->prog, files, a->verbose);
+		return ent_supervise(a->prog, files, a->verbose, NULL);
+	ent_fds_cloexec(files->fds, files->nfds);
 	return ent_exec(a->prog);
 }
 
 int main(int argc, char **argv)
 {
 	struct ent_args a = {0};
-	struct fetched *f = NULL;
+	struct ent_fetched *f = NULL;
+	wallet_client *c = NULL;
 	struct ent_files files = {0};
 	struct rlimit core;
 	bool have_core = getrlimit(RLIMIT_CORE, &core) == 0;
 	char err[512];
+	ent_fds_note_inherited();
 	int rc = ent_parse_args(argc, argv, &a, err, sizeof err);
 	if (rc == 2)
 		(void)usage_error(err);
@@ -353,21 +380,26 @@ int main(int argc, char **argv)
 	rc = 1;
 	if (!prepare_process())
 		goto out;
-	if (a.nspecs > 0 && (rc = fetch_secrets(&a, &f)) >= 0)
+	if (a.nspecs > 0 && (rc = fetch_secrets(&a, &f, a.w.interval_s > 0 ? &c : NULL)) >= 0)
 		goto out;
 	ent_unset_own_env();
 	if (f != NULL && (rc = deliver_all(&a, f, &files)) >= 0) {
 		ent_files_remove(&files);
 		goto out;
 	}
-	free_fetched(f, a.nspecs);
-	f = NULL;
+	if (a.w.interval_s == 0) { /* else the watcher records the versions and frees them */
+		free_fetched(f, a.nspecs);
+		f = NULL;
+	}
 	/* setenv (env:) copies "VAR=value" through a buffer on the stack: a supervisor lives
 	 * on, so zero what the deliveries left below this frame */
 	(void)cw_scrub_stack((size_t)64 << 10);
-	rc = run_program(&a, &files, have_core ? &core : NULL);
+	rc = run_program(&a, &files, have_core ? &core : NULL, c, f);
+	c = NULL;
+	f = NULL;
 out:
 	free_fetched(f, a.nspecs);
+	wallet_client_free(c);
 	ent_files_free(&files);
 	free(a.specs);
 	return rc;

@@ -60,6 +60,19 @@ const struct ent_option ent_options[] = {
      "stay as the parent (like tini): forward signals, reap\n"
      "zombies, delete file: secrets when PROGRAM exits",
      NULL, FIELD(supervise), false},
+    {"watch", 0, "SECONDS", "WALLET_WATCH", 0, false,
+     "look for new versions every SECONDS and deliver them\n"
+     "(with --supervise; without PROGRAM: a sidecar that keeps\n"
+     "file: deliveries current)",
+     NULL, FIELD(watch_s), false},
+    {"on-change", 0, "ACTION", NULL, 0, false,
+     "restart (default), signal:SIG (files replaced, then SIG)\n"
+     "or none (files replaced)",
+     NULL, FIELD(on_change_s), false},
+    {"stop-signal", 0, "SIG", NULL, 0, false, "stops PROGRAM for a restart (default TERM)", NULL,
+     FIELD(stop_signal_s), false},
+    {"stop-timeout", 0, "SECONDS", NULL, 0, false, "then SIGKILL after SECONDS (default 10)", NULL,
+     FIELD(stop_timeout_s), false},
     {"verbose", 'v', NULL, NULL, 0, false, "progress on stderr (never a secret)", NULL,
      FIELD(verbose), false},
     {"help", 'h', NULL, NULL, 0, false, "this text", print_help, 0, false},
@@ -203,6 +216,8 @@ void ent_usage(FILE *out)
 	fputs(
 	    "usage: wallet-entry [options] [--fetch NAME[@MINVERSION][=DEST]]... -- PROGRAM "
 	    "[ARGS...]\n"
+	    "       wallet-entry --watch SECONDS [options] --fetch NAME=file:PATH...   (a "
+	    "sidecar)\n"
 	    "\n"
 	    "Fetches each NAME from the wallet over mutual TLS, verifies the wallet's signatures\n"
 	    "(pinned key), checks the signed name and version, decrypts in memory, then runs\n"
@@ -221,7 +236,9 @@ void ent_usage(FILE *out)
 		usage_option(out, &ent_options[i]);
 	fputs("\n"
 	      "Exit status: PROGRAM's; 1 when a fetch fails, 2 on a usage error, 126/127 when\n"
-	      "PROGRAM cannot be run; under --supervise 128+N when PROGRAM dies of signal N.\n",
+	      "PROGRAM cannot be run; under --supervise 128+N when PROGRAM dies of signal N.\n"
+	      "With --watch: PROGRAM's status when it exits on its own (a restart for a new\n"
+	      "version is not an exit); a sidecar stopped by SIGTERM or SIGINT exits 0.\n",
 	      out);
 }
 
@@ -295,9 +312,8 @@ static int parse_argv(int argc, char **argv, struct ent_args *a, bool *given, ch
 		if (rc >= 0)
 			return rc;
 	}
-	if (optind >= argc)
-		return usage_err(err, errsz, "no PROGRAM given after --");
-	a->prog = argv + optind;
+	/* none is refused by ent_watch_args, unless this is a sidecar */
+	a->prog = optind < argc ? argv + optind : NULL;
 	return -1;
 }
 
@@ -324,7 +340,7 @@ static int env_fallback(struct ent_args *a, const bool *given, char *err, size_t
 	return -1;
 }
 
-static bool parse_seconds(const char *s, long *out)
+bool ent_parse_seconds(const char *s, long *out)
 {
 	char *end;
 	errno = 0;
@@ -340,9 +356,9 @@ static int convert(struct ent_args *a, char *err, size_t errsz)
 {
 	a->wait_s = 30;
 	a->timeout_s = 30;
-	if (a->wait && !parse_seconds(a->wait, &a->wait_s))
+	if (a->wait && !ent_parse_seconds(a->wait, &a->wait_s))
 		return usage_err(err, errsz, "--wait: a number of seconds");
-	if (a->timeout && (!parse_seconds(a->timeout, &a->timeout_s) || a->timeout_s == 0))
+	if (a->timeout && (!ent_parse_seconds(a->timeout, &a->timeout_s) || a->timeout_s == 0))
 		return usage_err(err, errsz, "--timeout: a number of seconds from 1");
 	const char *e = a->openpgp_name;
 	if (e == NULL || strcmp(e, "") == 0)
@@ -389,7 +405,8 @@ int ent_parse_args(int argc, char **argv, struct ent_args *a, char *err, size_t 
 	bool given[sizeof ent_options / sizeof ent_options[0]] = {false};
 	int rc;
 	if ((rc = parse_argv(argc, argv, a, given, err, errsz)) >= 0 ||
-	    (rc = env_fallback(a, given, err, errsz)) >= 0 || (rc = convert(a, err, errsz)) >= 0)
+	    (rc = env_fallback(a, given, err, errsz)) >= 0 || (rc = convert(a, err, errsz)) >= 0 ||
+	    (rc = ent_watch_args(a, err, errsz)) >= 0)
 		return rc;
 	if (a->nspecs == 0)
 		return -1; /* nothing to fetch: the rest is not needed */

@@ -10,6 +10,7 @@
 
 #include "dest.h"
 #include "walletclient.h"
+#include "watch.h"
 
 #define ENT_MAX_URLS 16
 
@@ -26,7 +27,10 @@ struct ent_args {
 	size_t nspecs;
 	struct ent_opts o;
 	bool supervise, verbose;
-	char **prog;
+	char **prog; /* NULL when none was given (a sidecar: ent_watch_args) */
+	/* --watch, --on-change, --stop-signal, --stop-timeout as given; parsed into w */
+	const char *watch_s, *on_change_s, *stop_signal_s, *stop_timeout_s;
+	struct ent_watch w;
 };
 
 /* One option. A row whose env is set falls back to that variable (when not empty) if the
@@ -58,6 +62,9 @@ int ent_parse_args(int argc, char **argv, struct ent_args *a, char *err, size_t 
 
 /* Prints the usage text. */
 void ent_usage(FILE *out);
+
+/* A number of seconds, 0 to 86400, in decimal. */
+bool ent_parse_seconds(const char *s, long *out);
 
 /* Removes from the environment every variable an option falls back to. */
 void ent_unset_own_env(void);
