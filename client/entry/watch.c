@@ -51,16 +51,24 @@ static bool parse_on_change(const char *s, struct ent_watch *w)
 	return true;
 }
 
-/* Only file: deliveries can change under a running PROGRAM (or for other containers). */
-static int only_files(const struct ent_args *a, const char *why, char *err, size_t errsz)
+/* Only file: deliveries can change under a running PROGRAM, or for other containers. */
+static int only_files(const struct ent_args *a, char *err, size_t errsz)
 {
-	for (size_t i = 0; i < a->nspecs; i++)
-		if (a->specs[i].kind != ENT_FILE)
+	for (size_t i = 0; i < a->nspecs; i++) {
+		const struct ent_spec *sp = &a->specs[i];
+		if (sp->kind == ENT_FILE)
+			continue;
+		if (a->prog == NULL)
 			return usage(err, errsz,
-			             "%s replaces file: deliveries only, and %s is delivered as %s, "
-			             "which a running program cannot see change (use file: or "
-			             "--on-change restart)",
-			             why, a->specs[i].name, kind_name(a->specs[i].kind));
+			             "--watch without PROGRAM (a sidecar) keeps file: deliveries "
+			             "current, and %s is delivered as %s, which needs a PROGRAM",
+			             sp->name, kind_name(sp->kind));
+		return usage(err, errsz,
+		             "--on-change %s replaces file: deliveries only, and %s is delivered "
+		             "as %s, which a running PROGRAM cannot see change (use file: or "
+		             "--on-change restart)",
+		             a->on_change_s, sp->name, kind_name(sp->kind));
+	}
 	return -1;
 }
 
@@ -70,8 +78,9 @@ int ent_watch_args(struct ent_args *a, char *err, size_t errsz)
 	*w = (struct ent_watch){0, ENT_ON_RESTART, 0, SIGTERM, 10};
 	if (a->watch_s == NULL) {
 		if (a->on_change_s != NULL || a->stop_signal_s != NULL || a->stop_timeout_s != NULL)
-			return usage(err, errsz,
-			             "--on-change, --stop-signal and --stop-timeout go with --watch");
+			return usage(
+			    err, errsz,
+			    "--on-change, --stop-signal and --stop-timeout go with --watch");
 		if (a->prog == NULL)
 			return usage(err, errsz, "no PROGRAM given after --");
 		return -1;
@@ -95,15 +104,14 @@ int ent_watch_args(struct ent_args *a, char *err, size_t errsz)
 		if (a->on_change_s != NULL && w->on_change != ENT_ON_NONE)
 			return usage(err, errsz, "--on-change: no PROGRAM to restart or signal");
 		w->on_change = ENT_ON_NONE;
-		return only_files(a, "--watch without PROGRAM", err, errsz);
+		return only_files(a, err, errsz);
 	}
 	if (!a->supervise)
 		return usage(err, errsz,
 		             "--watch with a PROGRAM needs --supervise (wallet-entry stays its "
 		             "parent to deliver new versions)");
 	if (w->on_change != ENT_ON_RESTART)
-		return only_files(a, w->on_change == ENT_ON_SIGNAL ? "--on-change signal:" : "--on-change none", err,
-		                  errsz);
+		return only_files(a, err, errsz);
 	return -1;
 }
 
@@ -222,12 +230,13 @@ static bool record(struct watcher *w, const struct ent_fetched *f, char *what, s
 					return false;
 				w->nh++;
 			}
-			if (v > h->version) {
-				size_t used = strlen(what);
+			if (v > h->version && floor_of(w, name) < v) {
+				size_t used = strlen(what); /* once per name */
 				snprintf(what + used, whatsz - used, "%s%s v%llu", used ? ", " : "",
 				         name, (unsigned long long)v);
-				h->version = v;
 			}
+			if (v > h->version)
+				h->version = v;
 			h->present = true;
 		}
 	return true;
@@ -252,8 +261,8 @@ enum look { LOOK_FAILED, LOOK_SAME, LOOK_NEW };
 
 /* What the items say about one held object: a change, or a state that holds rotations back
  * (then msg, when still empty, says why). */
-static bool item_changed(const struct watcher *w, const struct held *h,
-                         const wallet_watch_item *it, char *msg, size_t msgsz)
+static bool item_changed(const struct watcher *w, const struct held *h, const wallet_watch_item *it,
+                         char *msg, size_t msgsz)
 {
 	bool group = w->a->specs[h->spec].group;
 	if (!h->present)
@@ -323,10 +332,11 @@ static bool not_older(struct watcher *w, const struct ent_fetched *f)
 			const char *name = wallet_secret_name(f[i].v[k]);
 			uint64_t v = wallet_secret_version(f[i].v[k]), low = floor_of(w, name);
 			if (v < low) {
-				snprintf(msg, sizeof msg,
-				         "%s: version %llu fetched, below the version %llu delivered: "
-				         "not delivered",
-				         name, (unsigned long long)v, (unsigned long long)low);
+				snprintf(
+				    msg, sizeof msg,
+				    "%s: version %llu fetched, below the version %llu delivered: "
+				    "not delivered",
+				    name, (unsigned long long)v, (unsigned long long)low);
 				note(w, msg);
 				return false;
 			}
@@ -446,8 +456,8 @@ static int loop(struct watcher *w)
 			continue;
 		}
 		bool exited = false;
-		int sig = ent_sup_wait(&w->sup, w->stop_sig != 0 || left > 1000 ? 1000 : left,
-		                       &exited);
+		int sig =
+		    ent_sup_wait(&w->sup, w->stop_sig != 0 || left > 1000 ? 1000 : left, &exited);
 		if (exited)
 			return w->sup.status;
 		if (sig == 0 || sig == SIGCHLD)
