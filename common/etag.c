@@ -36,6 +36,19 @@ static bool ows(char ch)
 	return ch == ' ' || ch == '\t';
 }
 
+/* The length of the entity tag at p (W/ included), or 0 when none starts there. A tag ends
+ * at its closing quote: a comma inside it is part of it. */
+static size_t tag_len(const char *p)
+{
+	size_t i = p[0] == 'W' && p[1] == '/' ? 2 : 0;
+	if (p[i] != '"')
+		return 0;
+	for (i++; p[i] != '"'; i++)
+		if (!etagc((unsigned char)p[i]))
+			return 0;
+	return i + 1 <= CW_ETAG_MAX ? i + 1 : 0;
+}
+
 bool cw_etag_match(const char *if_none_match, const char *etag)
 {
 	size_t elen = strlen(etag);
@@ -52,19 +65,20 @@ bool cw_etag_match(const char *if_none_match, const char *etag)
 		return *p == '\0';
 	}
 	for (;;) {
-		/* one element: up to the next comma (a comma cannot occur inside a tag) */
-		const char *end = strchr(p, ',');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		while (n > 0 && ows(p[n - 1]))
-			n--;
-		if (!cw_etag_valid(p, n))
-			return false;
-		const char *o = opaque(p, &n);
-		if (n == elen && memcmp(o, want, n) == 0)
+		size_t n = tag_len(p);
+		if (n == 0)
+			return false; /* not a list of tags: no match at all */
+		size_t olen = n;
+		const char *o = opaque(p, &olen);
+		if (olen == elen && memcmp(o, want, olen) == 0)
 			matched = true;
-		if (end == NULL)
+		for (p += n; ows(*p); p++)
+			;
+		if (*p == '\0')
 			return matched;
-		for (p = end + 1; ows(*p); p++)
+		if (*p != ',')
+			return false;
+		for (p++; ows(*p); p++)
 			;
 	}
 }

@@ -17,7 +17,7 @@
 bool cw_etag_valid(const char *s, size_t len);
 
 /* Whether an If-None-Match field value (a comma-separated list of entity tags, optional
- * white space around the commas, or "*") matches etag, with the weak comparison that
+ * white space around the commas (a comma inside a tag is part of it), or "*") matches etag, with the weak comparison that
  * If-None-Match uses (a W/ prefix on either side is ignored). A list with any element that
  * is not an entity tag matches nothing (the request then gets a full answer). etag must be
  * valid; "*" matches any etag. */

@@ -8,7 +8,7 @@
 FUZZ_O       := build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= name httpreq serve_config entry_spec meta manifest keygen_args keygen_san
+FUZZ_TARGETS ?= name httpreq serve_config entry_spec meta manifest keygen_args keygen_san etag
 
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
@@ -17,7 +17,8 @@ FUZZ_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 FUZZ_GEN    := $(FUZZ_O)/gen/cw_version.h $(FUZZ_O)/include/walletclient.h
 
 FUZZ_DEP_SRCS := $(COMMON_SRCS) $(WALLET_STORE_SRCS) wallet/server/httpreq.c \
-  wallet/server/config.c $(CLIENT_LIB_SRCS) client/entry/dest.c keygen/args.c keygen/san.c
+  wallet/server/config.c $(CLIENT_LIB_SRCS) client/entry/dest.c client/entry/run.c \
+  keygen/args.c keygen/san.c
 FUZZ_DEP_OBJS := $(FUZZ_DEP_SRCS:%.c=$(FUZZ_O)/fobj/%.o)
 FUZZ_BINS     := $(addprefix $(FUZZ_O)/bin/fuzz_,$(FUZZ_TARGETS))
 

@@ -59,6 +59,11 @@ static void test_match(void **state)
 	assert_false(cw_etag_match("\"abc\",", e));
 	assert_false(cw_etag_match(",\"abc\"", e));
 	assert_false(cw_etag_match("\"abc\",,\"abc\"", e));
+	assert_false(cw_etag_match("\"abc\" \"abc\"", e)); /* no comma between */
+	/* a comma is a character of a tag: "a," is one tag, not a list */
+	assert_true(cw_etag_match("\"a,\"", "\"a,\""));
+	assert_true(cw_etag_match("\"x\", \"a,\"", "\"a,\""));
+	assert_false(cw_etag_match("\"a,\"", "\"a\""));
 }
 
 int main(void)
