@@ -17,10 +17,10 @@
 bool cw_etag_valid(const char *s, size_t len);
 
 /* Whether an If-None-Match field value (a comma-separated list of entity tags, optional
- * white space around the commas (a comma inside a tag is part of it), or "*") matches etag, with the weak comparison that
- * If-None-Match uses (a W/ prefix on either side is ignored). A list with any element that
- * is not an entity tag matches nothing (the request then gets a full answer). etag must be
- * valid; "*" matches any etag. */
+ * white space around the commas (a comma inside a tag is part of it), or "*") matches etag, with
+ * the weak comparison that If-None-Match uses (a W/ prefix on either side is ignored). A list with
+ * any element that is not an entity tag matches nothing (the request then gets a full answer). etag
+ * must be valid; "*" matches any etag. */
 bool cw_etag_match(const char *if_none_match, const char *etag);
 
 #endif

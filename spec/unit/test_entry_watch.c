@@ -31,8 +31,9 @@ static void test_signal_parse(void **state)
 	assert_true(ent_signal_parse(max, &sig));
 	assert_int_equal(sig, SIGRTMAX);
 	snprintf(max, sizeof max, "%d", SIGRTMAX + 1);
-	const char *bad[] = {"",     "0",     "01",  "-1",   "+1",   " 1",      "1 ",    "SIG",
-	                     "SIGSIGTERM", "TERMX", "TER", "1.5", "x9", max, "99999999999999999999"};
+	const char *bad[] = {"",    "0",   "01",  "-1",         "+1",
+	                     " 1",  "1 ",  "SIG", "SIGSIGTERM", "TERMX",
+	                     "TER", "1.5", "x9",  max,          "99999999999999999999"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		sig = -7;
 		assert_false(ent_signal_parse(bad[i], &sig));
@@ -51,8 +52,9 @@ static int parse(struct ent_args *a, char *err, size_t errsz, char **argv)
 	return ent_parse_args(argc, argv, a, err, errsz);
 }
 
-#define BASE "wallet-entry", "--url", "https://w", "--ca", "/dev/null", "--cert", "/dev/null", \
-	     "--key", "/dev/null", "--signer", "0123456789ABCDEF0123456789ABCDEF01234567"
+#define BASE                                                                                       \
+	"wallet-entry", "--url", "https://w", "--ca", "/dev/null", "--cert", "/dev/null", "--key", \
+	    "/dev/null", "--signer", "0123456789ABCDEF0123456789ABCDEF01234567"
 
 static void test_watch_args(void **state)
 {
@@ -64,7 +66,8 @@ static void test_watch_args(void **state)
 	assert_int_equal(a.w.interval_s, 0); /* not watching */
 	free(a.specs);
 
-	char *defaults[] = {BASE, "--watch", "5", "--supervise", "--fetch", "db", "--", "true", NULL};
+	char *defaults[] = {BASE, "--watch", "5",    "--supervise", "--fetch",
+	                    "db", "--",      "true", NULL};
 	assert_int_equal(parse(&a, err, sizeof err, defaults), -1);
 	assert_int_equal(a.w.interval_s, 5);
 	assert_int_equal(a.w.on_change, ENT_ON_RESTART);
@@ -72,10 +75,21 @@ static void test_watch_args(void **state)
 	assert_int_equal(a.w.stop_timeout_s, 10);
 	free(a.specs);
 
-	char *sig[] = {BASE,          "--watch",        "1",          "--supervise",
-	               "--on-change", "signal:SIGUSR1", "--stop-signal", "INT",
-	               "--stop-timeout", "0",           "--fetch",    "db=file:/dev/shm/x",
-	               "--",          "true",           NULL};
+	char *sig[] = {BASE,
+	               "--watch",
+	               "1",
+	               "--supervise",
+	               "--on-change",
+	               "signal:SIGUSR1",
+	               "--stop-signal",
+	               "INT",
+	               "--stop-timeout",
+	               "0",
+	               "--fetch",
+	               "db=file:/dev/shm/x",
+	               "--",
+	               "true",
+	               NULL};
 	assert_int_equal(parse(&a, err, sizeof err, sig), -1);
 	assert_int_equal(a.w.on_change, ENT_ON_SIGNAL);
 	assert_int_equal(a.w.change_sig, SIGUSR1);
@@ -84,8 +98,8 @@ static void test_watch_args(void **state)
 	free(a.specs);
 
 	/* a sidecar: no PROGRAM, no --supervise, only files; nothing to signal */
-	char *side[] = {BASE, "--watch", "1", "--fetch", "db=file:/dev/shm/x", "--fetch",
-	                "g/=file:/dev/shm", NULL};
+	char *side[] = {BASE,      "--watch",          "1", "--fetch", "db=file:/dev/shm/x",
+	                "--fetch", "g/=file:/dev/shm", NULL};
 	assert_int_equal(parse(&a, err, sizeof err, side), -1);
 	assert_null(a.prog);
 	assert_int_equal(a.w.on_change, ENT_ON_NONE);

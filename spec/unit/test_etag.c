@@ -18,9 +18,9 @@ static void test_valid(void **state)
 	assert_true(valid("W/\"abc\""));
 	assert_true(valid("\"5f8d1c2a-1a2\"")); /* nginx */
 	assert_true(valid("\"!#~\""));
-	const char *bad[] = {"",         "\"",     "abc",       "\"a\"b\"", "\"a b\"", "w/\"a\"",
-	                     "W/abc",    "W/",     "\"a\" ",    " \"a\"",   "\"a\tb\"", "\"a\"\"",
-	                     "\"\x80\"", "\"a\nb\"", "W/\"a\"x"};
+	const char *bad[] = {"",         "\"",      "abc",      "\"a\"b\"", "\"a b\"",
+	                     "w/\"a\"",  "W/abc",   "W/",       "\"a\" ",   " \"a\"",
+	                     "\"a\tb\"", "\"a\"\"", "\"\x80\"", "\"a\nb\"", "W/\"a\"x"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_false(valid(bad[i]));
 	assert_false(cw_etag_valid("\"a\0b\"", 5)); /* an embedded NUL */
@@ -43,7 +43,7 @@ static void test_match(void **state)
 	(void)state;
 	const char *e = "\"abc\"";
 	assert_true(cw_etag_match("\"abc\"", e));
-	assert_true(cw_etag_match("W/\"abc\"", e));      /* weak comparison */
+	assert_true(cw_etag_match("W/\"abc\"", e));         /* weak comparison */
 	assert_true(cw_etag_match("\"abc\"", "W/\"abc\"")); /* either side */
 	assert_true(cw_etag_match("\"x\", \"abc\"", e));
 	assert_true(cw_etag_match("\"x\",\"abc\" ,\t\"y\"", e));
