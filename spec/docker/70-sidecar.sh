@@ -10,12 +10,9 @@
 . "$(dirname "$0")/lib.bash"
 
 docker_up
-build_image wallet
-build_image wallet-entry
-build_image wallet-keygen
+build_images wallet wallet-entry wallet-keygen
 
-KEYS=$(mktemp -d /tmp/cwkeys.XXXXXX)
-make_keys "$KEYS" app1
+new_keys app1
 W=$CW_ID-wallet
 SIDE=$CW_ID-sidecar
 APP=$CW_ID-app
@@ -23,13 +20,8 @@ VOL=$CW_ID-secrets
 # Registered first, so that it runs last: the containers that mount it are gone by then.
 at_exit "$DOCKER volume rm -f $VOL"
 start_wallet "$W" "$KEYS"
-t_ok "docker exec -i wallet wallet importkey app1" \
-	sh -c "$DOCKER exec -i $W wallet importkey app1 <'$KEYS/keys/clients/app1/gpg.pub.asc'"
-SECRET=$(new_secret)
-WANT=$(printf '%s' "$SECRET" | sha256_of)
-t_ok "docker exec -i wallet wallet store db_pass --to app1" \
-	sh -c "printf '%s' '$SECRET' | $DOCKER exec -i $W wallet store db_pass --to app1"
-SIGNER=$(dk exec "$W" wallet signing-key --fingerprint 2>/dev/null)
+import_key "$W" app1
+store_new "$W" db_pass
 
 t_ok "a tmpfs volume for the two containers (owned by the application's UID)" \
 	dk volume create --driver local --opt type=tmpfs --opt device=tmpfs \
@@ -59,11 +51,10 @@ t_grep "...a regular file, 0400, owned by 10002" "regular file 400 10002" "$T_DI
 dk exec "$APP" sh -c 'grep " /run/secrets/app " /proc/mounts' >"$T_DIR/mounts" 2>&1
 t_grep "...on tmpfs" " tmpfs " "$T_DIR/mounts"
 
-SECRET2=$(new_secret)
-WANT2=$(printf '%s' "$SECRET2" | sha256_of)
+SECRET1=$SECRET WANT1=$WANT
 t0=$(date +%s%N)
-t_ok "docker exec -i wallet wallet store db_pass --to app1 (version 2)" \
-	sh -c "printf '%s' '$SECRET2' | $DOCKER exec -i $W wallet store db_pass --to app1"
+store_new "$W" db_pass
+SECRET2=$SECRET WANT2=$WANT SECRET=$SECRET1 WANT=$WANT1
 if wait_until 60 app_sees "$WANT2"; then
 	t_pass "the application sees version 2 (in $(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 else

@@ -11,6 +11,7 @@
 
 #include "cmocka_common.h"
 #include "cw_version.h"
+#include "entry_args_fixture.h"
 #include "options.h"
 
 extern char **environ;
@@ -144,16 +145,6 @@ static void test_usage_mentions_every_option(void **state)
 			    p[1 + strlen(ent_options[i].env)] == ']';
 		assert_true(known);
 	}
-}
-
-static int parse(struct ent_args *a, char *err, size_t errsz, char **argv)
-{
-	int argc = 0;
-	while (argv[argc] != NULL)
-		argc++;
-	memset(a, 0, sizeof *a);
-	err[0] = '\0';
-	return ent_parse_args(argc, argv, a, err, errsz);
 }
 
 /* The environment fills in options not given; the command line wins; of WALLET_GPG_KEY and

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmocka_common.h"
+#include "entry_args_fixture.h"
 #include "options.h"
 #include "run.h"
 
@@ -40,16 +41,6 @@ static void test_signal_parse(void **state)
 		assert_int_equal(sig, -7);
 	}
 	assert_false(ent_signal_parse(NULL, &sig));
-}
-
-static int parse(struct ent_args *a, char *err, size_t errsz, char **argv)
-{
-	int argc = 0;
-	while (argv[argc] != NULL)
-		argc++;
-	memset(a, 0, sizeof *a);
-	err[0] = '\0';
-	return ent_parse_args(argc, argv, a, err, errsz);
 }
 
 #define BASE                                                                                       \

@@ -50,14 +50,6 @@ void mc_free(mc_cache *c)
 	free(c);
 }
 
-static unsigned slot_of(const char *client)
-{
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)client; *p != '\0'; p++)
-		h = (h ^ *p) * 16777619u;
-	return h & (NSLOTS - 1);
-}
-
 /* Answers from the slot when it holds this identity: 1 (etag set; *body set or NULL for a
  * match), 0 on a miss, -1 out of memory. Called with the mutex held. */
 static int from_slot(mc_cache *c, struct slot *s, const char *client, const ws_file_id *id,
@@ -111,7 +103,7 @@ cw_status mc_get(mc_cache *c, const char *client, const char *if_none_match, cha
 	cw_status st = ws_manifest_id(c->st, client, &id);
 	if (st != CW_OK)
 		return st;
-	struct slot *s = &c->slots[slot_of(client)];
+	struct slot *s = &c->slots[cw_name_hash(client) & (NSLOTS - 1)];
 	pthread_mutex_lock(&c->mu);
 	int got = from_slot(c, s, client, &id, if_none_match, etag, body, len);
 	pthread_mutex_unlock(&c->mu);

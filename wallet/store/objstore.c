@@ -447,24 +447,26 @@ static cw_status file_id(int dirfd, const char *rel, ws_file_id *out)
 	return CW_OK;
 }
 
-cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
+/* The identity of PREFIX CLIENT SUFFIX under dirfd, for a valid client name. */
+static cw_status client_file_id(int dirfd, const char *prefix, const char *client,
+                                const char *suffix, ws_file_id *out)
 {
-	char file[CW_CLIENT_NAME_MAX + 8];
+	char rel[CW_CLIENT_NAME_MAX + 32];
 	memset(out, 0, sizeof *out);
 	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
 		return CW_ERR_NAME;
-	snprintf(file, sizeof file, "%s.json", client);
-	return file_id(st->cltfd, file, out);
+	snprintf(rel, sizeof rel, "%s%s%s", prefix, client, suffix);
+	return file_id(dirfd, rel, out);
+}
+
+cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
+{
+	return client_file_id(st->cltfd, "", client, ".json", out);
 }
 
 cw_status ws_manifest_id(ws_store *st, const char *client, ws_file_id *out)
 {
-	char rel[CW_CLIENT_NAME_MAX + 16];
-	memset(out, 0, sizeof *out);
-	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
-		return CW_ERR_NAME;
-	snprintf(rel, sizeof rel, "manifests/%s", client);
-	return file_id(st->dfd, rel, out);
+	return client_file_id(st->dfd, "manifests/", client, "", out);
 }
 
 /* ---- clients ---- */
