@@ -134,7 +134,8 @@ struct watcher {
 	struct held *h;
 	size_t nh;
 	long delay_ms;     /* until the next look */
-	unsigned failures; /* looks or rotations that failed in a row */
+	unsigned failures; /* rounds (a look, and a rotation) that failed in a row */
+	bool failed_now;   /* this round failed */
 	char note[512];    /* the last state logged that holds a rotation back */
 	int stop_sig;      /* SIGTERM or SIGINT came: no more looks, no restart */
 };
@@ -174,6 +175,7 @@ static void failed(struct watcher *w, const char *what)
 	long interval = w->a->w.interval_s * 1000;
 	long cap = 4 * interval > BACKOFF_FLOOR_MS ? 4 * interval : BACKOFF_FLOOR_MS;
 	w->failures++;
+	w->failed_now = true;
 	w->delay_ms = w->failures == 1 ? 2 * interval : 2 * w->delay_ms;
 	if (w->delay_ms > cap)
 		w->delay_ms = cap;
@@ -182,10 +184,12 @@ static void failed(struct watcher *w, const char *what)
 	    w->delay_ms / 1000);
 }
 
+/* A round without failure: the interval again. */
 static void answered(struct watcher *w)
 {
 	if (w->failures > 0)
-		say("the wallet answers again; looking every %ld s", w->a->w.interval_s);
+		say("the wallet answers again, and what it lists checks out; looking every %ld s",
+		    w->a->w.interval_s);
 	w->failures = 0;
 	w->delay_ms = w->a->w.interval_s * 1000;
 }
@@ -312,7 +316,6 @@ static enum look look(struct watcher *w)
 		free(items);
 		return LOOK_FAILED;
 	}
-	answered(w);
 	for (size_t i = 0; i < w->nh; i++)
 		change |= item_changed(w, &w->h[i], &items[i], msg, sizeof msg);
 	for (size_t i = 0; i < w->a->nspecs; i++)
@@ -450,8 +453,13 @@ static int loop(struct watcher *w)
 	for (;;) {
 		long left = next - now_ms();
 		if (left <= 0 && w->stop_sig == 0) {
+			/* a wallet that answers but whose new versions fail keeps backing off too
+			 */
+			w->failed_now = false;
 			if (look(w) == LOOK_NEW && !rotate(w))
 				return w->sup.status;
+			if (!w->failed_now)
+				answered(w);
 			next = now_ms() + w->delay_ms;
 			continue;
 		}
