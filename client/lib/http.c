@@ -36,6 +36,18 @@ static void resp_reset(struct wc_resp *r)
 	r->limit = limit;
 	r->inm = inm;
 	r->inm_url = inm_url;
+	r->date = r->last_modified = -1;
+}
+
+/* A Date or Last-Modified value (an HTTP date), -1 when it is none. */
+static time_t http_date(const char *v, size_t n)
+{
+	char buf[64];
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return curl_getdate(buf, NULL);
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -81,6 +93,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 		/* a new answer (after a 100 Continue, say): forget the previous headers */
 		r->version[0] = '\0';
 		r->etag[0] = '\0';
+		r->date = r->last_modified = -1;
 		free(r->sig_b64);
 		r->sig_b64 = NULL;
 		return n;
@@ -99,6 +112,10 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 		} else {
 			strcpy(r->version, "x"); /* too long: invalid */
 		}
+	} else if (klen == 4 && strncasecmp(ptr, "Date", 4) == 0) {
+		r->date = http_date(v, vlen);
+	} else if (klen == 13 && strncasecmp(ptr, "Last-Modified", 13) == 0) {
+		r->last_modified = http_date(v, vlen);
 	} else if (klen == 4 && strncasecmp(ptr, "ETag", 4) == 0) {
 		/* kept only when valid: it goes back to the server in If-None-Match */
 		if (cw_etag_valid(v, vlen)) {

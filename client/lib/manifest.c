@@ -260,6 +260,13 @@ static cw_status take_answer(wallet_client *c, cw_status st, const struct wc_res
 	c->mf_floor = m.signed_at;
 	c->mf_etag_url = c->cur_url;
 	memcpy(c->mf_etag, r->etag, sizeof c->mf_etag);
+	/* A file server's ETag may stand for the modification time in seconds and the size
+	 * (nginx): a file changed again within the second it was served could keep it. As
+	 * HTTP caches do with such validators (RFC 9110, 8.8.2.2), the ETag is kept only when
+	 * the file was last modified before the second of the answer; else the next request
+	 * asks in full. */
+	if (r->last_modified != -1 && (r->date == -1 || r->last_modified >= r->date))
+		c->mf_etag[0] = '\0';
 	*changed = true;
 	return CW_OK;
 }

@@ -137,6 +137,7 @@ struct wc_resp {
 	char *sig_b64;
 	bool sig_too_big;
 	char etag[CW_ETAG_MAX + 1]; /* the answer's ETag when it is a valid one, else "" */
+	time_t date, last_modified; /* its Date and Last-Modified headers (-1: none) */
 };
 
 void wc_resp_free(struct wc_resp *r);

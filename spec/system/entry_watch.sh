@@ -287,6 +287,18 @@ p1=$(pid_of "$(last_start "$G")")
 t_ok "...the mirror answers the polls with 304 (nginx's own ETags)" \
 	wait_until 30 grep -q '"GET /manifests/app1 HTTP/1.1" 304 ' "$ACCESS"
 t_ok "...and resumes the TLS session of the poll before" wait_until 30 grep -q '"GET /manifests/app1 HTTP/1.1" 304 .* tls=r' "$ACCESS"
+# nginx's ETag is the modification time's second and the size: one for a file modified in
+# the second it was served (here: in the future) is not kept, and the polls ask in full
+polls() { awk -v from="$1" 'NR > from && /GET \/manifests\/app1 /' "$ACCESS"; }
+three_polls() { [ "$(polls "$1" | wc -l)" -ge 3 ]; }
+touch -d '+1 hour' "$M/manifests/app1"
+n0=$(wc -l <"$ACCESS")
+t_ok "a manifest modified after the answer's Date: the next polls" wait_until 30 three_polls "$n0"
+t_cond "...all ask in full (no 304: its ETag was not kept)" "$(polls "$n0" | grep -c '" 304 ')" = 0
+touch -d '-1 hour' "$M/manifests/app1"
+n0=$(wc -l <"$ACCESS")
+t_ok "modified long before: the next polls" wait_until 30 three_polls "$n0"
+t_cond "...are conditional again (304)" "$(polls "$n0" | grep -c '" 304 ')" -ge 1
 cp -a "$X2/." "$M/"
 t_ok "a new export on the mirror: delivered" wait_until 30 grep -q "^hup $p1 file=m2" "$G"
 # a replay: the first export's manifest again (validly signed, not expired, but older)
