@@ -12,13 +12,13 @@
 static cw_status poll_manifest(wallet_client *c)
 {
 	bool changed;
+	/* the start is over: from now on each URL is tried once, the watcher backs off itself */
+	c->wait_started = true;
+	clock_gettime(CLOCK_MONOTONIC, &c->wait_deadline);
 	cw_status st = wc_signer_ensure(c);
 	if (st != CW_OK)
 		return st;
 	wc_urls_new_round(c);
-	/* the start is over: from now on each URL is tried once, the watcher backs off itself */
-	c->wait_started = true;
-	clock_gettime(CLOCK_MONOTONIC, &c->wait_deadline);
 	if (curl_easy_setopt(c->curl, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK) {
 		wc_err(c, "cannot configure libcurl");
 		return CW_ERR_INTERNAL;
