@@ -153,7 +153,7 @@ static void report_ok(const struct ent_args *a, const wallet_secret *s)
 
 /* A group: all of it, every member at least at the spec's minimum. */
 static size_t fetch_group(wallet_client *c, const struct ent_args *a, const struct ent_spec *sp,
-                          struct ent_fetched *f)
+                          struct fetched *f)
 {
 	size_t failed = 0;
 	wallet_status st = wallet_fetch_group(c, sp->name, &f->v, &f->n);
@@ -177,7 +177,7 @@ static size_t fetch_group(wallet_client *c, const struct ent_args *a, const stru
 
 /* Fetches every spec (single objects in one batch, which opens them in parallel); one line
  * per failure. Returns the number of failures. */
-static size_t fetch_all(wallet_client *c, const struct ent_args *a, struct ent_fetched *f)
+static size_t fetch_all(wallet_client *c, const struct ent_args *a, struct fetched *f)
 {
 	size_t failed = 0, nreq = 0;
 	wallet_request *reqs = calloc(a->nspecs, sizeof *reqs);
@@ -222,7 +222,7 @@ static size_t fetch_all(wallet_client *c, const struct ent_args *a, struct ent_f
 	return failed;
 }
 
-static void free_fetched(struct ent_fetched *f, size_t n)
+static void free_fetched(struct fetched *f, size_t n)
 {
 	if (f == NULL)
 		return;
@@ -231,7 +231,7 @@ static void free_fetched(struct ent_fetched *f, size_t n)
 	free(f);
 }
 
-static int deliver_all(const struct ent_args *a, struct ent_fetched *f, struct ent_files *files)
+static int deliver_all(const struct ent_args *a, struct fetched *f, struct ent_files *files)
 {
 	char err[512];
 	for (size_t i = 0; i < a->nspecs; i++) {
@@ -269,11 +269,11 @@ static bool prepare_process(void)
 
 /* Fetches every spec into *out (one entry per spec). Returns -1 when all of them were
  * fetched, or the exit status (nothing fetched is kept). */
-static int fetch_secrets(const struct ent_args *a, struct ent_fetched **out, wallet_client **keep)
+static int fetch_secrets(const struct ent_args *a, struct fetched **out, wallet_client **keep)
 {
 	wallet_config *cfg = NULL;
 	wallet_client *c = NULL;
-	struct ent_fetched *f = NULL;
+	struct fetched *f = NULL;
 	int rc = build_config(a, &cfg);
 	if (rc >= 0)
 		return rc;
@@ -340,7 +340,7 @@ static const struct ent_deliverer deliverer = {fetch_all, deliver_all, free_fetc
  * watched (the client c kept for it, and f, the secrets delivered: ent_watch_run takes
  * both). core: the core-dump limit wallet-entry was given (NULL: unknown). */
 static int run_program(const struct ent_args *a, struct ent_files *files, const struct rlimit *core,
-                       wallet_client *c, struct ent_fetched *f)
+                       wallet_client *c, struct fetched *f)
 {
 	catch_stop_signals(false);
 	if (stop_signal != 0) {
@@ -365,7 +365,7 @@ static int run_program(const struct ent_args *a, struct ent_files *files, const 
 int main(int argc, char **argv)
 {
 	struct ent_args a = {0};
-	struct ent_fetched *f = NULL;
+	struct fetched *f = NULL;
 	wallet_client *c = NULL;
 	struct ent_files files = {0};
 	struct rlimit core;

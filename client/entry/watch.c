@@ -214,7 +214,7 @@ static uint64_t floor_of(const struct watcher *w, const char *name)
 
 /* Records a delivered set; what it lists is what is present now. Appends "NAME vN" for
  * each new version to what (the rotation's log line). false when out of memory. */
-static bool record(struct watcher *w, const struct ent_fetched *f, char *what, size_t whatsz)
+static bool record(struct watcher *w, const struct fetched *f, char *what, size_t whatsz)
 {
 	for (size_t i = 0; i < w->nh; i++)
 		w->h[i].present = false;
@@ -327,7 +327,7 @@ static enum look look(struct watcher *w)
 }
 
 /* Every secret of f at least at the version of it delivered before: one never goes back. */
-static bool not_older(struct watcher *w, const struct ent_fetched *f)
+static bool not_older(struct watcher *w, const struct fetched *f)
 {
 	char msg[512];
 	for (size_t i = 0; i < w->a->nspecs; i++)
@@ -377,7 +377,7 @@ static void settle_paths(struct ent_files *files, char **old, size_t nold, bool 
 static bool deliver_new(struct watcher *w, char *what, size_t whatsz)
 {
 	const struct ent_args *a = w->a;
-	struct ent_fetched *f = calloc(a->nspecs, sizeof *f);
+	struct fetched *f = calloc(a->nspecs, sizeof *f);
 	char **old = w->files->paths;
 	size_t nold = w->files->n;
 	int rc = 1;
@@ -479,7 +479,7 @@ static int loop(struct watcher *w)
 }
 
 int ent_watch_run(const struct ent_args *a, const struct ent_deliverer *d, wallet_client *c,
-                  struct ent_fetched *first, struct ent_files *files, const struct rlimit *core)
+                  struct fetched *first, struct ent_files *files, const struct rlimit *core)
 {
 	struct watcher w = {.a = a, .d = d, .c = c, .files = files};
 	char what[512] = "";

@@ -34,8 +34,9 @@ struct ent_watch {
  * PROGRAM is refused, since a sidecar (--watch, only file: deliveries) needs none. */
 int ent_watch_args(struct ent_args *a, char *err, size_t errsz);
 
-/* The secrets one --fetch brought: one object, or a group's members. */
-struct ent_fetched {
+/* The secrets one --fetch brought: one object, or a group's members (main.c fills it; the
+ * name is main.c's own, kept so that its code reads unchanged). */
+struct fetched {
 	wallet_secret **v;
 	size_t n;
 };
@@ -45,12 +46,12 @@ struct ent_fetched {
 struct ent_deliverer {
 	/* Fetches every --fetch into f (a->nspecs entries, zeroed), one line per failure;
 	 * returns the number of failures. */
-	size_t (*fetch)(wallet_client *c, const struct ent_args *a, struct ent_fetched *f);
+	size_t (*fetch)(wallet_client *c, const struct ent_args *a, struct fetched *f);
 	/* Delivers every secret of f, recording what it made in files: -1, or an exit status
 	 * after a line saying what failed. */
-	int (*deliver)(const struct ent_args *a, struct ent_fetched *f, struct ent_files *files);
+	int (*deliver)(const struct ent_args *a, struct fetched *f, struct ent_files *files);
 	/* Wipes and frees f (a->nspecs entries; NULL accepted). */
-	void (*free)(struct ent_fetched *f, size_t n);
+	void (*free)(struct fetched *f, size_t n);
 	/* Sends the libraries' stderr to /dev/null while they work (on), and back (off). */
 	void (*quiet)(const struct ent_args *a, bool on);
 };
@@ -61,6 +62,6 @@ struct ent_deliverer {
  * freed at once); files holds what the deliveries made, removed at the end. core: PROGRAM's
  * core-dump limit. */
 int ent_watch_run(const struct ent_args *a, const struct ent_deliverer *d, wallet_client *c,
-                  struct ent_fetched *first, struct ent_files *files, const struct rlimit *core);
+                  struct fetched *first, struct ent_files *files, const struct rlimit *core);
 
 #endif
