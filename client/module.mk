@@ -6,12 +6,14 @@
 CLIENT_LIB_SRCS := client/lib/client.c client/lib/config.c client/lib/http.c client/lib/keys.c \
   client/lib/batch.c client/lib/manifest.c client/lib/openpgp/open.c client/lib/openpgp/gnupg.c \
   client/lib/openpgp/rnp.c
+CLIENT_LIB_SRCS += client/lib/watch.c
 CLIENT_LIB_OBJS := $(CLIENT_LIB_SRCS:%.c=$(O)/obj/%.o)
 ENTRY_CORE_SRCS := client/entry/run.c client/entry/dest.c client/entry/options.c
 # the spec file (--spec) and the JSON reader under it, env-json and the templates
 ENTRY_CORE_SRCS += client/entry/specfile.c client/entry/json.c
 # --template: the options of a run (templates.c) and the template language (template.c)
 ENTRY_CORE_SRCS += client/entry/template.c client/entry/templates.c
+ENTRY_CORE_SRCS += client/entry/watch.c
 ENTRY_CORE_OBJS := $(ENTRY_CORE_SRCS:%.c=$(O)/obj/%.o)
 CLIENT_SONAME := libwalletclient.so.1
 CLIENT_EXT_LIBS = $(CURL_LIBS) $(GPGME_LIBS) $(RNP_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) -lpthread

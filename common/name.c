@@ -83,3 +83,11 @@ bool cw_version_parse(const char *s, size_t len, uint64_t *out)
 	*out = v;
 	return true;
 }
+
+uint32_t cw_name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}

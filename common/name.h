@@ -25,6 +25,10 @@ bool cw_name_to_file(const char *name, char *out, size_t outsz);
 /* The inverse; false when file is not the image of a valid name. */
 bool cw_name_from_file(const char *file, char *out, size_t outsz);
 
+/* FNV-1a of a NUL-terminated name: the slot of a name in a table keyed by names (the
+ * server's caches). Not for anything an attacker must not be able to collide. */
+uint32_t cw_name_hash(const char *name);
+
 /* Object versions are 1 .. CW_VERSION_MAX (they fit in a JSON number exactly). */
 #define CW_VERSION_MAX 9007199254740991ULL
 

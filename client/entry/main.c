@@ -18,6 +18,7 @@
 #include "secmem.h"
 #include "templates.h"
 #include "walletclient.h"
+#include "watch.h"
 
 /* Where wallet-entry's own messages go: stderr; while the libraries work without --verbose,
  * a copy of it, fd 2 pointing at /dev/null meanwhile. librnp 0.16 writes parser diagnostics
@@ -81,7 +82,10 @@ static void on_stop(int sig)
 static int should_cancel(void *arg)
 {
 	(void)arg;
-	return stop_signal != 0;
+	sigset_t p;
+	/* a supervisor (--watch) blocks signals and takes them when the library returns */
+	return stop_signal != 0 ||
+	       (sigpending(&p) == 0 && (sigismember(&p, SIGTERM) || sigismember(&p, SIGINT)));
 }
 
 static void catch_stop_signals(bool on)
@@ -134,12 +138,6 @@ static int build_config(const struct ent_args *a, wallet_config **out)
 	return -1;
 }
 
-/* The secrets of one spec: one, or a whole group. */
-struct fetched {
-	wallet_secret **v;
-	size_t n;
-};
-
 static void report(const struct ent_args *a, const char *name, wallet_status st, const char *d)
 {
 	char where[512]; /* a name a template uses: the template's file and line first */
@@ -151,9 +149,9 @@ static void report(const struct ent_args *a, const char *name, wallet_status st,
 /* What does not happen after a failure. */
 static const char *not_run(const struct ent_args *a, char *buf, size_t bufsz)
 {
-	if (a->prog == NULL)
+	if (a->print)
 		return "nothing printed";
-	snprintf(buf, bufsz, "not running %s", a->prog[0]);
+	snprintf(buf, bufsz, "not running %s", a->prog != NULL ? a->prog[0] : "the watch");
 	return buf;
 }
 
@@ -332,8 +330,8 @@ static int check_slots(const struct ent_args *a, const struct fetched *f)
 
 /* The templates' renderings (rendered: NULL without any), then the secrets of every spec,
  * once no two of them land in one place. */
-static int deliver_all(const struct ent_args *a, struct fetched *f, const cw_sbuf *rendered,
-                       struct ent_files *files)
+static int deliver_rendered(const struct ent_args *a, struct fetched *f, const cw_sbuf *rendered,
+                            struct ent_files *files)
 {
 	char err[512];
 	if (check_slots(a, f) >= 0)
@@ -358,6 +356,20 @@ static int deliver_all(const struct ent_args *a, struct fetched *f, const cw_sbu
 	return -1;
 }
 
+/* Every template rendered from f, then everything delivered: at start and again on each
+ * rotation (--watch), so that a new version of a name a template uses renders it again. The
+ * renderings are wiped once delivered. Returns -1, or an exit status after a line saying what
+ * failed (nothing delivered when rendering fails). */
+static int deliver_all(const struct ent_args *a, struct fetched *f, struct ent_files *files)
+{
+	cw_sbuf *rendered = NULL;
+	int rc = render_templates(a, f, &rendered);
+	if (rc < 0)
+		rc = deliver_rendered(a, f, rendered, files);
+	ent_templates_wipe(rendered, a->templates.n);
+	return rc;
+}
+
 /* Process-wide settings, made before any library runs. False when core dumps cannot be
  * disabled. */
 static bool prepare_process(void)
@@ -378,7 +390,7 @@ static bool prepare_process(void)
 
 /* Fetches every spec into *out (one entry per spec). Returns -1 when all of them were
  * fetched, or the exit status (nothing fetched is kept). */
-static int fetch_secrets(const struct ent_args *a, struct fetched **out)
+static int fetch_secrets(const struct ent_args *a, struct fetched **out, wallet_client **keep)
 {
 	wallet_config *cfg = NULL;
 	wallet_client *c = NULL;
@@ -402,9 +414,12 @@ static int fetch_secrets(const struct ent_args *a, struct fetched **out)
 	if (f == NULL)
 		goto out;
 	size_t failed = fetch_all(c, a, f);
-	/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup */
-	wallet_client_free(c);
-	c = NULL;
+	/* the throwaway GNUPGHOME and its agent go now: exec would skip any cleanup (a
+	 * watcher keeps the client until it ends) */
+	if (keep == NULL || failed > 0 || stop_signal != 0) {
+		wallet_client_free(c);
+		c = NULL;
+	}
 	unquiet_libraries();
 	if (stop_signal != 0) {
 		fprintf(out_err(), "wallet-entry: stopped by signal %d; %s\n", (int)stop_signal,
@@ -419,6 +434,9 @@ static int fetch_secrets(const struct ent_args *a, struct fetched **out)
 	}
 	*out = f;
 	f = NULL;
+	if (keep != NULL)
+		*keep = c;
+	c = NULL;
 	rc = -1;
 out:
 	wallet_client_free(c);
@@ -428,20 +446,40 @@ out:
 	return rc;
 }
 
-/* Runs PROGRAM once the secrets are delivered and wiped here: by exec, or supervised. core:
- * the core-dump limit wallet-entry was given (NULL: unknown). */
-static int run_program(const struct ent_args *a, struct ent_files *files, const struct rlimit *core)
+static void quiet(const struct ent_args *a, bool on)
+{
+	if (on && !a->verbose)
+		quiet_libraries();
+	else if (!on)
+		unquiet_libraries();
+}
+
+/* What a rotation (--watch) does again: the steps above. */
+static const struct ent_deliverer deliverer = {fetch_all, deliver_all, free_fetched, quiet};
+
+/* Runs PROGRAM once the secrets are delivered and wiped here: by exec, supervised, or
+ * watched (the client c kept for it, and f, the secrets delivered: ent_watch_run takes
+ * both). core: the core-dump limit wallet-entry was given (NULL: unknown). */
+static int run_program(const struct ent_args *a, struct ent_files *files, const struct rlimit *core,
+                       wallet_client *c, struct fetched *f)
 {
 	catch_stop_signals(false);
 	if (stop_signal != 0) {
 		ent_files_remove(files);
+		quiet(a, true);
+		wallet_client_free(c);
+		quiet(a, false);
+		free_fetched(f, a->nspecs);
 		return 128 + stop_signal;
 	}
+	if (a->w.interval_s > 0)
+		return ent_watch_run(a, &deliverer, c, f, files, core);
 	/* secrets are wiped: PROGRAM gets the core-dump limit it was given */
 	if (core != NULL)
 		(void)setrlimit(RLIMIT_CORE, core);
 	if (a->supervise)
-		return ent_supervise(a->prog, files, a->verbose);
+		return ent_supervise(a->prog, files, a->verbose, NULL);
+	ent_fds_cloexec(files->fds, files->nfds);
 	return ent_exec(a->prog);
 }
 
@@ -449,11 +487,12 @@ int main(int argc, char **argv)
 {
 	struct ent_args a = {0};
 	struct fetched *f = NULL;
+	wallet_client *c = NULL;
 	struct ent_files files = {0};
-	cw_sbuf *rendered = NULL;
 	struct rlimit core;
 	bool have_core = getrlimit(RLIMIT_CORE, &core) == 0;
 	char err[512];
+	ent_fds_note_inherited();
 	int rc = ent_parse_args(argc, argv, &a, err, sizeof err);
 	if (rc == 2)
 		(void)usage_error(err);
@@ -462,19 +501,17 @@ int main(int argc, char **argv)
 	rc = 1;
 	if (!prepare_process())
 		goto out;
-	if (a.nspecs > 0 && (rc = fetch_secrets(&a, &f)) >= 0)
+	if (a.nspecs > 0 && (rc = fetch_secrets(&a, &f, a.w.interval_s > 0 ? &c : NULL)) >= 0)
 		goto out;
 	ent_unset_own_env();
-	if ((rc = render_templates(&a, f, &rendered)) >= 0)
-		goto out;
-	if ((rc = deliver_all(&a, f, rendered, &files)) >= 0) {
+	if ((rc = deliver_all(&a, f, &files)) >= 0) {
 		ent_files_remove(&files);
 		goto out;
 	}
-	ent_templates_wipe(rendered, a.templates.n);
-	rendered = NULL;
-	free_fetched(f, a.nspecs);
-	f = NULL;
+	if (a.w.interval_s == 0) { /* else the watcher records the versions and frees them */
+		free_fetched(f, a.nspecs);
+		f = NULL;
+	}
 	/* setenv (env:) copies "VAR=value" through a buffer on the stack: a supervisor lives
 	 * on, so zero what the deliveries left below this frame */
 	(void)cw_scrub_stack((size_t)64 << 10);
@@ -482,10 +519,12 @@ int main(int argc, char **argv)
 		rc = 0; /* written: nothing to run */
 		goto out;
 	}
-	rc = run_program(&a, &files, have_core ? &core : NULL);
+	rc = run_program(&a, &files, have_core ? &core : NULL, c, f);
+	c = NULL;
+	f = NULL;
 out:
-	ent_templates_wipe(rendered, a.templates.n);
 	free_fetched(f, a.nspecs);
+	wallet_client_free(c);
 	ent_files_free(&files);
 	ent_args_free(&a);
 	return rc;

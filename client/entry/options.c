@@ -81,6 +81,19 @@ const struct ent_option ent_options[] = {
      "stay as the parent (like tini): forward signals, reap\n"
      "zombies, delete file: secrets when PROGRAM exits",
      NULL, FIELD(supervise), false},
+    {"watch", 0, "SECONDS", "WALLET_WATCH", 0, false,
+     "look for new versions every SECONDS and deliver them\n"
+     "(with --supervise; without PROGRAM: a sidecar that keeps\n"
+     "file: deliveries current)",
+     NULL, FIELD(watch_s), ENT_OPT_DELIVERY},
+    {"on-change", 0, "ACTION", NULL, 0, false,
+     "restart (default), signal:SIG (files replaced, then SIG)\n"
+     "or none (files replaced)",
+     NULL, FIELD(on_change_s), ENT_OPT_DELIVERY},
+    {"stop-signal", 0, "SIG", NULL, 0, false, "stops PROGRAM for a restart (default TERM)", NULL,
+     FIELD(stop_signal_s), ENT_OPT_DELIVERY},
+    {"stop-timeout", 0, "SECONDS", NULL, 0, false, "then SIGKILL after SECONDS (default 10)", NULL,
+     FIELD(stop_timeout_s), ENT_OPT_DELIVERY},
     {"verbose", 'v', NULL, NULL, 0, false, "progress on stderr (never a secret)", NULL,
      FIELD(verbose), false},
     {"help", 'h', NULL, NULL, 0, false, "this text", print_help, 0, ENT_OPT_NOFILE},
@@ -264,6 +277,8 @@ void ent_usage(FILE *out)
 	    "usage: wallet-entry [options] [--fetch NAME[@MINVERSION][=DEST]]... -- PROGRAM "
 	    "[ARGS...]\n"
 	    "       wallet-entry [options] --print NAME[@MINVERSION]\n"
+	    "       wallet-entry --watch SECONDS [options] --fetch NAME=file:PATH...   (a "
+	    "sidecar)\n"
 	    "\n"
 	    "Fetches each NAME from the wallet over mutual TLS, verifies the wallet's signatures\n"
 	    "(pinned key), checks the signed name and version, decrypts in memory, then runs\n"
@@ -294,7 +309,9 @@ void ent_usage(FILE *out)
 		usage_option(out, &ent_options[i]);
 	fputs("\n"
 	      "Exit status: PROGRAM's; 1 when a fetch fails, 2 on a usage error, 126/127 when\n"
-	      "PROGRAM cannot be run; under --supervise 128+N when PROGRAM dies of signal N.\n",
+	      "PROGRAM cannot be run; under --supervise 128+N when PROGRAM dies of signal N.\n"
+	      "With --watch: PROGRAM's status when it exits on its own (a restart for a new\n"
+	      "version is not an exit); a sidecar stopped by SIGTERM or SIGINT exits 0.\n",
 	      out);
 }
 
@@ -383,8 +400,8 @@ static int parse_argv(int argc, char **argv, struct ent_args *a, unsigned char *
 		if (rc >= 0)
 			return rc;
 	}
-	if (optind < argc)
-		a->prog = argv + optind;
+	/* none: refused by check_program, unless --print or a sidecar (--watch) */
+	a->prog = optind < argc ? argv + optind : NULL;
 	return -1;
 }
 
@@ -406,7 +423,8 @@ static int env_fallback(struct ent_args *a, unsigned char *from, char *err, size
 		const struct ent_option *o = &ent_options[i];
 		const char *v = o->env != NULL ? getenv(o->env) : NULL;
 		if (from[i] != FROM_NONE || v == NULL || v[0] == '\0' ||
-		    (o->group > 0 && group_set[o->group]))
+		    (o->group > 0 && group_set[o->group]) ||
+		    (a->print && (o->flags & ENT_OPT_DELIVERY))) /* WALLET_WATCH, for a script */
 			continue;
 		if (o->group > 0)
 			group_set[o->group] = true;
@@ -466,11 +484,12 @@ static int file_fallback(struct ent_args *a, unsigned char *from, char *err, siz
 	return -1;
 }
 
-/* PROGRAM is needed, except with --print, which takes neither PROGRAM nor a delivery. */
+/* PROGRAM is needed, except with --print, which takes neither PROGRAM nor a delivery, and
+ * for a sidecar (--watch without PROGRAM: ent_watch_args checks that it delivers files). */
 static int check_program(struct ent_args *a, const unsigned char *from, char *err, size_t errsz)
 {
 	if (!a->print) {
-		if (a->prog == NULL)
+		if (a->prog == NULL && a->watch_s == NULL)
 			return usage_err(
 			    err, errsz,
 			    "no PROGRAM given after -- (nor a \"command\" in the spec file)");
@@ -487,7 +506,7 @@ static int check_program(struct ent_args *a, const unsigned char *from, char *er
 	return -1;
 }
 
-static bool parse_seconds(const char *s, long *out)
+bool ent_parse_seconds(const char *s, long *out)
 {
 	char *end;
 	errno = 0;
@@ -503,9 +522,9 @@ static int convert(struct ent_args *a, char *err, size_t errsz)
 {
 	a->wait_s = 30;
 	a->timeout_s = 30;
-	if (a->wait && !parse_seconds(a->wait, &a->wait_s))
+	if (a->wait && !ent_parse_seconds(a->wait, &a->wait_s))
 		return usage_err(err, errsz, "--wait: a number of seconds");
-	if (a->timeout && (!parse_seconds(a->timeout, &a->timeout_s) || a->timeout_s == 0))
+	if (a->timeout && (!ent_parse_seconds(a->timeout, &a->timeout_s) || a->timeout_s == 0))
 		return usage_err(err, errsz, "--timeout: a number of seconds from 1");
 	if (a->mode != NULL) {
 		if (!ent_parse_mode(a->mode, &a->o.mode))
@@ -589,6 +608,9 @@ int ent_parse_args(int argc, char **argv, struct ent_args *a, char *err, size_t 
 	for (size_t i = 0; i < a->templates.n; i++)
 		if (ent_check_file_dest(&a->templates.v[i].dest, &a->o, err, errsz) != CW_OK)
 			return 2;
+	/* the templates' names are specs by now: they are watched too */
+	if ((rc = ent_watch_args(a, err, errsz)) >= 0)
+		return rc;
 	/* with nothing to fetch, what a fetch needs is not needed */
 	if (a->nspecs > 0 && (rc = check_for_fetch(a, err, errsz)) >= 0)
 		return rc;

@@ -13,6 +13,7 @@
 #include "dest.h"
 #include "templates.h"
 #include "walletclient.h"
+#include "watch.h"
 
 #define ENT_MAX_URLS 16
 
@@ -34,9 +35,12 @@ struct ent_args {
 	struct ent_templates templates; /* --template (free with ent_templates_free) */
 	struct ent_opts o;
 	bool supervise, verbose;
-	bool print; /* --print: specs holds that one object (ENT_PRINT), and there is no PROGRAM */
-	char **prog;
+	bool print;  /* --print: specs holds that one object (ENT_PRINT), and there is no PROGRAM */
+	char **prog; /* NULL with --print, and for a sidecar (--watch: ent_watch_args) */
 	struct ent_specfile *file; /* --spec, once read */
+	/* --watch, --on-change, --stop-signal, --stop-timeout as given; parsed into w */
+	const char *watch_s, *on_change_s, *stop_signal_s, *stop_timeout_s;
+	struct ent_watch w;
 };
 
 /* One option. A row whose env is set falls back to that variable (when not empty) if the
@@ -66,8 +70,9 @@ struct ent_option {
 /* The argument is SRC=DEST with SRC a file (--template): a relative SRC in the spec file is
  * taken from the file's directory, as ENT_OPT_PATH's argument is. */
 #define ENT_OPT_SRC 8u
-/* Delivers secrets: refused with --print, whereas the spec file's are left out then (one
- * spec file serves a program and a script). */
+/* Delivers secrets (or keeps them current: --watch and its options): refused with --print,
+ * whereas the spec file's and the environment's are left out then (one spec file serves a
+ * program and a script). */
 #define ENT_OPT_DELIVERY 4u
 
 extern const struct ent_option ent_options[];
@@ -87,6 +92,9 @@ void ent_args_free(struct ent_args *a);
 
 /* Prints the usage text. */
 void ent_usage(FILE *out);
+
+/* A number of seconds, 0 to 86400, in decimal. */
+bool ent_parse_seconds(const char *s, long *out);
 
 /* Removes from the environment every variable an option falls back to. */
 void ent_unset_own_env(void);

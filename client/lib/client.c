@@ -317,18 +317,6 @@ WALLET_API void wallet_secret_free(wallet_secret *s)
 
 /* ---- listing ---- */
 
-struct wallet_list_entry {
-	char *name;
-	char *created;
-	uint64_t version;
-	uint64_t size;
-};
-
-struct wallet_list {
-	struct wallet_list_entry *v;
-	size_t n;
-};
-
 WALLET_API void wallet_list_free(wallet_list *l)
 {
 	if (l == NULL)

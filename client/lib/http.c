@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "sealfmt.h"
 #include "wc_internal.h"
@@ -29,9 +30,24 @@ void wc_resp_free(struct wc_resp *r)
 
 static void resp_reset(struct wc_resp *r)
 {
-	size_t limit = r->limit;
+	size_t limit = r->limit, inm_url = r->inm_url;
+	const char *inm = r->inm;
 	wc_resp_free(r);
 	r->limit = limit;
+	r->inm = inm;
+	r->inm_url = inm_url;
+	r->date = r->last_modified = -1;
+}
+
+/* A Date or Last-Modified value (an HTTP date), -1 when it is none. */
+static time_t http_date(const char *v, size_t n)
+{
+	char buf[64];
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return curl_getdate(buf, NULL);
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -76,6 +92,8 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
 		/* a new answer (after a 100 Continue, say): forget the previous headers */
 		r->version[0] = '\0';
+		r->etag[0] = '\0';
+		r->date = r->last_modified = -1;
 		free(r->sig_b64);
 		r->sig_b64 = NULL;
 		return n;
@@ -93,6 +111,18 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 			r->version[vlen] = '\0';
 		} else {
 			strcpy(r->version, "x"); /* too long: invalid */
+		}
+	} else if (klen == 4 && strncasecmp(ptr, "Date", 4) == 0) {
+		r->date = http_date(v, vlen);
+	} else if (klen == 13 && strncasecmp(ptr, "Last-Modified", 13) == 0) {
+		r->last_modified = http_date(v, vlen);
+	} else if (klen == 4 && strncasecmp(ptr, "ETag", 4) == 0) {
+		/* kept only when valid: it goes back to the server in If-None-Match */
+		if (cw_etag_valid(v, vlen)) {
+			memcpy(r->etag, v, vlen);
+			r->etag[vlen] = '\0';
+		} else {
+			r->etag[0] = '\0';
 		}
 	} else if (klen == strlen(CW_HDR_SIGNATURE) &&
 	           strncasecmp(ptr, CW_HDR_SIGNATURE, klen) == 0) {
@@ -117,6 +147,15 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	(void)ultotal;
 	(void)ulnow;
 	return wc_canceled(arg) ? 1 : 0; /* non-zero: CURLE_ABORTED_BY_CALLBACK */
+}
+
+/* Every socket close-on-exec: a program that keeps a client handle while it starts others
+ * (wallet-entry --watch restarts PROGRAM) must not hand them the connection. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)arg;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
 cw_status wc_http_setup(wallet_client *c)
@@ -150,7 +189,9 @@ cw_status wc_http_setup(wallet_client *c)
 	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.request_ms) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK)
+	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 1L) != CURLE_OK)
 		goto out;
 	if (c->cfg.cancel != NULL &&
 	    (curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK ||
@@ -220,8 +261,10 @@ static cw_status map_http(long code)
 
 static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct wc_resp *r)
 {
-	char url[4096];
+	char url[4096], inm[sizeof "If-None-Match: " + CW_ETAG_MAX];
+	struct curl_slist *hdrs = NULL;
 	const char *base = c->cfg.urls[idx];
+	bool cond = r->inm != NULL && r->inm_url == idx;
 	if (strlen(base) + strlen(path) >= sizeof url) {
 		wc_err(c, "URL too long");
 		return CW_ERR_USAGE;
@@ -230,19 +273,30 @@ static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct 
 	strcat(url, path);
 	resp_reset(r);
 	c->curl_err[0] = '\0';
+	if (cond) {
+		snprintf(inm, sizeof inm, "If-None-Match: %s", r->inm);
+		if ((hdrs = curl_slist_append(NULL, inm)) == NULL)
+			return CW_ERR_NOMEM;
+	}
 	if (curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r) != CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r) != CURLE_OK) {
+	    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r) != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK) {
+		curl_slist_free_all(hdrs);
 		wc_err(c, "cannot configure libcurl");
 		return CW_ERR_INTERNAL;
 	}
 	CURLcode rc = curl_easy_perform(c->curl);
+	(void)curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(hdrs);
 	cw_status st = map_curl(c, rc, r);
 	if (st != CW_OK) {
 		wc_err(c, "%s: %s", base, c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc));
 		return st;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	if (cond && r->status == 304)
+		return CW_OK; /* not modified: the caller's copy is still the current one */
 	st = map_http(r->status);
 	if (st != CW_OK)
 		wc_err(c, "%s: HTTP status %ld", base, r->status);

@@ -169,7 +169,7 @@ bool wc_sha256_is(const unsigned char *data, size_t len, const char *hex)
 	return strcmp(got, hex) == 0;
 }
 
-void wc_url_reject(wallet_client *c, cw_status st, const char *why)
+void wc_url_mark(wallet_client *c, cw_status st, const char *why)
 {
 	size_t used = strlen(c->stale_why);
 	if (used == 0)
@@ -179,13 +179,29 @@ void wc_url_reject(wallet_client *c, cw_status st, const char *why)
 	snprintf(c->stale_why + used, sizeof c->stale_why - used, "%s%s: %s", used ? "; " : "",
 	         c->cfg.urls[c->cur_url], why);
 	c->url_bad[c->cur_url] = 1;
-	wc_manifest_clear(&c->mf);
-	c->mf_loaded = false;
 	wc_log(c, "%s: %s; trying the next wallet URL", c->cfg.urls[c->cur_url], why);
 }
 
+void wc_url_reject(wallet_client *c, cw_status st, const char *why)
+{
+	wc_url_mark(c, st, why);
+	wc_manifest_clear(&c->mf);
+	c->mf_loaded = false;
+	c->mf_etag[0] = '\0';
+}
+
+void wc_urls_new_round(wallet_client *c)
+{
+	memset(c->url_bad, 0, c->cfg.nurls);
+	c->stale_why[0] = '\0';
+	c->stale_st = CW_OK;
+	c->stale_mixed = false;
+	c->signer_refetched = false; /* a new request of a handle that lives long */
+}
+
 /* One manifest from the URL that answers: verified, for this client, not expired. */
-static cw_status try_manifest(wallet_client *c, const struct wc_resp *r, char *why, size_t whysz)
+static cw_status try_manifest(wallet_client *c, const struct wc_resp *r, struct wc_manifest *m,
+                              char *why, size_t whysz)
 {
 	unsigned char *doc = NULL;
 	size_t dlen = 0;
@@ -203,29 +219,69 @@ static cw_status try_manifest(wallet_client *c, const struct wc_resp *r, char *w
 			snprintf(why, whysz, "%s", err);
 	}
 	if (st == CW_OK)
-		st = wc_manifest_parse(c, (const char *)doc, dlen, &c->mf, why, whysz);
+		st = wc_manifest_parse(c, (const char *)doc, dlen, m, why, whysz);
+	if (st == CW_OK && m->signed_at < c->mf_floor) {
+		/* a manifest this client has seen superseded: a replay (a replica or mirror that
+		 * fell behind, or one that serves an old copy on purpose) */
+		snprintf(
+		    why, whysz,
+		    "manifest signed at %lld, before the one already accepted (signed at %lld)",
+		    (long long)m->signed_at, (long long)c->mf_floor);
+		wc_manifest_clear(m);
+		st = CW_ERR_ROLLBACK;
+	}
 	free(doc);
 	return st;
 }
 
-cw_status wc_manifest_ensure(wallet_client *c)
+/* What one URL's answer makes of the held manifest: CW_OK when it is taken (a new one, or a
+ * 304 for the one held), else the refusal with why. */
+static cw_status take_answer(wallet_client *c, cw_status st, const struct wc_resp *r, time_t now,
+                             bool *changed, char *why, size_t whysz)
+{
+	struct wc_manifest m = {0};
+	if (st == CW_OK && r->status == 304) {
+		/* the server's word that the held manifest is current: still within its life? */
+		if ((int64_t)now > c->mf.expires + CW_MANIFEST_SKEW_S) {
+			snprintf(why, whysz,
+			         "manifest expired %lld s ago (stale server: not modified)",
+			         (long long)(now - c->mf.expires));
+			return CW_ERR_STALE;
+		}
+		*changed = false;
+		c->mf_loaded_at = now;
+		return CW_OK;
+	}
+	if (st != CW_OK) {
+		snprintf(why, whysz, "manifest of %s: %s", c->client_name, cw_strerror(st));
+		return st;
+	}
+	if ((st = try_manifest(c, r, &m, why, whysz)) != CW_OK)
+		return st;
+	wc_manifest_clear(&c->mf);
+	c->mf = m;
+	c->mf_loaded = true;
+	c->mf_loaded_at = now;
+	c->mf_floor = m.signed_at;
+	c->mf_etag_url = c->cur_url;
+	memcpy(c->mf_etag, r->etag, sizeof c->mf_etag);
+	/* A file server's ETag may stand for the modification time in seconds and the size
+	 * (nginx): a file changed again within the second it was served could keep it. As
+	 * HTTP caches do with such validators (RFC 9110, 8.8.2.2), the ETag is kept only when
+	 * the file was last modified before the second of the answer; else the next request
+	 * asks in full. */
+	if (r->last_modified != -1 && (r->date == -1 || r->last_modified >= r->date))
+		c->mf_etag[0] = '\0';
+	*changed = true;
+	return CW_OK;
+}
+
+cw_status wc_manifest_load(wallet_client *c, bool *changed)
 {
 	char path[sizeof CW_PATH_MANIFESTS + CW_CLIENT_NAME_MAX];
 	cw_status st;
 	time_t now = time(NULL);
-	if (c->mf_loaded && now - c->mf_loaded_at < WC_MANIFEST_REUSE_S &&
-	    (int64_t)now <= c->mf.expires + CW_MANIFEST_SKEW_S)
-		return CW_OK;
-	if (c->mf_loaded) {
-		/* a new round: every URL gets another chance */
-		wc_manifest_clear(&c->mf);
-		c->mf_loaded = false;
-		memset(c->url_bad, 0, c->cfg.nurls);
-		c->stale_why[0] = '\0';
-		c->stale_st = CW_OK;
-		c->stale_mixed = false;
-		c->signer_refetched = false; /* a new request of a handle that lives long */
-	}
+	*changed = false;
 	if ((st = wc_client_name(c)) != CW_OK || (st = wc_signer_ensure(c)) != CW_OK)
 		return st;
 	snprintf(path, sizeof path, CW_PATH_MANIFESTS "%s", c->client_name);
@@ -234,25 +290,32 @@ cw_status wc_manifest_ensure(wallet_client *c)
 		char why[sizeof c->err];
 		if (wc_urls_exhausted(c))
 			return wc_no_fresh_url(c);
+		if (c->mf_loaded && c->mf_etag[0] != '\0') {
+			r.inm = c->mf_etag;
+			r.inm_url = c->mf_etag_url;
+		}
 		st = wc_http_get(c, path, CW_MANIFEST_MAX, &r);
 		if (st == CW_ERR_NETWORK || st == CW_ERR_TLS || st == CW_ERR_NOMEM ||
 		    st == CW_ERR_INTERNAL || st == CW_ERR_USAGE || wc_urls_exhausted(c)) {
 			wc_resp_free(&r);
 			return st; /* no URL answers, or none is left */
 		}
-		if (st != CW_OK)
-			snprintf(why, sizeof why, "manifest of %s: %s", c->client_name,
-			         cw_strerror(st));
-		else
-			st = try_manifest(c, &r, why, sizeof why);
+		st = take_answer(c, st, &r, now, changed, why, sizeof why);
 		wc_resp_free(&r);
-		if (st == CW_OK) {
-			c->mf_loaded = true;
-			c->mf_loaded_at = now;
-			return CW_OK;
-		}
-		if (st == CW_ERR_NOMEM)
+		if (st == CW_OK || st == CW_ERR_NOMEM)
 			return st;
-		wc_url_reject(c, st, why);
+		wc_url_mark(c, st, why); /* the held manifest stays */
 	}
+}
+
+cw_status wc_manifest_ensure(wallet_client *c)
+{
+	bool changed;
+	time_t now = time(NULL);
+	if (c->mf_loaded && now - c->mf_loaded_at < WC_MANIFEST_REUSE_S &&
+	    (int64_t)now <= c->mf.expires + CW_MANIFEST_SKEW_S)
+		return CW_OK;
+	if (c->mf_loaded)
+		wc_urls_new_round(c); /* every URL gets another chance */
+	return wc_manifest_load(c, &changed);
 }

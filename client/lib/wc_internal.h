@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "etag.h"
 #include "name.h"
 #include "openpgp.h"
 #include "secmem.h"
@@ -89,8 +90,11 @@ struct wallet_client {
 	size_t cur_url;
 	char client_name[CW_CLIENT_NAME_MAX + 1]; /* CN of the client certificate */
 	bool mf_loaded;
-	time_t mf_loaded_at;    /* when: a handle that lives long asks again after a while */
-	struct wc_manifest mf;  /* the verified manifest, once loaded */
+	time_t mf_loaded_at;   /* when: a handle that lives long asks again after a while */
+	struct wc_manifest mf; /* the verified manifest, once loaded */
+	int64_t mf_floor;      /* the latest "signed" ever accepted: an older one is a replay */
+	char mf_etag[CW_ETAG_MAX + 1]; /* the held manifest's ETag ("": none), from URL: */
+	size_t mf_etag_url;
 	unsigned char *url_bad; /* per URL: 1 once it served stale or contradicted data */
 	char stale_why[768];    /* "URL: reason; " for each of them */
 	cw_status stale_st;     /* the refusal of the first of them, and whether all agree */
@@ -107,8 +111,25 @@ struct wallet_secret {
 	cw_sbuf plain; /* plain.data holds len bytes and a NUL */
 };
 
+/* A listing (wallet_list_objects, wallet_manifest_list). */
+struct wallet_list_entry {
+	char *name;
+	char *created;
+	uint64_t version;
+	uint64_t size;
+};
+
+struct wallet_list {
+	struct wallet_list_entry *v;
+	size_t n;
+};
+
 /* One HTTP answer: public data only (sealed bytes, signature, listing, key). */
 struct wc_resp {
+	/* in: a conditional request: If-None-Match: inm, sent only to URL number inm_url (an
+	 * entity tag is the server's own). A 304 from that URL is then a success. */
+	const char *inm;
+	size_t inm_url;
 	long status;
 	unsigned char *body;
 	size_t len;
@@ -118,6 +139,8 @@ struct wc_resp {
 	char version[32];
 	char *sig_b64;
 	bool sig_too_big;
+	char etag[CW_ETAG_MAX + 1]; /* the answer's ETag when it is a valid one, else "" */
+	time_t date, last_modified; /* its Date and Last-Modified headers (-1: none) */
 };
 
 void wc_resp_free(struct wc_resp *r);
@@ -177,9 +200,17 @@ cw_status wc_manifest_parse(wallet_client *c, const char *doc, size_t len, struc
                             char *why, size_t whysz);
 const struct wc_mf_entry *wc_manifest_find(const struct wc_manifest *m, const char *name);
 void wc_manifest_clear(struct wc_manifest *m);
-/* Marks the URL that answered last (c->cur_url) as stale or lying (st, why), and forgets
- * the manifest it gave: the next wc_manifest_ensure asks the next URL. */
+/* wc_manifest_load: one round over the URLs for the manifest, starting with the one that
+ * answered last: the first good one is taken (*changed), or a 304 for the one held (its
+ * ETag sent to the URL it came from). One signed before the latest ever accepted is a replay,
+ * refused like a bad one. On failure the held manifest stays. */
+cw_status wc_manifest_load(wallet_client *c, bool *changed);
+/* Marks the URL that answered last (c->cur_url) as stale or lying (st, why) for this round;
+ * wc_url_reject also forgets the manifest it gave: the next wc_manifest_ensure asks the next
+ * URL. A new round gives every URL another chance. */
+void wc_url_mark(wallet_client *c, cw_status st, const char *why);
 void wc_url_reject(wallet_client *c, cw_status st, const char *why);
+void wc_urls_new_round(wallet_client *c);
 /* Whether every URL was rejected; then wc_no_fresh_url sets the error line (each URL with
  * its reason) and returns the refusal: the one status they share, else CW_ERR_STALE. */
 bool wc_urls_exhausted(const wallet_client *c);

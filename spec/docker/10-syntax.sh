@@ -9,6 +9,7 @@ M="perl $CW_ROOT/spec/docker/manifests.pl"
 t_ok "compose.yaml: structure, required fields, the writer/replica split" $M compose "$D/compose.yaml"
 t_ok "k8s/wallet.yaml: Deployments, Services, PVCs, the writer/replica split" $M k8s "$D/k8s/wallet.yaml"
 t_ok "k8s/app-pod.yaml: Pod fields" $M k8s "$D/k8s/app-pod.yaml"
+t_ok "k8s/app-rotation.yaml: the init-container and sidecar Pods" $M k8s "$D/k8s/app-rotation.yaml"
 t_ok "swarm/stack.yaml: services, secrets, the writer/replica split" $M swarm "$D/swarm/stack.yaml"
 
 # The checkers can fail: a selector that matches no template, a mount of an undeclared
@@ -18,6 +19,8 @@ awk '/^kind: Service/ { svc = 1 } svc { sub(/component: replica$/, "component: s
 t_exit "a Service selecting nothing is refused" 1 $M k8s "$T_DIR/bad-k8s.yaml"
 sed '0,/name: wallet-client$/s//name: wallet-clients/' "$D/k8s/app-pod.yaml" >"$T_DIR/bad-pod.yaml"
 t_exit "a mount of an undeclared volume is refused" 1 $M k8s "$T_DIR/bad-pod.yaml"
+perl -0pe 's/(name: wallet-sidecar\n.*?- name: )secrets/${1}secret/s' "$D/k8s/app-rotation.yaml" >"$T_DIR/bad-sidecar.yaml"
+t_exit "...also in an init container or a sidecar" 1 $M k8s "$T_DIR/bad-sidecar.yaml"
 perl -0pe 's/cap_drop:\n +- ALL/cap_drop: [ALL]/' "$D/compose.yaml" >"$T_DIR/bad-compose.yaml"
 t_exit "a flow-style value is refused" 1 $M compose "$T_DIR/bad-compose.yaml"
 sed 's/source: app1_gpg_key$/source: app2_gpg_key/' "$D/swarm/stack.yaml" >"$T_DIR/bad-stack.yaml"
@@ -39,7 +42,7 @@ t_exit "a swarm stack without a writer (WALLET_EXPORT) is refused" 1 $M swarm "$
 
 # A full YAML parser, where the machine has one, must read the same structure.
 if python3 -c 'import yaml' 2>/dev/null; then
-	for f in compose.yaml k8s/wallet.yaml k8s/app-pod.yaml swarm/stack.yaml; do
+	for f in compose.yaml k8s/wallet.yaml k8s/app-pod.yaml k8s/app-rotation.yaml swarm/stack.yaml; do
 		py=$(python3 -c 'import sys, yaml, json
 print(json.dumps(list(yaml.load_all(open(sys.argv[1]), Loader=yaml.BaseLoader)), sort_keys=True, separators=(",", ":")))' "$D/$f" 2>&1)
 				# An empty value is "" to BaseLoader and undef to CPAN::Meta::YAML.

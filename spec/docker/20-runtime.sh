@@ -10,21 +10,17 @@
 . "$(dirname "$0")/lib.bash"
 
 docker_up
-build_image wallet
-build_image wallet-entry
-build_image wallet-keygen
+build_images wallet wallet-entry wallet-keygen
 t_ok "example application image builds" build_example example-app "$CW_ID/example-app:latest"
 dk image inspect "$CW_ID/example-app:latest" >/dev/null 2>&1 || exit 1
 echo "# image example-app: $(image_mb "$CW_ID/example-app:latest") MB"
 
-KEYS=$(mktemp -d /tmp/cwkeys.XXXXXX)
-make_keys "$KEYS" app1
+new_keys app1
 W=$CW_ID-wallet
 start_wallet "$W" "$KEYS"
 
 t_exit "the wallet runs as UID 10001" 0 sh -c "[ \"\$($DOCKER exec $W id -u)\" = 10001 ]"
-t_ok "docker exec -i wallet wallet importkey app1 < app1.pub.asc" \
-	sh -c "$DOCKER exec -i $W wallet importkey app1 <'$KEYS/keys/clients/app1/gpg.pub.asc'"
+import_key "$W" app1
 SECRET=$(new_secret)
 printf '%s' "$SECRET" >"$T_DIR/secret.txt"
 WANT=$(sha256_of <"$T_DIR/secret.txt")

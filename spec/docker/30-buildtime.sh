@@ -8,16 +8,12 @@
 . "$(dirname "$0")/lib.bash"
 
 docker_up
-build_image wallet
-build_image wallet-entry
-build_image wallet-keygen
+build_images wallet wallet-entry wallet-keygen
 
-KEYS=$(mktemp -d /tmp/cwkeys.XXXXXX)
-make_keys "$KEYS" builder
+new_keys builder
 W=$CW_ID-wallet
 start_wallet "$W" "$KEYS"
-t_ok "docker exec -i wallet wallet importkey builder" \
-	sh -c "$DOCKER exec -i $W wallet importkey builder <'$KEYS/keys/clients/builder/gpg.pub.asc'"
+import_key "$W" builder
 TOKEN=$(new_secret)
 SECRET="index-url = https://ci:$TOKEN@pypi.example.internal/simple"
 printf '[global]\n%s\n' "$SECRET" >"$T_DIR/pip.conf"

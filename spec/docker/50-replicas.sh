@@ -11,14 +11,11 @@
 . "$(dirname "$0")/lib.bash"
 
 docker_up
-build_image wallet
-build_image wallet-entry
-build_image wallet-keygen
+build_images wallet wallet-entry wallet-keygen
 t_ok "example application image builds" build_example example-app "$CW_ID/example-app:latest"
 dk image inspect "$CW_ID/example-app:latest" >/dev/null 2>&1 || exit 1
 
-KEYS=$(mktemp -d /tmp/cwkeys.XXXXXX)
-make_keys "$KEYS" app1
+new_keys app1
 W=$CW_ID-wallet
 R1=$CW_ID-replica1
 R2=$CW_ID-replica2
@@ -31,13 +28,8 @@ at_exit "$DOCKER volume rm -f $DATA $EXPORT"
 start_server "the writer" "$W" "$KEYS" -e WALLET_EXPORT=/export \
 	-v "$DATA:/var/lib/wallet" -v "$EXPORT:/export"
 WPORT=$SPORT
-t_ok "docker exec -i wallet wallet importkey app1 < app1.pub.asc" \
-	sh -c "$DOCKER exec -i $W wallet importkey app1 <'$KEYS/keys/clients/app1/gpg.pub.asc'"
-SECRET=$(new_secret)
-WANT=$(printf '%s' "$SECRET" | sha256_of)
-t_ok "docker exec -i wallet wallet store db_pass --to app1" \
-	sh -c "printf '%s' '$SECRET' | $DOCKER exec -i $W wallet store db_pass --to app1"
-SIGNER=$(dk exec "$W" wallet signing-key --fingerprint 2>/dev/null)
+import_key "$W" app1
+store_new "$W" db_pass
 t_cond "the wallet's signing-key fingerprint (40 hex)" "$(printf '%s' "$SIGNER" | grep -cE '^[0-9A-F]{40}$')" = 1
 manifest_in_export() { dk exec "$W" test -s /export/manifests/app1; }
 t_ok "the writer's export holds app1's manifest" wait_until 10 manifest_in_export

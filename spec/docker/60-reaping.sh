@@ -8,18 +8,15 @@
 . "$(dirname "$0")/lib.bash"
 
 docker_up
-build_image wallet
-build_image wallet-keygen
+build_images wallet wallet-keygen
 
-KEYS=$(mktemp -d /tmp/cwkeys.XXXXXX)
-make_keys "$KEYS" app1
+new_keys app1
 W=$CW_ID-wallet
 at_exit "$DOCKER volume rm -f $CW_ID-data"
 start_server "the wallet" "$W" "$KEYS" -v "$CW_ID-data:/var/lib/wallet"
 
 t_cond "PID 1 is tini" "$(dk exec "$W" cat /proc/1/comm 2>&1)" = tini
-t_ok "docker exec -i wallet wallet importkey app1" \
-	sh -c "$DOCKER exec -i $W wallet importkey app1 <'$KEYS/keys/clients/app1/gpg.pub.asc'"
+import_key "$W" app1
 fails=0
 for i in 1 2 3 4 5; do
 	new_secret | dk exec -i "$W" wallet store "reap$i" --to app1 >/dev/null 2>&1 || fails=$((fails + 1))

@@ -49,6 +49,12 @@ build_image() {
 	fi
 	echo "# image $target: $(image_mb "$tag") MB"
 }
+# build_images TARGET...: build_image for each.
+build_images() {
+	local t
+	for t in "$@"; do build_image "$t"; done
+}
+
 image_mb() { dk image inspect -f '{{.Size}}' "$1" 2>/dev/null | awk '{ printf "%.1f", $1 / 1000000 }'; }
 
 # build_example DIR TAG [ARGS...]: builds a docker/DIR example FROM this run's wallet-entry.
@@ -76,6 +82,30 @@ make_keys() {
 		"$CW_ID/wallet-keygen:latest" init --out /out/keys --clients "$clients"
 	chown -R 10001:10001 "$dir/keys/wallet"
 	chown -R 10002:10002 "$dir/keys/clients"
+}
+
+# new_keys CLIENTS: make_keys into a new directory, $KEYS.
+new_keys() {
+	KEYS=$(mktemp -d /tmp/cwkeys.XXXXXX)
+	make_keys "$KEYS" "$1"
+}
+
+# import_key CONTAINER CLIENT: `docker exec -i CONTAINER wallet importkey CLIENT` with CLIENT's
+# public GPG key from $KEYS.
+import_key() {
+	t_ok "docker exec -i wallet wallet importkey $2 < $2.pub.asc" \
+		sh -c "$DOCKER exec -i $1 wallet importkey $2 <'$KEYS/keys/clients/$2/gpg.pub.asc'"
+}
+
+# store_new CONTAINER NAME: a new random secret in SECRET (its sha256 in WANT), stored as NAME
+# for app1 with `docker exec -i CONTAINER wallet store`; the wallet's signing-key fingerprint
+# in SIGNER.
+store_new() {
+	SECRET=$(new_secret)
+	WANT=$(printf '%s' "$SECRET" | sha256_of)
+	t_ok "docker exec -i wallet wallet store $2 --to app1" \
+		sh -c "printf '%s' '$SECRET' | $DOCKER exec -i $1 wallet store $2 --to app1"
+	SIGNER=$(dk exec "$1" wallet signing-key --fingerprint 2>/dev/null)
 }
 
 # start_wallet NAME KEYDIR: runs the wallet image as the compose file does (read-only root,

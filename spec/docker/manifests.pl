@@ -38,6 +38,7 @@ sub check_pod_spec {
 	my ($f, $where, $spec) = @_;
 	my @c = list(get($spec, 'containers'));
 	err($f, "$where: no containers") unless @c;
+	push @c, list(get($spec, 'initContainers')); # init containers and native sidecars too
 	my %vol = map { (get($_, 'name') // '') => 1 } list(get($spec, 'volumes'));
 	my $nonroot = get($spec, 'securityContext', 'runAsNonRoot');
 	for my $c (@c) {

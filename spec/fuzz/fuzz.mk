@@ -9,7 +9,7 @@ FUZZ_O       := build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS ?= name httpreq serve_config entry_spec meta manifest keygen_args keygen_san \
-  template entry_json keygen_csr entry_specfile entry_envjson client certid
+  template entry_json keygen_csr entry_specfile entry_envjson client certid etag
 
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
@@ -19,7 +19,7 @@ FUZZ_GEN    := $(FUZZ_O)/gen/cw_version.h $(FUZZ_O)/include/walletclient.h
 
 FUZZ_DEP_SRCS := $(COMMON_SRCS) $(WALLET_STORE_SRCS) wallet/server/httpreq.c \
   wallet/server/config.c wallet/server/certid.c \
-  $(CLIENT_LIB_SRCS) client/entry/dest.c keygen/args.c keygen/san.c \
+  $(CLIENT_LIB_SRCS) client/entry/dest.c client/entry/run.c keygen/args.c keygen/san.c \
   client/entry/options.c client/entry/specfile.c client/entry/json.c client/entry/template.c \
   client/entry/templates.c \
   keygen/reissue.c keygen/x509.c

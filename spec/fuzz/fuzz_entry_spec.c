@@ -1,8 +1,12 @@
 /* wallet-entry's --fetch argument, NAME[@MINVERSION][=DEST] (client/entry/dest.c): what it
  * accepts must be a valid name or group with a valid destination, and the variable name
- * derived from the name must fit the buffer it is given or be refused. */
+ * derived from the name must fit the buffer it is given or be refused. The same bytes as a
+ * signal (--stop-signal, --on-change signal:SIG; client/entry/run.c): one in range or none. */
+#include <signal.h>
+
 #include "dest.h"
 #include "fuzz.h"
+#include "run.h"
 
 static bool var_chars(const char *v)
 {
@@ -29,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ent_var_name(arg, "_FILE", out, need) && strlen(out) == need - 1);
 	FUZZ_CHECK(!ent_var_name(arg, "_FILE", out, need - 1));
 	free(out);
+	int sig = 0;
+	if (ent_signal_parse(arg, &sig))
+		FUZZ_CHECK(sig >= 1 && sig <= SIGRTMAX);
 	free(arg);
 	return 0;
 }

@@ -18,7 +18,10 @@ mirror_start() {
 		error_log $d/logs/error.log warn;
 		events { worker_connections 256; }
 		http {
-			access_log $d/logs/access.log;
+			# the combined format, and whether the TLS session was resumed ("r") at the end
+			log_format cw '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status '
+				'\$body_bytes_sent "\$http_referer" "\$http_user_agent" tls=\$ssl_session_reused';
+			access_log $d/logs/access.log cw;
 			client_body_temp_path $d/tmp;
 			proxy_temp_path $d/tmp;
 			fastcgi_temp_path $d/tmp;

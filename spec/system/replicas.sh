@@ -7,17 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/serve_common.sh"
 . "$(dirname "$0")/mirror.bash"
-export GNUPGHOME=$T_DIR/nohome
-KEYS=$T_DIR/keys D=$T_DIR/data
-serve_keys "$KEYS" || t_bail "key material"
-serve_data "$D" "$KEYS" || t_bail "data directory"
-export WALLET_DATA=$D
-at_exit "t_gpg_stop $D/gnupg"
-command -v nginx >/dev/null || t_bail "nginx missing (scripts/deps.sh test)"
-TLS=(--tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/server.key" --tls-ca "$KEYS/ca/ca.crt")
-C=$KEYS/clients/app1
-export WALLET_CA=$KEYS/ca/ca.crt WALLET_CERT=$C/tls.crt WALLET_KEY=$C/tls.key
-export WALLET_GPG_KEY=$C/gpg.sec.asc WALLET_SIGNER=$(wallet signing-key --fingerprint) WALLET_WAIT=0
+serve_world
+export WALLET_WAIT=0
 
 wallet refresh --ttl 10 >/dev/null
 printf 'first' | wallet store db_pass --to app1 >/dev/null

@@ -7,8 +7,30 @@
 #   serve_start NAME ARGS...   starts `wallet serve` in the background, waits until it answers;
 #                              sets SERVE_PID, SERVE_PORT, SERVE_HPORT; stopped at exit
 #   cfetch CLIENT PATH [curl args]  curl with CLIENT's certificate against the TLS port
-#   serve_fixture              both of the above in $T_DIR/keys and $T_DIR/data, exported as
-#                              WALLET_DATA; sets KEYS, DATA and A1 (app1's directory)
+#   serve_world                the keys, data directory and client settings of a suite
+#                              that runs wallet serve with wallet-entry (below)
+
+# serve_world: what the suites that run wallet serve with wallet-entry share: GNUPGHOME a home
+# that must never be used, key material in KEYS=$T_DIR/keys, an initialised data directory
+# D=$T_DIR/data (WALLET_DATA; its gpg-agent stopped at exit), the server's TLS options in the
+# array TLS, nginx present (mirror.bash), and app1's client settings exported (WALLET_CA,
+# WALLET_CERT, WALLET_KEY, WALLET_GPG_KEY, WALLET_SIGNER); C is app1's key directory. Any
+# failure ends the suite.
+serve_world() {
+	export GNUPGHOME=$T_DIR/nohome
+	KEYS=$T_DIR/keys D=$T_DIR/data
+	serve_keys "$KEYS" || t_bail "key material"
+	serve_data "$D" "$KEYS" || t_bail "data directory"
+	export WALLET_DATA=$D
+	at_exit "t_gpg_stop $D/gnupg"
+	command -v nginx >/dev/null || t_bail "nginx missing (scripts/deps.sh test)"
+	TLS=(--tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/server.key" --tls-ca "$KEYS/ca/ca.crt")
+	C=$KEYS/clients/app1
+	export WALLET_CA=$KEYS/ca/ca.crt WALLET_CERT=$C/tls.crt WALLET_KEY=$C/tls.key
+	export WALLET_GPG_KEY=$C/gpg.sec.asc
+	WALLET_SIGNER=$(wallet signing-key --fingerprint) || t_bail "the signing key's fingerprint"
+	export WALLET_SIGNER
+}
 
 # wallet-keygen when it can (the project's own tool); the openssl and gpg CLIs otherwise.
 serve_keys() {
@@ -71,15 +93,6 @@ serve_data() {
 	for c in app1 app2 app3; do
 		WALLET_DATA=$d wallet importkey "$c" <"$k/clients/$c/gpg.pub.asc" >/dev/null || return 1
 	done
-}
-
-serve_fixture() {
-	KEYS=$T_DIR/keys
-	DATA=$T_DIR/data
-	export WALLET_DATA=$DATA
-	A1=$KEYS/clients/app1
-	serve_keys "$KEYS" || t_bail "key material"
-	serve_data "$DATA" "$KEYS" || t_bail "data directory"
 }
 
 # A picked port can still be taken (a client's ephemeral port): retry then with others.

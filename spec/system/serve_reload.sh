@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/serve_common.sh"
 
-serve_fixture
+serve_world
 CA=$KEYS/ca
 echo secret-one | wallet store one --to app1 >/dev/null
 head -c $((16 << 20)) /dev/urandom >"$T_DIR/big.plain"
@@ -57,7 +57,7 @@ t_cond "server started on certificate A" "$?" = 0
 # server name; curl to 127.0.0.1 sends none: both kinds of ClientHello are seen)
 serial() {
 	timeout 20 openssl s_client -connect "127.0.0.1:$SERVE_PORT" -servername localhost -CAfile "$CA/ca.crt" \
-		-cert "$A1/tls.crt" -key "$A1/tls.key" </dev/null 2>/dev/null |
+		-cert "$C/tls.crt" -key "$C/tls.key" </dev/null 2>/dev/null |
 		openssl x509 -noout -serial 2>/dev/null | sed 's/^serial=//'
 }
 serial_is() { [ "$(serial)" = "$1" ]; }
@@ -81,7 +81,7 @@ hup_refused() {
 	grep '"TLS reload refused' "$LOG" | tail -n 1 >"$T_DIR/why"
 	t_grep "$1: the log says why ($2)" "$2" "$T_DIR/why"
 	t_cond "$1: still serial $before" "$(serial)" = "$before"
-	code=$(cfetch "$A1" /v1/objects/one -o /dev/null -w '%{http_code}')
+	code=$(cfetch "$C" /v1/objects/one -o /dev/null -w '%{http_code}')
 	t_cond "$1: still serving" "$code" = 200
 }
 
@@ -93,7 +93,7 @@ t_cond "s_client gets serial 0A01" "$(serial)" = 0A01
 mkfifo "$T_DIR/ka"
 exec 7<>"$T_DIR/ka"
 timeout 120 openssl s_client -connect "127.0.0.1:$SERVE_PORT" -CAfile "$CA/ca.crt" \
-	-cert "$A1/tls.crt" -key "$A1/tls.key" -ign_eof -nocommands <"$T_DIR/ka" >"$T_DIR/ka.out" 2>&1 &
+	-cert "$C/tls.crt" -key "$C/tls.key" -ign_eof -nocommands <"$T_DIR/ka" >"$T_DIR/ka.out" 2>&1 &
 KA=$!
 at_exit "kill $KA"
 printf 'GET /healthz HTTP/1.1\r\nHost: wallet\r\n\r\n' >&7
@@ -103,7 +103,7 @@ t_ok "kept-alive connection: first request answered" wait_until 20 nanswers_is 1
 t_cond "kept-alive connection: made with certificate A" \
 	"$(openssl x509 -noout -serial -in "$T_DIR/ka.out" 2>/dev/null)" = serial=0A01
 # A download made slow by the client (2 MiB/s for 16 MiB): it is under way during the reload.
-cfetch "$A1" /v1/objects/big --limit-rate 2M -o "$T_DIR/big.slow" -w '%{http_code}' \
+cfetch "$C" /v1/objects/big --limit-rate 2M -o "$T_DIR/big.slow" -w '%{http_code}' \
 	>"$T_DIR/big.code" 2>&1 &
 DL=$!
 at_exit "kill $DL"
@@ -119,7 +119,7 @@ exec 7>&-
 wait "$KA"
 wait "$DL"
 t_cond "slow download: answered 200" "$(cat "$T_DIR/big.code")" = 200
-cfetch "$A1" /v1/objects/big -o "$T_DIR/big.fast"
+cfetch "$C" /v1/objects/big -o "$T_DIR/big.fast"
 t_ok "slow download: complete (the same bytes as a download after the reload)" \
 	cmp "$T_DIR/big.slow" "$T_DIR/big.fast"
 rm -f "$T_DIR/big.slow" "$T_DIR/big.fast"
@@ -129,7 +129,7 @@ rm -f "$T_DIR/big.slow" "$T_DIR/big.fast"
 : >"$T_DIR/codes"
 (
 	while [ ! -e "$T_DIR/stop" ]; do
-		cfetch "$A1" /v1/objects/one -o /dev/null -w '%{http_code}\n' >>"$T_DIR/codes"
+		cfetch "$C" /v1/objects/one -o /dev/null -w '%{http_code}\n' >>"$T_DIR/codes"
 	done
 ) &
 LOOP=$!
@@ -176,16 +176,16 @@ mkdir -p "$T_DIR/c2"
 cp "$T_DIR/app1-ca2.crt" "$T_DIR/c2/tls.crt"
 cp "$T_DIR/app1-ca2.key" "$T_DIR/c2/tls.key"
 code_of() { cfetch "$1" /v1/objects/one -o /dev/null -w '%{http_code}'; }
-t_cond "before: app1's certificate from the old CA accepted" "$(code_of "$A1")" = 200
+t_cond "before: app1's certificate from the old CA accepted" "$(code_of "$C")" = 200
 t_cond "before: app1's certificate from the new CA refused" "$(code_of "$T_DIR/c2")" = 000
 put "$CA2/ca.crt" ca.crt
 hup_ok 0C03 "the new CA alone"
 t_cond "new CA: app1's certificate from it accepted" "$(code_of "$T_DIR/c2")" = 200
-t_cond "new CA: app1's certificate from the old CA refused" "$(code_of "$A1")" = 000
+t_cond "new CA: app1's certificate from the old CA refused" "$(code_of "$C")" = 000
 cat "$CA/ca.crt" "$CA2/ca.crt" >"$T_DIR/both.crt"
 put "$T_DIR/both.crt" ca.crt
 hup_ok 0C03 "a CA file with both CAs"
-t_cond "both CAs: app1's certificate from the old CA accepted" "$(code_of "$A1")" = 200
+t_cond "both CAs: app1's certificate from the old CA accepted" "$(code_of "$C")" = 200
 t_cond "both CAs: app1's certificate from the new CA accepted" "$(code_of "$T_DIR/c2")" = 200
 
 # --- /metrics -------------------------------------------------------------------------------------

@@ -71,7 +71,33 @@ vg "wallet-entry: a refused spec file (usage error path)" \
 	sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --spec '$T_DIR/bad.json' -- true"
 vg "wallet-entry: a template's DEST where a --fetch delivers (usage error path)" \
 	sh -c "! ${VG[*]} --log-file=$T_DIR/vg.%p '$E' --fetch db_pass=env:T --template '$T_DIR/t.tmpl=env:T' -- true"
+# wallet-entry --watch: polls (304s), a rotation (a new version stored meanwhile: PROGRAM
+# restarted with it), then PROGRAM's own exit ends the watch
+SECRET2="vg2-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+printf '%s' "$SECRET2" >"$T_DIR/s2"
+"${VG[@]}" --log-file="$T_DIR/vg.%p" "$E" --watch 1 --supervise --fetch db_pass -- \
+	sh -c 'touch "$2"; [ "$(cat "$DB_PASS_FILE")" = "$1" ] && exit 0; while :; do sleep 0.1; done' \
+	sh "$SECRET2" "$T_DIR/started" >"$T_DIR/watch.out" 2>&1 &
+wpid=$!
+at_exit "kill -9 $wpid"
+wait_until 120 test -e "$T_DIR/started" || t_fail "wallet-entry --watch under valgrind starts PROGRAM"
+"$W" --data "$D" store db_pass --to app1 <"$T_DIR/s2" >/dev/null
+wait_until 120 sh -c "! kill -0 $wpid 2>/dev/null" || t_fail "the watch ends after the rotation"
+wait "$wpid"
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep -qs . "$T_DIR"/vg.*; then
+	t_pass "valgrind clean: wallet-entry --watch (polls, a rotation, PROGRAM's exit)"
+else
+	t_fail "valgrind clean: wallet-entry --watch (polls, a rotation, PROGRAM's exit)" "exit $rc" \
+		"$(cat "$T_DIR"/vg.* "$T_DIR/watch.out" 2>/dev/null | head -30)"
+fi
+rm -f "$T_DIR"/vg.*
 C=(--cacert "$K/app1/ca.crt" --cert "$K/app1/tls.crt" --key "$K/app1/tls.key")
+etag=$(curl -s "${C[@]}" -D - -o /dev/null "https://localhost:$P/manifests/app1" | tr -d '\r' |
+	awk -F': ' 'tolower($1) == "etag" { print $2 }')
+t_cond "wallet serve under valgrind: a conditional request gets its 304" \
+	"$(curl -s "${C[@]}" -H "If-None-Match: $etag" -o /dev/null -w '%{http_code}' "https://localhost:$P/manifests/app1")" = 304
+curl -s "${C[@]}" -H 'If-None-Match: "x", junk' -o /dev/null "https://localhost:$P/manifests/app1"
 curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects/..%2f..%2fetc%2fpasswd"
 curl -s "${C[@]}" -o /dev/null -X POST "https://localhost:$P/v1/objects/db_pass"
 curl -s "${C[@]}" -o /dev/null "https://localhost:$P/v1/objects"

@@ -275,6 +275,41 @@ static void test_wait_retries(void **state)
 	wallet_config_free(cfg);
 }
 
+/* wallet_watch: its arguments checked first; a poll never waits, whatever the configured
+ * wait (the watcher backs off itself), and ends the client's start for later requests. */
+static void test_watch_no_wallet(void **state)
+{
+	(void)state;
+	wallet_config *cfg = net_config(3600 * 1000L); /* an hour: a fetch would wait */
+	wallet_client *c = NULL;
+	size_t newer = 7;
+	wallet_watch_item it[2] = {{"db", 3, 9, 9, 9}, {"app1/x", 0, 9, 9, 9}};
+	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
+	assert_int_equal(wallet_watch(NULL, it, 2, &newer), WALLET_ERR_USAGE);
+	assert_int_equal(newer, 0);
+	assert_int_equal(wallet_watch(c, NULL, 2, NULL), WALLET_ERR_USAGE);
+	wallet_watch_item bad = {"../x", 0, 0, 0, 0}, none = {NULL, 0, 0, 0, 0};
+	assert_int_equal(wallet_watch(c, &bad, 1, NULL), WALLET_ERR_NAME);
+	assert_int_equal(wallet_watch(c, &none, 1, NULL), WALLET_ERR_NAME);
+	nlogs = 0;
+	assert_int_equal(wallet_watch(c, it, 2, &newer), WALLET_ERR_NETWORK);
+	assert_int_equal(nlogs, 0); /* tried once, no retry */
+	assert_int_equal(newer, 0);
+	assert_int_equal(it[0].listed, 9); /* outputs left as they were on failure */
+	assert_non_null(strstr(wallet_client_error(c), "https://127.0.0.1:"));
+	wallet_list *l = (wallet_list *)1;
+	assert_int_equal(wallet_manifest_list(c, "a//", &l), WALLET_ERR_NAME);
+	assert_null(l);
+	assert_int_equal(wallet_manifest_list(NULL, NULL, &l), WALLET_ERR_USAGE);
+	assert_int_equal(wallet_manifest_list(c, NULL, NULL), WALLET_ERR_USAGE);
+	/* no manifest held: it asks (this fixture's certificate is no file: a usage error) */
+	assert_int_not_equal(wallet_manifest_list(c, "app1/", &l), WALLET_OK);
+	assert_null(l);
+	assert_int_equal(nlogs, 0);
+	wallet_client_free(c);
+	wallet_config_free(cfg);
+}
+
 static int cancel_now(void *arg)
 {
 	(void)arg;
@@ -377,6 +412,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_wallet, home_setup, home_teardown),
 	    cmocka_unit_test_setup_teardown(test_wait_retries, home_setup, home_teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel, home_setup, home_teardown),
+	    cmocka_unit_test_setup_teardown(test_watch_no_wallet, home_setup, home_teardown),
 	    cmocka_unit_test_setup_teardown(test_threads, home_setup, home_teardown),
 	    cmocka_unit_test_setup_teardown(test_openpgp_engine, home_setup, home_teardown),
 	};

@@ -12,6 +12,7 @@
 #include "cmocka_common.h"
 #include "entry_args_fixture.h"
 #include "cw_version.h"
+#include "entry_args_fixture.h"
 #include "options.h"
 
 extern char **environ;

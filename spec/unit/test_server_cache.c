@@ -1,7 +1,9 @@
 /* wallet serve's caches: wallet/objcache (loaded versions: lookup, byte bound, LRU eviction,
  * oversize items, references across eviction), wallet/clientcache (registry lookups that see
- * every change at once) and the one-system-call checks of wallet/objstore they rely on
- * (ws_object_latest, ws_version_exists, ws_client_id). Sealed bytes are fake here. */
+ * every change at once), wallet/mfcache (manifests and their ETags: a matching If-None-Match
+ * answered without a read, a replaced file seen at once) and the one-system-call checks of
+ * wallet/objstore they rely on (ws_object_latest, ws_version_exists, ws_client_id,
+ * ws_manifest_id). Sealed bytes are fake here. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "cmocka_common.h"
 #include "fsutil.h"
 #include "clientcache.h"
+#include "mfcache.h"
 #include "objcache.h"
 #include "objstore_fixture.h"
 static char dir[64];
@@ -253,6 +256,84 @@ static void test_clientcache(void **state)
 	ws_store_close(st);
 }
 
+/* Writes DIR/manifests/CLIENT as every update does: a new file renamed over the old one. */
+static void put_manifest(const char *client, const char *content)
+{
+	char mdir[128];
+	snprintf(mdir, sizeof mdir, "%s/manifests", dir);
+	assert_int_equal(cw_write_atomic(mdir, client, content, strlen(content), 0600, true),
+	                 CW_OK);
+}
+
+static void test_mfcache(void **state)
+{
+	(void)state;
+	ws_store *st;
+	unsigned char *body = NULL;
+	size_t len = 0;
+	char etag[CW_ETAG_MAX + 1], first[CW_ETAG_MAX + 1], inm[200];
+	unsigned long long hits, reads;
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	mc_cache *mc = mc_new(st, 64);
+	assert_non_null(mc);
+	assert_int_equal(mc_get(mc, "app1", NULL, etag, &body, &len), CW_ERR_NOTFOUND);
+	assert_int_equal(mc_get(mc, "../x", NULL, etag, &body, &len), CW_ERR_NAME);
+
+	put_manifest("app1", "signed-one");
+	assert_int_equal(mc_get(mc, "app1", NULL, etag, &body, &len), CW_OK);
+	assert_int_equal(len, 10);
+	assert_memory_equal(body, "signed-one", 10);
+	free(body);
+	/* the ETag: the sha256 of the bytes, quoted */
+	assert_string_equal(etag,
+	                    "\"c51918c02040c947850fa145cf3d1d031509601ac4d793fb28e4f66c7d335533\"");
+	strcpy(first, etag);
+	/* a matching If-None-Match: no body, from the table */
+	assert_int_equal(mc_get(mc, "app1", first, etag, &body, &len), CW_OK);
+	assert_null(body);
+	assert_string_equal(etag, first);
+	snprintf(inm, sizeof inm, "\"x\", W/%s", first);
+	assert_int_equal(mc_get(mc, "app1", inm, etag, &body, &len), CW_OK);
+	assert_null(body);
+	assert_int_equal(mc_get(mc, "app1", "\"stale\"", etag, &body, &len), CW_OK);
+	assert_non_null(body);
+	free(body);
+	mc_stats(mc, &hits, &reads);
+	assert_int_equal(reads, 1);
+	assert_int_equal(hits, 3);
+
+	/* replaced: the very next request sees the new bytes and a new ETag */
+	put_manifest("app1", "signed-two");
+	assert_int_equal(mc_get(mc, "app1", first, etag, &body, &len), CW_OK);
+	assert_non_null(body);
+	assert_memory_equal(body, "signed-two", 10);
+	free(body);
+	assert_string_not_equal(etag, first);
+	/* over the byte budget: the ETag still answers a conditional request without a read */
+	char big[100];
+	memset(big, 'b', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	put_manifest("app2", big);
+	assert_int_equal(mc_get(mc, "app2", NULL, etag, &body, &len), CW_OK);
+	assert_int_equal(len, 99);
+	free(body);
+	mc_stats(mc, &hits, &reads);
+	assert_int_equal(mc_get(mc, "app2", etag, etag, &body, &len), CW_OK);
+	assert_null(body);
+	unsigned long long hits2, reads2;
+	mc_stats(mc, &hits2, &reads2);
+	assert_int_equal(reads2, reads);
+	assert_int_equal(hits2, hits + 1);
+	/* ...and a full answer reads the file again */
+	assert_int_equal(mc_get(mc, "app2", NULL, etag, &body, &len), CW_OK);
+	assert_int_equal(len, 99);
+	free(body);
+	mc_stats(mc, &hits2, &reads2);
+	assert_int_equal(reads2, reads + 1);
+	mc_free(mc);
+	ws_store_close(st);
+}
+
 static void test_store_checks(void **state)
 {
 	(void)state;
@@ -305,6 +386,7 @@ int main(void)
 	    cmocka_unit_test(test_objcache_byte_bound),
 	    cmocka_unit_test(test_objcache_oversize_and_refs),
 	    cmocka_unit_test_setup_teardown(test_clientcache, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mfcache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_checks, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "name.h"
+
 #define NSLOTS 256u /* a power of two */
 
 struct slot {
@@ -40,14 +42,6 @@ void cc_free(cc_cache *c)
 	free(c);
 }
 
-static unsigned slot_of(const char *client)
-{
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)client; *p != '\0'; p++)
-		h = (h ^ *p) * 16777619u;
-	return h & (NSLOTS - 1);
-}
-
 cw_status cc_client_get(cc_cache *c, const char *client, ws_client *out, char *why, size_t whysz)
 {
 	ws_file_id id;
@@ -58,7 +52,7 @@ cw_status cc_client_get(cc_cache *c, const char *client, ws_client *out, char *w
 	cw_status st = ws_client_id(c->st, client, &id);
 	if (st != CW_OK)
 		return st;
-	struct slot *s = &c->slots[slot_of(client)];
+	struct slot *s = &c->slots[cw_name_hash(client) & (NSLOTS - 1)];
 	pthread_mutex_lock(&c->mu);
 	bool hit =
 	    s->used && strcmp(s->c.client, client) == 0 && memcmp(&s->id, &id, sizeof id) == 0;

@@ -355,13 +355,23 @@ static int format_head(char *buf, size_t bufsz, struct mg_connection *conn, int 
 	const char *ver =
 	    ri != NULL && ri->http_version != NULL && strcmp(ri->http_version, "1.0") == 0 ? "1.0"
 	                                                                                   : "1.1";
+	/* A 304 has no body, and its Content-Length could only be the full answer's (RFC 9110,
+	 * 8.6): none is sent. */
+	char clen[48] = "";
+	if (status != 304)
+		snprintf(clen, sizeof clen, "Content-Length: %zu\r\n", len);
 	return snprintf(buf, bufsz,
-	                "HTTP/%s %d %s\r\n%s%s%sContent-Length: %zu\r\nCache-Control: no-store\r\n"
+	                "HTTP/%s %d %s\r\n%s%s%s%sCache-Control: no-store\r\n"
 	                "X-Content-Type-Options: nosniff\r\n%s%s\r\n",
 	                ver, status, reason ? reason : "", ctype ? "Content-Type: " : "",
-	                ctype ? ctype : "", ctype ? "\r\n" : "", len,
+	                ctype ? ctype : "", ctype ? "\r\n" : "", clen,
 	                client_keeps_alive(conn, ri) ? "" : "Connection: close\r\n",
 	                extra_headers ? extra_headers : "");
+}
+
+const char *cw_https_header(const cw_https_req *req, const char *name)
+{
+	return mg_get_header(req->conn, name);
 }
 
 /* The whole response (status line, headers, body) goes out in one mg_write, that is one TLS

@@ -117,8 +117,13 @@ void cw_https_tls_info(cw_https *srv, cw_tls_info *out);
 /* Stops accepting, lets in-flight requests finish (mg_stop), frees. NULL is accepted. */
 void cw_https_free(cw_https *srv);
 
-/* Sends a whole response with Content-Length. ctype may be NULL (no body type);
- * extra_headers is NULL or "Name: value\r\n" lines. Records status and bytes in req. */
+/* The first request header called name (case-insensitive), as sent; NULL when absent. Valid
+ * during the handler. */
+const char *cw_https_header(const cw_https_req *req, const char *name);
+
+/* Sends a whole response with Content-Length (none for a 304, which never has a body). ctype may be
+ * NULL (no body type); extra_headers is NULL or "Name: value\r\n" lines. Records status and bytes
+ * in req. */
 void cw_https_reply(cw_https_req *req, int status, const char *ctype, const char *extra_headers,
                     const void *body, size_t len);
 

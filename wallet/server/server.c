@@ -23,6 +23,7 @@
 #include "gpgutil.h"
 #include "strv.h"
 #include "metrics.h"
+#include "mfcache.h"
 #include "name.h"
 #include "objcache.h"
 #include "objstore.h"
@@ -32,10 +33,12 @@
 /* Loaded versions kept in memory (objcache.h): RSS stays under docs/DESIGN.md's targets. */
 #define CACHE_BYTES ((size_t)8 << 20)
 #define CACHE_ITEM_BYTES ((size_t)256 << 10)
+#define MANIFEST_CACHE_BYTES ((size_t)4 << 20) /* manifests kept whole (mfcache.h) */
 
 struct server {
 	ws_store *st;
 	oc_cache *objects_cache;
+	mc_cache *manifests; /* GET /manifests/CLIENT: bytes and ETags */
 	cc_cache *clients;
 	cw_https *https;
 	metrics *m;
@@ -256,12 +259,14 @@ out:
 	oc_release(srv->objects_cache, it);
 }
 
-/* GET /manifests/CLIENT: a client's own signed manifest, to that client only. */
+/* GET /manifests/CLIENT: a client's own signed manifest, to that client only, with a strong
+ * ETag (the SHA-256 of the signed bytes). Watchers poll it with If-None-Match: while the file
+ * is unchanged the answer is a 304 from the cache, without reading or hashing anything. */
 static void h_manifest(cw_https_req *req, void *arg)
 {
 	server *srv = arg;
 	const char *client = req->path + strlen(CW_PATH_MANIFESTS);
-	char path[4096];
+	char etag[CW_ETAG_MAX + 1], hdr[CW_ETAG_MAX + 16];
 	unsigned char *doc = NULL;
 	size_t len;
 
@@ -275,19 +280,22 @@ static void h_manifest(cw_https_req *req, void *arg)
 	if (!authorized(srv, req))
 		return;
 	/* another client's manifest: the very same answer as a missing one */
-	cw_status st =
-	    strcmp(client, req->peer->cn) != 0
-	        ? CW_ERR_NOTFOUND
-	        : cw_path(path, sizeof path, "%s/manifests/%s", ws_store_dir(srv->st), client);
+	bool mine = strcmp(client, req->peer->cn) == 0;
+	cw_status st = mine ? mc_get(srv->manifests, client, cw_https_header(req, "If-None-Match"),
+	                             etag, &doc, &len)
+	                    : CW_ERR_NOTFOUND;
 	if (st == CW_OK)
-		st = cw_read_file(path, CW_MANIFEST_MAX, &doc, &len);
-	if (st == CW_OK)
-		cw_https_reply(req, 200, "application/octet-stream", NULL, doc, len);
-	else if (st == CW_ERR_NOTFOUND)
-		reply_text(req, 404, NOT_FOUND,
-		           strcmp(client, req->peer->cn) ? "not yours" : "missing");
-	else
+		snprintf(hdr, sizeof hdr, "ETag: %s\r\n", etag);
+	if (st == CW_OK && doc == NULL) {
+		req->note = "not modified";
+		cw_https_reply(req, 304, NULL, hdr, NULL, 0);
+	} else if (st == CW_OK) {
+		cw_https_reply(req, 200, "application/octet-stream", hdr, doc, len);
+	} else if (st == CW_ERR_NOTFOUND) {
+		reply_text(req, 404, NOT_FOUND, mine ? "missing" : "not yours");
+	} else {
 		reply_text(req, 500, "internal error\n", cw_strerror(st));
+	}
 	free(doc);
 }
 
@@ -673,7 +681,8 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	}
 	rc = CW_ERR_NOMEM;
 	if ((srv->objects_cache = oc_new(CACHE_BYTES, CACHE_ITEM_BYTES)) == NULL ||
-	    (srv->clients = cc_new(srv->st)) == NULL)
+	    (srv->clients = cc_new(srv->st)) == NULL ||
+	    (srv->manifests = mc_new(srv->st, MANIFEST_CACHE_BYTES)) == NULL)
 		goto fail;
 	rc = load_signing_key(srv);
 	if (rc != CW_OK) {
@@ -744,6 +753,7 @@ void server_stop(server *srv)
 		cw_log_event(srv->errlog, "info", "stopped", NULL);
 	oc_free(srv->objects_cache);
 	cc_free(srv->clients);
+	mc_free(srv->manifests);
 	ws_store_close(srv->st);
 	metrics_free(srv->m);
 	audit_close(srv->audit);

@@ -20,23 +20,11 @@
 cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
 {
 	char file[CW_CLIENT_NAME_MAX + 8];
-	struct stat sb;
 	memset(out, 0, sizeof *out);
 	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
 		return CW_ERR_NAME;
 	snprintf(file, sizeof file, "%s.json", client);
-	if (fstatat(st->cltfd, file, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-		return ws_errno_status();
-	if (!S_ISREG(sb.st_mode))
-		return CW_ERR_IO;
-	out->dev = (uint64_t)sb.st_dev;
-	out->ino = (uint64_t)sb.st_ino;
-	out->size = (uint64_t)sb.st_size;
-	out->mtime_s = (int64_t)sb.st_mtim.tv_sec;
-	out->mtime_ns = (int64_t)sb.st_mtim.tv_nsec;
-	out->ctime_s = (int64_t)sb.st_ctim.tv_sec;
-	out->ctime_ns = (int64_t)sb.st_ctim.tv_nsec;
-	return CW_OK;
+	return ws_file_id_at(st->cltfd, file, out);
 }
 
 /* ---- clients ---- */

@@ -431,6 +431,34 @@ cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version)
 	return S_ISDIR(sb.st_mode) ? CW_OK : CW_ERR_NOTFOUND;
 }
 
+cw_status ws_file_id_at(int dirfd, const char *rel, ws_file_id *out)
+{
+	struct stat sb;
+	memset(out, 0, sizeof *out);
+	if (fstatat(dirfd, rel, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+		return ws_errno_status();
+	if (!S_ISREG(sb.st_mode))
+		return CW_ERR_IO;
+	out->dev = (uint64_t)sb.st_dev;
+	out->ino = (uint64_t)sb.st_ino;
+	out->size = (uint64_t)sb.st_size;
+	out->mtime_s = (int64_t)sb.st_mtim.tv_sec;
+	out->mtime_ns = (int64_t)sb.st_mtim.tv_nsec;
+	out->ctime_s = (int64_t)sb.st_ctim.tv_sec;
+	out->ctime_ns = (int64_t)sb.st_ctim.tv_nsec;
+	return CW_OK;
+}
+
+cw_status ws_manifest_id(ws_store *st, const char *client, ws_file_id *out)
+{
+	char rel[CW_CLIENT_NAME_MAX + 16];
+	memset(out, 0, sizeof *out);
+	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
+		return CW_ERR_NAME;
+	snprintf(rel, sizeof rel, "manifests/%s", client);
+	return ws_file_id_at(st->dfd, rel, out);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

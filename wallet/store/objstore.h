@@ -122,6 +122,8 @@ typedef struct ws_file_id {
 	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
 } ws_file_id;
 cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out);
+/* The same for manifests/CLIENT, which every update replaces by rename(2) (a new inode). */
+cw_status ws_manifest_id(ws_store *st, const char *client, ws_file_id *out);
 
 /* ---- additions for the admin commands (writing side and helpers) ---- */
 

@@ -60,6 +60,10 @@ cw_status ws_open_objdir(ws_store *st, const char *name, int *out);
  * CW_ERR_IO. */
 cw_status ws_errno_status(void);
 
+/* The identity of dirfd/rel (ws_file_id, objstore.h): a regular file, not followed when a
+ * symlink; CW_ERR_IO for anything else. */
+cw_status ws_file_id_at(int dirfd, const char *rel, ws_file_id *out);
+
 /* Whether s is exactly n hex digits (either case). */
 bool ws_is_hex(const char *s, size_t n);
 /* Copies the string member key of o into dst; false when absent, not a string or too long. */
