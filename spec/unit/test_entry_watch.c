@@ -55,7 +55,7 @@ static void test_watch_args(void **state)
 	char *plain[] = {BASE, "--fetch", "db", "--", "true", NULL};
 	assert_int_equal(parse(&a, err, sizeof err, plain), -1);
 	assert_int_equal(a.w.interval_s, 0); /* not watching */
-	free(a.specs);
+	ent_args_free(&a);
 
 	char *defaults[] = {BASE, "--watch", "5",    "--supervise", "--fetch",
 	                    "db", "--",      "true", NULL};
@@ -64,7 +64,7 @@ static void test_watch_args(void **state)
 	assert_int_equal(a.w.on_change, ENT_ON_RESTART);
 	assert_int_equal(a.w.stop_sig, SIGTERM);
 	assert_int_equal(a.w.stop_timeout_s, 10);
-	free(a.specs);
+	ent_args_free(&a);
 
 	char *sig[] = {BASE,
 	               "--watch",
@@ -86,7 +86,7 @@ static void test_watch_args(void **state)
 	assert_int_equal(a.w.change_sig, SIGUSR1);
 	assert_int_equal(a.w.stop_sig, SIGINT);
 	assert_int_equal(a.w.stop_timeout_s, 0);
-	free(a.specs);
+	ent_args_free(&a);
 
 	/* a sidecar: no PROGRAM, no --supervise, only files; nothing to signal */
 	char *side[] = {BASE,      "--watch",          "1", "--fetch", "db=file:/dev/shm/x",
@@ -94,13 +94,13 @@ static void test_watch_args(void **state)
 	assert_int_equal(parse(&a, err, sizeof err, side), -1);
 	assert_null(a.prog);
 	assert_int_equal(a.w.on_change, ENT_ON_NONE);
-	free(a.specs);
+	ent_args_free(&a);
 
 	setenv("WALLET_WATCH", "3", 1);
 	char *env[] = {BASE, "--supervise", "--fetch", "db", "--", "true", NULL};
 	assert_int_equal(parse(&a, err, sizeof err, env), -1);
 	assert_int_equal(a.w.interval_s, 3);
-	free(a.specs);
+	ent_args_free(&a);
 	unsetenv("WALLET_WATCH");
 }
 
@@ -132,6 +132,8 @@ static void test_watch_usage_errors(void **state)
 	    {"--stop-timeout", "3", "--supervise", "--fetch", "db", "--", "true", NULL,
 	     "go with --watch"},
 	    {"--fetch", "db", NULL, "no PROGRAM"},
+	    {"--watch", "1", "--print", "db", NULL, "--print cannot be combined with --watch"},
+	    {"--print", "db", "--on-change", "none", NULL, "--print cannot be combined"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *argv[24] = {BASE};
@@ -144,7 +146,7 @@ static void test_watch_usage_errors(void **state)
 		assert_int_equal(parse(&a, err, sizeof err, argv), 2);
 		if (strstr(err, cases[i][k + 1]) == NULL)
 			fail_msg("case %zu: '%s' not in '%s'", i, cases[i][k + 1], err);
-		free(a.specs);
+		ent_args_free(&a);
 	}
 }
 

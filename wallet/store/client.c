@@ -19,12 +19,7 @@
 
 cw_status ws_client_id(ws_store *st, const char *client, ws_file_id *out)
 {
-	char file[CW_CLIENT_NAME_MAX + 8];
-	memset(out, 0, sizeof *out);
-	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
-		return CW_ERR_NAME;
-	snprintf(file, sizeof file, "%s.json", client);
-	return ws_file_id_at(st->cltfd, file, out);
+	return ws_client_file_id(st->cltfd, "", client, ".json", out);
 }
 
 /* ---- clients ---- */

@@ -449,14 +449,20 @@ cw_status ws_file_id_at(int dirfd, const char *rel, ws_file_id *out)
 	return CW_OK;
 }
 
-cw_status ws_manifest_id(ws_store *st, const char *client, ws_file_id *out)
+cw_status ws_client_file_id(int dirfd, const char *prefix, const char *client, const char *suffix,
+                            ws_file_id *out)
 {
-	char rel[CW_CLIENT_NAME_MAX + 16];
+	char rel[CW_CLIENT_NAME_MAX + 32];
 	memset(out, 0, sizeof *out);
 	if (client == NULL || !cw_client_name_valid(client, strlen(client)))
 		return CW_ERR_NAME;
-	snprintf(rel, sizeof rel, "manifests/%s", client);
-	return ws_file_id_at(st->dfd, rel, out);
+	snprintf(rel, sizeof rel, "%s%s%s", prefix, client, suffix);
+	return ws_file_id_at(dirfd, rel, out);
+}
+
+cw_status ws_manifest_id(ws_store *st, const char *client, ws_file_id *out)
+{
+	return ws_client_file_id(st->dfd, "manifests/", client, "", out);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -63,6 +63,9 @@ cw_status ws_errno_status(void);
 /* The identity of dirfd/rel (ws_file_id, objstore.h): a regular file, not followed when a
  * symlink; CW_ERR_IO for anything else. */
 cw_status ws_file_id_at(int dirfd, const char *rel, ws_file_id *out);
+/* The same for PREFIX CLIENT SUFFIX under dirfd; CW_ERR_NAME for an invalid client name. */
+cw_status ws_client_file_id(int dirfd, const char *prefix, const char *client, const char *suffix,
+                            ws_file_id *out);
 
 /* Whether s is exactly n hex digits (either case). */
 bool ws_is_hex(const char *s, size_t n);
