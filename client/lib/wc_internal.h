@@ -2,7 +2,7 @@
 #ifndef WC_INTERNAL_H
 #define WC_INTERNAL_H
 
-#include <curl/curl.h>
+#include <openssl/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -74,8 +74,11 @@ struct wc_manifest {
 };
 
 struct wallet_client {
-	struct wallet_config cfg; /* deep copy */
-	CURL *curl;
+	struct wallet_config cfg;      /* deep copy */
+	SSL_CTX *tls;                  /* conn.c: made at the first connection */
+	struct wc_conn *conn;          /* the kept-alive connection, or NULL */
+	struct timespec io_connect_by; /* the current request's deadlines */
+	struct timespec io_done_by;
 	char *keypass;                      /* secure memory, NUL-terminated */
 	cw_sbuf pending_key;                /* the client's key file, until it is imported */
 	const struct wc_engine_ops *engine; /* chosen once, in wallet_client_new */
@@ -95,7 +98,6 @@ struct wallet_client {
 	bool wait_started;
 	struct timespec wait_deadline;
 	char err[768];
-	char curl_err[CURL_ERROR_SIZE];
 };
 
 struct wallet_secret {
@@ -112,9 +114,6 @@ struct wc_resp {
 	size_t cap;
 	size_t limit;
 	bool too_big;
-	char version[32];
-	char *sig_b64;
-	bool sig_too_big;
 };
 
 void wc_resp_free(struct wc_resp *r);
@@ -124,9 +123,10 @@ void wc_err(wallet_client *c, const char *fmt, ...) __attribute__((format(printf
 /* Passes a progress message to the configured log callback. */
 void wc_log(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* http.c: the curl handle, and GET of path (from "/v1/...", query included) with URL
- * fail-over and waiting. CW_OK only for a 200 answer. */
-cw_status wc_http_setup(wallet_client *c);
+/* http.c: GET of path (from "/v1/...", query included) with URL fail-over and waiting, over
+ * one kept-alive connection. CW_OK only for a 200 answer. teardown closes the connection
+ * and frees the TLS context. */
+void wc_http_teardown(wallet_client *c);
 cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct wc_resp *r);
 /* Decodes base64 (RFC 4648, padding honoured) into malloc'd memory. */
 cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);

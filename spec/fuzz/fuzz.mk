@@ -8,7 +8,7 @@
 FUZZ_O       := build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= name httpreq serve_config entry_spec meta manifest keygen_args keygen_san
+FUZZ_TARGETS ?= name httpreq httpresp serve_config entry_spec meta manifest keygen_args keygen_san
 
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
