@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "tlstune.h"
 
 #define MAX_ROUTES 16
 
@@ -207,11 +208,10 @@ static int init_ssl(void *ssl_ctx, void *user_data)
 	}
 	/* No session cache: clients fetch their secrets once per start and never resume, and
 	 * storing every full handshake's session cost ~15 % of its CPU (bench/,
-	 * docs/BENCHMARKS.md). TLS 1.3 still gets one (stateful, hence never resumable) ticket
-	 * instead of two: clients that wait for a ticket see one. */
+	 * docs/BENCHMARKS.md). The rest of what a handshake need not do: tlstune.c. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_set_num_tickets(ctx, 1) != 1) {
-		ssl_err(srv, "TLS session parameters", "");
+	if (cw_tls_tune_ctx(ctx) != 1) {
+		ssl_err(srv, "cannot use certificate chain", srv->o.cert_file);
 		goto fail;
 	}
 	SSL_CTX_set_info_callback(ctx, info_cb);
