@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -125,6 +126,30 @@ static int key_passphrase(char *buf, int size, int rwflag, void *arg)
 	return (int)n;
 }
 
+/* The client's private key, decoded as the key type of its certificate: OpenSSL 3.0 otherwise
+ * tries every decoder it has for every key type, which costs three times as much. NULL when
+ * that fails (the caller then lets OpenSSL try everything, for its error message). */
+static EVP_PKEY *load_key_as_cert(SSL_CTX *ctx, const char *path, char *pass)
+{
+	X509 *cert = SSL_CTX_get0_certificate(ctx);
+	EVP_PKEY *pub = cert != NULL ? X509_get0_pubkey(cert) : NULL, *key = NULL;
+	const char *type = pub != NULL ? EVP_PKEY_get0_type_name(pub) : NULL;
+	BIO *in = type != NULL ? BIO_new_file(path, "r") : NULL;
+	OSSL_DECODER_CTX *d =
+	    in != NULL ? OSSL_DECODER_CTX_new_for_pkey(&key, "PEM", NULL, type,
+	                                               OSSL_KEYMGMT_SELECT_KEYPAIR, NULL, NULL)
+	               : NULL;
+	if (d == NULL || OSSL_DECODER_CTX_set_pem_password_cb(d, key_passphrase, pass) != 1 ||
+	    OSSL_DECODER_from_bio(d, in) != 1) {
+		EVP_PKEY_free(key);
+		key = NULL;
+	}
+	OSSL_DECODER_CTX_free(d);
+	BIO_free(in);
+	ERR_clear_error();
+	return key;
+}
+
 /* The first OpenSSL error as text, and the queue emptied. */
 static const char *tls_reason(char *buf, size_t size)
 {
@@ -159,10 +184,14 @@ cw_status wc_tls_setup(wallet_client *c)
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->cfg.cert) != 1)
 		goto fail;
 	what = "client key", file = c->cfg.key;
+	EVP_PKEY *key = load_key_as_cert(ctx, c->cfg.key, c->keypass);
 	SSL_CTX_set_default_passwd_cb(ctx, key_passphrase);
 	SSL_CTX_set_default_passwd_cb_userdata(ctx, c->keypass);
-	int ok = SSL_CTX_use_PrivateKey_file(ctx, c->cfg.key, SSL_FILETYPE_PEM) == 1 &&
-	         SSL_CTX_check_private_key(ctx) == 1;
+	int ok =
+	    (key != NULL ? SSL_CTX_use_PrivateKey(ctx, key)
+	                 : SSL_CTX_use_PrivateKey_file(ctx, c->cfg.key, SSL_FILETYPE_PEM)) == 1 &&
+	    SSL_CTX_check_private_key(ctx) == 1;
+	EVP_PKEY_free(key);
 	/* the passphrase is not needed again: no pointer to it stays behind */
 	SSL_CTX_set_default_passwd_cb(ctx, NULL);
 	SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);
@@ -423,6 +452,7 @@ cw_status wc_conn_open(wallet_client *c, size_t idx, struct wc_conn **out)
 		wc_conn_close(cn);
 		return st;
 	}
+	cn->reusable = true; /* no request yet */
 	*out = cn;
 	return CW_OK;
 }

@@ -3,6 +3,7 @@
  * exponential backoff up to the configured time. */
 #include <errno.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +66,13 @@ static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct 
 {
 	char why[sizeof c->err];
 	const char *base = c->cfg.urls[idx];
-	cw_status st = CW_ERR_NETWORK;
+	cw_status st = c->warm_st;
+	if (st != CW_OK && c->warm_url == idx) {
+		/* the connection opened ahead of this request failed: that was this attempt */
+		c->warm_st = CW_OK;
+		wc_err(c, "%s: %s", base, c->warm_err);
+		return st;
+	}
 	deadline_in(&c->io_connect_by, c->cfg.connect_ms);
 	deadline_in(&c->io_done_by, c->cfg.request_ms);
 	for (int tries = 0; tries < 2; tries++) {
@@ -95,6 +102,25 @@ static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct 
 	if (st != CW_OK)
 		wc_err(c, "%s: HTTP status %ld", base, r->status);
 	return st;
+}
+
+void wc_http_warm(wallet_client *c)
+{
+	size_t idx = c->cur_url;
+	if (c->conn != NULL || c->cfg.nurls == 0 || c->url_bad[idx])
+		return;
+	char keep[sizeof c->err];
+	memcpy(keep, c->err, sizeof keep);
+	deadline_in(&c->io_connect_by, c->cfg.connect_ms);
+	deadline_in(&c->io_done_by, c->cfg.request_ms);
+	cw_status st = wc_conn_open(c, idx, &c->conn);
+	if (st != CW_OK) {
+		c->conn = NULL;
+		c->warm_st = st;
+		c->warm_url = idx;
+		snprintf(c->warm_err, sizeof c->warm_err, "%s", c->err);
+	}
+	memcpy(c->err, keep, sizeof keep);
 }
 
 static long ms_until(const struct timespec *t)

@@ -3,6 +3,7 @@
 #define WC_INTERNAL_H
 
 #include <openssl/types.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -83,6 +84,17 @@ struct wallet_client {
 	cw_sbuf pending_key;                /* the client's key file, until it is imported */
 	const struct wc_engine_ops *engine; /* chosen once, in wallet_client_new */
 	void *eng;                          /* the engine's state: only the engine reads it */
+	/* keys.c: the engine made ready (library loaded, client key imported) in a thread of its
+	 * own while this one opens the connection; joined before the engine is used */
+	pthread_t prep_tid;
+	bool prep_running;
+	cw_status prep_st;
+	char prep_err[512];
+	/* http.c: a connection opened ahead of the first request failed: that first request
+	 * takes this result instead of trying the URL a second time at once */
+	cw_status warm_st;
+	size_t warm_url;
+	char warm_err[768];
 	bool signer_ready;
 	char signer_fprs[WC_MAX_SIGNER_FPRS][41]; /* primary and subkeys of the pinned key */
 	size_t nsigner_fprs;
@@ -118,8 +130,11 @@ struct wc_resp {
 
 void wc_resp_free(struct wc_resp *r);
 
-/* Formats the client's error line (printf-style). */
+/* Formats the client's error line (printf-style); in a thread that called wc_err_redirect,
+ * into that thread's buffer instead. */
 void wc_err(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sends this thread's wc_err lines to buf (NULL: back to the client's own line). */
+void wc_err_redirect(char *buf, size_t size);
 /* Passes a progress message to the configured log callback. */
 void wc_log(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -127,6 +142,9 @@ void wc_log(wallet_client *c, const char *fmt, ...) __attribute__((format(printf
  * one kept-alive connection. CW_OK only for a 200 answer. teardown closes the connection
  * and frees the TLS context. */
 void wc_http_teardown(wallet_client *c);
+/* Opens the connection the first request will use, if none is open: called while another
+ * thread prepares the engine, so that both overlap. A failure is kept for that request. */
+void wc_http_warm(wallet_client *c);
 cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct wc_resp *r);
 /* Decodes base64 (RFC 4648, padding honoured) into malloc'd memory. */
 cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
@@ -136,6 +154,9 @@ cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
  * half-made client). signer_ensure imports the keys at the first request. */
 cw_status wc_engine_setup(wallet_client *c);
 void wc_engine_teardown(wallet_client *c);
+/* Waits for the engine's preparation (if it runs in a thread of its own) and returns its
+ * status, its error in c->err. Callers use the engine only after CW_OK. */
+cw_status wc_engine_ready(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
 
 /* client.c: one GET of an object, its headers checked and its signature decoded (no
