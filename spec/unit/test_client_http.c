@@ -1,11 +1,17 @@
 /* client/lib/httpmsg (the framing of an answer): where a head ends, what it says, and the
- * chunked transfer coding, without a server. The system suites (entry_*, replicas, mirror)
- * drive the whole client against wallet serve, nginx and openssl s_server. */
+ * chunked transfer coding, without a server; client/lib/conn (the TLS context): the chain
+ * the client presents, with certificates made by the openssl CLI. The system suites
+ * (entry_*, replicas) drive the whole client against wallet serve, nginx and s_server. */
+#include <openssl/ssl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmocka_common.h"
+#include "conn.h"
+#include "fsutil.h"
 #include "httpmsg.h"
 
 static cw_status parse(const char *head, struct wc_http_head *h)
@@ -183,13 +189,113 @@ static void test_chunked(void **state)
 			fail_msg("accepted chunked body %zu: %s", i, bad[i]);
 }
 
+static char dir[] = "/tmp/cwhttpXXXXXX";
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* A root, an intermediate under it, a leaf under each: root.crt, int.crt, direct.{crt,key}
+ * (by the root), leaf.{crt,key} (by the intermediate), bundle.crt (root and intermediate),
+ * leafchain.crt (leaf and intermediate). */
+static int make_certs(void **state)
+{
+	(void)state;
+	const char *ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	return sh("cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' "
+	          ">ca.ext"
+	          " && openssl req -x509 %s -keyout root.key -out root.crt -days 2 -subj /CN=root"
+	          " -addext basicConstraints=critical,CA:TRUE 2>/dev/null"
+	          " && openssl req %s -keyout int.key -out int.csr -subj /CN=int 2>/dev/null"
+	          " && openssl x509 -req -in int.csr -CA root.crt -CAkey root.key -CAcreateserial"
+	          "    -days 2 -extfile ca.ext -out int.crt 2>/dev/null"
+	          " && openssl req %s -keyout direct.key -out direct.csr -subj /CN=app1 2>/dev/null"
+	          " && openssl x509 -req -in direct.csr -CA root.crt -CAkey root.key -days 2"
+	          "    -out direct.crt 2>/dev/null"
+	          " && openssl req %s -keyout leaf.key -out leaf.csr -subj /CN=app1 2>/dev/null"
+	          " && openssl x509 -req -in leaf.csr -CA int.crt -CAkey int.key -CAcreateserial"
+	          "    -days 2 -out leaf.crt 2>/dev/null"
+	          " && cat root.crt int.crt >bundle.crt && cat leaf.crt int.crt >leafchain.crt",
+	          dir, ec, ec, ec, ec) == 0
+	           ? 0
+	           : -1;
+}
+
+static int remove_certs(void **state)
+{
+	(void)state;
+	return cw_rm_rf(dir) == CW_OK ? 0 : -1;
+}
+
+/* The subjects of the chain wc_tls_setup builds for cert/key with ca as the CA file, after
+ * the client's own certificate, as "CN,CN" ("" for none); or "error". */
+static void chain_of(const char *ca, const char *cert, const char *key, char *out, size_t size)
+{
+	char pca[256], pcert[256], pkey[256];
+	wallet_client *c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	snprintf(pca, sizeof pca, "%s/%s", dir, ca);
+	snprintf(pcert, sizeof pcert, "%s/%s", dir, cert);
+	snprintf(pkey, sizeof pkey, "%s/%s", dir, key);
+	c->cfg.ca = pca;
+	c->cfg.cert = pcert;
+	c->cfg.key = pkey;
+	STACK_OF(X509) *chain = NULL;
+	snprintf(out, size, "error");
+	if (wc_tls_setup(c) == CW_OK && SSL_CTX_get0_chain_certs(c->tls, &chain) == 1) {
+		out[0] = '\0';
+		for (int i = 0; chain != NULL && i < sk_X509_num(chain); i++) {
+			char cn[64] = "";
+			X509_NAME_get_text_by_NID(X509_get_subject_name(sk_X509_value(chain, i)),
+			                          NID_commonName, cn, sizeof cn);
+			snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? "," : "", cn);
+		}
+	}
+	wc_tls_teardown(c);
+	free(c);
+}
+
+static void test_client_chain(void **state)
+{
+	(void)state;
+	char got[256];
+	/* issued by the root the wallet has: nothing more to present (never the root) */
+	chain_of("root.crt", "direct.crt", "direct.key", got, sizeof got);
+	assert_string_equal(got, "");
+	/* an intermediate only in the CA file: completed from there, without the root */
+	chain_of("bundle.crt", "leaf.crt", "leaf.key", got, sizeof got);
+	assert_string_equal(got, "int");
+	/* the intermediate in the certificate file: kept */
+	chain_of("root.crt", "leafchain.crt", "leaf.key", got, sizeof got);
+	assert_string_equal(got, "int");
+	/* a chain that cannot be completed is presented as far as it goes */
+	chain_of("root.crt", "leaf.crt", "leaf.key", got, sizeof got);
+	assert_string_equal(got, "");
+	/* another certificate's key: refused */
+	chain_of("root.crt", "leaf.crt", "direct.key", got, sizeof got);
+	assert_string_equal(got, "error");
+}
+
 int main(void)
 {
+	const struct CMUnitTest chain_tests[] = {
+	    cmocka_unit_test(test_client_chain),
+	};
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_head_end),
 	    cmocka_unit_test(test_head_framing),
 	    cmocka_unit_test(test_head_refused),
 	    cmocka_unit_test(test_chunked),
 	};
-	return cmocka_run_group_tests_name("client_http", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("client_http", tests, NULL, NULL);
+	return failed +
+	       cmocka_run_group_tests_name("client_tls", chain_tests, make_certs, remove_certs);
 }
