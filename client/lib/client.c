@@ -248,7 +248,8 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 		goto out;
 	}
 	struct wc_opener o = {NULL, c, c->err, sizeof c->err};
-	if ((st = c->engine->thread_ctx(c, 0, &o.ctx)) != CW_OK)
+	if ((st = wc_engine_ready(c)) != CW_OK ||
+	    (st = c->engine->thread_ctx(c, 0, &o.ctx)) != CW_OK)
 		goto out;
 	const struct wc_sealed in = {name,      raw.hv,  want,        min,           raw.r.body,
 	                             raw.r.len, raw.sig, raw.sig_len, raw.prechecked};

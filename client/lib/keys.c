@@ -45,6 +45,18 @@ static const struct wc_engine_ops *choose_engine(const struct wallet_config *cfg
  * next thread without clearing it. */
 #define PREP_STACK_SCRUB ((size_t)256 << 10)
 
+/* The wallet's key from its file (--signer-key), imported where the engine got ready: no
+ * request is needed for it, so all of the engine's start is off the caller's way. */
+static cw_status prepare_signer(wallet_client *c)
+{
+	cw_sbuf file = {0};
+	cw_status st = read_key_file(c, c->cfg.signer_key_file, &file);
+	if (st == CW_OK)
+		st = c->engine->import_keys(c, file.data, file.len);
+	cw_sbuf_free(&file);
+	return st;
+}
+
 static void *prepare_main(void *arg)
 {
 	wallet_client *c = arg;
@@ -52,6 +64,8 @@ static void *prepare_main(void *arg)
 	cw_status st = c->engine->init(c, &c->eng);
 	if (st == CW_OK)
 		st = c->engine->prepare(c);
+	if (st == CW_OK && c->prep_signer)
+		st = prepare_signer(c);
 	c->prep_st = st;
 	wc_err_redirect(NULL, 0);
 	(void)cw_scrub_stack(PREP_STACK_SCRUB);
@@ -81,6 +95,7 @@ cw_status wc_engine_setup(wallet_client *c)
 		return st;
 	if (e->prepare != NULL && c->pending_key.len > 0) {
 		c->prep_err[0] = '\0';
+		c->prep_signer = c->cfg.signer_key_file != NULL;
 		if (pthread_create(&c->prep_tid, NULL, prepare_main, c) == 0) {
 			c->prep_running = true;
 			return CW_OK;
@@ -97,6 +112,8 @@ cw_status wc_engine_ready(wallet_client *c)
 		pthread_join(c->prep_tid, NULL);
 		c->prep_running = false;
 	}
+	if (c->prep_st == CW_OK && c->prep_signer)
+		c->signer_ready = true;
 	if (c->prep_st != CW_OK)
 		memcpy(c->err, c->prep_err,
 		       sizeof c->prep_err < sizeof c->err ? sizeof c->prep_err : sizeof c->err);
@@ -145,10 +162,14 @@ cw_status wc_signer_ensure(wallet_client *c)
 	if (c->engine->load_signer != NULL && ((st = wc_engine_ready(c)) != CW_OK ||
 	                                       (st = c->engine->load_signer(c)) != CW_ERR_NOTFOUND))
 		goto out;
-	/* the connection opens while the engine gets ready (a key file gives no request to
-	 * make now: the connection is opened for the next one) */
-	if (c->cfg.signer_key_file != NULL && c->prep_running)
-		wc_http_warm(c);
+	if (c->prep_signer) {
+		/* the preparing thread imports it from its file: the caller's requests go on
+		 * meanwhile, and the engine's first use waits for it (wc_engine_ready) */
+		if (!c->prep_running)
+			return wc_engine_ready(c);
+		wc_http_warm(c); /* the connection opens beside it */
+		return CW_OK;
+	}
 	if ((st = signer_key(c, &file, &r, &pub, &publen)) != CW_OK ||
 	    (st = wc_engine_ready(c)) != CW_OK)
 		goto out;

@@ -240,11 +240,15 @@ cw_status wc_manifest_ensure(wallet_client *c)
 			wc_resp_free(&r);
 			return st; /* no URL answers, or none is left */
 		}
-		if (st != CW_OK)
+		if (st != CW_OK) {
 			snprintf(why, sizeof why, "manifest of %s: %s", c->client_name,
 			         cw_strerror(st));
-		else
+		} else if ((st = wc_engine_ready(c)) != CW_OK) {
+			wc_resp_free(&r); /* the keys, not this URL's answer, failed */
+			return st;
+		} else {
 			st = try_manifest(c, &r, why, sizeof why);
+		}
 		wc_resp_free(&r);
 		if (st == CW_OK) {
 			c->mf_loaded = true;

@@ -88,6 +88,7 @@ struct wallet_client {
 	 * own while this one opens the connection; joined before the engine is used */
 	pthread_t prep_tid;
 	bool prep_running;
+	bool prep_signer; /* it imports the wallet's key from its file as well */
 	cw_status prep_st;
 	char prep_err[512];
 	/* http.c: a connection opened ahead of the first request failed: that first request
@@ -155,7 +156,8 @@ cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
 cw_status wc_engine_setup(wallet_client *c);
 void wc_engine_teardown(wallet_client *c);
 /* Waits for the engine's preparation (if it runs in a thread of its own) and returns its
- * status, its error in c->err. Callers use the engine only after CW_OK. */
+ * status, its error in c->err. Callers use the engine only after CW_OK: wc_signer_ensure
+ * may return before the wallet's key (from a file) is in. */
 cw_status wc_engine_ready(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
 
