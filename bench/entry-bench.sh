@@ -58,18 +58,22 @@ export WALLET_URL=https://127.0.0.1:$P WALLET_CA=$C/ca.crt WALLET_CERT=$C/tls.cr
 	WALLET_KEY=$C/tls.key WALLET_GPG_KEY=$C/gpg.sec.asc WALLET_WAIT=0 \
 	WALLET_SIGNER=$("$W" --data "$D" signing-key --fingerprint) PROTO_SIGNER_PUB=$BL_DIR/wallet.asc
 
-names() { local i; for i in $(seq 1 "$1"); do printf 's%s ' "$i"; done; }
-fetches() { local i; for i in $(seq 1 "$1"); do printf -- '--fetch s%s ' "$i"; done; }
-# shellcheck disable=SC2046 # word splitting of the generated argument lists is wanted
-proto() { sh "$PROTO" "$WALLET_URL/v1/objects" "$C/ca.crt" "$C/tls.crt" "$C/tls.key" "$C/gpg.sec.asc" $(names "$1") -- true; }
-# shellcheck disable=SC2046
-entry() { "$E" $(fetches "$1") -- true; }
-# shellcheck disable=SC2046
-entry_sk() { "$E" --signer-key "$BL_DIR/wallet.asc" $(fetches "$1") -- true; }
-# shellcheck disable=SC2046
-entry_gnupg() { "$E" --openpgp gnupg $(fetches "$1") -- true; }
-# shellcheck disable=SC2046
-before() { "$EB" $(fetches "$1") -- true; }
+# the argument lists, made once (a command substitution in the timed region would add a fork)
+declare -A NAMES FETCHES
+for n in 1 10; do
+	NAMES[$n]=$(for i in $(seq 1 "$n"); do printf 's%s ' "$i"; done)
+	FETCHES[$n]=$(for i in $(seq 1 "$n"); do printf -- '--fetch s%s ' "$i"; done)
+done
+# shellcheck disable=SC2086 # the lists are meant to split into words
+proto() { sh "$PROTO" "$WALLET_URL/v1/objects" "$C/ca.crt" "$C/tls.crt" "$C/tls.key" "$C/gpg.sec.asc" ${NAMES[$1]} -- true; }
+# shellcheck disable=SC2086
+entry() { "$E" ${FETCHES[$1]} -- true; }
+# shellcheck disable=SC2086
+entry_sk() { "$E" --signer-key "$BL_DIR/wallet.asc" ${FETCHES[$1]} -- true; }
+# shellcheck disable=SC2086
+entry_gnupg() { "$E" --openpgp gnupg ${FETCHES[$1]} -- true; }
+# shellcheck disable=SC2086
+before() { "$EB" ${FETCHES[$1]} -- true; }
 KINDS="proto entry entry_sk entry_gnupg"
 [ -n "$EB" ] && KINDS="$KINDS before"
 
