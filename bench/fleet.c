@@ -65,7 +65,8 @@ static int rotate(const char *spec, size_t k, char *out, size_t size)
 	size_t n = 0;
 	if (list == NULL)
 		return -1;
-	for (char *t = strtok_r(list, ",", &save); t != NULL && n < 64; t = strtok_r(NULL, ",", &save))
+	for (char *t = strtok_r(list, ",", &save); t != NULL && n < 64;
+	     t = strtok_r(NULL, ",", &save))
 		items[n++] = t;
 	int len = snprintf(out, size, "%.*s=", (int)(eq - spec), spec);
 	for (size_t i = 0; i < n && len > 0 && (size_t)len < size; i++)
@@ -144,8 +145,8 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			char c, env[4096];
 			close(gate[1]);
-			if (rot != NULL && (rotate(rot, (size_t)i, env, sizeof env) != 0 ||
-			                    putenv(env) != 0))
+			if (rot != NULL &&
+			    (rotate(rot, (size_t)i, env, sizeof env) != 0 || putenv(env) != 0))
 				_exit(126);
 			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
 				;
