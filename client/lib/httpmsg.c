@@ -3,6 +3,8 @@
  * one Content-Length, no folded or nameless header lines, no transfer coding but chunked. */
 #include "httpmsg.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -188,17 +190,6 @@ enum { CH_SIZE, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_DONE };
 #define CH_MAX_LINE 4096
 #define CH_MAX_DIGITS 15 /* below 2^60: no overflow */
 
-static int hexval(unsigned char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One byte of a chunk-size line: hex digits, then an extension to the line end. */
 static cw_status size_byte(struct wc_chunked *c, unsigned char ch, const char **why)
 {
@@ -207,23 +198,23 @@ static cw_status size_byte(struct wc_chunked *c, unsigned char ch, const char **
 		return CW_ERR_PROTOCOL;
 	}
 	if (ch == '\n') {
-		if (!c->digits) {
+		if (c->ndigits == 0) {
 			*why = "malformed chunk size";
 			return CW_ERR_PROTOCOL;
 		}
+		c->digits[c->ndigits] = '\0';
+		c->left = strtoull(c->digits, NULL, 16); /* at most 15 digits: no overflow */
 		c->state = c->left == 0 ? CH_TRAILER : CH_DATA;
 		c->linelen = 0;
 		return CW_OK;
 	}
 	if (c->ext)
 		return CW_OK;
-	int d = hexval(ch);
-	if (d >= 0 && !c->ext && c->linelen <= CH_MAX_DIGITS) {
-		c->left = c->left * 16 + (uint64_t)d;
-		c->digits = true;
+	if (isxdigit(ch) && c->ndigits < CH_MAX_DIGITS) {
+		c->digits[c->ndigits++] = (char)ch;
 		return CW_OK;
 	}
-	if (c->digits && (ch == ';' || ch == ' ' || ch == '\t' || ch == '\r')) {
+	if (c->ndigits > 0 && (ch == ';' || ch == ' ' || ch == '\t' || ch == '\r')) {
 		c->ext = true; /* an extension (ignored), or the CR before LF */
 		return CW_OK;
 	}
@@ -278,7 +269,8 @@ cw_status wc_chunked_feed(struct wc_chunked *c, const unsigned char *in, size_t 
 				c->state = CH_DATA_LF;
 			} else if (ch == '\n') {
 				c->state = CH_SIZE;
-				c->digits = c->ext = false;
+				c->ndigits = 0;
+				c->ext = false;
 			} else {
 				*why = "chunk not followed by a line end";
 				st = CW_ERR_PROTOCOL;

@@ -44,8 +44,9 @@ struct wc_chunked {
 	uint64_t left;   /* data bytes left in the current chunk */
 	size_t linelen;  /* bytes of the current size or trailer line */
 	size_t trailers; /* bytes of the trailer section so far */
-	bool digits;     /* the size line has at least one hex digit */
-	bool ext;        /* in a chunk extension (ignored up to the line end) */
+	char digits[16]; /* the size line's hex digits so far (at most 15) */
+	size_t ndigits;
+	bool ext; /* in a chunk extension (ignored up to the line end) */
 };
 
 /* Where wc_chunked_feed writes the decoded data. Returns CW_OK or the error to stop with. */
