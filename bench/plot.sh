@@ -66,28 +66,21 @@ if [ -s "$B/server.tsv" ]; then
 				for (i = 1; i <= 3; i++) printf " %s %s", (x" "S[i] in r) ? r[x" "S[i]] : "0",
 					(x" "S[i] in c) ? c[x" "S[i]] : "0"; print ""}}' | sort -n >"$TMP/$mode.dat"
 	done
-	gnuplot <<-EOF
-	$STYLE
-	set output "$DOCS/server-handshake.png"
-	set multiplot layout 1,2 title "A new mutual-TLS handshake per request (median)"
-	set title "requests/s (higher is better)"
-	set xlabel "concurrent connections"
-	plot "$TMP/handshake.dat" using 2:xtic(1) title "nginx (prototype config)", \
-	     "" using 4 title "wallet serve"
-	set title "server CPU per request, us (lower is better)"
-	plot "$TMP/handshake.dat" using 3:xtic(1) title "nginx (prototype config)", \
-	     "" using 5 title "wallet serve"
-	unset multiplot
-	set output "$DOCS/server-keepalive.png"
-	set multiplot layout 1,2 title "Kept-alive connections (median)"
-	set title "requests/s (higher is better)"
-	plot "$TMP/keepalive.dat" using 2:xtic(1) title "nginx (prototype config)", \
-	     "" using 4 title "wallet serve"
-	set title "server CPU per request, us (lower is better)"
-	plot "$TMP/keepalive.dat" using 3:xtic(1) title "nginx (prototype config)", \
-	     "" using 5 title "wallet serve"
-	unset multiplot
-	EOF
+	for mode in handshake keepalive; do
+		title="Kept-alive connections (median)"
+		[ "$mode" = handshake ] && title="A new mutual-TLS handshake per request (median)"
+		gnuplot <<-EOF
+		$STYLE
+		set output "$DOCS/server-$mode.png"
+		set multiplot layout 1,2 title "$title"
+		set xlabel "concurrent connections"
+		set title "requests/s (higher is better)"
+		plot "$TMP/$mode.dat" using 2:xtic(1) title "nginx (prototype config)", "" using 4 title "wallet serve"
+		set title "server CPU per request, us (lower is better)"
+		plot "$TMP/$mode.dat" using 3:xtic(1) title "nginx (prototype config)", "" using 5 title "wallet serve"
+		unset multiplot
+		EOF
+	done
 	echo "plot: $DOCS/server-handshake.png $DOCS/server-keepalive.png"
 fi
 

@@ -63,43 +63,10 @@ fi
 # and the next, far longer than that: the next request finds its kept connection closed
 # and must go over a new one.
 "$W" --data "$D" export "$T_DIR/exp" >/dev/null || t_bail "wallet export failed"
-N=$T_DIR/nginx
-mkdir -p "$N/logs" "$N/tmp"
-MP=$(pick_port)
-cat >"$N/nginx.conf" <<CONF
-user root;
-worker_processes 1;
-daemon off;
-pid $N/nginx.pid;
-error_log $N/logs/error.log warn;
-events { worker_connections 64; }
-http {
-	log_format conn '\$connection \$request \$status';
-	access_log $N/logs/access.log conn;
-	client_body_temp_path $N/tmp;
-	proxy_temp_path $N/tmp;
-	fastcgi_temp_path $N/tmp;
-	uwsgi_temp_path $N/tmp;
-	scgi_temp_path $N/tmp;
-	types { }
-	default_type application/octet-stream;
-	keepalive_timeout 1ms;
-	sub_filter_types *;
-	sub_filter 'no such text in any answer' '';
-	server {
-		listen 127.0.0.1:$MP ssl;
-		ssl_certificate $K/wallet/server.crt;
-		ssl_certificate_key $K/wallet/server.key;
-		ssl_client_certificate $K/ca/ca.crt;
-		ssl_verify_client on;
-		root $T_DIR/exp;
-	}
-}
-CONF
-nginx -p "$N" -c "$N/nginx.conf" 2>>"$N/logs/stderr.log" &
-NPID=$!
-at_exit "kill $NPID; wait $NPID"
-wait_until 20 port_open "$MP" || t_bail "nginx did not start: $(cat "$N/logs/stderr.log")"
+. "$(dirname "$0")/mirror.bash"
+MIRROR_HTTP_EXTRA="keepalive_timeout 1ms; sub_filter_types *; sub_filter 'no such text in any answer' '';" \
+	mirror_start "$T_DIR/exp" "$K" || t_bail "nginx did not start"
+MP=$MIRROR_PORT
 curl -s --raw -D "$T_DIR/headers" -o /dev/null --cacert "$C/ca.crt" --cert "$C/tls.crt" \
 	--key "$C/tls.key" "https://127.0.0.1:$MP/manifests/app1"
 t_grep "the mirror answers with chunked bodies" "Transfer-Encoding: chunked" "$T_DIR/headers"
@@ -107,7 +74,6 @@ t_grep "... (a manifest, 200)" "HTTP/1.1 200" "$T_DIR/headers"
 t_ok "chunked answers, closed kept connections: every secret fetched" \
 	env WALLET_URL="https://127.0.0.1:$MP" "$E" --openpgp gnupg --fetch s1 --fetch s2 --fetch s3 -- \
 	sh -c '[ "$(cat "$S1_FILE")$(cat "$S2_FILE")" = value-of-s1value-of-s2 ]'
-echo "# connections the mirror saw for $(grep -c ' GET ' "$N/logs/access.log") requests: $(awk '{print $1}' "$N/logs/access.log" | sort -u | wc -l)"
 printf 'GET /healthz HTTP/1.0\r\n\r\n' | timeout 20 openssl s_client -connect "127.0.0.1:$P" \
 	-CAfile "$C/ca.crt" -cert "$C/tls.crt" -key "$C/tls.key" -showcerts >"$T_DIR/sc" 2>&1
 t_cond "wallet serve presents its certificate alone (no root)" \

@@ -191,16 +191,6 @@ static void test_chunked(void **state)
 
 static char dir[] = "/tmp/cwhttpXXXXXX";
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 /* A root, an intermediate under it, a leaf under each: root.crt, int.crt, direct.{crt,key}
  * (by the root), leaf.{crt,key} (by the intermediate), bundle.crt (root and intermediate),
  * leafchain.crt (leaf and intermediate). */
@@ -210,21 +200,23 @@ static int make_certs(void **state)
 	const char *ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	return sh("cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' "
-	          ">ca.ext"
-	          " && openssl req -x509 %s -keyout root.key -out root.crt -days 2 -subj /CN=root"
-	          " -addext basicConstraints=critical,CA:TRUE 2>/dev/null"
-	          " && openssl req %s -keyout int.key -out int.csr -subj /CN=int 2>/dev/null"
-	          " && openssl x509 -req -in int.csr -CA root.crt -CAkey root.key -CAcreateserial"
-	          "    -days 2 -extfile ca.ext -out int.crt 2>/dev/null"
-	          " && openssl req %s -keyout direct.key -out direct.csr -subj /CN=app1 2>/dev/null"
-	          " && openssl x509 -req -in direct.csr -CA root.crt -CAkey root.key -days 2"
-	          "    -out direct.crt 2>/dev/null"
-	          " && openssl req %s -keyout leaf.key -out leaf.csr -subj /CN=app1 2>/dev/null"
-	          " && openssl x509 -req -in leaf.csr -CA int.crt -CAkey int.key -CAcreateserial"
-	          "    -days 2 -out leaf.crt 2>/dev/null"
-	          " && cat root.crt int.crt >bundle.crt && cat leaf.crt int.crt >leafchain.crt",
-	          dir, ec, ec, ec, ec) == 0
+	return cw_test_sh(
+	           "cd %s && printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign\n' "
+	           ">ca.ext"
+	           " && openssl req -x509 %s -keyout root.key -out root.crt -days 2 -subj /CN=root"
+	           " -addext basicConstraints=critical,CA:TRUE 2>/dev/null"
+	           " && openssl req %s -keyout int.key -out int.csr -subj /CN=int 2>/dev/null"
+	           " && openssl x509 -req -in int.csr -CA root.crt -CAkey root.key -CAcreateserial"
+	           "    -days 2 -extfile ca.ext -out int.crt 2>/dev/null"
+	           " && openssl req %s -keyout direct.key -out direct.csr -subj /CN=app1 "
+	           "2>/dev/null"
+	           " && openssl x509 -req -in direct.csr -CA root.crt -CAkey root.key -days 2"
+	           "    -out direct.crt 2>/dev/null"
+	           " && openssl req %s -keyout leaf.key -out leaf.csr -subj /CN=app1 2>/dev/null"
+	           " && openssl x509 -req -in leaf.csr -CA int.crt -CAkey int.key -CAcreateserial"
+	           "    -days 2 -out leaf.crt 2>/dev/null"
+	           " && cat root.crt int.crt >bundle.crt && cat leaf.crt int.crt >leafchain.crt",
+	           dir, ec, ec, ec, ec) == 0
 	           ? 0
 	           : -1;
 }
