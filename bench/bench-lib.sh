@@ -102,39 +102,17 @@ bl_certs_openssl() {
 	) || bl_die "openssl could not make the test certificates"
 }
 
-# bl_nginx_start DIR PORT WORKERS CERTDIR [ROOT]: nginx configured like the prototype: mutual
-# TLS (ssl_verify_client on) with the same certificates, serving files under ROOT (default
-# DIR/www), access log
-# on (the prototype kept nginx's default logging; wallet serve writes its audit log too).
-# Sets BL_NGINX_PID.
+# bl_nginx_start DIR PORT WORKERS CERTDIR [ROOT]: nginx configured like the prototype
+# (bench/nginx-prototype.conf: mutual TLS with the same certificates, no session cache or
+# tickets, the access log written), serving files under ROOT (default DIR/www). CERTDIR holds
+# server.crt, server.key and ca.crt. Sets BL_NGINX_PID.
 bl_nginx_start() {
 	local d=$1 port=$2 workers=$3 certs=$4 root=${5:-$1/www}
 	mkdir -p "$d/logs" "$root" "$d/tmp"
-	cat >"$d/nginx.conf" <<-EOF
-	user root;
-	worker_processes $workers;
-	daemon off;
-	pid $d/nginx.pid;
-	error_log $d/logs/error.log warn;
-	events { worker_connections 4096; }
-	http {
-		access_log $d/logs/access.log;
-		client_body_temp_path $d/tmp;
-		keepalive_requests 1000000;
-		keepalive_timeout 65s;
-		sendfile on;
-		server {
-			listen 127.0.0.1:$port ssl;
-			ssl_certificate $certs/server.crt;
-			ssl_certificate_key $certs/server.key;
-			ssl_client_certificate $certs/ca.crt;
-			ssl_verify_client on;
-			ssl_protocols TLSv1.2 TLSv1.3;
-			root $root;
-			default_type application/octet-stream;
-		}
-	}
-	EOF
+	sed -e "s|@PREFIX@|$d|g" -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$workers|g" \
+		-e "s|@CERT@|$certs/server.crt|g" -e "s|@KEY@|$certs/server.key|g" \
+		-e "s|@CA@|$certs/ca.crt|g" -e "s|@ROOT@|$root|g" \
+		"$BL_ROOT/bench/nginx-prototype.conf" >"$d/nginx.conf"
 	command -v nginx >/dev/null || bl_die "nginx is not installed (scripts/deps.sh bench)"
 	bl_spawn "$d/logs/stderr.log" nginx -p "$d" -c "$d/nginx.conf"
 	BL_NGINX_PID=$BL_PID
@@ -147,4 +125,30 @@ bl_nginx_start() {
 bl_json() {
 	local re='"'"$1"'":("[^"]*"|[^,}]*)'
 	grep -oE "$re" | head -n 1 | sed -E -e 's/^"[^"]*"://' -e 's/^"(.*)"$/\1/'
+}
+
+# bl_load: the load average (1 min) now, and the number of CPUs: "1.23/2".
+bl_load() { echo "$(cut -d' ' -f1 /proc/loadavg)/$(nproc)"; }
+
+# bl_median: the median of the numbers on stdin, one a line (empty input: 0).
+bl_median() {
+	sort -g | awk '{a[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2];
+		else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
+
+# bl_callgrind_ir OUT CMD...: runs CMD under callgrind (children of CMD followed) and prints
+# the instructions of all its processes (threads included) together. CMD's output goes to OUT.
+bl_callgrind_ir() {
+	local out=$1 f sum=0 n
+	shift
+	command -v valgrind >/dev/null || { echo 0; return; }
+	rm -f "$BL_DIR"/cg.*.out
+	valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$BL_DIR/cg.%p.out" \
+		"$@" >"$out" 2>&1
+	for f in "$BL_DIR"/cg.*.out; do
+		[ -f "$f" ] || continue
+		n=$(sed -n 's/^summary: //p' "$f")
+		sum=$((sum + ${n:-0}))
+	done
+	echo "$sum"
 }

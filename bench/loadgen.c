@@ -49,6 +49,7 @@ struct lg_config {
 	bool check_name;
 	bool keepalive;
 	bool tls12;
+	bool send_root;
 	int threads;
 	double duration; /* seconds; 0 when count is used */
 	long long count;
@@ -106,6 +107,9 @@ static void usage(FILE *out)
 	    "                     handshake: a new TCP connection and full TLS handshake per "
 	    "request\n"
 	    "  --tls12            offer TLS 1.2 only (default: TLS 1.2 and 1.3)\n"
+	    "  --send-root        present the CA certificate after the client's, as OpenSSL's\n"
+	    "                     automatic chain (curl) does (default: the chain without the\n"
+	    "                     root, as wallet-entry presents it)\n"
 	    "  -t, --timeout MS   per-operation socket timeout (default 10000)\n"
 	    "  -h, --help         this text\n"
 	    "Prints one line of JSON: rps (successful requests/s), p50_ms, p99_ms, errors by "
@@ -473,6 +477,7 @@ static int parse_args(int argc, char **argv, struct lg_config *cfg)
 	    {"requests", required_argument, NULL, 'n'},
 	    {"mode", required_argument, NULL, 'm'},
 	    {"tls12", no_argument, NULL, '2'},
+	    {"send-root", no_argument, NULL, 'R'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -505,6 +510,9 @@ static int parse_args(int argc, char **argv, struct lg_config *cfg)
 			break;
 		case '2':
 			cfg->tls12 = true;
+			break;
+		case 'R':
+			cfg->send_root = true;
 			break;
 		case 'c':
 			cfg->threads = (int)strtol(optarg, &ep, 10);
@@ -573,6 +581,16 @@ static SSL_CTX *make_ctx(const struct lg_config *cfg)
 		return NULL;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* The chain wallet-entry presents: built once, without the root (which the server has).
+	 * Otherwise OpenSSL completes it from the CA file in every handshake, root included. */
+	if (!cfg->send_root &&
+	    SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_NO_ROOT |
+	                                      SSL_BUILD_CHAIN_FLAG_UNTRUSTED |
+	                                      SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR |
+	                                      SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) <= 0) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	/* Every handshake is a full one: nothing to resume from. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);

@@ -14,7 +14,13 @@ $(BENCH_CIVETWEB): $(O)/obj/bench/civetweb-mtls.o $(SSLSHIM)
 	$(CC) $(EXE_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib/containerwallet' -o $@ $< \
 	  -Wl,--no-as-needed $(SSLSHIM) -Wl,--as-needed $(CIVETWEB_LIBS) -lpthread
 
-BENCH_BINS := $(LOADGEN) $(BENCH_CIVETWEB)
+# Starts a fleet of processes at one instant and times their execs (bench/fleet-bench.sh).
+FLEET := $(O)/bin/cw-fleet
+$(FLEET): $(O)/obj/bench/fleet.o
+	@mkdir -p $(@D)
+	$(CC) $(EXE_LDFLAGS) -o $@ $<
+
+BENCH_BINS := $(LOADGEN) $(BENCH_CIVETWEB) $(FLEET)
 BINS += $(BENCH_BINS)
 
 # wallet serve vs nginx (prototype configuration) vs plain civetweb.
@@ -27,5 +33,11 @@ BENCH_TARGETS := bench-server
 include bench/entry.mk
 include bench/manifest.mk
 include bench/watch.mk
+include bench/fleet.mk
+# Every benchmark, then their figures (docs/bench/*.png, from the tables in $(O)/bench/).
 bench: $(BENCH_TARGETS)
-.PHONY: bench-server
+	@O=$(O) bench/plot.sh
+bench-plot:
+	@scripts/deps.sh bench
+	@O=$(O) bench/plot.sh
+.PHONY: bench-server bench-plot

@@ -9,7 +9,8 @@
 #
 # Loopback only; a few minutes; every process it starts is stopped at exit (by PID).
 # Usage: O=build-x bench/server-bench.sh        (make O=build-x bench builds and runs it)
-# Environment: BENCH_SECONDS (per run, default 5), BENCH_LEVELS (default "1 8 32 64"),
+# Environment: BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (default 3), BENCH_LEVELS
+#   (default "1 8 32 64"), BENCH_CALLGRIND (default 1: instructions per handshake, profiles),
 #   BENCH_OBJECTS (default 100000), BENCH_SERVERS (default "nginx civetweb wallet", those
 #   available), BENCH_OUT (raw JSON lines, default $O/bench/server-bench.jsonl), BL_KEEP=1.
 . "$(dirname "$0")/bench-lib.sh"
@@ -198,33 +199,55 @@ f() { bl_json "$1" <<<"$J"; }
 for s in "${servers[@]}"; do lg "$s" keepalive 4 1; done
 
 # --- the side-by-side table ---------------------------------------------------------------
-declare -A RPS P50 P99 ERR
+# ROUNDS rounds; in each, every server takes its turn at every point, so that a drift of the
+# machine's load weighs on all of them. The table shows medians over the rounds.
+ROUNDS=${BENCH_ROUNDS:-3}
+declare -A RPS P50 P99 ERR CPUS
+for mode in keepalive handshake; do
+	for c in $LEVELS; do
+		for s in "${servers[@]}"; do : >"$BL_DIR/pt.$s.$mode.$c.rps"; : >"$BL_DIR/pt.$s.$mode.$c.cpu"; done
+	done
+done
+for round in $(seq 1 "$ROUNDS"); do
+	bl_log "round $round of $ROUNDS (load $(bl_load))"
+	for mode in keepalive handshake; do
+		for c in $LEVELS; do
+			for s in "${servers[@]}"; do
+				SAMPLE=0
+				[ "$round" = 1 ] && [ "$mode" = keepalive ] && [ "$c" = 64 ] && SAMPLE=1
+				SAMPLE=$SAMPLE lg "$s" "$mode" "$c" "$SECS"
+				k=$s/$mode/$c
+				[ "$SAMPLE" = 1 ] && RSS_LOAD[$s]=$PEAK_KB
+				echo "$(f rps)" >>"$BL_DIR/pt.$s.$mode.$c.rps"
+				[ "$SCPU" != - ] && echo "$SCPU" >>"$BL_DIR/pt.$s.$mode.$c.cpu"
+				ERR[$k]=$((${ERR[$k]:-0} + $(f errors)))
+				P50[$k]=$(f p50_ms)
+				P99[$k]=$(f p99_ms)
+				[ "$(f errors)" != 0 ] && bl_log "$s $mode c=$c: $(f errors) errors, first: $(f first_error)"
+			done
+		done
+	done
+done
 echo
-echo "GET $OBJPATH ($(stat -c %s "$SEALED") bytes), ${SECS}s per run, $NCPU cores, load generator on the same machine"
+echo "GET $OBJPATH ($(stat -c %s "$SEALED") bytes), ${SECS}s per run, medians of $ROUNDS rounds, $NCPU cores, load generator on the same machine (load $(bl_load) at the end)"
 hdr=$(printf '%-9s %5s' mode conns)
 for s in "${servers[@]}"; do hdr+=$(printf ' | %-8s %9s %7s %7s %6s' "$s" "req/s" "p50 ms" "p99 ms" "cpu us"); done
 has wallet && hdr+=' | wallet/nginx'
 has civetweb && hdr+=' | civetweb/nginx'
 echo "$hdr"
+TSV=$BL_BUILD/bench/server.tsv
+printf 'mode\tconns\tserver\trps\tcpu_us\n' >"$TSV"
 for mode in keepalive handshake; do
 	for c in $LEVELS; do
 		line=$(printf '%-9s %5s' "$mode" "$c")
 		for s in "${servers[@]}"; do
-			SAMPLE=0
-			[ "$mode" = keepalive ] && [ "$c" = 64 ] && SAMPLE=1
-			SAMPLE=$SAMPLE lg "$s" "$mode" "$c" "$SECS"
 			k=$s/$mode/$c
-			RPS[$k]=$(f rps)
-			P50[$k]=$(f p50_ms)
-			P99[$k]=$(f p99_ms)
-			ERR[$k]=$(f errors)
-			[ "$mode" = keepalive ] && [ "$c" = 64 ] && RSS_LOAD[$s]=$PEAK_KB
+			RPS[$k]=$(bl_median <"$BL_DIR/pt.$s.$mode.$c.rps")
+			CPUS[$k]=$(bl_median <"$BL_DIR/pt.$s.$mode.$c.cpu")
 			mark=' '
-			if [ "${ERR[$k]:-1}" != 0 ]; then
-				mark='!'
-				bl_log "$s $mode c=$c: ${ERR[$k]:-?} errors, first: $(f first_error)"
-			fi
-			line+=$(printf ' | %-8s %8s%s %7s %7s %6s' '' "${RPS[$k]}" "$mark" "${P50[$k]}" "${P99[$k]}" "$SCPU")
+			[ "${ERR[$k]:-1}" != 0 ] && mark='!'
+			line+=$(printf ' | %-8s %8s%s %7s %7s %6s' '' "${RPS[$k]}" "$mark" "${P50[$k]}" "${P99[$k]}" "${CPUS[$k]}")
+			printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$c" "$s" "${RPS[$k]}" "${CPUS[$k]}" >>"$TSV"
 		done
 		for s in wallet civetweb; do
 			has "$s" || continue
@@ -234,8 +257,69 @@ for mode in keepalive handshake; do
 		echo "$line"
 	done
 done
-echo "(cpu us = server CPU time per successful request, user + system, microseconds;"
-echo " '!' = the run had errors: see the messages on stderr and $OUT)"
+echo "(req/s and cpu us: medians over the rounds; p50/p99: the last round; cpu us = server CPU"
+echo " time per successful request, user + system, microseconds; '!' = some run had errors:"
+echo " see the messages on stderr and $OUT)"
+
+# --- instructions per handshake (callgrind): independent of the machine's load --------------
+# Each server alone under callgrind (nginx with one worker, followed into it), 20 handshakes
+# to warm up, then the count of BENCH_CG_HANDSHAKES (default 200) new handshakes, divided by
+# their number. The annotated profiles (inclusive, top entries) go to $O/bench/profile-*.txt.
+cg_server() { # SERVER: prints instructions per handshake
+	local s=$1 port n=${BENCH_CG_HANDSHAKES:-200} vp f sum=0 x
+	port=$(bl_pick_port)
+	rm -f "$BL_DIR"/cgs.*
+	case $s in
+	nginx)
+		mkdir -p "$BL_DIR/nginx-cg"
+		sed -e "s|@PREFIX@|$BL_DIR/nginx-cg|g" -e "s|@PORT@|$port|g" -e "s|@WORKERS@|1|g" \
+			-e "s|@CERT@|$K/server.crt|g" -e "s|@KEY@|$K/server.key|g" -e "s|@CA@|$K/ca.crt|g" \
+			-e "s|@ROOT@|$WWW|g" "$BL_ROOT/bench/nginx-prototype.conf" >"$BL_DIR/nginx-cg/nginx.conf"
+		mkdir -p "$BL_DIR/nginx-cg/logs" "$BL_DIR/nginx-cg/tmp"
+		bl_spawn "$BL_DIR/cg-nginx.log" valgrind --tool=callgrind --trace-children=yes \
+			--callgrind-out-file="$BL_DIR/cgs.%p" nginx -p "$BL_DIR/nginx-cg" -c "$BL_DIR/nginx-cg/nginx.conf"
+		;;
+	wallet)
+		# shellcheck disable=SC2086
+		bl_spawn "$BL_DIR/cg-wallet.log" valgrind --tool=callgrind --callgrind-out-file="$BL_DIR/cgs.%p" \
+			"$WALLET" --data "$DATA" serve --listen "127.0.0.1:$port" --tls-cert "$K/server.crt" \
+			--tls-key "$K/server.key" --tls-ca "$K/ca.crt" --audit-log "$BL_DIR/wallet-audit-cg.log" \
+			--request-timeout-ms 60000 ${BENCH_WALLET_ARGS:-}
+		;;
+	esac
+	vp=$BL_PID
+	for x in $(seq 1 400); do bl_port_open "$port" && break; sleep 0.1; done
+	"$LG" --cert "$K/app1.crt" --key "$K/app1.key" --cacert "$K/ca.crt" --servername localhost \
+		-m handshake -n 20 -t 60000 "https://127.0.0.1:$port$OBJPATH" >/dev/null 2>&1
+	# only our own processes (the server, and nginx's worker): other callgrind runs on the
+	# machine are left alone
+	local pids="$vp $(pgrep -P "$vp" | tr '\n' ' ')"
+	for x in $pids; do callgrind_control -z "$x" >/dev/null 2>&1; done
+	"$LG" --cert "$K/app1.crt" --key "$K/app1.key" --cacert "$K/ca.crt" --servername localhost \
+		-m handshake -n "$n" -t 60000 "https://127.0.0.1:$port$OBJPATH" >"$BL_DIR/cg-lg.json" 2>&1
+	for x in $pids; do callgrind_control -d "$x" >/dev/null 2>&1; done
+	sleep 1
+	bl_stop "$vp"
+	for f in "$BL_DIR"/cgs.*.[0-9]*; do
+		[ -f "$f" ] || continue
+		x=$(sed -n 's/^summary: //p' "$f")
+		sum=$((sum + ${x:-0}))
+	done
+	f=$(ls -S "$BL_DIR"/cgs.*.[0-9]* 2>/dev/null | head -n 1)
+	[ -n "$f" ] && callgrind_annotate --inclusive=yes "$f" 2>/dev/null | sed -n '1,60p' \
+		>"$BL_BUILD/bench/profile-$s.txt"
+	awk -v t="$sum" -v n="$n" 'BEGIN {printf "%.2f", t / n / 1e6}'
+}
+if [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
+	echo
+	echo "instructions per new mutual-TLS handshake (callgrind, ${BENCH_CG_HANDSHAKES:-200} handshakes, load-independent):"
+	for s in "${servers[@]}"; do
+		[ "$s" = civetweb ] && continue
+		ir=$(cg_server "$s")
+		printf '  %-8s %6s M instructions per handshake (profile: %s)\n' "$s" "$ir" "$BL_BUILD/bench/profile-$s.txt"
+		printf 'callgrind\t-\t%s\t%s\t-\n' "$s" "$ir" >>"$TSV"
+	done
+fi
 
 # --- handshake-crypto ceiling -------------------------------------------------------------
 # Server side of one TLS 1.3 handshake with a P-256 certificate, a P-256 client certificate

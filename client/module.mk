@@ -3,9 +3,9 @@
 # with the status list of common/status.def and the version of VERSION), and the wallet-entry
 # program (entry/), which uses only the public API. wallet-entry links the library statically (a fast start matters for an
 # ENTRYPOINT). libclientcore.a holds the library and the program but its main, for unit tests.
-CLIENT_LIB_SRCS := client/lib/client.c client/lib/config.c client/lib/http.c client/lib/keys.c \
-  client/lib/batch.c client/lib/manifest.c client/lib/openpgp/open.c client/lib/openpgp/gnupg.c \
-  client/lib/openpgp/rnp.c
+CLIENT_LIB_SRCS := client/lib/client.c client/lib/config.c client/lib/http.c client/lib/httpmsg.c \
+  client/lib/conn.c client/lib/keys.c client/lib/batch.c client/lib/manifest.c client/lib/openpgp/open.c client/lib/openpgp/gnupg.c \
+  client/lib/openpgp/rnp.c client/lib/openpgp/rnpload.c
 CLIENT_LIB_SRCS += client/lib/watch.c
 CLIENT_LIB_OBJS := $(CLIENT_LIB_SRCS:%.c=$(O)/obj/%.o)
 ENTRY_CORE_SRCS := client/entry/run.c client/entry/dest.c client/entry/options.c
@@ -16,7 +16,7 @@ ENTRY_CORE_SRCS += client/entry/template.c client/entry/templates.c
 ENTRY_CORE_SRCS += client/entry/watch.c
 ENTRY_CORE_OBJS := $(ENTRY_CORE_SRCS:%.c=$(O)/obj/%.o)
 CLIENT_SONAME := libwalletclient.so.1
-CLIENT_EXT_LIBS = $(CURL_LIBS) $(GPGME_LIBS) $(RNP_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) -lpthread
+CLIENT_EXT_LIBS = $(GPGME_LIBS) $(CJSON_LIBS) $(OPENSSL_LIBS) -lpthread
 CLIENT_PUBLIC_H := $(O)/include/walletclient.h
 CLIENT_INC_LIB := -I$(O)/include -Iclient/lib -Iclient/lib/openpgp
 CLIENT_INC_ENTRY := -I$(O)/include -Iclient/entry

@@ -10,7 +10,8 @@ build_pkgs="gcc make pkg-config libc6-dev libgpgme-dev librnp-dev libmbedtls-dev
 test_pkgs="gnupg gpg-agent openssl curl procps psmisc util-linux iproute2 jq strace gdb man-db nginx-light
   valgrind"
 docker_pkgs="docker.io debootstrap docker-compose python3-yaml ruby"
-bench_pkgs="nginx-light"
+# gnuplot draws the benchmarks' figures (make bench).
+bench_pkgs="nginx-light gnuplot-nox"
 lint_pkgs="cppcheck clang-format"
 # clang 14 and its libFuzzer and sanitizer runtimes (make fuzz).
 fuzz_pkgs="clang libclang-rt-14-dev"

@@ -370,10 +370,20 @@ static int deliver_all(const struct ent_args *a, struct fetched *f, struct ent_f
 	return rc;
 }
 
+/* Botan (under librnp) locks a pool of pages for its key material, one mapping, guard pages
+ * and mlock per page: 512 KiB by default, 128 pages, some 700 system calls at every start.
+ * One wallet-entry run makes about 70 small allocations from it (measured), which a few
+ * pages hold: 128 KiB keeps them all locked at a quarter of the cost. A value the user set
+ * stays; ours is removed again before PROGRAM runs. */
+#define BOTAN_POOL_VAR "BOTAN_MLOCK_POOL_SIZE"
+static bool botan_pool_set;
+
 /* Process-wide settings, made before any library runs. False when core dumps cannot be
  * disabled. */
 static bool prepare_process(void)
 {
+	if (getenv(BOTAN_POOL_VAR) == NULL)
+		botan_pool_set = setenv(BOTAN_POOL_VAR, "128", 0) == 0;
 	/* Before gpgme's first use: without gpgconf, gpgme finds gpg on PATH instead of running
 	 * gpgconf twice and gpgsm and gpgconf for their versions, which is most of its start-up
 	 * time. A program may set this process-wide flag; a library (libwalletclient) may not. */
@@ -504,6 +514,8 @@ int main(int argc, char **argv)
 	if (a.nspecs > 0 && (rc = fetch_secrets(&a, &f, a.w.interval_s > 0 ? &c : NULL)) >= 0)
 		goto out;
 	ent_unset_own_env();
+	if (botan_pool_set)
+		(void)unsetenv(BOTAN_POOL_VAR); /* every thread of the library has ended */
 	if ((rc = deliver_all(&a, f, &files)) >= 0) {
 		ent_files_remove(&files);
 		goto out;

@@ -169,6 +169,19 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 		j->fetched = true;
 		nready++;
 	}
+	/* every object came through the verified manifest, hence after the engine was ready;
+	 * the wait costs nothing then, and keeps the engine's first use behind it */
+	if (nready > 0 && (st = wc_engine_ready(c)) != CW_OK) {
+		for (size_t i = 0; i < n; i++)
+			if (w.jobs[i].fetched) {
+				reqs[i].status = wc_status_public(st);
+				copy_msg(reqs[i].error, sizeof reqs[i].error, c->err);
+				wc_raw_free(&w.jobs[i].raw);
+				w.jobs[i].fetched = false;
+			}
+		nready = 0;
+		st = CW_OK;
+	}
 	/* worker 0 is this thread, with the engine's slot 0 (it always exists) */
 	size_t want = worker_count(c, nready);
 	for (size_t k = 0; k < want; k++) {

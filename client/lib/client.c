@@ -93,8 +93,6 @@ WALLET_API wallet_status wallet_client_new(const wallet_config *cfg, wallet_clie
 	}
 	if (c->cfg.key_pass_file != NULL && (st = read_passphrase(c)) != CW_OK)
 		goto out;
-	if ((st = wc_http_setup(c)) != CW_OK)
-		goto out;
 	st = wc_engine_setup(c);
 out:
 	if (st != CW_OK) {
@@ -109,8 +107,7 @@ WALLET_API void wallet_client_free(wallet_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->curl != NULL)
-		curl_easy_cleanup(c->curl);
+	wc_http_teardown(c);
 	wc_engine_teardown(c);
 	wc_manifest_clear(&c->mf);
 	free(c->url_bad);
@@ -252,7 +249,8 @@ static cw_status fetch(wallet_client *c, const char *name, uint64_t want, uint64
 		goto out;
 	}
 	struct wc_opener o = {NULL, c, c->err, sizeof c->err, false};
-	if ((st = c->engine->thread_ctx(c, 0, &o.ctx)) != CW_OK)
+	if ((st = wc_engine_ready(c)) != CW_OK ||
+	    (st = c->engine->thread_ctx(c, 0, &o.ctx)) != CW_OK)
 		goto out;
 	const struct wc_sealed in = {name,      raw.hv,  want,        min,           raw.r.body,
 	                             raw.r.len, raw.sig, raw.sig_len, raw.prechecked};

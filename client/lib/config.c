@@ -227,11 +227,24 @@ bool wc_canceled(const wallet_client *c)
 	return c->cfg.cancel != NULL && c->cfg.cancel(c->cfg.cancel_arg) != 0;
 }
 
+/* A thread that works for a client beside the caller's (keys.c) writes its errors here. */
+static _Thread_local char *err_buf;
+static _Thread_local size_t err_size;
+
+void wc_err_redirect(char *buf, size_t size)
+{
+	err_buf = buf;
+	err_size = size;
+}
+
 void wc_err(wallet_client *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof c->err, fmt, ap);
+	if (err_buf != NULL)
+		vsnprintf(err_buf, err_size, fmt, ap);
+	else
+		vsnprintf(c->err, sizeof c->err, fmt, ap);
 	va_end(ap);
 }
 

@@ -1,30 +1,18 @@
-/* libwalletclient: HTTPS with libcurl. One easy handle per client keeps the TLS connection
+/* libwalletclient: HTTPS GET with URL fail-over. One connection per client (conn.c) is kept
  * alive across requests; URLs are tried in order, and while none answers the client waits with
  * exponential backoff up to the configured time. */
-#include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
-#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 
-#include "sealfmt.h"
+#include "conn.h"
 #include "wc_internal.h"
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 void wc_resp_free(struct wc_resp *r)
 {
 	free(r->body);
-	free(r->sig_b64);
 	memset(r, 0, sizeof *r);
 }
 
@@ -39,204 +27,9 @@ static void resp_reset(struct wc_resp *r)
 	r->date = r->last_modified = -1;
 }
 
-/* A Date or Last-Modified value (an HTTP date), -1 when it is none. */
-static time_t http_date(const char *v, size_t n)
+void wc_http_teardown(wallet_client *c)
 {
-	char buf[64];
-	if (n == 0 || n >= sizeof buf)
-		return -1;
-	memcpy(buf, v, n);
-	buf[n] = '\0';
-	return curl_getdate(buf, NULL);
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct wc_resp *r = arg;
-	size_t n = size * nmemb;
-	if (n > r->limit || r->len > r->limit - n) {
-		r->too_big = true;
-		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	}
-	if (r->len + n > r->cap) {
-		size_t cap = r->cap ? r->cap : 8192;
-		while (cap < r->len + n)
-			cap *= 2;
-		unsigned char *b = realloc(r->body, cap + 1);
-		if (b == NULL)
-			return 0;
-		r->body = b;
-		r->cap = cap;
-	}
-	memcpy(r->body + r->len, ptr, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return n;
-}
-
-/* Trims a header value of surrounding white space (CR LF included). */
-static void trim(const char **v, size_t *n)
-{
-	while (*n > 0 && isspace((unsigned char)**v)) {
-		(*v)++;
-		(*n)--;
-	}
-	while (*n > 0 && isspace((unsigned char)(*v)[*n - 1]))
-		(*n)--;
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct wc_resp *r = arg;
-	size_t n = size * nmemb;
-	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
-		/* a new answer (after a 100 Continue, say): forget the previous headers */
-		r->version[0] = '\0';
-		r->etag[0] = '\0';
-		r->date = r->last_modified = -1;
-		free(r->sig_b64);
-		r->sig_b64 = NULL;
-		return n;
-	}
-	const char *colon = memchr(ptr, ':', n);
-	if (colon == NULL)
-		return n;
-	size_t klen = (size_t)(colon - ptr);
-	const char *v = colon + 1;
-	size_t vlen = n - klen - 1;
-	trim(&v, &vlen);
-	if (klen == strlen(CW_HDR_VERSION) && strncasecmp(ptr, CW_HDR_VERSION, klen) == 0) {
-		if (vlen < sizeof r->version) {
-			memcpy(r->version, v, vlen);
-			r->version[vlen] = '\0';
-		} else {
-			strcpy(r->version, "x"); /* too long: invalid */
-		}
-	} else if (klen == 4 && strncasecmp(ptr, "Date", 4) == 0) {
-		r->date = http_date(v, vlen);
-	} else if (klen == 13 && strncasecmp(ptr, "Last-Modified", 13) == 0) {
-		r->last_modified = http_date(v, vlen);
-	} else if (klen == 4 && strncasecmp(ptr, "ETag", 4) == 0) {
-		/* kept only when valid: it goes back to the server in If-None-Match */
-		if (cw_etag_valid(v, vlen)) {
-			memcpy(r->etag, v, vlen);
-			r->etag[vlen] = '\0';
-		} else {
-			r->etag[0] = '\0';
-		}
-	} else if (klen == strlen(CW_HDR_SIGNATURE) &&
-	           strncasecmp(ptr, CW_HDR_SIGNATURE, klen) == 0) {
-		free(r->sig_b64);
-		r->sig_b64 = NULL;
-		if (vlen > WC_MAX_SIGHDR) {
-			r->sig_too_big = true;
-			return n;
-		}
-		r->sig_b64 = strndup(v, vlen);
-		if (r->sig_b64 == NULL)
-			return 0;
-	}
-	return n;
-}
-
-static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
-{
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return wc_canceled(arg) ? 1 : 0; /* non-zero: CURLE_ABORTED_BY_CALLBACK */
-}
-
-/* Every socket close-on-exec: a program that keeps a client handle while it starts others
- * (wallet-entry --watch restarts PROGRAM) must not hand them the connection. */
-static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	(void)arg;
-	(void)purpose;
-	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-}
-
-cw_status wc_http_setup(wallet_client *c)
-{
-	cw_status st = CW_ERR_TLS;
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return CW_ERR_TLS;
-	c->curl = curl_easy_init();
-	if (c->curl == NULL)
-		return CW_ERR_NOMEM;
-	CURL *h = c->curl;
-	/* Only TLS 1.2+ with ECDHE and AEAD ciphers; verify the server's chain and host name;
-	 * never follow redirects; https only. */
-	if (curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, "ECDHE+AESGCM:ECDHE+CHACHA20") !=
-	        CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CAINFO, c->cfg.ca) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CAPATH, NULL) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSLCERT, c->cfg.cert) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSLKEY, c->cfg.key) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_NOPROXY, "*") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_USERAGENT,
-	                     "libwalletclient/" WALLET_CLIENT_VERSION_STRING) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->cfg.connect_ms) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->cfg.request_ms) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->curl_err) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 1L) != CURLE_OK)
-		goto out;
-	if (c->cfg.cancel != NULL &&
-	    (curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) != CURLE_OK ||
-	     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
-	     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c) != CURLE_OK))
-		goto out;
-	/* curl keeps its own copy of the passphrase for the handle's life: there is no way to
-	 * hand it a buffer we own. Ours is wiped in wallet_client_free. */
-	if (c->keypass != NULL && curl_easy_setopt(h, CURLOPT_KEYPASSWD, c->keypass) != CURLE_OK)
-		goto out;
-	st = CW_OK;
-out:
-	if (st != CW_OK)
-		wc_err(c, "cannot configure libcurl");
-	return st;
-}
-
-/* The class of a failure decides what happens next: NETWORK and 5xx move on and may wait,
- * TLS moves on but never waits, anything else is the answer. */
-static cw_status map_curl(wallet_client *c, CURLcode rc, const struct wc_resp *r)
-{
-	switch (rc) {
-	case CURLE_OK:
-		return CW_OK;
-	case CURLE_WRITE_ERROR:
-		return r->too_big ? CW_ERR_TOOBIG : CW_ERR_NOMEM;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_USE_SSL_FAILED:
-		return CW_ERR_TLS;
-	case CURLE_RECV_ERROR:
-		/* TLS 1.3 reports a refused client certificate on the first read */
-		return strstr(c->curl_err, "alert") ? CW_ERR_TLS : CW_ERR_NETWORK;
-	case CURLE_URL_MALFORMAT:
-	case CURLE_UNSUPPORTED_PROTOCOL:
-		return CW_ERR_USAGE;
-	default:
-		return CW_ERR_NETWORK;
-	}
+	wc_tls_teardown(c);
 }
 
 static cw_status map_http(long code)
@@ -259,48 +52,84 @@ static cw_status map_http(long code)
 	}
 }
 
+static void deadline_in(struct timespec *t, long ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
+/* One GET on URL idx: over the kept connection when it goes there, else a new one. A kept
+ * connection that fails before any byte of the answer (the server closed it meanwhile) gets
+ * one more try on a new connection; the request is a GET, which may be sent twice. */
 static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct wc_resp *r)
 {
-	char url[4096], inm[sizeof "If-None-Match: " + CW_ETAG_MAX];
-	struct curl_slist *hdrs = NULL;
+	char why[sizeof c->err];
 	const char *base = c->cfg.urls[idx];
-	bool cond = r->inm != NULL && r->inm_url == idx;
-	if (strlen(base) + strlen(path) >= sizeof url) {
-		wc_err(c, "URL too long");
-		return CW_ERR_USAGE;
-	}
-	strcpy(url, base);
-	strcat(url, path);
-	resp_reset(r);
-	c->curl_err[0] = '\0';
-	if (cond) {
-		snprintf(inm, sizeof inm, "If-None-Match: %s", r->inm);
-		if ((hdrs = curl_slist_append(NULL, inm)) == NULL)
-			return CW_ERR_NOMEM;
-	}
-	if (curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r) != CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r) != CURLE_OK ||
-	    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK) {
-		curl_slist_free_all(hdrs);
-		wc_err(c, "cannot configure libcurl");
-		return CW_ERR_INTERNAL;
-	}
-	CURLcode rc = curl_easy_perform(c->curl);
-	(void)curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
-	cw_status st = map_curl(c, rc, r);
-	if (st != CW_OK) {
-		wc_err(c, "%s: %s", base, c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc));
+	cw_status st = c->warm_st;
+	if (st != CW_OK && c->warm_url == idx) {
+		/* the connection opened ahead of this request failed: that was this attempt */
+		c->warm_st = CW_OK;
+		wc_err(c, "%s: %s", base, c->warm_err);
 		return st;
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	if (cond && r->status == 304)
+	deadline_in(&c->io_connect_by, c->cfg.connect_ms);
+	deadline_in(&c->io_done_by, c->cfg.request_ms);
+	for (int tries = 0; tries < 2; tries++) {
+		bool kept = wc_conn_reusable(c->conn) && wc_conn_url(c->conn) == idx, early = false;
+		if (!kept) {
+			wc_conn_close(c->conn);
+			c->conn = NULL;
+			if ((st = wc_conn_open(c, idx, &c->conn)) != CW_OK)
+				break;
+		}
+		resp_reset(r);
+		st = wc_conn_get(c, c->conn, path, r, &early);
+		if (st == CW_OK || !kept || !early)
+			break;
+		wc_log(c, "%s: the kept connection was closed (%s); a new one", base, c->err);
+	}
+	if (c->close_after_get || (st != CW_OK && !wc_conn_reusable(c->conn))) {
+		if (st == CW_OK && c->close_after_get)
+			wc_conn_close_keep_session(c, c->conn); /* a watcher's poll */
+		else
+			wc_conn_close(c->conn);
+		c->conn = NULL;
+	}
+	if (st != CW_OK) {
+		memcpy(why, c->err, sizeof why);
+		wc_err(c, "%s: %s", base, why);
+		return st;
+	}
+	if (r->inm != NULL && r->inm_url == idx && r->status == 304)
 		return CW_OK; /* not modified: the caller's copy is still the current one */
 	st = map_http(r->status);
 	if (st != CW_OK)
 		wc_err(c, "%s: HTTP status %ld", base, r->status);
 	return st;
+}
+
+void wc_http_warm(wallet_client *c)
+{
+	size_t idx = c->cur_url;
+	if (c->conn != NULL || c->cfg.nurls == 0 || c->url_bad[idx])
+		return;
+	char keep[sizeof c->err];
+	memcpy(keep, c->err, sizeof keep);
+	deadline_in(&c->io_connect_by, c->cfg.connect_ms);
+	deadline_in(&c->io_done_by, c->cfg.request_ms);
+	cw_status st = wc_conn_open(c, idx, &c->conn);
+	if (st != CW_OK) {
+		c->conn = NULL;
+		c->warm_st = st;
+		c->warm_url = idx;
+		snprintf(c->warm_err, sizeof c->warm_err, "%s", c->err);
+	}
+	memcpy(c->err, keep, sizeof keep);
 }
 
 static long ms_until(const struct timespec *t)

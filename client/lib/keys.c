@@ -1,7 +1,12 @@
 /* libwalletclient: key material, whatever the OpenPGP engine. The engine is chosen once, from
  * the configuration; the client's secret key file is read into secure memory, and both it and
  * the pinned wallet signing key (from the wallet or a file) go to the engine at the first
- * request, which lets the pinned key in only with the pinned primary fingerprint. */
+ * request, which lets the pinned key in only with the pinned primary fingerprint.
+ *
+ * An engine that can import the client's key on its own (rnp: loading librnp, making its
+ * keyrings and importing the key cost more than the TLS connection) does so in a thread of
+ * its own, started by wallet_client_new; the caller's thread meanwhile opens the connection
+ * and fetches the wallet's key, and waits for the engine only then. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -35,19 +40,50 @@ static const struct wc_engine_ops *choose_engine(const struct wallet_config *cfg
 	return &wc_engine_gnupg;
 }
 
+/* How much of its stack the preparing thread zeroes before it ends: the key file went
+ * through librnp's parser in its frames, and glibc keeps a finished thread's stack for the
+ * next thread without clearing it. */
+#define PREP_STACK_SCRUB ((size_t)256 << 10)
+
+/* The wallet's key from its file (--signer-key), imported where the engine got ready: no
+ * request is needed for it, so all of the engine's start is off the caller's way. */
+static cw_status prepare_signer(wallet_client *c)
+{
+	cw_sbuf file = {0};
+	cw_status st = read_key_file(c, c->cfg.signer_key_file, &file);
+	if (st == CW_OK)
+		st = c->engine->import_keys(c, file.data, file.len);
+	cw_sbuf_free(&file);
+	return st;
+}
+
+static void *prepare_main(void *arg)
+{
+	wallet_client *c = arg;
+	wc_err_redirect(c->prep_err, sizeof c->prep_err);
+	cw_status st = c->engine->init(c, &c->eng);
+	if (st == CW_OK)
+		st = c->engine->prepare(c);
+	if (st == CW_OK && c->prep_signer)
+		st = prepare_signer(c);
+	c->prep_st = st;
+	wc_err_redirect(NULL, 0);
+	(void)cw_scrub_stack(PREP_STACK_SCRUB);
+	return NULL;
+}
+
 cw_status wc_engine_setup(wallet_client *c)
 {
-	cw_status st;
+	cw_status st = CW_OK;
 	const struct wc_engine_ops *e = choose_engine(&c->cfg);
 	if (e == &wc_engine_rnp && c->cfg.gpg_key_file == NULL) {
 		wc_err(c, "the rnp engine needs a GPG key file");
 		return CW_ERR_USAGE;
 	}
 	c->engine = e;
-	if ((st = e->init(c, &c->eng)) != CW_OK)
-		return st;
-	/* The key is imported with the wallet's key (in one gpg run for gnupg) at the first
-	 * request. */
+	c->prep_st = CW_OK;
+	/* The key is imported at the first request (with the wallet's key, in one gpg run, for
+	 * gnupg), or by the preparing thread. */
 	if (c->cfg.gpg_key_file != NULL) {
 		st = read_key_file(c, c->cfg.gpg_key_file, &c->pending_key);
 		if (st == CW_OK && c->pending_key.len == 0) {
@@ -55,11 +91,41 @@ cw_status wc_engine_setup(wallet_client *c)
 			st = CW_ERR_KEY;
 		}
 	}
-	return st;
+	if (st != CW_OK)
+		return st;
+	if (e->prepare != NULL && c->pending_key.len > 0) {
+		c->prep_err[0] = '\0';
+		c->prep_signer = c->cfg.signer_key_file != NULL;
+		if (pthread_create(&c->prep_tid, NULL, prepare_main, c) == 0) {
+			c->prep_running = true;
+			return CW_OK;
+		}
+		prepare_main(c); /* no thread: here, now */
+		return CW_OK;
+	}
+	return e->init(c, &c->eng);
+}
+
+cw_status wc_engine_ready(wallet_client *c)
+{
+	if (c->prep_running) {
+		pthread_join(c->prep_tid, NULL);
+		c->prep_running = false;
+	}
+	if (c->prep_st == CW_OK && c->prep_signer)
+		c->signer_ready = true;
+	if (c->prep_st != CW_OK)
+		memcpy(c->err, c->prep_err,
+		       sizeof c->prep_err < sizeof c->err ? sizeof c->prep_err : sizeof c->err);
+	return c->prep_st;
 }
 
 void wc_engine_teardown(wallet_client *c)
 {
+	if (c->prep_running) {
+		pthread_join(c->prep_tid, NULL);
+		c->prep_running = false;
+	}
 	cw_sbuf_free(&c->pending_key);
 	if (c->engine != NULL)
 		c->engine->free(c->eng);
@@ -93,9 +159,19 @@ cw_status wc_signer_ensure(wallet_client *c)
 	if (c->signer_ready)
 		return CW_OK;
 	/* a keyring the engine already has may hold it */
-	if (c->engine->load_signer != NULL && (st = c->engine->load_signer(c)) != CW_ERR_NOTFOUND)
+	if (c->engine->load_signer != NULL && ((st = wc_engine_ready(c)) != CW_OK ||
+	                                       (st = c->engine->load_signer(c)) != CW_ERR_NOTFOUND))
 		goto out;
-	if ((st = signer_key(c, &file, &r, &pub, &publen)) != CW_OK)
+	if (c->prep_signer) {
+		/* the preparing thread imports it from its file: the caller's requests go on
+		 * meanwhile, and the engine's first use waits for it (wc_engine_ready) */
+		if (!c->prep_running)
+			return wc_engine_ready(c);
+		wc_http_warm(c); /* the connection opens beside it */
+		return CW_OK;
+	}
+	if ((st = signer_key(c, &file, &r, &pub, &publen)) != CW_OK ||
+	    (st = wc_engine_ready(c)) != CW_OK)
 		goto out;
 	st = c->engine->import_keys(c, pub, publen);
 out:

@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,18 +22,22 @@ cw_status wc_client_name(wallet_client *c)
 {
 	if (c->client_name[0] != '\0')
 		return CW_OK;
-	FILE *f = c->cfg.cert ? fopen(c->cfg.cert, "re") : NULL;
-	if (f == NULL) {
-		wc_err(c, "cannot read the client certificate to learn the client's name");
-		return CW_ERR_USAGE;
+	/* the certificate the TLS context already holds, or else from its file */
+	X509 *x = c->tls != NULL ? SSL_CTX_get0_certificate(c->tls) : NULL, *own = NULL;
+	if (x == NULL) {
+		FILE *f = c->cfg.cert ? fopen(c->cfg.cert, "re") : NULL;
+		if (f == NULL) {
+			wc_err(c, "cannot read the client certificate to learn the client's name");
+			return CW_ERR_USAGE;
+		}
+		x = own = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
 	}
-	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
 	char cn[CW_CLIENT_NAME_MAX + 2] = "";
 	int n =
 	    x ? X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn)
 	      : -1;
-	X509_free(x);
+	X509_free(own);
 	if (n <= 0 || !cw_client_name_valid(cn, (size_t)n)) {
 		wc_err(c, "the client certificate's CN is not a valid client name");
 		return CW_ERR_USAGE;
@@ -299,6 +304,13 @@ cw_status wc_manifest_load(wallet_client *c, bool *changed)
 		    st == CW_ERR_INTERNAL || st == CW_ERR_USAGE || wc_urls_exhausted(c)) {
 			wc_resp_free(&r);
 			return st; /* no URL answers, or none is left */
+		}
+		if (st == CW_OK && r.status != 304) {
+			cw_status est = wc_engine_ready(c);
+			if (est != CW_OK) {
+				wc_resp_free(&r); /* the keys, not this URL's answer, failed */
+				return est;
+			}
 		}
 		st = take_answer(c, st, &r, now, changed, why, sizeof why);
 		wc_resp_free(&r);

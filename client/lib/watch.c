@@ -19,12 +19,9 @@ static cw_status poll_manifest(wallet_client *c)
 	if (st != CW_OK)
 		return st;
 	wc_urls_new_round(c);
-	if (curl_easy_setopt(c->curl, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK) {
-		wc_err(c, "cannot configure libcurl");
-		return CW_ERR_INTERNAL;
-	}
+	c->close_after_get = true;
 	st = wc_manifest_load(c, &changed);
-	(void)curl_easy_setopt(c->curl, CURLOPT_FORBID_REUSE, 0L);
+	c->close_after_get = false;
 	return st;
 }
 

@@ -2,7 +2,8 @@
 #ifndef WC_INTERNAL_H
 #define WC_INTERNAL_H
 
-#include <curl/curl.h>
+#include <openssl/types.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -76,11 +77,31 @@ struct wc_manifest {
 
 struct wallet_client {
 	struct wallet_config cfg; /* deep copy */
-	CURL *curl;
+	SSL_CTX *tls;             /* conn.c: made at the first connection */
+	struct wc_conn *conn;     /* the kept-alive connection, or NULL */
+	/* wallet_watch: its poll's connection is closed after the answer (close_after_get), and
+	 * the TLS session kept for the next poll to the same URL (conn.c) */
+	bool close_after_get;
+	struct ssl_session_st *tls_session; /* SSL_SESSION */
+	size_t tls_session_url;
+	struct timespec io_connect_by; /* the current request's deadlines */
+	struct timespec io_done_by;
 	char *keypass;                      /* secure memory, NUL-terminated */
 	cw_sbuf pending_key;                /* the client's key file, until it is imported */
 	const struct wc_engine_ops *engine; /* chosen once, in wallet_client_new */
 	void *eng;                          /* the engine's state: only the engine reads it */
+	/* keys.c: the engine made ready (library loaded, client key imported) in a thread of its
+	 * own while this one opens the connection; joined before the engine is used */
+	pthread_t prep_tid;
+	bool prep_running;
+	bool prep_signer; /* it imports the wallet's key from its file as well */
+	cw_status prep_st;
+	char prep_err[512];
+	/* http.c: a connection opened ahead of the first request failed: that first request
+	 * takes this result instead of trying the URL a second time at once */
+	cw_status warm_st;
+	size_t warm_url;
+	char warm_err[768];
 	bool signer_ready;
 	/* this request got the pinned key fresh (first import, wc_signer_retry): no other fetch
 	 * of it; false at the start of each request (fetch, fetch_many, a new manifest round) */
@@ -102,7 +123,6 @@ struct wallet_client {
 	bool wait_started;
 	struct timespec wait_deadline;
 	char err[768];
-	char curl_err[CURL_ERROR_SIZE];
 };
 
 struct wallet_secret {
@@ -136,23 +156,27 @@ struct wc_resp {
 	size_t cap;
 	size_t limit;
 	bool too_big;
-	char version[32];
-	char *sig_b64;
-	bool sig_too_big;
 	char etag[CW_ETAG_MAX + 1]; /* the answer's ETag when it is a valid one, else "" */
 	time_t date, last_modified; /* its Date and Last-Modified headers (-1: none) */
 };
 
 void wc_resp_free(struct wc_resp *r);
 
-/* Formats the client's error line (printf-style). */
+/* Formats the client's error line (printf-style); in a thread that called wc_err_redirect,
+ * into that thread's buffer instead. */
 void wc_err(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sends this thread's wc_err lines to buf (NULL: back to the client's own line). */
+void wc_err_redirect(char *buf, size_t size);
 /* Passes a progress message to the configured log callback. */
 void wc_log(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* http.c: the curl handle, and GET of path (from "/v1/...", query included) with URL
- * fail-over and waiting. CW_OK only for a 200 answer. */
-cw_status wc_http_setup(wallet_client *c);
+/* http.c: GET of path (from "/v1/...", query included) with URL fail-over and waiting, over
+ * one kept-alive connection. CW_OK only for a 200 answer. teardown closes the connection
+ * and frees the TLS context. */
+void wc_http_teardown(wallet_client *c);
+/* Opens the connection the first request will use, if none is open: called while another
+ * thread prepares the engine, so that both overlap. A failure is kept for that request. */
+void wc_http_warm(wallet_client *c);
 cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct wc_resp *r);
 /* Decodes base64 (RFC 4648, padding honoured) into malloc'd memory. */
 cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
@@ -162,6 +186,10 @@ cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
  * half-made client). signer_ensure imports the keys at the first request. */
 cw_status wc_engine_setup(wallet_client *c);
 void wc_engine_teardown(wallet_client *c);
+/* Waits for the engine's preparation (if it runs in a thread of its own) and returns its
+ * status, its error in c->err. Callers use the engine only after CW_OK: wc_signer_ensure
+ * may return before the wallet's key (from a file) is in. */
+cw_status wc_engine_ready(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
 /* After a verification failed on a signature by a key the client does not have (unknown: the
  * opener's unknown_signer): a long-lived client may hold the pinned key from before a rotation

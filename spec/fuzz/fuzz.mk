@@ -8,7 +8,7 @@
 FUZZ_O       := build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= name httpreq serve_config entry_spec meta manifest keygen_args keygen_san \
+FUZZ_TARGETS ?= name httpreq httpresp serve_config entry_spec meta manifest keygen_args keygen_san \
   template entry_json keygen_csr entry_specfile entry_envjson client certid etag
 
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all

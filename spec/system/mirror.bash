@@ -3,7 +3,8 @@
 # authorization), as an operator would put an export behind any file server. Every file is
 # served as text/plain: clients must not care about Content-Type.
 #   mirror_start DOCROOT KEYS   starts nginx on a free 127.0.0.1 port with KEYS/wallet/server.*
-#                               and KEYS/ca/ca.crt; sets MIRROR_PORT; stopped at exit
+#                               and KEYS/ca/ca.crt; sets MIRROR_PORT; stopped at exit.
+#                               MIRROR_HTTP_EXTRA: more directives for its http block
 mirror_start() {
 	local root=$1 keys=$2 d try
 	d=$(mktemp -d "$T_DIR/nginx.XXXXXX")
@@ -29,6 +30,7 @@ mirror_start() {
 			scgi_temp_path $d/tmp;
 			types { }
 			default_type text/plain;
+			${MIRROR_HTTP_EXTRA:-}
 			server {
 				listen 127.0.0.1:$MIRROR_PORT ssl;
 				ssl_certificate $keys/wallet/server.crt;

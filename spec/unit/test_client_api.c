@@ -349,6 +349,7 @@ static void test_openpgp_engine(void **state)
 	assert_int_equal(wallet_config_set_gpg_key_file(cfg, keyfile), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
 	assert_true(c->engine == &wc_engine_rnp);
+	(void)wc_engine_ready(c); /* made in a thread of its own (the key file holds no key) */
 	assert_non_null(((struct wc_rnp *)c->eng)->ffi);
 	/* no gpg context, no throwaway GNUPGHOME: only a gnupg state holds those */
 	assert_true(c->engine != &wc_engine_gnupg);
@@ -356,6 +357,7 @@ static void test_openpgp_engine(void **state)
 	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_AUTO), WALLET_OK);
 	assert_int_equal(wallet_client_new(cfg, &c), WALLET_OK);
 	assert_true(c->engine == &wc_engine_rnp);
+	(void)wc_engine_ready(c); /* made in a thread of its own (the key file holds no key) */
 	assert_non_null(((struct wc_rnp *)c->eng)->ffi);
 	wallet_client_free(c);
 	assert_int_equal(wallet_config_set_openpgp(cfg, WALLET_OPENPGP_GNUPG), WALLET_OK);

@@ -28,33 +28,25 @@ static const char *P(const char *name)
 	return p;
 }
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
 /* A CA, a server certificate for 127.0.0.1, client "app1" of that CA, and client "app1" of
  * another CA (same name: only the issuer differs). */
 static int make_certs(void)
 {
 	const char *ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
-	if (sh("cd %s && printf 'extendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1\\n' > "
-	       "srv.ext"
-	       " && printf 'extendedKeyUsage=clientAuth\\n' > cli.ext",
-	       dir) != 0)
+	if (cw_test_sh(
+	        "cd %s && printf 'extendedKeyUsage=serverAuth\\nsubjectAltName=IP:127.0.0.1\\n' > "
+	        "srv.ext"
+	        " && printf 'extendedKeyUsage=clientAuth\\n' > cli.ext",
+	        dir) != 0)
 		return -1;
 	const char *cas[] = {"ca", "other"};
 	for (int i = 0; i < 2; i++)
-		if (sh("cd %s && openssl req -x509 %s -keyout %s.key -out %s.crt -days 2 -subj "
-		       "/CN=%s"
-		       " -addext basicConstraints=critical,CA:TRUE"
-		       " -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null",
-		       dir, ec, cas[i], cas[i], cas[i]) != 0)
+		if (cw_test_sh(
+		        "cd %s && openssl req -x509 %s -keyout %s.key -out %s.crt -days 2 -subj "
+		        "/CN=%s"
+		        " -addext basicConstraints=critical,CA:TRUE"
+		        " -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null",
+		        dir, ec, cas[i], cas[i], cas[i]) != 0)
 			return -1;
 	struct {
 		const char *name, *cn, *ca, *ext;
@@ -62,11 +54,13 @@ static int make_certs(void)
 	              {"app1", "app1", "ca", "cli.ext"},
 	              {"rogue", "app1", "other", "cli.ext"}};
 	for (int i = 0; i < 3; i++)
-		if (sh("cd %s && openssl req %s -keyout %s.key -out %s.csr -subj /CN=%s 2>/dev/null"
-		       " && openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial"
-		       " -days 2 -extfile %s -out %s.crt 2>/dev/null",
-		       dir, ec, leaves[i].name, leaves[i].name, leaves[i].cn, leaves[i].name,
-		       leaves[i].ca, leaves[i].ca, leaves[i].ext, leaves[i].name) != 0)
+		if (cw_test_sh(
+		        "cd %s && openssl req %s -keyout %s.key -out %s.csr -subj /CN=%s "
+		        "2>/dev/null"
+		        " && openssl x509 -req -in %s.csr -CA %s.crt -CAkey %s.key -CAcreateserial"
+		        " -days 2 -extfile %s -out %s.crt 2>/dev/null",
+		        dir, ec, leaves[i].name, leaves[i].name, leaves[i].cn, leaves[i].name,
+		        leaves[i].ca, leaves[i].ca, leaves[i].ext, leaves[i].name) != 0)
 			return -1;
 	return 0;
 }
@@ -417,7 +411,8 @@ static void test_reload(void **state)
 {
 	(void)state;
 	assert_int_equal(
-	    sh("cd %s && cp server.crt r.crt && cp server.key r.key && cp ca.crt r-ca.crt", dir),
+	    cw_test_sh("cd %s && cp server.crt r.crt && cp server.key r.key && cp ca.crt r-ca.crt",
+	               dir),
 	    0);
 	char crt[256], key[256], ca[256]; /* P's buffers are reused: these outlive the server */
 	snprintf(crt, sizeof crt, "%s", P("r.crt"));
@@ -460,7 +455,7 @@ static void test_reload(void **state)
 	    {"echo junk > r-ca.crt", "cannot use CA file"},
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-		assert_int_equal(sh("cd %s && %s", dir, refused[i].change), 0);
+		assert_int_equal(cw_test_sh("cd %s && %s", dir, refused[i].change), 0);
 		err[0] = '\0';
 		assert_int_equal(cw_https_reload_tls(srv, err, sizeof err), CW_ERR_TLS);
 		if (strstr(err, refused[i].why) == NULL)
@@ -474,7 +469,7 @@ static void test_reload(void **state)
 	}
 
 	/* the other CA: its client certificates are accepted, the first CA's refused */
-	assert_int_equal(sh("cd %s && cp other.crt r-ca.crt", dir), 0);
+	assert_int_equal(cw_test_sh("cd %s && cp other.crt r-ca.crt", dir), 0);
 	if (cw_https_reload_tls(srv, err, sizeof err) != CW_OK)
 		fail_msg("reload: %s", err);
 	cw_https_tls_info(srv, &info);

@@ -90,6 +90,8 @@ static int make_client(wallet_openpgp engine)
 	}
 	wallet_config_free(cfg);
 	cw_status st = wc_signer_ensure(client);
+	if (st == CW_OK)
+		st = wc_engine_ready(client); /* the wallet's key from its file: imported beside */
 	if (st != CW_OK || (client->engine == &wc_engine_rnp) != (engine == WALLET_OPENPGP_RNP)) {
 		fprintf(stderr, "# keys: %s: %s\n", cw_strerror(st), wallet_client_error(client));
 		wallet_client_free(client);

@@ -1,4 +1,5 @@
 #include "tlsctx.h"
+#include "tlstune.h"
 
 #include <errno.h>
 #include <openssl/bio.h>
@@ -249,7 +250,7 @@ static cw_status configure(cw_tls *t, SSL_CTX *ctx, cw_tls_info *info, char *err
 	 * docs/BENCHMARKS.md). TLS 1.3 still gets one (stateful, hence never resumable) ticket
 	 * instead of two: clients that wait for a ticket see one. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (SSL_CTX_set_num_tickets(ctx, 1) != 1)
+	if (cw_tls_tune_ctx(ctx) != 1) /* the chain built once, one ticket: tlstune.h */
 		goto params;
 	SSL_CTX_set_info_callback(ctx, info_cb);
 	SSL_CTX_set_client_hello_cb(ctx, hello_cb, t);

@@ -52,6 +52,12 @@ struct wc_engine_ops {
 	/* Makes the engine's state from c->cfg (keyrings, a GNUPGHOME) into *state; on failure
 	 * *state may hold a half-made state, for free. Errors go to c->err. */
 	cw_status (*init)(wallet_client *c, void **state);
+	/* Imports the client's key file (c->pending_key, kept until import_keys succeeds) on
+	 * its own, before the wallet's key is known. NULL: import_keys does it. It runs right
+	 * after init in a thread of its own, beside the caller's use of the network: it may
+	 * touch only the engine's state, read c->cfg and c->pending_key, and report through
+	 * wc_err. */
+	cw_status (*prepare)(wallet_client *c);
 	/* The pinned key from a keyring the engine already has (an existing GNUPGHOME), its
 	 * signing fingerprints into c->signer_fprs; CW_ERR_NOTFOUND when it must be fetched.
 	 * NULL: never there. */

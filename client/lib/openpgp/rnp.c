@@ -23,6 +23,7 @@
 
 #include "gpgutil.h"
 #include "rnp.h"
+#include "rnpload.h"
 #include "sealfmt.h"
 #include "wc_internal.h"
 
@@ -65,6 +66,12 @@ static void drop_keyrings(struct wc_rnp *r)
 
 static cw_status rnp_engine_init(wallet_client *c, void **state)
 {
+	char why[256];
+	*state = NULL;
+	if (wc_rnp_load(why, sizeof why) != CW_OK) {
+		wc_err(c, "rnp engine: %s", why);
+		return CW_ERR_CRYPTO;
+	}
 	struct wc_rnp *r = calloc(1, sizeof *r);
 	*state = r;
 	if (r == NULL)
@@ -337,15 +344,27 @@ static cw_status import_secret(wallet_client *c)
 	return CW_OK;
 }
 
-static cw_status rnp_engine_import_keys(wallet_client *c, const unsigned char *pub, size_t publen)
+/* The client's key alone (before the wallet's key is known): in a thread of its own, beside
+ * the caller's use of the network (keys.c). */
+static cw_status rnp_engine_prepare(wallet_client *c)
 {
 	struct wc_rnp *r = state_of(c);
-	cw_status st;
+	if (r->secret_in)
+		return CW_OK;
 	if (r->ffi == NULL || r->pub == NULL || c->pending_key.len == 0) {
 		wc_err(c, "the client's key was rejected before");
 		return CW_ERR_KEY;
 	}
-	if ((st = import_secret(c)) == CW_OK &&
+	cw_status st = import_secret(c);
+	r->secret_in = st == CW_OK;
+	return st;
+}
+
+static cw_status rnp_engine_import_keys(wallet_client *c, const unsigned char *pub, size_t publen)
+{
+	struct wc_rnp *r = state_of(c);
+	cw_status st;
+	if ((st = rnp_engine_prepare(c)) == CW_OK &&
 	    (st = import_pinned(c, r->pub, pub, publen, false)) == CW_OK &&
 	    (st = import_pinned(c, r->ffi, pub, publen, true)) == CW_OK)
 		st = record_signer(c);
@@ -360,6 +379,7 @@ static cw_status rnp_engine_import_keys(wallet_client *c, const unsigned char *p
 	memcpy(why, c->err, sizeof why);
 	c->nsigner_fprs = 0;
 	drop_keyrings(r);
+	r->secret_in = false;
 	if (new_keyring(c, &r->ffi) != CW_OK || new_keyring(c, &r->pub) != CW_OK)
 		cw_sbuf_free(&c->pending_key); /* unusable from here on */
 	memcpy(c->err, why, sizeof why);
@@ -776,6 +796,7 @@ const struct wc_engine_ops wc_engine_rnp = {
     .name = "rnp",
     .max_threads = 1, /* one keyring, not to be shared between threads */
     .init = rnp_engine_init,
+    .prepare = rnp_engine_prepare,
     .load_signer = NULL, /* its keyrings start empty */
     .import_keys = rnp_engine_import_keys,
     .refresh_signer = rnp_engine_refresh_signer,

@@ -4,11 +4,13 @@
 #define WC_RNP_H
 
 #include <rnp/rnp.h>
+#include <stdbool.h>
 
 /* Two keyrings (why: rnp.c). */
 struct wc_rnp {
-	rnp_ffi_t ffi; /* the client's secret key and the pinned key */
-	rnp_ffi_t pub; /* the pinned key alone, for detached signatures */
+	rnp_ffi_t ffi;  /* the client's secret key and the pinned key */
+	rnp_ffi_t pub;  /* the pinned key alone, for detached signatures */
+	bool secret_in; /* ffi holds the client's key (rnp_engine_prepare) */
 };
 
 #endif
