@@ -21,7 +21,7 @@ FUZZ_DEP_SRCS := $(COMMON_SRCS) $(WALLET_STORE_SRCS) wallet/server/httpreq.c \
   wallet/server/config.c wallet/server/certid.c \
   $(CLIENT_LIB_SRCS) client/entry/dest.c client/entry/run.c keygen/args.c keygen/san.c \
   client/entry/options.c client/entry/specfile.c client/entry/json.c client/entry/template.c \
-  client/entry/templates.c \
+  client/entry/templates.c client/entry/watch.c \
   keygen/reissue.c keygen/x509.c
 FUZZ_DEP_OBJS := $(FUZZ_DEP_SRCS:%.c=$(FUZZ_O)/fobj/%.o)
 FUZZ_BINS     := $(addprefix $(FUZZ_O)/bin/fuzz_,$(FUZZ_TARGETS))
@@ -48,7 +48,7 @@ $(FUZZ_O)/fobj/%.o: %.c | $(FUZZ_GEN)
 
 $(FUZZ_O)/lib/libfuzzdeps.a: $(FUZZ_DEP_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && ar rcsP $@ $^ # P: members by path (client/lib/watch.o, client/entry/watch.o)
 
 $(FUZZ_O)/bin/fuzz_%: $(FUZZ_O)/fobj/spec/fuzz/fuzz_%.o $(FUZZ_O)/lib/libfuzzdeps.a
 	@mkdir -p $(@D)

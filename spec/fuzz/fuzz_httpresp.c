@@ -4,6 +4,7 @@
  * a status in range), and the chunked decoder gives the same data and stops at the same byte
  * whether the body arrives at once or a byte at a time, never producing more than it read. */
 #include <stdbool.h>
+#include <string.h>
 
 #include "fuzz.h"
 #include "httpmsg.h"
@@ -46,6 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *)data;
 	size_t end = wc_http_head_end(text, size);
 	FUZZ_CHECK(end <= size);
+	/* the bytes as a Date or Last-Modified value: an IMF-fixdate or nothing */
+	time_t t = wc_http_date(text, size);
+	FUZZ_CHECK(t == -1 || (size == 29 && t >= 0));
 	if (end > 0) {
 		struct wc_http_head h;
 		const char *why = NULL;
@@ -54,6 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(!(h.chunked && h.has_length));
 			FUZZ_CHECK(h.http11 || h.close);
 			FUZZ_CHECK(!h.body || h.chunked || h.has_length || h.close);
+			/* the validators a watcher keeps: a valid ETag or none, dates or -1 */
+			FUZZ_CHECK(h.etag[0] == '\0' || cw_etag_valid(h.etag, strlen(h.etag)));
+			FUZZ_CHECK(h.date >= -1 && h.last_modified >= -1);
 		} else {
 			FUZZ_CHECK(why != NULL && why[0] != '\0');
 		}
