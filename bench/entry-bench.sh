@@ -157,5 +157,6 @@ printf 'prototype\t-\t-\t-\t-\t%s\n' "$PROTO_IR" >>"$OUT/entry-static.tsv"
 echo
 printf '%-10s %14s %12s %12s %18s %22s\n' binary "--help ms" relocations "shared libs" "--help instr." "1 secret, instr."
 awk -F'\t' 'NR > 1 {printf "%-10s %14s %12s %12s %18s %22s\n", $1, $2, $3, $4, $5, $6}' "$OUT/entry-static.tsv"
+echo "(--help ms: timed from this shell like the runs above; /bin/true timed the same way: $(help_wall /bin/true) ms)"
 echo "(instructions: callgrind, every process of the run; wallet-entry runs --supervise there, since"
 echo " a process's count is lost when it execs; the prototype's shell loses its own the same way)"

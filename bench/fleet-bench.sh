@@ -32,17 +32,19 @@ trap '_bl_cleanup; gpgconf --homedir "$D/gnupg" --kill gpg-agent 2>/dev/null' EX
 	"$W" --data "$D" export "$X" >/dev/null || bl_die "wallet setup failed"
 
 # the servers: one wallet serve, 3 replicas of the export, nginx with the sealed object
-serve() { # DATA LOG: starts wallet serve on a free port; prints the port
-	local p
-	p=$(bl_pick_port)
-	bl_spawn "$2" "$W" --data "$1" serve --listen "127.0.0.1:$p" --tls-cert "$K/wallet/server.crt" \
-		--tls-key "$K/wallet/server.key" --tls-ca "$K/ca/ca.crt" --audit-log "$2.audit"
-	bl_wait_port "$p" "$BL_PID" || bl_die "wallet serve ($1) did not start: $(tail -n 2 "$2")"
-	echo "$p"
+# serve DATA LOG: starts wallet serve on a free port, into SERVE_PORT (not in a command
+# substitution: bl_spawn must record the PID in this shell, which stops it at exit)
+serve() {
+	SERVE_PORT=$(bl_pick_port)
+	bl_spawn "$2" "$W" --data "$1" serve --listen "127.0.0.1:$SERVE_PORT" \
+		--tls-cert "$K/wallet/server.crt" --tls-key "$K/wallet/server.key" \
+		--tls-ca "$K/ca/ca.crt" --audit-log "$2.audit"
+	bl_wait_port "$SERVE_PORT" "$BL_PID" || bl_die "wallet serve ($1) did not start: $(tail -n 2 "$2")"
 }
-WP=$(serve "$D" "$BL_DIR/serve.log")
-R1=$(serve "$X" "$BL_DIR/replica1.log") R2=$(serve "$X" "$BL_DIR/replica2.log")
-R3=$(serve "$X" "$BL_DIR/replica3.log")
+serve "$D" "$BL_DIR/serve.log" && WP=$SERVE_PORT
+serve "$X" "$BL_DIR/replica1.log" && R1=$SERVE_PORT
+serve "$X" "$BL_DIR/replica2.log" && R2=$SERVE_PORT
+serve "$X" "$BL_DIR/replica3.log" && R3=$SERVE_PORT
 WWW=$BL_DIR/www
 mkdir -p "$WWW/v1/objects" "$BL_DIR/nginx-certs"
 cp "$D/objects/s1/latest/object.gpg" "$WWW/v1/objects/s1"
