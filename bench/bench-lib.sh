@@ -152,3 +152,26 @@ bl_callgrind_ir() {
 	done
 	echo "$sum"
 }
+
+# bl_wallet_setup W KG N: keys from `wallet-keygen init` in $BL_DIR/keys (K), a data directory
+# $BL_DIR/data (D) with client app1 and N secrets s1..sN of 1 KiB sealed to it.
+bl_wallet_setup() {
+	local w=$1 kg=$2 n=$3 i
+	K=$BL_DIR/keys D=$BL_DIR/data
+	"$kg" init --out "$K" >/dev/null && "$w" --data "$D" init >/dev/null &&
+		"$w" --data "$D" importkey app1 <"$K/clients/app1/gpg.pub.asc" >/dev/null || bl_die "setup failed"
+	for i in $(seq 1 "$n"); do
+		head -c 1024 /dev/urandom | "$w" --data "$D" store "s$i" --to app1 >/dev/null || bl_die "store failed"
+	done
+}
+
+# bl_wallet_serve W: `wallet serve` of $D with the keys of $K on 127.0.0.1 (audit log
+# $BL_DIR/audit.log); sets P (its port) and SPID, and waits until it listens.
+bl_wallet_serve() {
+	P=$(bl_pick_port)
+	bl_spawn "$BL_DIR/serve.log" "$1" --data "$D" serve --listen "127.0.0.1:$P" \
+		--tls-cert "$K/wallet/server.crt" --tls-key "$K/wallet/server.key" --tls-ca "$K/ca/ca.crt" \
+		--audit-log "$BL_DIR/audit.log"
+	SPID=$BL_PID
+	bl_wait_port "$P" "$SPID" || bl_die "wallet serve did not start"
+}

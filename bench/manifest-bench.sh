@@ -21,19 +21,10 @@ make -s -C "$BL_DIR/base-src" -j"$(nproc)" O="$BL_DIR/base-build" build >"$BL_DI
 EB=$BL_DIR/base-build/bin/wallet-entry
 
 export GNUPGHOME=$BL_DIR/nohome
-K=$BL_DIR/keys D=$BL_DIR/data
+D=$BL_DIR/data
 trap '_bl_cleanup; gpgconf --homedir "$D/gnupg" --kill gpg-agent 2>/dev/null' EXIT
-"$KG" init --out "$K" >/dev/null && "$W" --data "$D" init >/dev/null &&
-	"$W" --data "$D" importkey app1 <"$K/clients/app1/gpg.pub.asc" >/dev/null || bl_die "setup failed"
-for i in $(seq 1 10); do
-	head -c 1024 /dev/urandom | "$W" --data "$D" store "s$i" --to app1 >/dev/null || bl_die "store failed"
-done
-P=$(bl_pick_port)
-bl_spawn "$BL_DIR/serve.log" "$W" --data "$D" serve --listen "127.0.0.1:$P" \
-	--tls-cert "$K/wallet/server.crt" --tls-key "$K/wallet/server.key" --tls-ca "$K/ca/ca.crt" \
-	--audit-log "$BL_DIR/audit.log"
-SPID=$BL_PID
-bl_wait_port "$P" "$SPID" || bl_die "wallet serve did not start"
+bl_wallet_setup "$W" "$KG" 10
+bl_wallet_serve "$W"
 C=$K/clients/app1
 export WALLET_URL=https://127.0.0.1:$P WALLET_CA=$C/ca.crt WALLET_CERT=$C/tls.crt \
 	WALLET_KEY=$C/tls.key WALLET_GPG_KEY=$C/gpg.sec.asc WALLET_WAIT=0 \

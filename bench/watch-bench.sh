@@ -15,20 +15,11 @@ W=$BL_BIN/wallet KG=$BL_BIN/wallet-keygen CW=$BL_BIN/cw-watchers
 for b in "$W" "$KG" "$CW"; do [ -x "$b" ] || bl_die "$b not built (make O=$O build)"; done
 
 export GNUPGHOME=$BL_DIR/nohome
-K=$BL_DIR/keys D=$BL_DIR/data
+D=$BL_DIR/data
 trap '_bl_cleanup; gpgconf --homedir "$D/gnupg" --kill gpg-agent 2>/dev/null' EXIT
-"$KG" init --out "$K" >/dev/null && "$W" --data "$D" init >/dev/null &&
-	"$W" --data "$D" importkey app1 <"$K/clients/app1/gpg.pub.asc" >/dev/null &&
-	"$W" --data "$D" refresh --ttl 86400 >/dev/null || bl_die "setup failed"
-for i in $(seq 1 10); do
-	head -c 1024 /dev/urandom | "$W" --data "$D" store "s$i" --to app1 >/dev/null || bl_die "store failed"
-done
-P=$(bl_pick_port)
-bl_spawn "$BL_DIR/serve.log" "$W" --data "$D" serve --listen "127.0.0.1:$P" \
-	--tls-cert "$K/wallet/server.crt" --tls-key "$K/wallet/server.key" --tls-ca "$K/ca/ca.crt" \
-	--audit-log "$BL_DIR/audit.log"
-SPID=$BL_PID
-bl_wait_port "$P" "$SPID" || bl_die "wallet serve did not start"
+bl_wallet_setup "$W" "$KG" 10
+"$W" --data "$D" refresh --ttl 86400 >/dev/null || bl_die "setup failed"
+bl_wallet_serve "$W"
 C=$K/clients/app1
 EV=$BL_DIR/events
 : >"$EV"
