@@ -216,13 +216,16 @@ static void test_metrics(void **state)
 	metrics_observe(m, 1, 404, 9000000); /* 9 s: +Inf only */
 	metrics_observe(m, 1, 418, 10);
 	metrics_observe(m, 0, 200, 10); /* health: counted, not in the histogram */
-	char *t = metrics_render(m, 7, 42);
+	const cw_tls_counts tls = {.failures = 7, .full = 11, .resumed = 13};
+	char *t = metrics_render(m, &tls, 42);
 	assert_non_null(t);
 	assert_non_null(strstr(t, "wallet_requests_total{listener=\"tls\",code=\"200\"} 2\n"));
 	assert_non_null(strstr(t, "wallet_requests_total{listener=\"tls\",code=\"404\"} 1\n"));
 	assert_non_null(strstr(t, "wallet_requests_total{listener=\"tls\",code=\"other\"} 1\n"));
 	assert_non_null(strstr(t, "wallet_requests_total{listener=\"health\",code=\"200\"} 1\n"));
 	assert_non_null(strstr(t, "wallet_tls_handshake_failures_total 7\n"));
+	assert_non_null(strstr(t, "wallet_tls_handshakes_total{kind=\"full\"} 11\n"));
+	assert_non_null(strstr(t, "wallet_tls_handshakes_total{kind=\"resumed\"} 13\n"));
 	assert_non_null(strstr(t, "wallet_objects 42\n"));
 	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"0.00025\"} 2\n"));
 	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"0.005\"} 3\n"));
@@ -235,7 +238,7 @@ static void test_metrics(void **state)
 	/* certificate expiry: seconds from now, negative once past */
 	int64_t now = (int64_t)time(NULL);
 	metrics_set_cert_expiry(m, now + 1000, now - 86400);
-	t = metrics_render(m, 7, 42);
+	t = metrics_render(m, &tls, 42);
 	assert_non_null(t);
 	assert_non_null(strstr(t, "# TYPE wallet_certificate_expiry_seconds gauge\n"));
 	const char *srv = strstr(t, "wallet_certificate_expiry_seconds{cert=\"server\"} ");

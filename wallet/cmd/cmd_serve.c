@@ -21,6 +21,7 @@ void usage_serve(FILE *out)
 	    "                    [--threads N] [--data DIR] [--request-timeout-ms MS]\n"
 	    "                    [--keep-alive-timeout-ms MS] [--max-header-bytes N] "
 	    "[--verify-depth N]\n"
+	    "                    [--tls-session-lifetime SECONDS]\n"
 	    "\n"
 	    "Serves the HTTP API (GET /v1/objects/NAME[?version=N], /v1/objects[?prefix=GROUP/],\n"
 	    "/v1/signing-key, /healthz, /metrics) over mutual TLS: TLS 1.2 and 1.3 only, ECDHE "
@@ -51,6 +52,10 @@ void usage_serve(FILE *out)
 	    "15000)\n"
 	    "  --max-header-bytes N      request line + headers limit (default 8192)\n"
 	    "  --verify-depth N          client certificate chain depth (default 4)\n"
+	    "  --tls-session-lifetime SECONDS\n"
+	    "                            TLS 1.3 sessions resume from a ticket for at most\n"
+	    "                            SECONDS after the certificate's verification (default\n"
+	    "                            7200, at most 86400); 0: no resumption\n"
 	    "  --data DIR                data directory (default: wallet's --data, WALLET_DATA,\n"
 	    "                            " WALLET_DEFAULT_DATA ")\n"
 	    "  --export DIR              keep DIR an export of every client's data (see 'wallet\n"
@@ -60,7 +65,8 @@ void usage_serve(FILE *out)
 	    "tls_key,\n"
 	    "                            tls_ca, health_listen, audit_log, data, export, threads,\n"
 	    "                            request_timeout_ms, keep_alive_timeout_ms,\n"
-	    "                            max_header_bytes, verify_depth; flags override it\n"
+	    "                            max_header_bytes, verify_depth, tls_session_lifetime;\n"
+	    "                            flags override it\n"
 	    "  -h, --help                this text\n"
 	    "\n"
 	    "New versions written by `wallet store` are served at once, without a restart. On a\n"
@@ -71,6 +77,7 @@ void usage_serve(FILE *out)
 	    "for new connections; connections already open keep theirs. Files that cannot be\n"
 	    "used (unreadable, not PEM, a key that does not match) are refused with one log\n"
 	    "line and the current ones stay in use. Replace both certificate and key first.\n"
+	    "A reload also ends every TLS session made before it: no resumption across it.\n"
 	    "Exit status: 0 after a signal, 1 on failure (unreadable TLS files, data directory,\n"
 	    "port in use), 2 on bad usage or a bad config file.\n",
 	    SERVE_DEFAULT_THREADS);
@@ -90,6 +97,7 @@ static const struct option longopts[] = {
     {"keep-alive-timeout-ms", required_argument, NULL, 'K'},
     {"max-header-bytes", required_argument, NULL, 'M'},
     {"verify-depth", required_argument, NULL, 'D'},
+    {"tls-session-lifetime", required_argument, NULL, 'S'},
     {"export", required_argument, NULL, 'E'},
     {"config", required_argument, NULL, 'C'},
     {"help", no_argument, NULL, 'h'},
@@ -123,6 +131,8 @@ static const char *config_key(int c)
 		return "max_header_bytes";
 	case 'D':
 		return "verify_depth";
+	case 'S':
+		return "tls_session_lifetime";
 	case 'E':
 		return "export";
 	default:

@@ -9,7 +9,8 @@
 
 #include <stdio.h>
 
-enum kind { STR, INT };
+/* INT_OFF: an integer whose 0 means "off", stored as -1 so that 0 stays "unset". */
+enum kind { STR, INT, INT_OFF };
 
 static const struct key {
 	const char *name;
@@ -31,6 +32,8 @@ static const struct key {
      3600000},
     {"max_header_bytes", INT, offsetof(struct serve_config, max_header_bytes), 1024, 1048576},
     {"verify_depth", INT, offsetof(struct serve_config, verify_depth), 1, 16},
+    {"tls_session_lifetime", INT_OFF, offsetof(struct serve_config, tls_session_lifetime), 0,
+     86400},
 };
 
 static const struct key *find_key(const char *name)
@@ -64,7 +67,7 @@ static cw_status set_int(struct serve_config *cfg, const struct key *k, long v, 
 		snprintf(err, errsz, "%s: %ld out of range %ld..%ld", k->name, v, k->min, k->max);
 		return CW_ERR_USAGE;
 	}
-	*(int *)((char *)cfg + k->off) = (int)v;
+	*(int *)((char *)cfg + k->off) = k->kind == INT_OFF && v == 0 ? -1 : (int)v;
 	return CW_OK;
 }
 
@@ -224,12 +227,12 @@ cw_status serve_config_load(struct serve_config *cfg, const char *file, char *er
 		cw_status st;
 		if (k->kind == STR && cJSON_IsString(it)) {
 			st = set_str(cfg, k, it->valuestring, err, errsz);
-		} else if (k->kind == INT && cJSON_IsNumber(it) &&
+		} else if (k->kind != STR && cJSON_IsNumber(it) &&
 		           (it->valuedouble > 1e15 || it->valuedouble < -1e15)) {
 			/* far out of any range (1e100, an infinity): converting it to long would be
 			 * undefined; set_int refuses the nearest long with its own message */
 			st = set_int(cfg, k, it->valuedouble > 0 ? LONG_MAX : LONG_MIN, err, errsz);
-		} else if (k->kind == INT && cJSON_IsNumber(it) &&
+		} else if (k->kind != STR && cJSON_IsNumber(it) &&
 		           it->valuedouble == (double)(long)it->valuedouble) {
 			st = set_int(cfg, k, (long)it->valuedouble, err, errsz);
 		} else {

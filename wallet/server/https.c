@@ -61,6 +61,8 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 		srv->o.verify_depth = 4;
 	if (srv->o.num_threads <= 0)
 		srv->o.num_threads = 4;
+	if (srv->o.session_lifetime_s == 0)
+		srv->o.session_lifetime_s = CW_TLS_SESSION_DEFAULT_S;
 	if (srv->o.request_timeout_ms <= 0)
 		srv->o.request_timeout_ms = 10000;
 	if (srv->o.keep_alive_timeout_ms <= 0)
@@ -77,7 +79,8 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 	cw_tls_files files = {.cert_file = srv->o.cert_file,
 	                      .key_file = srv->o.key_file,
 	                      .ca_file = srv->o.ca_file,
-	                      .verify_depth = srv->o.verify_depth};
+	                      .verify_depth = srv->o.verify_depth,
+	                      .session_lifetime_s = srv->o.session_lifetime_s};
 	cw_status st = cw_tls_new(&files, &srv->tlsctx);
 	if (st != CW_OK) {
 		free(srv);
@@ -515,9 +518,9 @@ int cw_https_port(const cw_https *srv, unsigned listener)
 	return l->ctx != NULL ? l->port : 0;
 }
 
-uint64_t cw_https_handshake_failures(const cw_https *srv)
+void cw_https_tls_counts(const cw_https *srv, cw_tls_counts *out)
 {
-	return cw_tls_handshake_failures(srv->tlsctx);
+	cw_tls_counts_get(srv->tlsctx, out);
 }
 
 cw_status cw_https_reload_tls(cw_https *srv, char *err, size_t errsz)

@@ -42,6 +42,7 @@ typedef struct cw_https_opts {
 	const char *key_file;      /* its private key in PEM */
 	const char *ca_file;       /* CA certificate(s) in PEM that client certificates chain to */
 	int verify_depth;          /* 0: 4 */
+	int session_lifetime_s;    /* TLS session resumption (tlsctx.h); 0: 7200; -1: none */
 	int num_threads;           /* TLS workers; 0: 4 */
 	int request_timeout_ms;    /* per read/write and for the handshake; 0: 10000 */
 	int keep_alive_timeout_ms; /* idle kept-alive connection; 0: 15000 */
@@ -102,8 +103,8 @@ cw_status cw_https_start(cw_https *srv, char *err, size_t errsz);
 /* The bound port of a listener (useful with port 0); 0 when that listener does not run. */
 int cw_https_port(const cw_https *srv, unsigned listener);
 
-/* TLS handshakes that ended with a fatal alert (sent or received). */
-uint64_t cw_https_handshake_failures(const cw_https *srv);
+/* TLS handshakes so far: failed, full and resumed (tlsctx.h). */
+void cw_https_tls_counts(const cw_https *srv, cw_tls_counts *out);
 
 /* Reads the TLS certificate, key and CA files again (the same paths) and switches new
  * handshakes to them, without dropping or refusing a connection; handshakes and connections

@@ -118,7 +118,7 @@ static void put_cert_expiry(struct out *o, metrics *m)
 	    (long long)(srv - now), (long long)(ca - now));
 }
 
-char *metrics_render(metrics *m, uint64_t handshake_failures, long long objects)
+char *metrics_render(metrics *m, const cw_tls_counts *tls, long long objects)
 {
 	struct out o = {.cap = 4096};
 	o.buf = malloc(o.cap);
@@ -142,8 +142,14 @@ char *metrics_render(metrics *m, uint64_t handshake_failures, long long objects)
 	put(&o,
 	    "# HELP wallet_tls_handshake_failures_total TLS handshakes ended by a fatal alert.\n"
 	    "# TYPE wallet_tls_handshake_failures_total counter\n"
-	    "wallet_tls_handshake_failures_total %llu\n",
-	    (unsigned long long)handshake_failures);
+	    "wallet_tls_handshake_failures_total %llu\n"
+	    "# HELP wallet_tls_handshakes_total TLS handshakes completed: full (the client "
+	    "certificate verified) or resumed from a session ticket.\n"
+	    "# TYPE wallet_tls_handshakes_total counter\n"
+	    "wallet_tls_handshakes_total{kind=\"full\"} %llu\n"
+	    "wallet_tls_handshakes_total{kind=\"resumed\"} %llu\n",
+	    (unsigned long long)tls->failures, (unsigned long long)tls->full,
+	    (unsigned long long)tls->resumed);
 	put(&o,
 	    "# HELP wallet_objects Objects in the data directory (-1: unknown).\n"
 	    "# TYPE wallet_objects gauge\nwallet_objects %lld\n",

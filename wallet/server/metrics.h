@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlsctx.h"
+
 typedef struct metrics metrics;
 
 metrics *metrics_new(void);    /* NULL when out of memory */
@@ -21,6 +23,6 @@ void metrics_set_cert_expiry(metrics *m, int64_t server_not_after, int64_t ca_no
 
 /* Renders everything into a malloc'd NUL-terminated text; gauges are given by the caller.
  * NULL when out of memory. */
-char *metrics_render(metrics *m, uint64_t handshake_failures, long long objects);
+char *metrics_render(metrics *m, const cw_tls_counts *tls, long long objects);
 
 #endif

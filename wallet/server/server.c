@@ -437,8 +437,9 @@ static void h_metrics(cw_https_req *req, void *arg)
 	server *srv = arg;
 	if (!only_get(req))
 		return;
-	char *text =
-	    metrics_render(srv->m, cw_https_handshake_failures(srv->https), object_count(srv));
+	cw_tls_counts tls;
+	cw_https_tls_counts(srv->https, &tls);
+	char *text = metrics_render(srv->m, &tls, object_count(srv));
 	if (text == NULL) {
 		reply_text(req, 500, "internal error\n", "out of memory");
 		return;
@@ -705,6 +706,7 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	                   .key_file = cfg->tls_key,
 	                   .ca_file = cfg->tls_ca,
 	                   .verify_depth = cfg->verify_depth,
+	                   .session_lifetime_s = cfg->tls_session_lifetime,
 	                   .num_threads = cfg->threads,
 	                   .request_timeout_ms = cfg->request_timeout_ms,
 	                   .keep_alive_timeout_ms = cfg->keep_alive_timeout_ms,

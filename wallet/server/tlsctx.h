@@ -3,8 +3,11 @@
  * while the server runs.
  *
  * Settings: TLS 1.2 and 1.3 only, ECDHE with AEAD suites only, a client certificate required
- * and verified against the CA for the clientAuth purpose, no compression, renegotiation,
- * session cache or resumption tickets.
+ * and verified against the CA for the clientAuth purpose, no compression, renegotiation or
+ * session cache. TLS 1.3 sessions resume from stateless tickets, with a new key exchange,
+ * under the rules of docs/DESIGN.md ("Sessions"): ticket keys replaced every hour and at each
+ * reload (tktkeys.h), no session of a generation before the last reload, none whose client
+ * certificate has expired.
  *
  * Reload (docs/DESIGN.md, "Reloading the TLS files"): civetweb creates and owns the listener's
  * SSL_CTX (the base) and makes every connection's SSL from it; cw_tls_setup configures it.
@@ -15,8 +18,8 @@
  * connection. A reload that fails publishes nothing: the current material stays.
  *
  * Thread safety: cw_tls_setup runs once, before the first handshake (civetweb's start). The
- * callbacks run on civetweb's worker threads; cw_tls_reload, cw_tls_info and
- * cw_tls_handshake_failures may be called from any thread at any time. cw_tls_free only once
+ * callbacks run on civetweb's worker threads; cw_tls_reload, cw_tls_info_get and
+ * cw_tls_counts_get may be called from any thread at any time. cw_tls_free only once
  * no connection is left (after mg_stop). */
 #ifndef CW_TLSCTX_H
 #define CW_TLSCTX_H
@@ -43,7 +46,12 @@ typedef struct cw_tls_files {
 	const char *key_file;  /* its private key, PEM */
 	const char *ca_file;   /* CA certificate(s), PEM */
 	int verify_depth;      /* client certificate chain depth, > 0 */
+	/* Seconds a TLS 1.3 session resumes for after its full handshake, > 0; or -1: none
+	 * (no ticket is resumable). */
+	int session_lifetime_s;
 } cw_tls_files;
+
+#define CW_TLS_SESSION_DEFAULT_S 7200
 
 /* What a certificate says about itself. */
 typedef struct cw_tls_cert {
@@ -75,8 +83,13 @@ cw_status cw_tls_reload(cw_tls *t, char *err, size_t errsz);
 /* The current material; zeros before cw_tls_setup. */
 void cw_tls_info_get(cw_tls *t, cw_tls_info *out);
 
-/* TLS handshakes that ended with a fatal alert (sent or received), on any of the contexts. */
-uint64_t cw_tls_handshake_failures(const cw_tls *t);
+/* TLS handshakes since the start, on any of the contexts. */
+typedef struct cw_tls_counts {
+	uint64_t failures; /* ended with a fatal alert (sent or received) */
+	uint64_t full;     /* completed with a certificate verification */
+	uint64_t resumed;  /* completed by resuming a session from a ticket */
+} cw_tls_counts;
+void cw_tls_counts_get(const cw_tls *t, cw_tls_counts *out);
 
 /* Drops the reference to the newest reloaded context. NULL is accepted. */
 void cw_tls_free(cw_tls *t);
