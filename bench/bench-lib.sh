@@ -169,9 +169,11 @@ bl_wallet_setup() {
 # $BL_DIR/audit.log); sets P (its port) and SPID, and waits until it listens.
 bl_wallet_serve() {
 	P=$(bl_pick_port)
+	HP=$(bl_pick_port)
+	while [ "$HP" = "$P" ]; do HP=$(bl_pick_port); done
 	bl_spawn "$BL_DIR/serve.log" "$1" --data "$D" serve --listen "127.0.0.1:$P" \
 		--tls-cert "$K/wallet/server.crt" --tls-key "$K/wallet/server.key" --tls-ca "$K/ca/ca.crt" \
-		--audit-log "$BL_DIR/audit.log"
+		--health-listen "127.0.0.1:$HP" --audit-log "$BL_DIR/audit.log" "${@:2}"
 	SPID=$BL_PID
 	bl_wait_port "$P" "$SPID" || bl_die "wallet serve did not start"
 }

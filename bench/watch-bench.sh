@@ -27,6 +27,8 @@ bl_spawn "$BL_DIR/watchers.json" "$CW" -n "$WATCHERS" -i "$INTERVAL" --events "$
 	--cert "$C/tls.crt" --key "$C/tls.key" --cacert "$C/ca.crt" "https://127.0.0.1:$P/manifests/app1"
 WPID=$BL_PID
 polls() { grep -c '"path":"/manifests/app1"' "$BL_DIR/audit.log"; }
+# hs KIND: wallet serve's count of full or resumed TLS handshakes (/metrics)
+hs() { curl -s "http://127.0.0.1:$HP/metrics" | sed -n "s/^wallet_tls_handshakes_total{kind=\"$1\"} //p"; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # steady state: every watcher has polled once (its first answer is a 200 with the manifest)
@@ -39,9 +41,9 @@ done
 
 # idle: IDLE_S seconds in which nothing changes
 HZ=$(getconf CLK_TCK)
-p0=$(polls) s0=$(ticks "$SPID") c0=$(ticks "$WPID") t0=$(date +%s%N)
+p0=$(polls) s0=$(ticks "$SPID") c0=$(ticks "$WPID") t0=$(date +%s%N) f0=$(hs full) r0=$(hs resumed)
 sleep "$IDLE_S" # the measured window itself, not a wait for a condition
-p1=$(polls) s1=$(ticks "$SPID") c1=$(ticks "$WPID") t1=$(date +%s%N)
+p1=$(polls) s1=$(ticks "$SPID") c1=$(ticks "$WPID") t1=$(date +%s%N) f1=$(hs full) r1=$(hs resumed)
 wall_ms=$(((t1 - t0) / 1000000))
 server_pct=$(awk -v t=$((s1 - s0)) -v hz="$HZ" -v w="$wall_ms" 'BEGIN {printf "%.2f", t / hz * 1000 / w * 100}')
 per_poll_ms=$(awk -v t=$((s1 - s0)) -v hz="$HZ" -v n=$((p1 - p0)) 'BEGIN {printf "%.3f", n ? t / hz * 1000 / n : 0}')
@@ -70,6 +72,7 @@ bl_log "cw-watchers: $(cat "$BL_DIR/watchers.json")"
 printf '%-52s %s\n' "watchers x interval" "$WATCHERS x ${INTERVAL} s"
 printf '%-52s %s\n' "polls/s while idle (audit log)" "$rate"
 printf '%-52s %s\n' "idle polls not answered 304" "$not304"
+printf '%-52s %s\n' "handshakes while idle: full / resumed" "$((f1 - f0)) / $((r1 - r0))"
 printf '%-52s %s\n' "server CPU while idle, % of one core" "$server_pct"
 printf '%-52s %s\n' "server CPU per poll, ms" "$per_poll_ms"
 printf '%-52s %s\n' "the watchers' own CPU, % of one core" "$watchers_pct"

@@ -28,6 +28,7 @@
 
 struct watcher {
 	CURL *h;
+	CURLSH *share; /* its own TLS session cache, as each wallet-entry process has */
 	unsigned id;
 	bool busy;
 	bool have; /* holds a first answer */
@@ -237,6 +238,15 @@ int main(int argc, char **argv)
 		curl_easy_setopt(w->h, CURLOPT_CAPATH, NULL);
 		curl_easy_setopt(w->h, CURLOPT_FORBID_REUSE, 1L);
 		curl_easy_setopt(w->h, CURLOPT_SSL_SESSIONID_CACHE, resume ? 1L : 0L);
+		/* Without a share of its own, easy handles in one multi handle share a cache of a
+		 * few sessions, which a thousand watchers of one server keep evicting. */
+		if (resume && ((w->share = curl_share_init()) == NULL ||
+		               curl_share_setopt(w->share, CURLSHOPT_SHARE,
+		                                 CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+		               curl_easy_setopt(w->h, CURLOPT_SHARE, w->share) != CURLE_OK)) {
+			fputs("cw-watchers: cannot give a watcher its session cache\n", stderr);
+			return 1;
+		}
 		curl_easy_setopt(w->h, CURLOPT_TIMEOUT_MS, 30000L);
 		curl_easy_setopt(w->h, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(w->h, CURLOPT_WRITEFUNCTION, on_body);
@@ -294,6 +304,8 @@ int main(int argc, char **argv)
 		if (ws[i].busy)
 			curl_multi_remove_handle(m, ws[i].h);
 		curl_easy_cleanup(ws[i].h);
+		if (ws[i].share != NULL)
+			curl_share_cleanup(ws[i].share);
 		curl_slist_free_all(ws[i].hdrs);
 	}
 	free(ws);

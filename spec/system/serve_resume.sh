@@ -48,8 +48,12 @@ t_cond "the saved session resumes" "$(how o2)" = Reused
 t_cond "...as app1: /manifests/app1 answered 200" "$(status o2)" = 200
 t_ok "/metrics counts the resumed handshake" wait_until 10 metric_at_least resumed 1
 t_cond "...and no new full one for it" "$(metric full)" = "$full0"
-sget o3 -tls1_3 -sess_in "$S"
+sget o3 -tls1_3 -sess_in "$S" -sess_out "$T_DIR/s1b.pem"
 t_cond "the same session resumes again" "$(how o3)" = Reused
+t_ok "...and the server sent a new ticket" test -s "$T_DIR/s1b.pem"
+t_ok "...another one" sh -c "! cmp -s '$S' '$T_DIR/s1b.pem'"
+sget o3b -tls1_3 -sess_in "$T_DIR/s1b.pem"
+t_cond "...which resumes too" "$(how o3b)" = Reused
 
 # A session of app1 is app1's: what app1 may not read, it may not read resumed either.
 printf 'GET /manifests/app2 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' |
@@ -154,19 +158,29 @@ sget o20 -tls1_3 -sess_out "$T_DIR/s4.pem"
 born=$(date +%s)
 t_cond "...a full handshake" "$(how o20):$(status o20)" = New:200
 t_grep "...the ticket says 4 s" "TLS session ticket lifetime hint: 4" o20
-sget o21 -tls1_3 -sess_in "$T_DIR/s4.pem"
+sget o21 -tls1_3 -sess_in "$T_DIR/s4.pem" -sess_out "$T_DIR/s4r.pem"
 t_cond "...its session resumes at once" "$(how o21)" = Reused
-aged() { [ "$(date +%s)" -gt $((born + 5)) ]; }
-t_ok "(5 s have passed)" wait_until 30 aged
-sget o22 -tls1_3 -sess_in "$T_DIR/s4.pem"
-t_cond "...then it no longer resumes: a full handshake" "$(how o22):$(status o22)" = New:200
+# Renewed tickets do not extend the session: resume with each new ticket until 4 s have
+# passed since the handshake (the last ticket then is fresh), then once more.
+cur=$T_DIR/s4r.pem renewals=0
+while [ "$(date +%s)" -le $((born + 4)) ]; do
+	sget o22 -tls1_3 -sess_in "$cur" -sess_out "$T_DIR/s4n.pem"
+	if [ "$(how o22)" = Reused ] && [ -s "$T_DIR/s4n.pem" ]; then
+		mv "$T_DIR/s4n.pem" "$T_DIR/s4r.pem"
+		renewals=$((renewals + 1))
+	fi
+done
+t_cond "...it resumed with renewed tickets meanwhile" "$renewals" -gt 0
+sget o23 -tls1_3 -sess_in "$cur"
+t_cond "...then, 5 s after its handshake, even the newest ticket gets a full handshake" \
+	"$(how o23):$(status o23)" = New:200
 t_ok "stop the server" stop_serve
 
 serve_start off --tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/server.key" \
 	--tls-ca "$CA/ca.crt" --tls-session-lifetime 0
 t_cond "a server with --tls-session-lifetime 0" "$?" = 0
-sget o23 -tls1_3 -sess_out "$T_DIR/s0.pem"
-t_cond "...a full handshake" "$(how o23):$(status o23)" = New:200
+sget o25 -tls1_3 -sess_out "$T_DIR/s0.pem"
+t_cond "...a full handshake" "$(how o25):$(status o25)" = New:200
 if [ -s "$T_DIR/s0.pem" ]; then
 	sget o24 -tls1_3 -sess_in "$T_DIR/s0.pem"
 	t_cond "...its session never resumes" "$(how o24):$(status o24)" = New:200

@@ -206,9 +206,9 @@ static bool session_young(const cw_tls *t, SSL_SESSION *sess)
 
 /* A ticket that opened is used only for a session of the current TLS files' generation (a
  * reload ends every session made before it: it may have been verified against a CA that the
- * reload removed), verified less than the session lifetime ago, and whose client certificate
- * has not expired since (a full handshake refuses it then). Anything else is ignored: the
- * client gets a full handshake. */
+ * reload removed), verified less than the session lifetime ago (renewed tickets included),
+ * and whose client certificate has not expired since (a full handshake refuses it then).
+ * Anything else is ignored: the client gets a full handshake. */
 static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
                                        size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
 {
@@ -236,8 +236,9 @@ static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess, const unsign
 	if (!resumes(t) || len != SID_LEN || memcmp(sid, want, SID_LEN) != 0 || peer == NULL ||
 	    !session_young(t, sess) || X509_cmp_current_time(X509_get0_notAfter(peer)) <= 0)
 		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	return status == SSL_TICKET_SUCCESS_RENEW ? SSL_TICKET_RETURN_USE_RENEW
-	                                          : SSL_TICKET_RETURN_USE;
+	/* Each resumption gets a new ticket (RFC 8446 asks clients to use a ticket once; some,
+	 * libcurl among them, do), still dated by the verification (ticket_gen_cb). */
+	return SSL_TICKET_RETURN_USE_RENEW;
 }
 
 /* Moves ssl onto ctx with everything the handshake reads from its context. SSL_set_SSL_CTX
