@@ -8,7 +8,7 @@ WALLET_SERVER_SRCS := wallet/server/server.c wallet/server/httpreq.c wallet/serv
   wallet/server/metrics.c wallet/server/config.c wallet/server/objcache.c \
   wallet/server/clientcache.c wallet/server/https.c wallet/server/log.c \
   wallet/server/certid.c wallet/server/tlsctx.c wallet/server/tlstune.c \
-  wallet/server/tktkeys.c
+  wallet/server/sesscache.c
 WALLET_SERVER_SRCS += wallet/server/mfcache.c
 WALLET_CMD_SRCS := wallet/cmd/cli.c wallet/cmd/cmd_init.c wallet/cmd/cmd_importkey.c \
   wallet/cmd/cmd_store.c wallet/cmd/cmd_list.c wallet/cmd/cmd_rm.c wallet/cmd/cmd_keys.c \

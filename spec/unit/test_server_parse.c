@@ -216,7 +216,7 @@ static void test_metrics(void **state)
 	metrics_observe(m, 1, 404, 9000000); /* 9 s: +Inf only */
 	metrics_observe(m, 1, 418, 10);
 	metrics_observe(m, 0, 200, 10); /* health: counted, not in the histogram */
-	const cw_tls_counts tls = {.failures = 7, .full = 11, .resumed = 13};
+	const cw_tls_counts tls = {.failures = 7, .full = 11, .resumed = 13, .sessions = 17};
 	char *t = metrics_render(m, &tls, 42);
 	assert_non_null(t);
 	assert_non_null(strstr(t, "wallet_requests_total{listener=\"tls\",code=\"200\"} 2\n"));
@@ -226,6 +226,7 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(t, "wallet_tls_handshake_failures_total 7\n"));
 	assert_non_null(strstr(t, "wallet_tls_handshakes_total{kind=\"full\"} 11\n"));
 	assert_non_null(strstr(t, "wallet_tls_handshakes_total{kind=\"resumed\"} 13\n"));
+	assert_non_null(strstr(t, "wallet_tls_sessions 17\n"));
 	assert_non_null(strstr(t, "wallet_objects 42\n"));
 	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"0.00025\"} 2\n"));
 	assert_non_null(strstr(t, "wallet_request_duration_seconds_bucket{le=\"0.005\"} 3\n"));

@@ -147,9 +147,12 @@ char *metrics_render(metrics *m, const cw_tls_counts *tls, long long objects)
 	    "certificate verified) or resumed from a session ticket.\n"
 	    "# TYPE wallet_tls_handshakes_total counter\n"
 	    "wallet_tls_handshakes_total{kind=\"full\"} %llu\n"
-	    "wallet_tls_handshakes_total{kind=\"resumed\"} %llu\n",
+	    "wallet_tls_handshakes_total{kind=\"resumed\"} %llu\n"
+	    "# HELP wallet_tls_sessions TLS sessions held for resumption.\n"
+	    "# TYPE wallet_tls_sessions gauge\n"
+	    "wallet_tls_sessions %llu\n",
 	    (unsigned long long)tls->failures, (unsigned long long)tls->full,
-	    (unsigned long long)tls->resumed);
+	    (unsigned long long)tls->resumed, (unsigned long long)tls->sessions);
 	put(&o,
 	    "# HELP wallet_objects Objects in the data directory (-1: unknown).\n"
 	    "# TYPE wallet_objects gauge\nwallet_objects %lld\n",

@@ -1,15 +1,12 @@
 #include "tlsctx.h"
-#include "tktkeys.h"
+#include "sesscache.h"
 #include "tlstune.h"
 
 #include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -32,34 +29,17 @@ struct cw_tls {
 	SSL_CTX *cur; /* NULL: base is the newest; else our reference to the newest */
 	cw_tls_info info;
 	uint32_t generation; /* of the newest context: 0 at the start, +1 per reload */
-	/* Session tickets (tktkeys.h): the keys under their own lock, taken for the few
-	 * instructions that key a ticket's cipher and MAC. */
-	pthread_mutex_t tk_lock;
-	cw_tk_set tk;
-	EVP_CIPHER *tk_cipher; /* AES-256-CBC, fetched once */
+	cw_sc *sessions;     /* resumable TLS 1.3 sessions (sesscache.h); NULL: no resumption */
 	atomic_uint_fast64_t hs_failures, hs_full, hs_resumed;
 };
-
-/* A ticket key seals tickets for half the session lifetime and opens them for all of it. */
-static int64_t key_period(const cw_tls *t)
-{
-	return t->f.session_lifetime_s > 1 ? t->f.session_lifetime_s / 2 : 1;
-}
 
 static bool resumes(const cw_tls *t)
 {
 	return t->f.session_lifetime_s > 0;
 }
 
-static int64_t mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
 /* The session id context of a generation of the TLS files: sessions carry it, and one made
- * under another generation is never resumed (ticket_dec_cb). */
+ * under another generation is never resumed (usable_session). */
 #define SID_PREFIX "containerwallet/"
 #define SID_LEN (sizeof SID_PREFIX - 1 + 4)
 static void sid_of(uint32_t generation, unsigned char sid[SID_LEN])
@@ -70,12 +50,14 @@ static void sid_of(uint32_t generation, unsigned char sid[SID_LEN])
 		    (unsigned char)(generation >> (24 - 8 * i));
 }
 
-static int ex_index = -1;
+static int ex_index = -1;      /* SSL_CTX: its cw_tls */
+static int sess_ex_index = -1; /* SSL_SESSION: when its client certificate was verified */
 static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
 
 static void ex_init(void)
 {
 	ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	sess_ex_index = SSL_SESSION_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
 cw_status cw_tls_new(const cw_tls_files *files, cw_tls **out)
@@ -86,7 +68,7 @@ cw_status cw_tls_new(const cw_tls_files *files, cw_tls **out)
 	    (files->session_lifetime_s <= 0 && files->session_lifetime_s != -1))
 		return CW_ERR_USAGE;
 	pthread_once(&ex_once, ex_init);
-	if (ex_index < 0)
+	if (ex_index < 0 || sess_ex_index < 0)
 		return CW_ERR_NOMEM;
 	cw_tls *t = calloc(1, sizeof *t);
 	if (t == NULL)
@@ -95,23 +77,15 @@ cw_status cw_tls_new(const cw_tls_files *files, cw_tls **out)
 		free(t);
 		return CW_ERR_NOMEM;
 	}
-	if (pthread_mutex_init(&t->tk_lock, NULL) != 0) {
-		pthread_rwlock_destroy(&t->lock);
-		free(t);
-		return CW_ERR_NOMEM;
-	}
 	t->f = *files;
 	atomic_init(&t->hs_failures, 0);
 	atomic_init(&t->hs_full, 0);
 	atomic_init(&t->hs_resumed, 0);
-	*out = t;
-	t->tk_cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
-	if (t->tk_cipher == NULL || !cw_tk_reset(&t->tk, key_period(t), mono_s())) {
+	if (resumes(t) && (t->sessions = cw_sc_new(CW_TLS_SESSION_CACHE)) == NULL) {
 		cw_tls_free(t);
-		*out = NULL;
-		ERR_clear_error();
 		return CW_ERR_NOMEM;
 	}
+	*out = t;
 	return CW_OK;
 }
 
@@ -130,115 +104,61 @@ static void info_cb(const SSL *ssl, int where, int ret)
 		atomic_fetch_add(&t->hs_failures, 1);
 }
 
-/* Keys a ticket's cipher and MAC (tktkeys.h has the rules): enc 1 seals a new ticket under
- * the current key, enc 0 opens one by its key's name. TLS 1.3 only: a TLS 1.2 resumption
- * would skip the key exchange, so that a stolen ticket key would open the traffic of every
- * session it sealed; TLS 1.3 resumes with a new (EC)DHE exchange (psk_dhe_ke, the only
- * mode the server accepts). 1: keyed; 2: keyed, and the ticket is to be renewed; 0: no
- * ticket (a full handshake); -1: an error. */
-static int ticket_key_cb(SSL *ssl, unsigned char name[CW_TK_NAME_LEN], unsigned char *iv,
-                         EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+/* Resumption (docs/DESIGN.md, "Sessions"). TLS 1.3 only: a TLS 1.2 resumption skips the key
+ * exchange; a TLS 1.3 one makes a new (EC)DHE exchange (psk_dhe_ke, the only mode the server
+ * accepts). The tickets are stateful: a session id, the session in our cache. */
+
+/* A session that a TLS 1.3 full handshake made (its verification time set now) or that a
+ * resumption renewed (its time kept: ex data travels with the copy), into the cache. */
+static int new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	cw_tls *t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index);
-	if (t == NULL || !resumes(t) || SSL_version(ssl) < TLS1_3_VERSION)
-		return 0;
-	int ivlen = EVP_CIPHER_get_iv_length(t->tk_cipher);
-	if (enc && (ivlen <= 0 || ivlen > EVP_MAX_IV_LENGTH || RAND_bytes(iv, ivlen) != 1))
-		return -1;
-	int rc = 0;
-	bool renew = false;
-	pthread_mutex_lock(&t->tk_lock);
-	const cw_tk_key *k =
-	    enc ? cw_tk_seal_key(&t->tk, mono_s()) : cw_tk_open_key(&t->tk, name, mono_s(), &renew);
-	if (k != NULL) {
-		OSSL_PARAM params[] = {
-		    OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, (void *)k->hmac,
-		                                      sizeof k->hmac),
-		    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
-		    OSSL_PARAM_construct_end()};
-		if (enc)
-			memcpy(name, k->name, CW_TK_NAME_LEN);
-		rc = EVP_MAC_CTX_set_params(hctx, params) == 1 &&
-		             (enc ? EVP_EncryptInit_ex2(cctx, t->tk_cipher, k->aes, iv, NULL)
-		                  : EVP_DecryptInit_ex2(cctx, t->tk_cipher, k->aes, iv, NULL)) == 1
-		         ? (renew ? 2 : 1)
-		         : -1;
-	} else if (enc) {
-		rc = -1; /* no key could be made */
-	}
-	pthread_mutex_unlock(&t->tk_lock);
-	return rc;
+	if (t == NULL || t->sessions == NULL || SSL_version(ssl) < TLS1_3_VERSION)
+		return 0; /* OpenSSL releases the reference it gave us */
+	if (SSL_SESSION_get_ex_data(sess, sess_ex_index) == NULL)
+		(void)SSL_SESSION_set_ex_data(sess, sess_ex_index, (void *)(uintptr_t)time(NULL));
+	(void)cw_sc_put(t->sessions, sess); /* takes the reference, stored or not */
+	return 1;
 }
 
-/* When the client certificate of a session was verified: a full handshake's session gets the
- * time now, in the ticket's application data, and keeps it through every resumption and
- * renewed ticket, so that a session's life is counted from its verification. */
-static int ticket_gen_cb(SSL *ssl, void *arg)
+/* A session is resumed only when it is of the current TLS files' generation (a reload ends
+ * every session made before it: it may have been verified against a CA that the reload
+ * removed), of TLS 1.3, verified less than the session lifetime ago (renewals included), and
+ * when its client certificate has not expired since (a full handshake refuses it then). */
+static bool usable_session(SSL_SESSION *sess, void *arg)
 {
-	(void)arg;
-	SSL_SESSION *sess = SSL_get0_session(ssl);
-	void *data = NULL;
-	size_t len = 0;
-	if (sess == NULL || SSL_SESSION_get0_ticket_appdata(sess, &data, &len) != 1)
-		return 0;
-	if (len != 0)
-		return 1; /* a resumed session: its time stays */
-	unsigned char when[8];
-	uint64_t now = (uint64_t)time(NULL);
-	for (int i = 0; i < 8; i++)
-		when[i] = (unsigned char)(now >> (56 - 8 * i));
-	return SSL_SESSION_set1_ticket_appdata(sess, when, sizeof when);
-}
-
-static bool session_young(const cw_tls *t, SSL_SESSION *sess)
-{
-	void *data = NULL;
-	size_t len = 0;
-	if (SSL_SESSION_get0_ticket_appdata(sess, &data, &len) != 1 || len != 8)
-		return false;
-	const unsigned char *b = data;
-	uint64_t when = 0;
-	for (int i = 0; i < 8; i++)
-		when = when << 8 | b[i];
-	int64_t age = (int64_t)time(NULL) - (int64_t)when;
-	return age >= 0 && age < t->f.session_lifetime_s;
-}
-
-/* A ticket that opened is used only for a session of the current TLS files' generation (a
- * reload ends every session made before it: it may have been verified against a CA that the
- * reload removed), verified less than the session lifetime ago (renewed tickets included),
- * and whose client certificate has not expired since (a full handshake refuses it then).
- * Anything else is ignored: the client gets a full handshake. */
-static SSL_TICKET_RETURN ticket_dec_cb(SSL *ssl, SSL_SESSION *sess, const unsigned char *keyname,
-                                       size_t keyname_len, SSL_TICKET_STATUS status, void *arg)
-{
-	(void)ssl;
-	(void)keyname;
-	(void)keyname_len;
 	cw_tls *t = arg;
-	switch (status) {
-	case SSL_TICKET_SUCCESS:
-	case SSL_TICKET_SUCCESS_RENEW:
-		break;
-	case SSL_TICKET_EMPTY:
-	case SSL_TICKET_NO_DECRYPT:
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	default:
-		return SSL_TICKET_RETURN_ABORT;
-	}
 	unsigned char want[SID_LEN];
 	unsigned int len = 0;
 	const unsigned char *sid = SSL_SESSION_get0_id_context(sess, &len);
 	pthread_rwlock_rdlock(&t->lock);
 	sid_of(t->generation, want);
 	pthread_rwlock_unlock(&t->lock);
+	time_t now = time(NULL);
+	time_t verified = (time_t)(uintptr_t)SSL_SESSION_get_ex_data(sess, sess_ex_index);
 	X509 *peer = SSL_SESSION_get0_peer(sess);
-	if (!resumes(t) || len != SID_LEN || memcmp(sid, want, SID_LEN) != 0 || peer == NULL ||
-	    !session_young(t, sess) || X509_cmp_current_time(X509_get0_notAfter(peer)) <= 0)
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
-	/* Each resumption gets a new ticket (RFC 8446 asks clients to use a ticket once; some,
-	 * libcurl among them, do), still dated by the verification (ticket_gen_cb). */
-	return SSL_TICKET_RETURN_USE_RENEW;
+	return len == SID_LEN && memcmp(sid, want, SID_LEN) == 0 &&
+	       SSL_SESSION_get_protocol_version(sess) == TLS1_3_VERSION && verified > 0 &&
+	       now >= verified && now - verified < t->f.session_lifetime_s && peer != NULL &&
+	       X509_cmp_time(X509_get0_notAfter(peer), &now) > 0;
+}
+
+static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id, int len, int *copy)
+{
+	cw_tls *t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index);
+	*copy = 0; /* the reference cw_sc_get gives is OpenSSL's */
+	if (t == NULL || t->sessions == NULL || len <= 0)
+		return NULL;
+	return cw_sc_get(t->sessions, id, (size_t)len, usable_session, t);
+}
+
+static void remove_session_cb(SSL_CTX *ctx, SSL_SESSION *sess)
+{
+	cw_tls *t = SSL_CTX_get_ex_data(ctx, ex_index);
+	unsigned int len = 0;
+	const unsigned char *id = SSL_SESSION_get_id(sess, &len);
+	if (t != NULL && t->sessions != NULL)
+		cw_sc_remove(t->sessions, id, len);
 }
 
 /* Moves ssl onto ctx with everything the handshake reads from its context. SSL_set_SSL_CTX
@@ -404,13 +324,10 @@ static cw_status configure(cw_tls *t, SSL_CTX *ctx, uint32_t generation, cw_tls_
 		goto params;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 	                             SSL_OP_CIPHER_SERVER_PREFERENCE);
-	/* Stateless tickets (the session sealed into the ticket), resumable under the rules of
-	 * ticket_key_cb and ticket_dec_cb; no resumption without a new key exchange. With
-	 * resumption off, TLS 1.3 tickets are stateful, and with no session cache they never
-	 * resume. */
-	SSL_CTX_clear_options(ctx, SSL_OP_NO_TICKET | SSL_OP_ALLOW_NO_DHE_KEX);
-	if (!resumes(t))
-		SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	/* Stateful tickets (TLS 1.3 with NO_TICKET: a session id) and no TLS 1.2 ticket; no
+	 * resumption without a new key exchange. */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_NO_DHE_KEX);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, CW_TLS12_CIPHERS) != 1 ||
@@ -425,17 +342,21 @@ static cw_status configure(cw_tls *t, SSL_CTX *ctx, uint32_t generation, cw_tls_
 	if (SSL_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) != 1 ||
 	    SSL_CTX_set_session_id_context(ctx, sid, sizeof sid) != 1)
 		goto params;
-	/* No session cache: a full handshake's session is not stored (storing each cost ~15 % of
-	 * its CPU: bench/, docs/BENCHMARKS.md); it travels in the client's ticket instead. */
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	/* Sessions live in our cache only (sesscache.h, under the rules of usable_session):
+	 * OpenSSL's own would keep them without those rules. With resumption off, nothing is
+	 * cached and no ticket can resume. */
+	SSL_CTX_set_session_cache_mode(ctx, resumes(t)
+	                                        ? SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL
+	                                        : SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_timeout(ctx, resumes(t) ? t->f.session_lifetime_s : CW_TLS_SESSION_DEFAULT_S);
+	SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
+	SSL_CTX_sess_set_get_cb(ctx, get_session_cb);
+	SSL_CTX_sess_set_remove_cb(ctx, remove_session_cb);
 	if (cw_tls_tune_ctx(ctx) != 1) /* the chain built once, one ticket: tlstune.h */
 		goto params;
 	SSL_CTX_set_info_callback(ctx, info_cb);
 	SSL_CTX_set_client_hello_cb(ctx, hello_cb, t);
-	if (SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb) != 1 ||
-	    SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key_cb) != 1 ||
-	    SSL_CTX_set_session_ticket_cb(ctx, ticket_gen_cb, ticket_dec_cb, t) != 1)
+	if (SSL_CTX_set_tlsext_servername_callback(ctx, servername_cb) != 1)
 		goto params;
 	X509 *leaf = SSL_CTX_get0_certificate(ctx);
 	if (leaf != NULL)
@@ -489,12 +410,9 @@ cw_status cw_tls_reload(cw_tls *t, char *err, size_t errsz)
 	t->info = info;
 	pthread_rwlock_unlock(&t->lock);
 	SSL_CTX_free(old); /* the connections that use it hold their own references */
-	/* New ticket keys as well: tickets sealed before the reload no longer even open. */
-	pthread_mutex_lock(&t->tk_lock);
-	bool keyed = cw_tk_reset(&t->tk, key_period(t), mono_s());
-	pthread_mutex_unlock(&t->tk_lock);
-	if (!keyed) /* no ticket is sealed until a key can be made; the reload itself holds */
-		ERR_clear_error();
+	/* and the sessions are forgotten: none made before the reload is resumed after it */
+	if (t->sessions != NULL)
+		cw_sc_clear(t->sessions);
 	return CW_OK;
 }
 
@@ -510,6 +428,7 @@ void cw_tls_counts_get(const cw_tls *t, cw_tls_counts *out)
 	out->failures = atomic_load(&t->hs_failures);
 	out->full = atomic_load(&t->hs_full);
 	out->resumed = atomic_load(&t->hs_resumed);
+	out->sessions = t->sessions != NULL ? cw_sc_count(t->sessions) : 0;
 }
 
 void cw_tls_free(cw_tls *t)
@@ -517,9 +436,7 @@ void cw_tls_free(cw_tls *t)
 	if (t == NULL)
 		return;
 	SSL_CTX_free(t->cur);
-	cw_tk_wipe(&t->tk);
-	EVP_CIPHER_free(t->tk_cipher);
-	pthread_mutex_destroy(&t->tk_lock);
+	cw_sc_free(t->sessions);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
 }

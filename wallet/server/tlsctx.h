@@ -4,10 +4,10 @@
  *
  * Settings: TLS 1.2 and 1.3 only, ECDHE with AEAD suites only, a client certificate required
  * and verified against the CA for the clientAuth purpose, no compression, renegotiation or
- * session cache. TLS 1.3 sessions resume from stateless tickets, with a new key exchange,
- * under the rules of docs/DESIGN.md ("Sessions"): ticket keys replaced every hour and at each
- * reload (tktkeys.h), no session of a generation before the last reload, none whose client
- * certificate has expired.
+ * OpenSSL session cache. TLS 1.3 sessions resume, with a new key exchange, from stateful
+ * tickets into a cache of our own (sesscache.h) under the rules of docs/DESIGN.md
+ * ("Sessions"): for at most the session lifetime after the certificate's verification,
+ * never after a reload or after the client certificate's expiry. TLS 1.2 never resumes.
  *
  * Reload (docs/DESIGN.md, "Reloading the TLS files"): civetweb creates and owns the listener's
  * SSL_CTX (the base) and makes every connection's SSL from it; cw_tls_setup configures it.
@@ -52,6 +52,7 @@ typedef struct cw_tls_files {
 } cw_tls_files;
 
 #define CW_TLS_SESSION_DEFAULT_S 7200
+#define CW_TLS_SESSION_CACHE 4096 /* sessions kept at most; the oldest go first */
 
 /* What a certificate says about itself. */
 typedef struct cw_tls_cert {
@@ -88,6 +89,7 @@ typedef struct cw_tls_counts {
 	uint64_t failures; /* ended with a fatal alert (sent or received) */
 	uint64_t full;     /* completed with a certificate verification */
 	uint64_t resumed;  /* completed by resuming a session from a ticket */
+	uint64_t sessions; /* resumable sessions held now */
 } cw_tls_counts;
 void cw_tls_counts_get(const cw_tls *t, cw_tls_counts *out);
 
