@@ -18,15 +18,21 @@ serve_start resume --tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/
 	--tls-ca "$CA/ca.crt" --audit-log "$T_DIR/audit.log"
 t_cond "server started" "$?" = 0
 
-# sget OUT SESSION_ARGS... : one HTTP/1.1 GET of /manifests/app1 through openssl s_client with
-# app1's certificate (or $CERT/$KEY), its whole output in OUT; extra s_client options follow
-# (-sess_out F, -sess_in F, -tls1_2).
+# sget OUT SESSION_ARGS... : one HTTP/1.1 GET of $GETP (default /manifests/app1) through
+# openssl s_client with app1's certificate (or $CERT/$KEY), its whole output in OUT; extra
+# s_client options follow (-sess_out F, -sess_in F, -tls1_2).
 sget() {
 	local out=$1
 	shift
-	printf 'GET /manifests/app1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' |
+	printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "${GETP:-/manifests/app1}" |
 		timeout 20 openssl s_client -connect "127.0.0.1:$SERVE_PORT" -CAfile "$CA/ca.crt" \
 			-cert "${CERT:-$C/tls.crt}" -key "${KEY:-$C/tls.key}" -ign_eof "$@" >"$out" 2>&1
+}
+# rget OUT: sget resuming with the session in $S (TLS 1.3), which then holds the new ticket
+rget() {
+	rm -f "$S.next"
+	sget "$1" -tls1_3 -sess_in "$S" -sess_out "$S.next"
+	if [ -s "$S.next" ]; then mv -f "$S.next" "$S"; fi
 }
 # how OUT: "New" or "Reused" (the handshake), "none" when no handshake completed
 how() { sed -n 's/^\(New\|Reused\), .*/\1/p' "$1" | head -1 | grep . || echo none; }
@@ -43,22 +49,22 @@ t_cond "...answered 200" "$(status o1)" = 200
 t_ok "...its session was saved" test -s "$S"
 t_grep "...the session holds a ticket" "TLS session ticket lifetime hint: 7200" o1
 full0=$(metric full)
-sget o2 -tls1_3 -sess_in "$S"
+cp "$S" "$T_DIR/s1.used"
+rget o2
 t_cond "the saved session resumes" "$(how o2)" = Reused
 t_cond "...as app1: /manifests/app1 answered 200" "$(status o2)" = 200
 t_ok "/metrics counts the resumed handshake" wait_until 10 metric_at_least resumed 1
 t_cond "...and no new full one for it" "$(metric full)" = "$full0"
-sget o3 -tls1_3 -sess_in "$S" -sess_out "$T_DIR/s1b.pem"
-t_cond "the same session resumes again" "$(how o3)" = Reused
-t_ok "...and the server sent a new ticket" test -s "$T_DIR/s1b.pem"
-t_ok "...another one" sh -c "! cmp -s '$S' '$T_DIR/s1b.pem'"
-sget o3b -tls1_3 -sess_in "$T_DIR/s1b.pem"
-t_cond "...which resumes too" "$(how o3b)" = Reused
+t_ok "...the server sent a new ticket" sh -c "! cmp -s '$S' '$T_DIR/s1.used'"
+sget o3 -tls1_3 -sess_in "$T_DIR/s1.used"
+t_cond "a ticket used once does not resume again: a full handshake" "$(how o3):$(status o3)" = New:200
+rget o3b
+t_cond "the new ticket resumes" "$(how o3b)" = Reused
+rget o3c
+t_cond "...and its successor" "$(how o3c)" = Reused
 
 # A session of app1 is app1's: what app1 may not read, it may not read resumed either.
-printf 'GET /manifests/app2 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' |
-	timeout 20 openssl s_client -connect "127.0.0.1:$SERVE_PORT" -CAfile "$CA/ca.crt" \
-		-cert "$C/tls.crt" -key "$C/tls.key" -ign_eof -sess_in "$S" >o4 2>&1
+GETP=/manifests/app2 rget o4
 t_cond "a resumed app1 session asking for app2's manifest: resumed" "$(how o4)" = Reused
 t_cond "...and refused" "$(status o4)" = 404
 
@@ -77,12 +83,12 @@ fi
 
 # --- revocation holds for resumed sessions ---------------------------------------------
 t_ok "revoke app1's certificate" wallet revoke app1 --cert "$C/tls.crt"
-sget o7 -tls1_3 -sess_in "$S"
+rget o7
 t_cond "the revoked certificate's session still resumes" "$(how o7)" = Reused
 t_cond "...but its request is refused 403" "$(status o7)" = 403
 t_ok "unrevoke it" wallet unrevoke app1 --cert "$C/tls.crt"
-sget o8 -tls1_3 -sess_in "$S"
-t_cond "...then the resumed session is served again" "$(status o8)" = 200
+rget o8
+t_cond "...then the resumed session is served again" "$(how o8):$(status o8)" = Reused:200
 
 # --- a reload ends every session made before it ------------------------------------------
 nreload() { grep -c '"TLS reloaded"' "$LOG"; }
@@ -92,11 +98,12 @@ t_ok "SIGHUP: the TLS files reloaded" wait_until 20 nreload_is 1
 sget o9 -tls1_3 -sess_in "$S" -sess_out "$T_DIR/s2.pem"
 t_cond "a session from before the reload does not resume" "$(how o9)" = New
 t_cond "...a full handshake, answered 200" "$(status o9)" = 200
-sget o10 -tls1_3 -sess_in "$T_DIR/s2.pem"
+sget o10 -tls1_3 -sess_in "$T_DIR/s2.pem" -sess_out "$T_DIR/s2n.pem"
 t_cond "a session made after the reload resumes" "$(how o10)" = Reused
+t_ok "...with a new ticket" test -s "$T_DIR/s2n.pem"
 kill -HUP "$SERVE_PID"
 t_ok "a second reload" wait_until 20 nreload_is 2
-sget o11 -tls1_3 -sess_in "$T_DIR/s2.pem"
+sget o11 -tls1_3 -sess_in "$T_DIR/s2n.pem"
 t_cond "...ends that session too" "$(how o11)" = New
 
 # --- a client certificate that expires: its session is not resumed after -------------------
@@ -130,8 +137,9 @@ t_ok "a certificate for app1 that ends in 6 s" openssl ca -batch -config oca.cnf
 CERT=$T_DIR/short.crt KEY=$T_DIR/short.key sget o12 -tls1_3 -sess_out "$T_DIR/s3.pem"
 t_cond "...a full handshake with it while it is valid, answered 200" "$(how o12):$(status o12)" = New:200
 sget_resumes() {
-	CERT=$T_DIR/short.crt KEY=$T_DIR/short.key sget o13 -tls1_3 -sess_in "$T_DIR/s3.pem"
-	[ "$(how o13)" = Reused ]
+	CERT=$T_DIR/short.crt KEY=$T_DIR/short.key sget o13 -tls1_3 -sess_in "$T_DIR/s3.pem" \
+		-sess_out "$T_DIR/s3n.pem"
+	[ "$(how o13)" = Reused ] && [ -s "$T_DIR/s3n.pem" ] && mv -f "$T_DIR/s3n.pem" "$T_DIR/s3.pem"
 }
 t_ok "...its session resumes while it is valid" sget_resumes
 past_end() { [ "$(date +%s)" -gt "$end" ]; }
@@ -143,6 +151,7 @@ t_grep "...the full handshake refused the expired certificate" "certificate expi
 
 # --- wallet-entry --watch resumes its polls ------------------------------------------------
 r0=$(metric resumed)
+n0=$(curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | sed -n 's/^wallet_tls_sessions //p')
 SIDE=$(mktemp -d /dev/shm/cwtest-side.XXXXXX)
 at_exit "rm -rf $SIDE"
 wallet-entry --url "https://127.0.0.1:$SERVE_PORT" --watch 1 \
@@ -150,6 +159,8 @@ wallet-entry --url "https://127.0.0.1:$SERVE_PORT" --watch 1 \
 EPID=$!
 at_exit "kill -9 $EPID"
 t_ok "wallet-entry --watch 1: five polls resumed" wait_until 60 metric_at_least resumed $((r0 + 5))
+n1=$(curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | sed -n 's/^wallet_tls_sessions //p')
+t_cond "...holding one session in the server, not one per poll" "$n1" -le $((n0 + 1))
 kill -TERM "$EPID"
 wait "$EPID"
 t_cond "...it stops on TERM" "$?" = 0

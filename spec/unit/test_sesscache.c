@@ -1,6 +1,6 @@
 /* wallet serve's TLS session cache (wallet/server/sesscache.h) with real OpenSSL sessions:
- * lookup by id, the bound and its eviction order, replacement, refusal by the caller's rule,
- * and the references it holds and hands out. */
+ * lookup by id, each session taken once, the bound and its eviction order, replacement,
+ * refusal by the caller's rule, and the references it holds and hands out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,14 +25,17 @@ static SSL_SESSION *get(cw_sc *c, unsigned char tag)
 {
 	unsigned char id[32];
 	memset(id, tag, sizeof id);
-	return cw_sc_get(c, id, sizeof id, NULL, NULL);
+	return cw_sc_take(c, id, sizeof id, NULL, NULL);
 }
 
+/* Whether tag is stored: taken out and put back (it becomes the newest). */
 static bool present(cw_sc *c, unsigned char tag)
 {
 	SSL_SESSION *s = get(c, tag);
-	SSL_SESSION_free(s);
-	return s != NULL;
+	if (s == NULL)
+		return false;
+	assert_true(cw_sc_put(c, s));
+	return true;
 }
 
 static void test_put_get(void **state)
@@ -45,11 +48,13 @@ static void test_put_get(void **state)
 	assert_true(cw_sc_put(c, a)); /* the cache has one reference, we keep one */
 	SSL_SESSION *got = get(c, 1);
 	assert_ptr_equal(got, a);
-	SSL_SESSION_free(got); /* the reference the lookup gave */
+	assert_int_equal(cw_sc_count(c), 0); /* taken: a second take finds nothing */
+	assert_null(get(c, 1));
+	assert_true(cw_sc_put(c, got)); /* the cache's reference, back */
 	assert_null(get(c, 2));
 	unsigned char shortid[5] = {1, 1, 1, 1, 1};
-	assert_null(cw_sc_get(c, shortid, sizeof shortid, NULL, NULL));
-	assert_null(cw_sc_get(c, shortid, 0, NULL, NULL));
+	assert_null(cw_sc_take(c, shortid, sizeof shortid, NULL, NULL));
+	assert_null(cw_sc_take(c, shortid, 0, NULL, NULL));
 	assert_int_equal(cw_sc_count(c), 1);
 	cw_sc_remove(c, (unsigned char[32]){0}, 32); /* absent: nothing happens */
 	assert_int_equal(cw_sc_count(c), 1);
@@ -81,8 +86,8 @@ static void test_bound(void **state)
 	for (unsigned char i = 5; i < 40; i++)
 		assert_true(cw_sc_put(c, sess_with_id(i)));
 	assert_int_equal(cw_sc_count(c), 3);
-	assert_true(present(c, 37) && present(c, 38) && present(c, 39));
 	assert_false(present(c, 36));
+	assert_true(present(c, 37) && present(c, 38) && present(c, 39));
 	cw_sc_clear(c);
 	assert_int_equal(cw_sc_count(c), 0);
 	assert_false(present(c, 39));
@@ -113,14 +118,14 @@ static void test_usable(void **state)
 	unsigned char id[32];
 	memset(id, 7, sizeof id);
 	int calls = 0;
-	SSL_SESSION *s = cw_sc_get(c, id, sizeof id, always, &calls);
+	SSL_SESSION *s = cw_sc_take(c, id, sizeof id, always, &calls);
 	assert_non_null(s);
-	SSL_SESSION_free(s);
 	assert_int_equal(calls, 1);
-	assert_null(cw_sc_get(c, id, sizeof id, never, &calls));
+	assert_true(cw_sc_put(c, s));
+	assert_null(cw_sc_take(c, id, sizeof id, never, &calls));
 	assert_int_equal(calls, 2);
 	assert_int_equal(cw_sc_count(c), 0);
-	assert_null(cw_sc_get(c, id, sizeof id, always, &calls));
+	assert_null(cw_sc_take(c, id, sizeof id, always, &calls));
 	assert_int_equal(calls, 2); /* nothing left to ask about */
 	cw_sc_free(c);
 }

@@ -21,7 +21,7 @@ void usage_serve(FILE *out)
 	    "                    [--threads N] [--data DIR] [--request-timeout-ms MS]\n"
 	    "                    [--keep-alive-timeout-ms MS] [--max-header-bytes N] "
 	    "[--verify-depth N]\n"
-	    "                    [--tls-session-lifetime SECONDS]\n"
+	    "                    [--tls-session-lifetime SECONDS] [--tls-session-cache N]\n"
 	    "\n"
 	    "Serves the HTTP API (GET /v1/objects/NAME[?version=N], /v1/objects[?prefix=GROUP/],\n"
 	    "/v1/signing-key, /healthz, /metrics) over mutual TLS: TLS 1.2 and 1.3 only, ECDHE "
@@ -56,6 +56,8 @@ void usage_serve(FILE *out)
 	    "                            TLS 1.3 sessions resume from a ticket for at most\n"
 	    "                            SECONDS after the certificate's verification (default\n"
 	    "                            7200, at most 86400); 0: no resumption\n"
+	    "  --tls-session-cache N     sessions held for resumption, about 6.5 KiB each\n"
+	    "                            (default 1024, at most 65536); the oldest go first\n"
 	    "  --data DIR                data directory (default: wallet's --data, WALLET_DATA,\n"
 	    "                            " WALLET_DEFAULT_DATA ")\n"
 	    "  --export DIR              keep DIR an export of every client's data (see 'wallet\n"
@@ -65,8 +67,8 @@ void usage_serve(FILE *out)
 	    "tls_key,\n"
 	    "                            tls_ca, health_listen, audit_log, data, export, threads,\n"
 	    "                            request_timeout_ms, keep_alive_timeout_ms,\n"
-	    "                            max_header_bytes, verify_depth, tls_session_lifetime;\n"
-	    "                            flags override it\n"
+	    "                            max_header_bytes, verify_depth, tls_session_lifetime,\n"
+	    "                            tls_session_cache; flags override it\n"
 	    "  -h, --help                this text\n"
 	    "\n"
 	    "New versions written by `wallet store` are served at once, without a restart. On a\n"
@@ -98,6 +100,7 @@ static const struct option longopts[] = {
     {"max-header-bytes", required_argument, NULL, 'M'},
     {"verify-depth", required_argument, NULL, 'D'},
     {"tls-session-lifetime", required_argument, NULL, 'S'},
+    {"tls-session-cache", required_argument, NULL, 'Z'},
     {"export", required_argument, NULL, 'E'},
     {"config", required_argument, NULL, 'C'},
     {"help", no_argument, NULL, 'h'},
@@ -133,6 +136,8 @@ static const char *config_key(int c)
 		return "verify_depth";
 	case 'S':
 		return "tls_session_lifetime";
+	case 'Z':
+		return "tls_session_cache";
 	case 'E':
 		return "export";
 	default:

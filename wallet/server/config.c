@@ -34,6 +34,7 @@ static const struct key {
     {"verify_depth", INT, offsetof(struct serve_config, verify_depth), 1, 16},
     {"tls_session_lifetime", INT_OFF, offsetof(struct serve_config, tls_session_lifetime), 0,
      86400},
+    {"tls_session_cache", INT, offsetof(struct serve_config, tls_session_cache), 1, 65536},
 };
 
 static const struct key *find_key(const char *name)

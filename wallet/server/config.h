@@ -23,12 +23,13 @@ struct serve_config {
 	int max_header_bytes;
 	int verify_depth;
 	int tls_session_lifetime; /* seconds; 0: unset (the default); -1: no resumption */
+	int tls_session_cache;    /* sessions held at most; 0: unset (the default) */
 };
 
 /* Applies the JSON object in file onto cfg: keys listen, tls_cert, tls_key, tls_ca,
  * health_listen, audit_log, data, export (strings), threads, request_timeout_ms,
- * keep_alive_timeout_ms, max_header_bytes, verify_depth, tls_session_lifetime (integers; 0 in
- * tls_session_lifetime is stored as -1). CW_ERR_IO when the file
+ * keep_alive_timeout_ms, max_header_bytes, verify_depth, tls_session_lifetime,
+ * tls_session_cache (integers; 0 in tls_session_lifetime is stored as -1). CW_ERR_IO when the file
  * cannot be read, CW_ERR_USAGE for bad JSON, anything but whitespace after the object, a NUL
  * byte or a "\u0000" escape anywhere, an unknown key, a wrong type or a value out of range;
  * err receives one line. */

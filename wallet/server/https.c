@@ -63,6 +63,8 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 		srv->o.num_threads = 4;
 	if (srv->o.session_lifetime_s == 0)
 		srv->o.session_lifetime_s = CW_TLS_SESSION_DEFAULT_S;
+	if (srv->o.session_cache <= 0)
+		srv->o.session_cache = CW_TLS_SESSION_CACHE_DEFAULT;
 	if (srv->o.request_timeout_ms <= 0)
 		srv->o.request_timeout_ms = 10000;
 	if (srv->o.keep_alive_timeout_ms <= 0)
@@ -80,7 +82,8 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 	                      .key_file = srv->o.key_file,
 	                      .ca_file = srv->o.ca_file,
 	                      .verify_depth = srv->o.verify_depth,
-	                      .session_lifetime_s = srv->o.session_lifetime_s};
+	                      .session_lifetime_s = srv->o.session_lifetime_s,
+	                      .session_cache = srv->o.session_cache};
 	cw_status st = cw_tls_new(&files, &srv->tlsctx);
 	if (st != CW_OK) {
 		free(srv);

@@ -43,6 +43,7 @@ typedef struct cw_https_opts {
 	const char *ca_file;       /* CA certificate(s) in PEM that client certificates chain to */
 	int verify_depth;          /* 0: 4 */
 	int session_lifetime_s;    /* TLS session resumption (tlsctx.h); 0: 7200; -1: none */
+	int session_cache;         /* sessions held for it at most; 0: 1024 */
 	int num_threads;           /* TLS workers; 0: 4 */
 	int request_timeout_ms;    /* per read/write and for the handshake; 0: 10000 */
 	int keep_alive_timeout_ms; /* idle kept-alive connection; 0: 15000 */

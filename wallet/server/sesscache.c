@@ -9,7 +9,7 @@
 #include <string.h>
 
 struct ent {
-	struct ent *next;         /* in its bucket */
+	struct ent *next;          /* in its bucket */
 	struct ent *older, *newer; /* in the eviction list */
 	unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
 	size_t idlen;
@@ -61,8 +61,8 @@ static struct ent **slot_of(cw_sc *c, const unsigned char *id, size_t idlen)
 	return p;
 }
 
-/* Unlinks *slot's entry from both structures and frees it with its reference. */
-static void drop(cw_sc *c, struct ent **slot)
+/* Unlinks *slot's entry from both structures and frees it; returns its reference. */
+static SSL_SESSION *unlink_ent(cw_sc *c, struct ent **slot)
 {
 	struct ent *e = *slot;
 	*slot = e->next;
@@ -75,8 +75,15 @@ static void drop(cw_sc *c, struct ent **slot)
 	else
 		c->newest = e->older;
 	c->count--;
-	SSL_SESSION_free(e->sess);
+	SSL_SESSION *s = e->sess;
 	free(e);
+	return s;
+}
+
+/* The same, releasing the reference. */
+static void drop(cw_sc *c, struct ent **slot)
+{
+	SSL_SESSION_free(unlink_ent(c, slot));
 }
 
 bool cw_sc_put(cw_sc *c, SSL_SESSION *sess)
@@ -84,7 +91,8 @@ bool cw_sc_put(cw_sc *c, SSL_SESSION *sess)
 	unsigned int idlen = 0;
 	const unsigned char *id = SSL_SESSION_get_id(sess, &idlen);
 	struct ent *e = NULL;
-	if (idlen == 0 || idlen > SSL_MAX_SSL_SESSION_ID_LENGTH || (e = calloc(1, sizeof *e)) == NULL) {
+	if (idlen == 0 || idlen > SSL_MAX_SSL_SESSION_ID_LENGTH ||
+	    (e = calloc(1, sizeof *e)) == NULL) {
 		SSL_SESSION_free(sess);
 		return false;
 	}
@@ -110,8 +118,8 @@ bool cw_sc_put(cw_sc *c, SSL_SESSION *sess)
 	return true;
 }
 
-SSL_SESSION *cw_sc_get(cw_sc *c, const unsigned char *id, size_t idlen,
-                       bool (*usable)(SSL_SESSION *sess, void *arg), void *arg)
+SSL_SESSION *cw_sc_take(cw_sc *c, const unsigned char *id, size_t idlen,
+                        bool (*usable)(SSL_SESSION *sess, void *arg), void *arg)
 {
 	SSL_SESSION *s = NULL;
 	if (idlen == 0 || idlen > SSL_MAX_SSL_SESSION_ID_LENGTH)
@@ -119,12 +127,10 @@ SSL_SESSION *cw_sc_get(cw_sc *c, const unsigned char *id, size_t idlen,
 	pthread_mutex_lock(&c->mu);
 	struct ent **slot = slot_of(c, id, idlen);
 	if (*slot != NULL) {
-		if (usable == NULL || usable((*slot)->sess, arg)) {
-			s = (*slot)->sess;
-			if (SSL_SESSION_up_ref(s) != 1)
-				s = NULL;
-		} else {
-			drop(c, slot);
+		s = unlink_ent(c, slot);
+		if (usable != NULL && !usable(s, arg)) {
+			SSL_SESSION_free(s);
+			s = NULL;
 		}
 	}
 	pthread_mutex_unlock(&c->mu);

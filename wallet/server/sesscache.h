@@ -7,7 +7,10 @@
  * its certificate decoded again at each resumption, which costs as much as most of a full
  * handshake (docs/BENCHMARKS.md, "Watchers").
  *
- * Bounded: at most capacity sessions; the oldest stored goes first. Thread-safe. */
+ * Each session is resumed once: taking it out for a resumption removes it, and the resumed
+ * connection's new ticket stores its successor. A client thus holds one entry, and a ticket
+ * seen twice (replayed) gets a full handshake. Bounded: at most capacity sessions (each holds
+ * a decoded certificate, about 6.5 KiB); the oldest stored goes first. Thread-safe. */
 #ifndef CW_SESSCACHE_H
 #define CW_SESSCACHE_H
 
@@ -27,11 +30,12 @@ void cw_sc_free(cw_sc *c);
  * A session stored under the same id before is replaced. */
 bool cw_sc_put(cw_sc *c, SSL_SESSION *sess);
 
-/* The session stored under id, with a new reference for the caller, when usable(sess, arg)
- * says so; otherwise (or when there is none) NULL, and an unusable session is removed. usable
- * runs under the cache's lock: it must not call back into the cache. */
-SSL_SESSION *cw_sc_get(cw_sc *c, const unsigned char *id, size_t idlen,
-                       bool (*usable)(SSL_SESSION *sess, void *arg), void *arg);
+/* Removes the session stored under id and hands it over (the cache's reference becomes the
+ * caller's) when usable(sess, arg) says so (usable NULL: always); otherwise, or when there is
+ * none, NULL, and an unusable session is released. usable runs under the cache's lock: it must
+ * not call back into the cache. */
+SSL_SESSION *cw_sc_take(cw_sc *c, const unsigned char *id, size_t idlen,
+                        bool (*usable)(SSL_SESSION *sess, void *arg), void *arg);
 
 /* Forgets the session stored under id, if any. */
 void cw_sc_remove(cw_sc *c, const unsigned char *id, size_t idlen);

@@ -65,7 +65,8 @@ cw_status cw_tls_new(const cw_tls_files *files, cw_tls **out)
 	*out = NULL;
 	if (files == NULL || files->cert_file == NULL || files->key_file == NULL ||
 	    files->ca_file == NULL || files->verify_depth <= 0 ||
-	    (files->session_lifetime_s <= 0 && files->session_lifetime_s != -1))
+	    (files->session_lifetime_s <= 0 && files->session_lifetime_s != -1) ||
+	    files->session_cache <= 0)
 		return CW_ERR_USAGE;
 	pthread_once(&ex_once, ex_init);
 	if (ex_index < 0 || sess_ex_index < 0)
@@ -81,7 +82,7 @@ cw_status cw_tls_new(const cw_tls_files *files, cw_tls **out)
 	atomic_init(&t->hs_failures, 0);
 	atomic_init(&t->hs_full, 0);
 	atomic_init(&t->hs_resumed, 0);
-	if (resumes(t) && (t->sessions = cw_sc_new(CW_TLS_SESSION_CACHE)) == NULL) {
+	if (resumes(t) && (t->sessions = cw_sc_new((size_t)t->f.session_cache)) == NULL) {
 		cw_tls_free(t);
 		return CW_ERR_NOMEM;
 	}
@@ -146,10 +147,10 @@ static bool usable_session(SSL_SESSION *sess, void *arg)
 static SSL_SESSION *get_session_cb(SSL *ssl, const unsigned char *id, int len, int *copy)
 {
 	cw_tls *t = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index);
-	*copy = 0; /* the reference cw_sc_get gives is OpenSSL's */
+	*copy = 0; /* the reference cw_sc_take hands over is OpenSSL's */
 	if (t == NULL || t->sessions == NULL || len <= 0)
 		return NULL;
-	return cw_sc_get(t->sessions, id, (size_t)len, usable_session, t);
+	return cw_sc_take(t->sessions, id, (size_t)len, usable_session, t);
 }
 
 static void remove_session_cb(SSL_CTX *ctx, SSL_SESSION *sess)

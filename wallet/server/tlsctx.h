@@ -49,10 +49,11 @@ typedef struct cw_tls_files {
 	/* Seconds a TLS 1.3 session resumes for after its full handshake, > 0; or -1: none
 	 * (no ticket is resumable). */
 	int session_lifetime_s;
+	int session_cache; /* sessions kept for resumption at most, > 0 */
 } cw_tls_files;
 
 #define CW_TLS_SESSION_DEFAULT_S 7200
-#define CW_TLS_SESSION_CACHE 4096 /* sessions kept at most; the oldest go first */
+#define CW_TLS_SESSION_CACHE_DEFAULT 1024
 
 /* What a certificate says about itself. */
 typedef struct cw_tls_cert {
