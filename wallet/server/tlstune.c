@@ -15,8 +15,7 @@ int cw_tls_tune_ctx(SSL_CTX *ctx)
 	                 SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) <= 0)
 		return 0;
 	ERR_clear_error();
-	/* One TLS 1.3 ticket (never resumable: there is no session cache) rather than none:
-	 * it costs 1 % of a handshake's instructions, and clients that wait for a ticket after
-	 * the handshake (openssl s_client prints its session then) see one. */
+	/* One TLS 1.3 ticket rather than two: a client resumes with one (single-use: each
+	 * resumption brings the next, tlsctx.c). */
 	return SSL_CTX_set_num_tickets(ctx, 1);
 }
