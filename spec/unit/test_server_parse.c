@@ -119,6 +119,25 @@ static void test_config(void **state)
 	assert_string_equal(cfg.listen, SERVE_DEFAULT_LISTEN);
 	assert_int_equal(cfg.threads, SERVE_DEFAULT_THREADS);
 	assert_null(cfg.health_listen);
+	assert_int_equal(cfg.tls_session_lifetime, 0); /* unset: the server's default */
+	assert_int_equal(cfg.tls_session_cache, 0);
+	serve_config_free(&cfg);
+
+	/* session resumption: 0 turns it off (-1, so that 0 stays "unset"); bounds */
+	memset(&cfg, 0, sizeof cfg);
+	write_file(f, "{\"tls_session_lifetime\":0,\"tls_session_cache\":64}");
+	assert_int_equal(serve_config_load(&cfg, f, err, sizeof err), CW_OK);
+	assert_int_equal(cfg.tls_session_lifetime, -1);
+	assert_int_equal(cfg.tls_session_cache, 64);
+	assert_int_equal(serve_config_set(&cfg, "tls_session_lifetime", "600", err, sizeof err),
+	                 CW_OK);
+	assert_int_equal(cfg.tls_session_lifetime, 600);
+	assert_int_equal(serve_config_set(&cfg, "tls_session_lifetime", "86401", err, sizeof err),
+	                 CW_ERR_USAGE);
+	assert_non_null(strstr(err, "tls_session_lifetime: 86401 out of range 0..86400"));
+	assert_int_equal(serve_config_set(&cfg, "tls_session_cache", "0", err, sizeof err),
+	                 CW_ERR_USAGE);
+	assert_int_equal(cfg.tls_session_cache, 64);
 	serve_config_free(&cfg);
 
 	const char *bad[] = {"[]",
