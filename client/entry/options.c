@@ -84,7 +84,7 @@ const struct ent_option ent_options[] = {
     {"watch", 0, "SECONDS", "WALLET_WATCH", 0, false,
      "look for new versions every SECONDS and deliver them\n"
      "(with --supervise; without PROGRAM: a sidecar that keeps\n"
-     "file: deliveries current)",
+     "file: deliveries current, of --fetch and --template alike)",
      NULL, FIELD(watch_s), ENT_OPT_DELIVERY},
     {"on-change", 0, "ACTION", NULL, 0, false,
      "restart (default), signal:SIG (files replaced, then SIG)\n"
@@ -277,8 +277,8 @@ void ent_usage(FILE *out)
 	    "usage: wallet-entry [options] [--fetch NAME[@MINVERSION][=DEST]]... -- PROGRAM "
 	    "[ARGS...]\n"
 	    "       wallet-entry [options] --print NAME[@MINVERSION]\n"
-	    "       wallet-entry --watch SECONDS [options] --fetch NAME=file:PATH...   (a "
-	    "sidecar)\n"
+	    "       wallet-entry --watch SECONDS [options] --fetch NAME=file:PATH...\n"
+	    "                    [--template SRC=file:PATH]...                  (a sidecar)\n"
 	    "\n"
 	    "Fetches each NAME from the wallet over mutual TLS, verifies the wallet's signatures\n"
 	    "(pinned key), checks the signed name and version, decrypts in memory, then runs\n"
