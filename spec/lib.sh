@@ -64,6 +64,21 @@ one_line_err() {
 t_skip_all() { echo "1..0 # SKIP $1"; trap - EXIT; rm -rf "$T_DIR"; exit 0; }
 t_bail() { echo "Bail out! $1"; exit 1; }
 
+# openssl_ca_conf DIR EXT...: a minimal `openssl ca` database in DIR and its configuration in
+# DIR.cnf (commonName required, O optional, any dates), whose [ext] section is the lines EXT.
+# For certificates wallet-keygen does not make: past or exact dates (-startdate, -enddate).
+openssl_ca_conf() {
+	local dir=$1
+	shift
+	mkdir -p "$dir" && : >"$dir/index.txt" && echo 1000 >"$dir/serial" || return 1
+	{
+		printf '[ca]\ndefault_ca = c\n[c]\ndir = %s\ndatabase = $dir/index.txt\n' "$dir"
+		printf 'new_certs_dir = $dir\nserial = $dir/serial\ndefault_md = sha256\npolicy = p\n'
+		printf 'unique_subject = no\n[p]\ncommonName = supplied\norganizationName = optional\n[ext]\n'
+		printf '%s\n' "$@"
+	} >"$dir.cnf"
+}
+
 # wait_until TIMEOUT_S CMD...: polls CMD every 50 ms until it succeeds; fails after TIMEOUT_S.
 wait_until() {
 	local limit=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift

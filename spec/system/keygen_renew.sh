@@ -143,31 +143,13 @@ for k in "EC -pkeyopt ec_paramgen_curve:P-384" "RSA -pkeyopt rsa_keygen_bits:307
 done
 
 # --- renewing an expired certificate that openssl ca made ----------------------------
-mkdir -p oca && : >oca/index.txt && echo 1000 >oca/serial
-cat >oca.cnf <<EOF
-[ca]
-default_ca = c
-[c]
-dir = $T_DIR/oca
-database = \$dir/index.txt
-new_certs_dir = \$dir
-serial = \$dir/serial
-default_md = sha256
-policy = p
-unique_subject = no
-[p]
-commonName = supplied
-organizationName = optional
-[ext]
-basicConstraints = CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth, clientAuth
-subjectAltName = DNS:old.example, IP:10.1.2.3
-nsComment = dropped on renewal
-EOF
+openssl_ca_conf "$T_DIR/oca" "basicConstraints = CA:FALSE" \
+	"keyUsage = critical, digitalSignature, keyEncipherment" \
+	"extendedKeyUsage = serverAuth, clientAuth" "subjectAltName = DNS:old.example, IP:10.1.2.3" \
+	"nsComment = dropped on renewal" || t_bail "openssl ca configuration"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out old.key 2>/dev/null
 openssl req -new -key old.key -subj "/O=Example/CN=old.example" -out old.csr 2>/dev/null
-t_ok "openssl ca issues a certificate of 2020 under our CA" openssl ca -batch -config oca.cnf \
+t_ok "openssl ca issues a certificate of 2020 under our CA" openssl ca -batch -config "$T_DIR/oca.cnf" \
 	-cert "$CA/ca.crt" -keyfile "$CA/ca.key" -in old.csr -out old.crt -notext -extensions ext \
 	-startdate 20200101000000Z -enddate 20210101000000Z
 t_exit "...which is expired" 2 openssl verify -CAfile "$CA/ca.crt" old.crt

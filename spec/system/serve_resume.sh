@@ -108,29 +108,12 @@ t_cond "...ends that session too" "$(how o11)" = New
 
 # --- a client certificate that expires: its session is not resumed after -------------------
 # openssl ca sets the exact end: a certificate for app1 that expires a few seconds from now.
-mkdir -p oca && : >oca/index.txt && echo 2000 >oca/serial
-cat >oca.cnf <<EOF
-[ca]
-default_ca = c
-[c]
-dir = $T_DIR/oca
-database = \$dir/index.txt
-new_certs_dir = \$dir
-serial = \$dir/serial
-default_md = sha256
-policy = p
-unique_subject = no
-[p]
-commonName = supplied
-[ext]
-basicConstraints = CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = clientAuth
-EOF
+openssl_ca_conf "$T_DIR/oca" "basicConstraints = CA:FALSE" "keyUsage = critical, digitalSignature" \
+	"extendedKeyUsage = clientAuth" || t_bail "openssl ca configuration"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out short.key 2>/dev/null
 openssl req -new -key short.key -subj "/CN=app1" -out short.csr 2>/dev/null
 end=$(($(date +%s) + 6))
-t_ok "a certificate for app1 that ends in 6 s" openssl ca -batch -config oca.cnf \
+t_ok "a certificate for app1 that ends in 6 s" openssl ca -batch -config "$T_DIR/oca.cnf" \
 	-cert "$CA/ca.crt" -keyfile "$CA/ca.key" -in short.csr -out short.crt -notext -extensions ext \
 	-startdate "$(date -u -d @$(($(date +%s) - 60)) +%Y%m%d%H%M%SZ)" \
 	-enddate "$(date -u -d @"$end" +%Y%m%d%H%M%SZ)"
