@@ -362,14 +362,18 @@ static cw_status import_secret(wallet_client *c)
  * signing-key answer from another wallet URL. The error line of the failure stays. */
 static void reset_keyrings(wallet_client *c, struct wc_rnp *r)
 {
-	char why[sizeof c->err];
-	memcpy(why, c->err, sizeof why);
+	/* this thread's error line: c->err, or the preparing thread's own (keys.c) */
+	size_t size;
+	char *line = wc_err_line(c, &size), why[sizeof c->err];
+	if (size > sizeof why)
+		size = sizeof why;
+	memcpy(why, line, size);
 	c->nsigner_fprs = 0;
 	drop_keyrings(r);
 	r->secret_in = false;
 	if (new_keyring(c, &r->ffi) != CW_OK || new_keyring(c, &r->pub) != CW_OK)
 		cw_sbuf_free(&c->pending_key); /* unusable from here on */
-	memcpy(c->err, why, sizeof why);
+	memcpy(line, why, size);
 }
 
 static cw_status rnp_engine_prepare(wallet_client *c)
