@@ -79,7 +79,7 @@ static bool prep_hand(wallet_client *c, struct wc_resp *key)
 			key->len = 0;
 			c->sign_pending = taken = true;
 		}
-		pthread_cond_signal(&c->prep_cv);
+		pthread_cond_broadcast(&c->prep_cv);
 	}
 	pthread_mutex_unlock(&c->prep_mu);
 	return taken;
@@ -114,6 +114,14 @@ static void *prepare_main(void *arg)
 	if (st == CW_OK)
 		prepare_wallet_key(c);
 	wc_err_redirect(NULL, 0);
+	/* done with the client: the caller's thread goes on while this one zeroes its stack
+	 * and ends (joined at teardown) */
+	if (c->prep_sync) {
+		pthread_mutex_lock(&c->prep_mu);
+		c->prep_done = true;
+		pthread_cond_broadcast(&c->prep_cv);
+		pthread_mutex_unlock(&c->prep_mu);
+	}
 	(void)cw_scrub_stack(PREP_STACK_SCRUB);
 	return NULL;
 }
@@ -142,13 +150,12 @@ cw_status wc_engine_setup(wallet_client *c)
 	if (e->prepare != NULL && c->pending_key.len > 0) {
 		c->prep_err[0] = '\0';
 		c->prep_signer = c->cfg.signer_key_file != NULL;
-		c->prep_sync = !c->prep_signer && e->load_signer == NULL &&
-		               pthread_mutex_init(&c->prep_mu, NULL) == 0;
+		c->prep_sync = pthread_mutex_init(&c->prep_mu, NULL) == 0;
 		if (c->prep_sync && pthread_cond_init(&c->prep_cv, NULL) != 0) {
 			pthread_mutex_destroy(&c->prep_mu);
 			c->prep_sync = false;
 		}
-		c->prep_waits = c->prep_sync;
+		c->prep_waits = c->prep_sync && !c->prep_signer && e->load_signer == NULL;
 		if (pthread_create(&c->prep_tid, NULL, prepare_main, c) == 0) {
 			c->prep_running = true;
 			return CW_OK;
@@ -160,13 +167,23 @@ cw_status wc_engine_setup(wallet_client *c)
 	return e->init(c, &c->eng);
 }
 
+/* Waits until the preparing thread is done with the client: its end, when it can say so,
+ * goes on beside the caller's thread (prep_exiting, joined at teardown). */
 static void prep_join(wallet_client *c)
 {
 	if (!c->prep_running)
 		return;
 	(void)prep_hand(c, NULL); /* a thread that still waits for the wallet's key: none comes */
-	pthread_join(c->prep_tid, NULL);
 	c->prep_running = false;
+	if (c->prep_sync) {
+		pthread_mutex_lock(&c->prep_mu);
+		while (!c->prep_done)
+			pthread_cond_wait(&c->prep_cv, &c->prep_mu);
+		pthread_mutex_unlock(&c->prep_mu);
+		c->prep_exiting = true;
+		return;
+	}
+	pthread_join(c->prep_tid, NULL);
 }
 
 static cw_status prep_failed(wallet_client *c, cw_status st)
@@ -200,6 +217,10 @@ cw_status wc_engine_ready(wallet_client *c)
 void wc_engine_teardown(wallet_client *c)
 {
 	prep_join(c);
+	if (c->prep_exiting) {
+		pthread_join(c->prep_tid, NULL);
+		c->prep_exiting = false;
+	}
 	free(c->prep_key);
 	c->prep_key = NULL;
 	if (c->prep_sync) {

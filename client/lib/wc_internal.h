@@ -91,7 +91,8 @@ struct wallet_client {
 	const struct wc_engine_ops *engine; /* chosen once, in wallet_client_new */
 	void *eng;                          /* the engine's state: only the engine reads it */
 	/* keys.c: the engine made ready (library loaded, client key imported) in a thread of its
-	 * own while this one opens the connection; joined before the engine is used */
+	 * own while this one opens the connection; waited for before the engine is used, joined
+	 * at teardown */
 	pthread_t prep_tid;
 	bool prep_running;
 	bool prep_signer; /* it imports the wallet's key from its file as well */
@@ -102,7 +103,9 @@ struct wallet_client {
 	 * thread waits for that, prep_handed once it has the key or the word that none comes
 	 * (under prep_mu), sign_pending until this thread has the import's status, sign_st */
 	bool prep_waits;
-	bool prep_sync; /* prep_mu and prep_cv are made */
+	bool prep_sync;    /* prep_mu and prep_cv are made */
+	bool prep_done;    /* under prep_mu: the thread is done with the client */
+	bool prep_exiting; /* done, still to be joined (teardown) */
 	pthread_mutex_t prep_mu;
 	pthread_cond_t prep_cv;
 	bool prep_handed;
