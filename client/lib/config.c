@@ -237,6 +237,12 @@ void wc_err_redirect(char *buf, size_t size)
 	err_size = size;
 }
 
+char *wc_err_line(wallet_client *c, size_t *size)
+{
+	*size = err_buf != NULL ? err_size : sizeof c->err;
+	return err_buf != NULL ? err_buf : c->err;
+}
+
 void wc_err(wallet_client *c, const char *fmt, ...)
 {
 	va_list ap;

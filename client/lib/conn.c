@@ -150,6 +150,31 @@ static EVP_PKEY *load_key_as_cert(SSL_CTX *ctx, const char *path, char *pass)
 	return key;
 }
 
+/* True when the client's certificate file holds that certificate alone and the CA file's
+ * only possible issuer of it is a self-signed certificate (a wallet-keygen CA): the chain to
+ * present is then the certificate alone, which is what building it would leave once the root
+ * is dropped. Names and key identifiers are compared (X509_check_issued), no signature: the
+ * chain built is kept whatever its check finds (IGNORE_ERROR). Any other possible issuer (an
+ * intermediate, a cross-signed CA of the same name) leaves the building to OpenSSL. */
+static bool issued_by_root(SSL_CTX *ctx)
+{
+	STACK_OF(X509) *extra = NULL;
+	X509 *leaf = SSL_CTX_get0_certificate(ctx);
+	bool root = false;
+	if (leaf == NULL || SSL_CTX_get0_chain_certs(ctx, &extra) != 1 || sk_X509_num(extra) > 0)
+		return false;
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(SSL_CTX_get_cert_store(ctx));
+	for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (ca == NULL || X509_check_issued(ca, leaf) != X509_V_OK)
+			continue;
+		if ((X509_get_extension_flags(ca) & EXFLAG_SS) == 0)
+			return false;
+		root = true;
+	}
+	return root;
+}
+
 /* The first OpenSSL error as text, and the queue emptied. */
 static const char *tls_reason(char *buf, size_t size)
 {
@@ -202,9 +227,12 @@ cw_status wc_tls_setup(wallet_client *c)
 	 * the file holds after the client's count as intermediates; a chain that cannot be
 	 * completed is sent as far as it goes, as before. */
 	what = "client certificate chain", file = c->cfg.cert;
-	if (SSL_CTX_build_cert_chain(
-	        ctx, SSL_BUILD_CHAIN_FLAG_NO_ROOT | SSL_BUILD_CHAIN_FLAG_UNTRUSTED |
-	                 SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR | SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) <= 0)
+	if (issued_by_root(ctx)) /* nothing to build (1 M instructions, a signature check) */
+		SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
+	else if (SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_NO_ROOT |
+	                                           SSL_BUILD_CHAIN_FLAG_UNTRUSTED |
+	                                           SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR |
+	                                           SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) <= 0)
 		goto fail;
 	ERR_clear_error();
 	c->tls = ctx;

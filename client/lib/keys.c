@@ -6,9 +6,12 @@
  * An engine that can import the client's key on its own (rnp: loading librnp, making its
  * keyrings and importing the key cost more than the TLS connection) does so in a thread of
  * its own, started by wallet_client_new; the caller's thread meanwhile opens the connection
- * and fetches the wallet's key, and waits for the engine only then. */
+ * and fetches the wallet's key, which it hands to that thread: the thread imports it after
+ * the client's while the caller's thread asks for the manifest, and the engine's first use
+ * (wc_engine_ready) waits for both. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -57,6 +60,49 @@ static cw_status prepare_signer(wallet_client *c)
 	return st;
 }
 
+/* The wallet's key as the wallet served it, handed over by the caller's thread
+ * (wc_signer_ensure), or the word that none comes (key NULL: the engine is wanted first, or
+ * the client goes). True when the preparing thread takes the key: it imports it while the
+ * caller's thread asks for the manifest, which needs no engine. Only the first call counts. */
+static bool prep_hand(wallet_client *c, struct wc_resp *key)
+{
+	bool taken = false;
+	if (!c->prep_running || !c->prep_waits)
+		return false;
+	pthread_mutex_lock(&c->prep_mu);
+	if (!c->prep_handed) {
+		c->prep_handed = true;
+		if (key != NULL) {
+			c->prep_key = key->body;
+			c->prep_key_len = key->len;
+			key->body = NULL;
+			key->len = 0;
+			c->sign_pending = taken = true;
+		}
+		pthread_cond_broadcast(&c->prep_cv);
+	}
+	pthread_mutex_unlock(&c->prep_mu);
+	return taken;
+}
+
+/* The wallet's key, once the client's is in: from its file, or as the caller's thread hands
+ * it over (its import's status in sign_st). */
+static void prepare_wallet_key(wallet_client *c)
+{
+	if (c->prep_signer) {
+		c->prep_st = prepare_signer(c);
+		return;
+	}
+	if (!c->prep_waits)
+		return;
+	pthread_mutex_lock(&c->prep_mu);
+	while (!c->prep_handed)
+		pthread_cond_wait(&c->prep_cv, &c->prep_mu);
+	pthread_mutex_unlock(&c->prep_mu);
+	if (c->prep_key != NULL)
+		c->sign_st = c->engine->import_keys(c, c->prep_key, c->prep_key_len);
+}
+
 static void *prepare_main(void *arg)
 {
 	wallet_client *c = arg;
@@ -64,10 +110,18 @@ static void *prepare_main(void *arg)
 	cw_status st = c->engine->init(c, &c->eng);
 	if (st == CW_OK)
 		st = c->engine->prepare(c);
-	if (st == CW_OK && c->prep_signer)
-		st = prepare_signer(c);
 	c->prep_st = st;
+	if (st == CW_OK)
+		prepare_wallet_key(c);
 	wc_err_redirect(NULL, 0);
+	/* done with the client: the caller's thread goes on while this one zeroes its stack
+	 * and ends (joined at teardown) */
+	if (c->prep_sync) {
+		pthread_mutex_lock(&c->prep_mu);
+		c->prep_done = true;
+		pthread_cond_broadcast(&c->prep_cv);
+		pthread_mutex_unlock(&c->prep_mu);
+	}
 	(void)cw_scrub_stack(PREP_STACK_SCRUB);
 	return NULL;
 }
@@ -96,35 +150,83 @@ cw_status wc_engine_setup(wallet_client *c)
 	if (e->prepare != NULL && c->pending_key.len > 0) {
 		c->prep_err[0] = '\0';
 		c->prep_signer = c->cfg.signer_key_file != NULL;
+		c->prep_sync = pthread_mutex_init(&c->prep_mu, NULL) == 0;
+		if (c->prep_sync && pthread_cond_init(&c->prep_cv, NULL) != 0) {
+			pthread_mutex_destroy(&c->prep_mu);
+			c->prep_sync = false;
+		}
+		c->prep_waits = c->prep_sync && !c->prep_signer && e->load_signer == NULL;
 		if (pthread_create(&c->prep_tid, NULL, prepare_main, c) == 0) {
 			c->prep_running = true;
 			return CW_OK;
 		}
-		prepare_main(c); /* no thread: here, now */
+		c->prep_waits = false; /* no thread: here, now, and the wallet's key later */
+		prepare_main(c);
 		return CW_OK;
 	}
 	return e->init(c, &c->eng);
 }
 
+/* Waits until the preparing thread is done with the client: its end, when it can say so,
+ * goes on beside the caller's thread (prep_exiting, joined at teardown). */
+static void prep_join(wallet_client *c)
+{
+	if (!c->prep_running)
+		return;
+	(void)prep_hand(c, NULL); /* a thread that still waits for the wallet's key: none comes */
+	c->prep_running = false;
+	if (c->prep_sync) {
+		pthread_mutex_lock(&c->prep_mu);
+		while (!c->prep_done)
+			pthread_cond_wait(&c->prep_cv, &c->prep_mu);
+		pthread_mutex_unlock(&c->prep_mu);
+		c->prep_exiting = true;
+		return;
+	}
+	pthread_join(c->prep_tid, NULL);
+}
+
+static cw_status prep_failed(wallet_client *c, cw_status st)
+{
+	memcpy(c->err, c->prep_err,
+	       sizeof c->prep_err < sizeof c->err ? sizeof c->prep_err : sizeof c->err);
+	return st;
+}
+
 cw_status wc_engine_ready(wallet_client *c)
 {
-	if (c->prep_running) {
-		pthread_join(c->prep_tid, NULL);
-		c->prep_running = false;
-	}
-	if (c->prep_st == CW_OK && c->prep_signer)
-		c->signer_ready = true;
+	prep_join(c);
+	bool handed = c->sign_pending;
+	c->sign_pending = false;
+	free(c->prep_key); /* the wallet's public key */
+	c->prep_key = NULL;
 	if (c->prep_st != CW_OK)
-		memcpy(c->err, c->prep_err,
-		       sizeof c->prep_err < sizeof c->err ? sizeof c->prep_err : sizeof c->err);
-	return c->prep_st;
+		return prep_failed(c, c->prep_st);
+	if (c->prep_signer)
+		c->signer_ready = true;
+	if (handed) {
+		/* as wc_signer_ensure does after an import of its own: fresh for this request, or
+		 * failed (the next request asks for the key again) */
+		if (c->sign_st != CW_OK)
+			return prep_failed(c, c->sign_st);
+		c->signer_ready = c->signer_refetched = true;
+	}
+	return CW_OK;
 }
 
 void wc_engine_teardown(wallet_client *c)
 {
-	if (c->prep_running) {
+	prep_join(c);
+	if (c->prep_exiting) {
 		pthread_join(c->prep_tid, NULL);
-		c->prep_running = false;
+		c->prep_exiting = false;
+	}
+	free(c->prep_key);
+	c->prep_key = NULL;
+	if (c->prep_sync) {
+		pthread_cond_destroy(&c->prep_cv);
+		pthread_mutex_destroy(&c->prep_mu);
+		c->prep_sync = false;
 	}
 	cw_sbuf_free(&c->pending_key);
 	if (c->engine != NULL)
@@ -156,8 +258,8 @@ cw_status wc_signer_ensure(wallet_client *c)
 	struct wc_resp r = {0};
 	const unsigned char *pub = NULL;
 	size_t publen = 0;
-	if (c->signer_ready)
-		return CW_OK;
+	if (c->signer_ready || c->sign_pending)
+		return CW_OK; /* in, or being imported by the preparing thread */
 	/* a keyring the engine already has may hold it */
 	if (c->engine->load_signer != NULL && ((st = wc_engine_ready(c)) != CW_OK ||
 	                                       (st = c->engine->load_signer(c)) != CW_ERR_NOTFOUND))
@@ -170,8 +272,13 @@ cw_status wc_signer_ensure(wallet_client *c)
 		wc_http_warm(c); /* the connection opens beside it */
 		return CW_OK;
 	}
-	if ((st = signer_key(c, &file, &r, &pub, &publen)) != CW_OK ||
-	    (st = wc_engine_ready(c)) != CW_OK)
+	if ((st = signer_key(c, &file, &r, &pub, &publen)) != CW_OK)
+		goto out;
+	/* the preparing thread, if it still runs, imports it while this thread asks for the
+	 * manifest; the engine's first use waits for it and takes its status (wc_engine_ready) */
+	if (r.body != NULL && prep_hand(c, &r))
+		return CW_OK;
+	if ((st = wc_engine_ready(c)) != CW_OK)
 		goto out;
 	st = c->engine->import_keys(c, pub, publen);
 out:

@@ -91,12 +91,28 @@ struct wallet_client {
 	const struct wc_engine_ops *engine; /* chosen once, in wallet_client_new */
 	void *eng;                          /* the engine's state: only the engine reads it */
 	/* keys.c: the engine made ready (library loaded, client key imported) in a thread of its
-	 * own while this one opens the connection; joined before the engine is used */
+	 * own while this one opens the connection; waited for before the engine is used, joined
+	 * at teardown */
 	pthread_t prep_tid;
 	bool prep_running;
 	bool prep_signer; /* it imports the wallet's key from its file as well */
 	cw_status prep_st;
 	char prep_err[512];
+	/* ... or, served by the wallet, as this thread hands it over (prep_key, malloc'd),
+	 * while this thread goes on to ask for the manifest: prep_waits when the preparing
+	 * thread waits for that, prep_handed once it has the key or the word that none comes
+	 * (under prep_mu), sign_pending until this thread has the import's status, sign_st */
+	bool prep_waits;
+	bool prep_sync;    /* prep_mu and prep_cv are made */
+	bool prep_done;    /* under prep_mu: the thread is done with the client */
+	bool prep_exiting; /* done, still to be joined (teardown) */
+	pthread_mutex_t prep_mu;
+	pthread_cond_t prep_cv;
+	bool prep_handed;
+	unsigned char *prep_key;
+	size_t prep_key_len;
+	bool sign_pending;
+	cw_status sign_st;
 	/* http.c: a connection opened ahead of the first request failed: that first request
 	 * takes this result instead of trying the URL a second time at once */
 	cw_status warm_st;
@@ -167,6 +183,8 @@ void wc_resp_free(struct wc_resp *r);
 void wc_err(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sends this thread's wc_err lines to buf (NULL: back to the client's own line). */
 void wc_err_redirect(char *buf, size_t size);
+/* Where this thread's wc_err lines go (c->err, or the redirected buffer), and its size. */
+char *wc_err_line(wallet_client *c, size_t *size);
 /* Passes a progress message to the configured log callback. */
 void wc_log(wallet_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -188,7 +206,8 @@ cw_status wc_engine_setup(wallet_client *c);
 void wc_engine_teardown(wallet_client *c);
 /* Waits for the engine's preparation (if it runs in a thread of its own) and returns its
  * status, its error in c->err. Callers use the engine only after CW_OK: wc_signer_ensure
- * may return before the wallet's key (from a file) is in. */
+ * may return before the wallet's key (from a file, or as served and handed to that thread)
+ * is in; that import's failure is returned here then. */
 cw_status wc_engine_ready(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
 /* After a verification failed on a signature by a key the client does not have (unknown: the

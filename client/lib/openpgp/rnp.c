@@ -148,14 +148,23 @@ static enum secret_kind secret_of(rnp_key_handle_t k)
 	return sk;
 }
 
-/* Import with the error line `what (rnp's reason)` when nothing could be read. */
+/* Import with the error line `what (rnp's reason)` when nothing could be read.
+ *
+ * Both calls read the keys into a keyring of librnp's own and check their self-signatures
+ * there (Ed25519 in Botan, the costliest part of an import). rnp_import_keys then merges
+ * each key into the public and the secret keyring and checks a secret key's signatures once
+ * more (measured: 4 checks for the client key's 2 signatures). Into an empty keyring
+ * (fresh) nothing can merge, and rnp_load_keys copies the keys with the validity just
+ * found: the same keys, the same validity, each signature checked once. What the wallet
+ * serves is merged (rnp_import_keys), as a key already held may get new packets. */
 static cw_status import_mem(wallet_client *c, rnp_ffi_t ffi, const unsigned char *p, size_t n,
-                            uint32_t flags, const char *what)
+                            uint32_t flags, bool fresh, const char *what)
 {
 	rnp_input_t in = NULL;
 	rnp_result_t r = rnp_input_from_memory(&in, p, n, false);
 	if (r == RNP_SUCCESS)
-		r = rnp_import_keys(ffi, in, flags, NULL);
+		r = fresh ? rnp_load_keys(ffi, "GPG", in, flags)
+		          : rnp_import_keys(ffi, in, flags, NULL);
 	rnp_input_destroy(in);
 	if (r != RNP_SUCCESS) {
 		wc_err(c, "%s (%s)", what, rnp_result_to_string(r));
@@ -288,7 +297,7 @@ static cw_status import_pinned(wallet_client *c, rnp_ffi_t ffi, const unsigned c
                                size_t publen, bool want_secret)
 {
 	struct census n;
-	cw_status st = import_mem(c, ffi, pub, publen, RNP_LOAD_SAVE_PUBLIC_KEYS,
+	cw_status st = import_mem(c, ffi, pub, publen, RNP_LOAD_SAVE_PUBLIC_KEYS, false,
 	                          "no OpenPGP key in the wallet's signing-key answer");
 	if (st != CW_OK || (st = census(c, ffi, &n)) != CW_OK)
 		return st;
@@ -314,8 +323,10 @@ static cw_status import_secret(wallet_client *c)
 	char what[512];
 	snprintf(what, sizeof what, "%.400s: no secret key in the file", kf);
 	rnp_ffi_t ffi = state_of(c)->ffi;
-	cw_status st = import_mem(c, ffi, c->pending_key.data, c->pending_key.len,
-	                          RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS, what);
+	/* the keyrings are empty: new, or emptied after a failure (reset_keyrings) */
+	cw_status st =
+	    import_mem(c, ffi, c->pending_key.data, c->pending_key.len,
+	               RNP_LOAD_SAVE_PUBLIC_KEYS | RNP_LOAD_SAVE_SECRET_KEYS, true, what);
 	if (st != CW_OK || (st = census(c, ffi, &n)) != CW_OK)
 		return st;
 	if (n.secret == 0) {
@@ -346,6 +357,25 @@ static cw_status import_secret(wallet_client *c)
 
 /* The client's key alone (before the wallet's key is known): in a thread of its own, beside
  * the caller's use of the network (keys.c). */
+/* After a failure nothing unexpected may stay for a later verification: empty keyrings, and
+ * the key file's bytes kept (in secure memory) for the next attempt, which may get an honest
+ * signing-key answer from another wallet URL. The error line of the failure stays. */
+static void reset_keyrings(wallet_client *c, struct wc_rnp *r)
+{
+	/* this thread's error line: c->err, or the preparing thread's own (keys.c) */
+	size_t size;
+	char *line = wc_err_line(c, &size), why[sizeof c->err];
+	if (size > sizeof why)
+		size = sizeof why;
+	memcpy(why, line, size);
+	c->nsigner_fprs = 0;
+	drop_keyrings(r);
+	r->secret_in = false;
+	if (new_keyring(c, &r->ffi) != CW_OK || new_keyring(c, &r->pub) != CW_OK)
+		cw_sbuf_free(&c->pending_key); /* unusable from here on */
+	memcpy(line, why, size);
+}
+
 static cw_status rnp_engine_prepare(wallet_client *c)
 {
 	struct wc_rnp *r = state_of(c);
@@ -357,6 +387,8 @@ static cw_status rnp_engine_prepare(wallet_client *c)
 	}
 	cw_status st = import_secret(c);
 	r->secret_in = st == CW_OK;
+	if (st != CW_OK)
+		reset_keyrings(c, r); /* the next attempt loads into empty keyrings again */
 	return st;
 }
 
@@ -372,17 +404,7 @@ static cw_status rnp_engine_import_keys(wallet_client *c, const unsigned char *p
 		cw_sbuf_free(&c->pending_key);
 		return st;
 	}
-	/* Nothing unexpected may stay for a later verification: empty keyrings, and the key
-	 * file's bytes kept (in secure memory) for the next attempt, which may get an honest
-	 * signing-key answer from another wallet URL. */
-	char why[sizeof c->err];
-	memcpy(why, c->err, sizeof why);
-	c->nsigner_fprs = 0;
-	drop_keyrings(r);
-	r->secret_in = false;
-	if (new_keyring(c, &r->ffi) != CW_OK || new_keyring(c, &r->pub) != CW_OK)
-		cw_sbuf_free(&c->pending_key); /* unusable from here on */
-	memcpy(c->err, why, sizeof why);
+	reset_keyrings(c, r);
 	return st;
 }
 

@@ -36,6 +36,7 @@
 	X(rnp_key_is_primary)                 \
 	X(rnp_key_is_revoked)                 \
 	X(rnp_key_is_valid)                   \
+	X(rnp_load_keys)                      \
 	X(rnp_locate_key)                     \
 	X(rnp_op_verify_create)               \
 	X(rnp_op_verify_destroy)              \
@@ -92,6 +93,7 @@ cw_status wc_rnp_load(char *err, size_t errsz);
 #define rnp_key_is_primary (wc_rnp_api.rnp_key_is_primary)
 #define rnp_key_is_revoked (wc_rnp_api.rnp_key_is_revoked)
 #define rnp_key_is_valid (wc_rnp_api.rnp_key_is_valid)
+#define rnp_load_keys (wc_rnp_api.rnp_load_keys)
 #define rnp_locate_key (wc_rnp_api.rnp_locate_key)
 #define rnp_op_verify_create (wc_rnp_api.rnp_op_verify_create)
 #define rnp_op_verify_destroy (wc_rnp_api.rnp_op_verify_destroy)
