@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strv.h"
+
 struct ws_cache_ent {
 	char *name;
 	char created[40];
@@ -217,6 +219,37 @@ static bool racy(const struct timespec *mt)
 	return mt->tv_sec + 2 >= now.tv_sec;
 }
 
+/* The version objects/FILE/latest names; false when the object is removed, not published yet
+ * or its name has no file name. */
+static bool latest_of(ws_store *st, const char *name, uint64_t *latest)
+{
+	char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16], target[32];
+	if (!cw_name_to_file(name, file, sizeof file))
+		return false;
+	snprintf(rel, sizeof rel, "%s/latest", file);
+	ssize_t tl = readlinkat(st->objfd, rel, target, sizeof target - 1);
+	if (tl < 0)
+		return false;
+	target[tl] = '\0';
+	return ws_parse_vdir(target, latest);
+}
+
+/* Hands one entry to a listing's callback. */
+static cw_status call(const struct ws_cache_ent *e, ws_list_fn fn, void *arg)
+{
+	ws_entry we;
+	memset(&we, 0, sizeof we);
+	snprintf(we.name, sizeof we.name, "%s", e->name);
+	we.version = e->version;
+	memcpy(we.created, e->created, sizeof we.created);
+	memcpy(we.sha256, e->sha256, sizeof we.sha256);
+	we.size = e->size;
+	we.nversions = e->nversions;
+	we.recipients = e->recips;
+	we.nrecipients = e->nrecips;
+	return fn(&we, arg);
+}
+
 cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 {
 	struct ws_cache_ent *cur = NULL;
@@ -227,18 +260,8 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 		goto out;
 	for (size_t i = 0; i < ncur; i++) {
 		struct ws_cache_ent *e = &cur[i];
-		char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16];
 		uint64_t latest;
-		if (!cw_name_to_file(e->name, file, sizeof file)) {
-			ent_clear(e);
-			continue;
-		}
-		snprintf(rel, sizeof rel, "%s/latest", file);
-		char target[32];
-		ssize_t tl = readlinkat(st->objfd, rel, target, sizeof target - 1);
-		if (tl >= 0)
-			target[tl] = '\0';
-		if (tl < 0 || !ws_parse_vdir(target, &latest)) {
+		if (!latest_of(st, e->name, &latest)) {
 			ent_clear(e); /* removed, or not published yet */
 			continue;
 		}
@@ -272,22 +295,33 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 	st->cache = cur;
 	st->ncache = kept;
 	cur = NULL;
-	for (size_t i = 0; i < st->ncache && s == CW_OK; i++) {
-		const struct ws_cache_ent *e = &st->cache[i];
-		ws_entry we;
-		memset(&we, 0, sizeof we);
-		snprintf(we.name, sizeof we.name, "%s", e->name);
-		we.version = e->version;
-		memcpy(we.created, e->created, sizeof we.created);
-		memcpy(we.sha256, e->sha256, sizeof we.sha256);
-		we.size = e->size;
-		we.nversions = e->nversions;
-		we.recipients = e->recips;
-		we.nrecipients = e->nrecips;
-		s = fn(&we, arg);
-	}
+	for (size_t i = 0; i < st->ncache && s == CW_OK; i++)
+		s = call(&st->cache[i], fn, arg);
 out:
 	free(cur);
 	pthread_mutex_unlock(&st->list_lock);
+	return s;
+}
+
+/* The names come from ws_object_names (sorted as scan sorts them, by strcmp of the names);
+ * the rest is read afresh and dropped at once, so that only the names stay in memory. */
+cw_status ws_list_each(ws_store *st, ws_list_fn fn, void *arg)
+{
+	char **names = NULL;
+	size_t n = 0;
+	cw_status s = ws_object_names(st, &names, &n);
+	for (size_t i = 0; i < n && s == CW_OK; i++) {
+		struct ws_cache_ent e;
+		uint64_t latest;
+		memset(&e, 0, sizeof e);
+		e.name = names[i];
+		if (!latest_of(st, e.name, &latest) || ent_load(st, e.name, latest, &e) != CW_OK) {
+			free(e.recips); /* vanished or damaged, as in ws_list */
+			continue;
+		}
+		s = call(&e, fn, arg);
+		free(e.recips);
+	}
+	cw_strv_free(names, n);
 	return s;
 }

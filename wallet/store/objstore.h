@@ -66,6 +66,11 @@ typedef struct ws_entry {
  * fn's status when it is not CW_OK. */
 typedef cw_status (*ws_list_fn)(const ws_entry *e, void *arg);
 cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg);
+/* The same entries in the same order, but each read afresh and forgotten once fn returns:
+ * memory stays that of the object names, whatever the store holds (ws_list keeps an entry of
+ * every object in the handle for the next call). For a caller that visits the store once in
+ * a long while, such as the manifests' refresh of wallet serve. */
+cw_status ws_list_each(ws_store *st, ws_list_fn fn, void *arg);
 
 /* One certificate of a client refused by itself (wallet revoke --cert), named by its
  * fingerprint: the lowercase hex SHA-256 of its DER encoding. */
