@@ -184,6 +184,18 @@ static cw_status collect_fn(const ws_entry *e, void *arg)
 	return CW_OK;
 }
 
+/* ws_list_each lists what ws_list lists, in the same order, with nothing cached. */
+static void assert_same_listings(ws_store *st, size_t n)
+{
+	struct collect a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	assert_int_equal(ws_list(st, collect_fn, &a), CW_OK);
+	assert_int_equal(ws_list_each(st, collect_fn, &b), CW_OK);
+	assert_int_equal(a.n, n);
+	assert_memory_equal(&a, &b, sizeof a);
+}
+
 static void test_list_remove(void **state)
 {
 	(void)state;
@@ -203,18 +215,21 @@ static void test_list_remove(void **state)
 	assert_string_equal(c.names[2], "zeta");
 	assert_int_equal(c.versions[1], 2);
 	assert_int_equal(c.nversions[1], 2);
+	assert_same_listings(st, 3);
 
 	/* a new version shows up in the next listing (cached entries are revalidated) */
 	publish(st, "zeta", "z2");
 	memset(&c, 0, sizeof c);
 	assert_int_equal(ws_list(st, collect_fn, &c), CW_OK);
 	assert_int_equal(c.versions[2], 2);
+	assert_same_listings(st, 3);
 
 	/* remove the latest version: latest falls back to the previous one */
 	assert_int_equal(ws_remove(st, "app1/b", 2), CW_OK);
 	assert_int_equal(ws_object_load(st, "app1/b", 0, &o), CW_OK);
 	assert_int_equal(o->version, 1);
 	ws_object_free(o);
+	assert_same_listings(st, 3);
 	assert_int_equal(ws_remove(st, "app1/b", 2), CW_ERR_NOTFOUND);
 	/* remove everything: not listed, not loadable, versions not reused */
 	assert_int_equal(ws_remove(st, "app1/b", 0), CW_OK);
@@ -224,6 +239,7 @@ static void test_list_remove(void **state)
 	memset(&c, 0, sizeof c);
 	assert_int_equal(ws_list(st, collect_fn, &c), CW_OK);
 	assert_int_equal(c.n, 2);
+	assert_same_listings(st, 2);
 	assert_int_equal(publish(st, "app1/b", "b3"), 3);
 	/* tmp/ holds nothing after completed operations */
 	char p[256];

@@ -232,7 +232,12 @@ out:
 	return s;
 }
 
-static cw_status lock_manifests(ws_store *st, char *dir, size_t dirsz, int *lockfd)
+/* Takes DATA/manifests/.lock. Another update may hold it for long (`wallet refresh` of a large
+ * store): with b->stop, the wait asks it every WAIT_STEP_NS and gives up when it says so
+ * (b->stopped, CW_OK); without, it blocks. */
+#define WAIT_STEP_NS 100000000L
+#define LOCK_FILE ".lock"
+static cw_status lock_manifests(ws_store *st, struct build *b, char *dir, size_t dirsz, int *lockfd)
 {
 	cw_status s = cw_path(dir, dirsz, "%s/manifests", ws_store_dir(st));
 	if (s != CW_OK)
@@ -242,14 +247,23 @@ static cw_status lock_manifests(ws_store *st, char *dir, size_t dirsz, int *lock
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return CW_ERR_IO;
-	*lockfd = openat(dfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	*lockfd = openat(dfd, LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	close(dfd);
 	if (*lockfd < 0)
 		return CW_ERR_IO;
-	int rc;
-	while ((rc = flock(*lockfd, LOCK_EX)) != 0 && errno == EINTR)
-		;
-	return rc == 0 ? CW_OK : CW_ERR_IO;
+	int how = b->stop != NULL ? LOCK_EX | LOCK_NB : LOCK_EX;
+	for (;;) {
+		if (flock(*lockfd, how) == 0)
+			return CW_OK;
+		if (errno == EWOULDBLOCK) {
+			struct timespec step = {0, WAIT_STEP_NS};
+			if (stop_now(b))
+				return CW_OK;
+			nanosleep(&step, NULL);
+		} else if (errno != EINTR) {
+			return CW_ERR_IO;
+		}
+	}
 }
 
 /* Writes (or, for a revoked or removed client, removes) each client's manifest; leaves that of
@@ -288,11 +302,13 @@ static cw_status write_all(ws_store *st, const char *dir, struct build *b, char 
 	return s;
 }
 
-/* The manifests of clients that are no longer registered go (a full refresh only). */
+/* The manifests of clients that are no longer registered go (a full refresh only); the lock
+ * stays (".lock" is a valid client name): unlinked, the next update would lock a new file while
+ * this one still holds the old. */
 static bool registered_or_not_ours(const char *name, void *arg)
 {
 	ws_client c;
-	return !cw_client_name_valid(name, strlen(name)) ||
+	return strcmp(name, LOCK_FILE) == 0 || !cw_client_name_valid(name, strlen(name)) ||
 	       ws_client_get(arg, name, &c) != CW_ERR_NOTFOUND;
 }
 
@@ -339,11 +355,13 @@ static cw_status update(ws_store *st, struct build *b, char *err, size_t errsz)
 	int lockfd = -1;
 	bool every = b->clients == NULL;
 	err[0] = '\0';
-	cw_status s = lock_manifests(st, dir, sizeof dir, &lockfd);
+	cw_status s = lock_manifests(st, b, dir, sizeof dir, &lockfd);
 	if (s != CW_OK) {
 		snprintf(err, errsz, "cannot lock %s: %s", dir, strerror(errno));
 		goto out;
 	}
+	if (b->stopped)
+		goto out;
 	if ((s = publish_signing_key(st, err, errsz)) != CW_OK)
 		goto out;
 	if (every) {

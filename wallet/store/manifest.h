@@ -41,7 +41,8 @@ cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n
                               size_t errsz);
 
 /* ws_manifests_update of every registered client, which stop (NULL: never) can cut short: it
- * is asked before each client and every 1,024 objects listed, from this thread. When it says
+ * is asked before each client, every 1,024 objects listed and every 0.1 s while another
+ * update holds DATA/manifests/.lock, from this thread. When it says
  * yes, *stopped is set and CW_OK returned at once: the manifests signed before are written,
  * the others stay as they were and none is pruned. Unlike ws_manifests_update, it lists the
  * objects with ws_list_each, once per client, so that memory holds one manifest whatever the
