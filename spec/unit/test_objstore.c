@@ -184,7 +184,8 @@ static cw_status collect_fn(const ws_entry *e, void *arg)
 	return CW_OK;
 }
 
-/* ws_list_each lists what ws_list lists, in the same order, with nothing cached. */
+/* ws_list_each lists what ws_list lists, in the same order, with nothing cached, and
+ * ws_object_count counts them. */
 static void assert_same_listings(ws_store *st, size_t n)
 {
 	struct collect a, b;
@@ -194,6 +195,9 @@ static void assert_same_listings(ws_store *st, size_t n)
 	assert_int_equal(ws_list_each(st, collect_fn, &b), CW_OK);
 	assert_int_equal(a.n, n);
 	assert_memory_equal(&a, &b, sizeof a);
+	size_t count = 0;
+	assert_int_equal(ws_object_count(st, &count), CW_OK);
+	assert_int_equal(count, n);
 }
 
 static void test_list_remove(void **state)

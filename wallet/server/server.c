@@ -413,20 +413,13 @@ static void h_healthz(cw_https_req *req, void *arg)
 		reply_text(req, 200, "ok\n", NULL);
 }
 
-static cw_status count_one(const ws_entry *e, void *arg)
-{
-	(void)e;
-	(*(long long *)arg)++;
-	return CW_OK;
-}
-
 static long long object_count(server *srv)
 {
 	pthread_mutex_lock(&srv->count_mu);
 	time_t now = time(NULL);
 	if (srv->counted_at == 0 || now - srv->counted_at >= OBJECTS_CACHE_S) {
-		long long n = 0;
-		srv->objects = ws_list(srv->st, count_one, &n) == CW_OK ? n : -1;
+		size_t n = 0; /* not ws_list: its cache would keep an entry of every object */
+		srv->objects = ws_object_count(srv->st, &n) == CW_OK ? (long long)n : -1;
 		srv->counted_at = now;
 	}
 	long long n = srv->objects;

@@ -325,3 +325,21 @@ cw_status ws_list_each(ws_store *st, ws_list_fn fn, void *arg)
 	cw_strv_free(names, n);
 	return s;
 }
+
+cw_status ws_object_count(ws_store *st, size_t *n)
+{
+	DIR *d = ws_opendir_at(st->objfd);
+	*n = 0;
+	if (d == NULL)
+		return CW_ERR_IO;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		char name[CW_NAME_MAX + 1];
+		uint64_t latest;
+		if (de->d_name[0] != '.' && cw_name_from_file(de->d_name, name, sizeof name) &&
+		    latest_of(st, name, &latest))
+			(*n)++;
+	}
+	closedir(d);
+	return CW_OK;
+}

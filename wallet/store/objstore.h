@@ -71,6 +71,10 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg);
  * every object in the handle for the next call). For a caller that visits the store once in
  * a long while, such as the manifests' refresh of wallet serve. */
 cw_status ws_list_each(ws_store *st, ws_list_fn fn, void *arg);
+/* How many objects have a latest version (what ws_list would list, but for one whose
+ * meta.json is unreadable): one pass over objects/ without reading any meta.json or keeping
+ * anything. For /metrics. */
+cw_status ws_object_count(ws_store *st, size_t *n);
 
 /* One certificate of a client refused by itself (wallet revoke --cert), named by its
  * fingerprint: the lowercase hex SHA-256 of its DER encoding. */
