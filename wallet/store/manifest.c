@@ -74,8 +74,10 @@ struct build {
 	unsigned char *what; /* per client: MF_SIGN, MF_DROP, MF_KEEP */
 	cw_status bad;       /* the first record that could not be read (MF_KEEP) ... */
 	char why[320];       /* ... and what is wrong with it */
-	/* ws_list for a command (its cache makes every listing after the first cheap; the
-	 * process ends soon), ws_list_each for the server, which keeps no entry of every object */
+	/* ws_list for a command: the text of each manifest is built in memory from it, whose
+	 * cache makes every listing after the first cheap (the process ends soon). NULL for the
+	 * server: each manifest is streamed into the signing from a ws_objiter, so that neither
+	 * an entry of every object nor a manifest's whole text is ever in memory. */
 	cw_status (*list)(ws_store *st, ws_list_fn fn, void *arg);
 	bool (*stop)(void *arg); /* asked before each client and every STOP_EVERY objects */
 	void *stop_arg;
@@ -84,7 +86,8 @@ struct build {
 
 #define STOP_EVERY 1024
 
-/* One client's manifest as it is written: its JSON text, growing entry by entry. */
+/* One client's manifest as it is written: its JSON text, growing entry by entry, or when it
+ * is streamed the part not read yet (buf[pos..len]). */
 struct text {
 	struct build *b;
 	const char *client;
@@ -92,6 +95,11 @@ struct text {
 	size_t len, cap;
 	size_t seen; /* objects listed so far */
 	bool any;    /* an entry is in */
+	/* streamed: */
+	ws_objiter *it;
+	size_t pos;
+	bool done;        /* "]}" is in buf */
+	cw_status status; /* why reading failed */
 };
 
 static cw_status append(struct text *t, const char *s, size_t n)
@@ -176,19 +184,57 @@ static cw_status collect(const ws_entry *e, void *arg)
 	return CW_OK;
 }
 
+/* The next entry of t's client (or the end) into t->buf, consumed. */
+static cw_status next_piece(struct text *t)
+{
+	ws_entry e;
+	cw_status s;
+	t->pos = t->len = 0;
+	while ((s = ws_objiter_next(t->it, &e)) == CW_OK)
+		if ((s = collect(&e, t)) != CW_OK || t->len > 0)
+			return s;
+	if (s != CW_ERR_NOTFOUND)
+		return s;
+	t->done = true;
+	return append(t, "]}", 2);
+}
+
+/* The manifest's bytes for gpgme, as it asks for them. */
+static ssize_t read_text(void *arg, void *buf, size_t size)
+{
+	struct text *t = arg;
+	while (t->pos == t->len && !t->done)
+		if ((t->status = next_piece(t)) != CW_OK) {
+			errno = ECANCELED;
+			return -1;
+		}
+	size_t n = t->len - t->pos < size ? t->len - t->pos : size;
+	memcpy(buf, t->buf + t->pos, n);
+	t->pos += n;
+	return (ssize_t)n;
+}
+
 /* The signed manifest of one client: its objects listed afresh. */
 static cw_status sign_one(ws_store *st, struct build *b, const char *client, int64_t now,
                           int64_t ttl, unsigned char **out, size_t *outlen, char *err, size_t errsz)
 {
+	const char *home = ws_store_gnupg(st), *fpr = ws_store_signing_fpr(st);
 	struct text t = {.b = b, .client = client};
 	cw_status s = begin_text(st, &t, now, ttl);
-	if (s == CW_OK)
-		s = b->list(st, collect, &t);
-	if (s == CW_OK)
-		s = append(&t, "]}", 2);
-	if (s == CW_OK)
-		s = wg_sign_manifest(ws_store_gnupg(st), ws_store_signing_fpr(st), client, t.buf,
-		                     t.len, out, outlen, err, errsz);
+	if (s == CW_OK && b->list == NULL) {
+		if ((s = ws_objiter_new(st, &t.it)) == CW_OK)
+			s = wg_sign_manifest_from(home, fpr, client, read_text, &t, out, outlen,
+			                          err, errsz);
+		if (t.status != CW_OK) { /* the reason, not gpgme's word for it */
+			s = t.status;
+			err[0] = '\0';
+		}
+		ws_objiter_free(t.it);
+	} else if (s == CW_OK) {
+		if ((s = b->list(st, collect, &t)) == CW_OK && (s = append(&t, "]}", 2)) == CW_OK)
+			s = wg_sign_manifest(home, fpr, client, t.buf, t.len, out, outlen, err,
+			                     errsz);
+	}
 	free(t.buf);
 	return s;
 }
@@ -400,7 +446,7 @@ cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n
 cw_status ws_manifests_refresh(ws_store *st, bool (*stop)(void *arg), void *arg, bool *stopped,
                                char *err, size_t errsz)
 {
-	struct build b = {.list = ws_list_each, .stop = stop, .stop_arg = arg};
+	struct build b = {.list = NULL, .stop = stop, .stop_arg = arg};
 	cw_status s = update(st, &b, err, errsz);
 	*stopped = b.stopped;
 	return s;

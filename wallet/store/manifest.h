@@ -45,7 +45,8 @@ cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n
  * update holds DATA/manifests/.lock, from this thread. When it says
  * yes, *stopped is set and CW_OK returned at once: the manifests signed before are written,
  * the others stay as they were and none is pruned. Unlike ws_manifests_update, it lists the
- * objects with ws_list_each, once per client, so that memory holds one manifest whatever the
+ * objects afresh (ws_objiter) once per client and streams each manifest into the signing, so
+ * that memory holds neither every object's entry nor a manifest's whole text, whatever the
  * number of objects and clients (docs/BENCHMARKS.md), and nothing of them once it returns.
  * For `wallet serve`, which runs for months and whose stop must not wait for every client. */
 cw_status ws_manifests_refresh(ws_store *st, bool (*stop)(void *arg), void *arg, bool *stopped,

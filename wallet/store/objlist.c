@@ -234,20 +234,18 @@ static bool latest_of(ws_store *st, const char *name, uint64_t *latest)
 	return ws_parse_vdir(target, latest);
 }
 
-/* Hands one entry to a listing's callback. */
-static cw_status call(const struct ws_cache_ent *e, ws_list_fn fn, void *arg)
+/* A listed entry as callers see it (recipients borrowed from e). */
+static void to_entry(const struct ws_cache_ent *e, ws_entry *we)
 {
-	ws_entry we;
-	memset(&we, 0, sizeof we);
-	snprintf(we.name, sizeof we.name, "%s", e->name);
-	we.version = e->version;
-	memcpy(we.created, e->created, sizeof we.created);
-	memcpy(we.sha256, e->sha256, sizeof we.sha256);
-	we.size = e->size;
-	we.nversions = e->nversions;
-	we.recipients = e->recips;
-	we.nrecipients = e->nrecips;
-	return fn(&we, arg);
+	memset(we, 0, sizeof *we);
+	snprintf(we->name, sizeof we->name, "%s", e->name);
+	we->version = e->version;
+	memcpy(we->created, e->created, sizeof we->created);
+	memcpy(we->sha256, e->sha256, sizeof we->sha256);
+	we->size = e->size;
+	we->nversions = e->nversions;
+	we->recipients = e->recips;
+	we->nrecipients = e->nrecips;
 }
 
 cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
@@ -295,35 +293,64 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 	st->cache = cur;
 	st->ncache = kept;
 	cur = NULL;
-	for (size_t i = 0; i < st->ncache && s == CW_OK; i++)
-		s = call(&st->cache[i], fn, arg);
+	for (size_t i = 0; i < st->ncache && s == CW_OK; i++) {
+		ws_entry we;
+		to_entry(&st->cache[i], &we);
+		s = fn(&we, arg);
+	}
 out:
 	free(cur);
 	pthread_mutex_unlock(&st->list_lock);
 	return s;
 }
 
-/* The names come from ws_object_names (sorted as scan sorts them, by strcmp of the names);
- * the rest is read afresh and dropped at once, so that only the names stay in memory. */
-cw_status ws_list_each(ws_store *st, ws_list_fn fn, void *arg)
+struct ws_objiter {
+	ws_store *st;
+	char **names; /* from ws_object_names: sorted as scan sorts them (strcmp of the names) */
+	size_t n, i;
+	struct ws_cache_ent cur; /* the entry handed out last; its name is names[i - 1] */
+};
+
+cw_status ws_objiter_new(ws_store *st, ws_objiter **out)
 {
-	char **names = NULL;
-	size_t n = 0;
-	cw_status s = ws_object_names(st, &names, &n);
-	for (size_t i = 0; i < n && s == CW_OK; i++) {
-		struct ws_cache_ent e;
-		uint64_t latest;
-		memset(&e, 0, sizeof e);
-		e.name = names[i];
-		if (!latest_of(st, e.name, &latest) || ent_load(st, e.name, latest, &e) != CW_OK) {
-			free(e.recips); /* vanished or damaged, as in ws_list */
-			continue;
-		}
-		s = call(&e, fn, arg);
-		free(e.recips);
+	ws_objiter *it = calloc(1, sizeof *it);
+	*out = NULL;
+	if (it == NULL)
+		return CW_ERR_NOMEM;
+	it->st = st;
+	cw_status s = ws_object_names(st, &it->names, &it->n);
+	if (s != CW_OK) {
+		free(it);
+		return s;
 	}
-	cw_strv_free(names, n);
-	return s;
+	*out = it;
+	return CW_OK;
+}
+
+cw_status ws_objiter_next(ws_objiter *it, ws_entry *e)
+{
+	while (it->i < it->n) {
+		struct ws_cache_ent *c = &it->cur;
+		uint64_t latest;
+		free(c->recips);
+		memset(c, 0, sizeof *c);
+		c->name = it->names[it->i++];
+		if (!latest_of(it->st, c->name, &latest) ||
+		    ent_load(it->st, c->name, latest, c) != CW_OK)
+			continue; /* vanished or damaged, as in ws_list */
+		to_entry(c, e);
+		return CW_OK;
+	}
+	return CW_ERR_NOTFOUND;
+}
+
+void ws_objiter_free(ws_objiter *it)
+{
+	if (it == NULL)
+		return;
+	free(it->cur.recips);
+	cw_strv_free(it->names, it->n);
+	free(it);
 }
 
 cw_status ws_object_count(ws_store *st, size_t *n)
