@@ -10,13 +10,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/serve_common.sh"
 
-export GNUPGHOME=$T_DIR/nohome
-KEYS=$T_DIR/keys D=$T_DIR/data
-serve_keys "$KEYS" || t_bail "key material"
-serve_data "$D" "$KEYS" || t_bail "data directory"
-export WALLET_DATA=$D
-at_exit "t_gpg_stop $D/gnupg"
-TLS=(--tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/server.key" --tls-ca "$KEYS/ca/ca.crt")
+serve_world
 for i in 1 2 3; do
 	echo "secret $i" | wallet store "s$i" --to app1,app2 >/dev/null || t_bail "wallet store"
 done

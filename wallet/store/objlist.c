@@ -158,6 +158,16 @@ out:
 	return s;
 }
 
+/* The next entry of objects/ that names an object, its name in name. */
+static struct dirent *next_object(DIR *d, char name[CW_NAME_MAX + 1])
+{
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && cw_name_from_file(de->d_name, name, CW_NAME_MAX + 1))
+			return de;
+	return NULL;
+}
+
 /* Collects the names of objects/, sorted, as cache entries carrying only name, ino, mtime. */
 static cw_status scan(ws_store *st, struct ws_cache_ent **out, size_t *n)
 {
@@ -170,11 +180,9 @@ static cw_status scan(ws_store *st, struct ws_cache_ent **out, size_t *n)
 	if (d == NULL)
 		return CW_ERR_IO;
 	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		char name[CW_NAME_MAX + 1];
+	char name[CW_NAME_MAX + 1];
+	while ((de = next_object(d, name)) != NULL) {
 		struct stat sb;
-		if (de->d_name[0] == '.' || !cw_name_from_file(de->d_name, name, sizeof name))
-			continue;
 		if (fstatat(st->objfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISDIR(sb.st_mode))
 			continue;
@@ -359,14 +367,11 @@ cw_status ws_object_count(ws_store *st, size_t *n)
 	*n = 0;
 	if (d == NULL)
 		return CW_ERR_IO;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		char name[CW_NAME_MAX + 1];
-		uint64_t latest;
-		if (de->d_name[0] != '.' && cw_name_from_file(de->d_name, name, sizeof name) &&
-		    latest_of(st, name, &latest))
+	char name[CW_NAME_MAX + 1];
+	uint64_t latest;
+	while (next_object(d, name) != NULL)
+		if (latest_of(st, name, &latest))
 			(*n)++;
-	}
 	closedir(d);
 	return CW_OK;
 }
