@@ -1,6 +1,8 @@
 /* wallet/objstore: layout, publication, lookup, listing, removal, and refusal to leave the
  * data directory. The sealed bytes here are fake: objstore never looks inside them. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "cmocka_common.h"
 #include "fsutil.h"
 #include "objstore_fixture.h"
+#include "objstore_int.h"
 static char dir[64];
 
 static int setup(void **state)
@@ -259,6 +262,42 @@ static void test_list_remove(void **state)
 	ws_store_close(st);
 }
 
+static size_t read_all(DIR *d)
+{
+	size_t n = 0;
+	while (readdir(d) != NULL)
+		n++;
+	return n;
+}
+
+/* Two streams over one held directory descriptor do not share a position: a listing that
+ * starts while another is half-way (serve's refresh and /metrics) leaves it whole. The
+ * directory is larger than one getdents buffer, so that the first stream reads it again after
+ * the second has run to the end. */
+static void test_opendir_streams(void **state)
+{
+	(void)state;
+	char p[128];
+	size_t n = 3000;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(p, sizeof p, "%s/tmp/d%05zu", dir, i);
+		assert_int_equal(mkdir(p, 0700), 0);
+	}
+	snprintf(p, sizeof p, "%s/tmp", dir);
+	int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	DIR *a = ws_opendir_at(dfd);
+	assert_non_null(a);
+	assert_non_null(readdir(a));
+	DIR *b = ws_opendir_at(dfd);
+	assert_non_null(b);
+	assert_int_equal(read_all(b), n + 2); /* with "." and ".." */
+	assert_int_equal(1 + read_all(a), n + 2);
+	closedir(a);
+	closedir(b);
+	close(dfd);
+}
+
 static void test_txn_abort(void **state)
 {
 	(void)state;
@@ -380,6 +419,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_escape, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_meta_mismatch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_opendir_streams, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clients, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
