@@ -350,28 +350,9 @@ for s in "${servers[@]}"; do
 done
 
 # --- fetch latency: 10 vs 100,000 stored objects (wallet) ---------------------------------
-# Objects are made by copying obj1k's published version (object.gpg, object.sig, a meta.json
-# naming the copy, seq, latest -> v1) into the FORMAT.md layout, not by `wallet store`
-# (which would take far longer); the store is blind to the difference.
-bulk_objects() { # bulk_objects FIRST LAST
-	perl -e '
-		use strict; my ($data, $first, $last) = @ARGV;
-		my $src = "$data/objects/obj1k/" . readlink("$data/objects/obj1k/latest");
-		sub slurp { open(my $f, "<:raw", $_[0]) or die "$_[0]: $!"; local $/; my $b = <$f>; $b }
-		sub spit {
-			open(my $f, ">:raw", $_[0]) or die "$_[0]: $!"; print $f $_[1] or die "$_[0]: $!";
-			close($f) or die "$_[0]: $!"; chmod(0600, $_[0]);
-		}
-		my ($gpg, $sig, $meta) = map { slurp("$src/$_") } qw(object.gpg object.sig meta.json);
-		for my $i ($first .. $last) {
-			my $n = sprintf("b%06d", $i); my $d = "$data/objects/$n";
-			mkdir($d, 0700) or die "$d: $!"; mkdir("$d/v1", 0700) or die "$d/v1: $!";
-			spit("$d/v1/object.gpg", $gpg); spit("$d/v1/object.sig", $sig);
-			(my $m = $meta) =~ s/"name"\s*:\s*"obj1k"/"name":"$n"/ or die "meta.json: no name";
-			spit("$d/v1/meta.json", $m); spit("$d/seq", "1\n");
-			symlink("v1", "$d/latest") or die "symlink: $!";
-		}' "$DATA" "$1" "$2"
-}
+# Objects are made by copying obj1k's published version (bl_bulk_objects in bench-lib.sh)
+# into the FORMAT.md layout, not by `wallet store` (far longer).
+bulk_objects() { bl_bulk_objects "$DATA" obj1k "$1" "$2"; }
 if has wallet; then
 	echo
 	stop_server wallet

@@ -1,6 +1,8 @@
 /* wallet/objstore: layout, publication, lookup, listing, removal, and refusal to leave the
  * data directory. The sealed bytes here are fake: objstore never looks inside them. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "cmocka_common.h"
 #include "fsutil.h"
 #include "objstore_fixture.h"
+#include "objstore_int.h"
 static char dir[64];
 
 static int setup(void **state)
@@ -184,6 +187,29 @@ static cw_status collect_fn(const ws_entry *e, void *arg)
 	return CW_OK;
 }
 
+/* A ws_objiter gives what ws_list lists, in the same order, with nothing cached, and
+ * ws_object_count counts them. */
+static void assert_same_listings(ws_store *st, size_t n)
+{
+	struct collect a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	assert_int_equal(ws_list(st, collect_fn, &a), CW_OK);
+	ws_objiter *it;
+	ws_entry e;
+	cw_status s;
+	assert_int_equal(ws_objiter_new(st, &it), CW_OK);
+	while ((s = ws_objiter_next(it, &e)) == CW_OK)
+		assert_int_equal(collect_fn(&e, &b), CW_OK);
+	assert_int_equal(s, CW_ERR_NOTFOUND);
+	ws_objiter_free(it);
+	assert_int_equal(a.n, n);
+	assert_memory_equal(&a, &b, sizeof a);
+	size_t count = 0;
+	assert_int_equal(ws_object_count(st, &count), CW_OK);
+	assert_int_equal(count, n);
+}
+
 static void test_list_remove(void **state)
 {
 	(void)state;
@@ -203,18 +229,21 @@ static void test_list_remove(void **state)
 	assert_string_equal(c.names[2], "zeta");
 	assert_int_equal(c.versions[1], 2);
 	assert_int_equal(c.nversions[1], 2);
+	assert_same_listings(st, 3);
 
 	/* a new version shows up in the next listing (cached entries are revalidated) */
 	publish(st, "zeta", "z2");
 	memset(&c, 0, sizeof c);
 	assert_int_equal(ws_list(st, collect_fn, &c), CW_OK);
 	assert_int_equal(c.versions[2], 2);
+	assert_same_listings(st, 3);
 
 	/* remove the latest version: latest falls back to the previous one */
 	assert_int_equal(ws_remove(st, "app1/b", 2), CW_OK);
 	assert_int_equal(ws_object_load(st, "app1/b", 0, &o), CW_OK);
 	assert_int_equal(o->version, 1);
 	ws_object_free(o);
+	assert_same_listings(st, 3);
 	assert_int_equal(ws_remove(st, "app1/b", 2), CW_ERR_NOTFOUND);
 	/* remove everything: not listed, not loadable, versions not reused */
 	assert_int_equal(ws_remove(st, "app1/b", 0), CW_OK);
@@ -224,12 +253,49 @@ static void test_list_remove(void **state)
 	memset(&c, 0, sizeof c);
 	assert_int_equal(ws_list(st, collect_fn, &c), CW_OK);
 	assert_int_equal(c.n, 2);
+	assert_same_listings(st, 2);
 	assert_int_equal(publish(st, "app1/b", "b3"), 3);
 	/* tmp/ holds nothing after completed operations */
 	char p[256];
 	snprintf(p, sizeof p, "test -z \"$(ls %s/tmp)\"", dir);
 	assert_int_equal(system(p), 0);
 	ws_store_close(st);
+}
+
+static size_t read_all(DIR *d)
+{
+	size_t n = 0;
+	while (readdir(d) != NULL)
+		n++;
+	return n;
+}
+
+/* Two streams over one held directory descriptor do not share a position: a listing that
+ * starts while another is half-way (serve's refresh and /metrics) leaves it whole. The
+ * directory is larger than one getdents buffer, so that the first stream reads it again after
+ * the second has run to the end. */
+static void test_opendir_streams(void **state)
+{
+	(void)state;
+	char p[128];
+	size_t n = 3000;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(p, sizeof p, "%s/tmp/d%05zu", dir, i);
+		assert_int_equal(mkdir(p, 0700), 0);
+	}
+	snprintf(p, sizeof p, "%s/tmp", dir);
+	int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	DIR *a = ws_opendir_at(dfd);
+	assert_non_null(a);
+	assert_non_null(readdir(a));
+	DIR *b = ws_opendir_at(dfd);
+	assert_non_null(b);
+	assert_int_equal(read_all(b), n + 2); /* with "." and ".." */
+	assert_int_equal(1 + read_all(a), n + 2);
+	closedir(a);
+	closedir(b);
+	close(dfd);
 }
 
 static void test_txn_abort(void **state)
@@ -353,6 +419,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_escape, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_meta_mismatch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_opendir_streams, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clients, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ struct server {
 	bool refreshing; /* this directory can sign: keep its manifests fresh */
 	bool refresher_up;
 	bool stopping;
+	bool stopped_early;              /* a signal cut the first refresh short: never listened */
 	char *export_dir;                /* --export: kept an export of every client's data */
 	struct timespec manifests_mtime; /* when it was last exported */
 	pthread_t refresher;
@@ -411,20 +413,13 @@ static void h_healthz(cw_https_req *req, void *arg)
 		reply_text(req, 200, "ok\n", NULL);
 }
 
-static cw_status count_one(const ws_entry *e, void *arg)
-{
-	(void)e;
-	(*(long long *)arg)++;
-	return CW_OK;
-}
-
 static long long object_count(server *srv)
 {
 	pthread_mutex_lock(&srv->count_mu);
 	time_t now = time(NULL);
 	if (srv->counted_at == 0 || now - srv->counted_at >= OBJECTS_CACHE_S) {
-		long long n = 0;
-		srv->objects = ws_list(srv->st, count_one, &n) == CW_OK ? n : -1;
+		size_t n = 0; /* not ws_list: its cache would keep an entry of every object */
+		srv->objects = ws_object_count(srv->st, &n) == CW_OK ? (long long)n : -1;
 		srv->counted_at = now;
 	}
 	long long n = srv->objects;
@@ -497,13 +492,34 @@ static cw_status load_signing_key(server *srv)
 	return rc;
 }
 
-/* Re-signs every manifest whenever a third of their lifetime has passed (the lifetime is
- * read again each time: `wallet refresh --ttl` changes it while we run). */
-static cw_status refresh_all(server *srv)
+/* Whether server_stop has begun: the refresher's question between two clients. */
+static bool stop_asked(void *arg)
+{
+	server *srv = arg;
+	pthread_mutex_lock(&srv->refresh_mu);
+	bool yes = srv->stopping;
+	pthread_mutex_unlock(&srv->refresh_mu);
+	return yes;
+}
+
+/* Whether SIGTERM or SIGINT waits for serve's sigwait (they are blocked in every thread of
+ * the process): the first refresh's question, asked before anyone can call server_stop. */
+static bool signal_pending(void *arg)
+{
+	(void)arg;
+	sigset_t set;
+	return sigpending(&set) == 0 &&
+	       (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1);
+}
+
+/* Re-signs every manifest, unless stop says to stop between two clients (*stopped then). The
+ * refresher does it whenever a third of their lifetime has passed (the lifetime is read again
+ * each time: `wallet refresh --ttl` changes it while we run). */
+static cw_status refresh_all(server *srv, bool (*stop)(void *), bool *stopped)
 {
 	char err[512];
 	int agent = wg_agent_enter(ws_store_gnupg(srv->st));
-	cw_status st = ws_manifests_update(srv->st, NULL, 0, err, sizeof err);
+	cw_status st = ws_manifests_refresh(srv->st, stop, srv, stopped, err, sizeof err);
 	wg_agent_leave(ws_store_gnupg(srv->st), agent);
 	if (st != CW_OK)
 		cw_log_event(srv->errlog, "error", "manifest refresh failed", err);
@@ -550,8 +566,13 @@ static void *refresher_main(void *arg)
 		ws_manifest_ttl(srv->st, &ttl);
 		pthread_mutex_unlock(&srv->refresh_mu);
 		if (now - last >= (ttl / 3 > 1 ? ttl / 3 : 1)) {
-			refresh_all(srv);
+			bool stopped = false;
+			refresh_all(srv, stop_asked, &stopped);
 			last = now; /* after a failure too: the next try comes a period later */
+			if (stopped) {
+				pthread_mutex_lock(&srv->refresh_mu);
+				break;
+			}
 		}
 		export_now(srv);
 		pthread_mutex_lock(&srv->refresh_mu);
@@ -596,10 +617,12 @@ static cw_status refresh_first(server *srv, const char *export_dir, char *err, s
 		         "--export needs the writer's data directory (with the signing key)");
 		return CW_ERR_USAGE;
 	}
-	if (refresh_all(srv) != CW_OK) {
+	if (refresh_all(srv, signal_pending, &srv->stopped_early) != CW_OK) {
 		snprintf(err, errsz, "cannot sign the manifests (see the log line before)");
 		return CW_ERR_CRYPTO;
 	}
+	if (srv->stopped_early)
+		return CW_OK;
 	srv->refreshing = true;
 	if (export_dir == NULL)
 		return CW_OK;
@@ -645,6 +668,8 @@ void server_reload_tls(server *srv)
 {
 	char err[512], msg[600], na[WS_TIME_UTC_LEN], ca[WS_TIME_UTC_LEN];
 	cw_tls_info info;
+	if (!srv->started) /* stopped before listening: a SIGHUP came with the SIGTERM */
+		return;
 	if (cw_https_reload_tls(srv->https, err, sizeof err) != CW_OK) {
 		cw_log_event(srv->errlog, "error",
 		             "TLS reload refused, the current files stay in use", err);
@@ -714,8 +739,13 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
 	                   .max_header_bytes = cfg->max_header_bytes,
 	                   .plain_listen = cfg->health_listen,
 	                   .log = srv->errlog};
-	if ((rc = refresh_first(srv, cfg->export_dir, err, errsz)) != CW_OK ||
-	    (rc = cw_https_new(&o, &srv->https)) != CW_OK || (rc = add_routes(srv)) != CW_OK)
+	if ((rc = refresh_first(srv, cfg->export_dir, err, errsz)) != CW_OK)
+		goto fail;
+	if (srv->stopped_early) { /* the caller's sigwait takes the signal and stops us */
+		*out = srv;
+		return CW_OK;
+	}
+	if ((rc = cw_https_new(&o, &srv->https)) != CW_OK || (rc = add_routes(srv)) != CW_OK)
 		goto fail;
 	if ((rc = cw_https_start(srv->https, err, errsz)) != CW_OK)
 		goto fail;
@@ -752,8 +782,10 @@ void server_stop(server *srv)
 		pthread_join(srv->refresher, NULL);
 	}
 	cw_https_free(srv->https); /* returns once in-flight requests are done */
-	if (srv->started)
-		cw_log_event(srv->errlog, "info", "stopped", NULL);
+	if (srv->started || srv->stopped_early)
+		cw_log_event(srv->errlog, "info", "stopped",
+		             srv->started ? NULL
+		                          : "during the first manifest refresh, before listening");
 	oc_free(srv->objects_cache);
 	cc_free(srv->clients);
 	mc_free(srv->manifests);

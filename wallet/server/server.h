@@ -12,7 +12,12 @@ typedef struct server server;
 
 /* Opens the data directory, exports the wallet's public signing key, opens the audit log and
  * starts the listeners. err receives one line on failure. CW_ERR_USAGE: bad settings;
- * anything else: failure. Logs a "listening" event to stderr. */
+ * anything else: failure. Logs a "listening" event to stderr.
+ * On the writer's data directory it first signs every manifest. The caller blocks SIGTERM and
+ * SIGINT in every thread (serve waits for them with sigwait): when one of them is pending
+ * between two clients of that first refresh, it stops there and returns CW_OK without
+ * listening, leaving the signal pending, so that the caller's sigwait takes it and calls
+ * server_stop as after any signal (which logs "stopped"). */
 cw_status server_start(const struct serve_config *cfg, server **out, char *err, size_t errsz);
 
 /* SIGHUP: reads the TLS certificate, key and CA files again and switches new handshakes to
@@ -21,7 +26,9 @@ cw_status server_start(const struct serve_config *cfg, server **out, char *err, 
  * Call from one thread at a time (serve's signal loop). */
 void server_reload_tls(server *srv);
 
-/* Stops accepting, waits for in-flight requests, releases everything. NULL accepted. */
+/* Stops accepting, waits for in-flight requests, releases everything. A manifest refresh
+ * under way stops between two clients (the manifests not signed yet stay as they were).
+ * NULL accepted. */
 void server_stop(server *srv);
 
 #endif

@@ -12,6 +12,7 @@
 #ifndef WALLET_MANIFEST_H
 #define WALLET_MANIFEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +31,7 @@ cw_status ws_manifest_set_ttl(ws_store *st, int64_t ttl);
 
 /* Re-signs the manifests of the n clients named (a revoked one, or one no longer registered,
  * loses its manifest), or with clients NULL those of every registered client, removing the
- * manifests of clients that are gone. One listing of the objects serves them all. Serialised
+ * manifests of clients that are gone. Each manifest is built and signed alone. Serialised
  * with every other update (DATA/manifests/.lock), so the last writer always listed after the
  * last publication. Also writes DATA/signing-key.asc when it is missing or the keyring
  * changed since (a rotated signing key is published so). err gets one line (for a client
@@ -38,5 +39,17 @@ cw_status ws_manifest_set_ttl(ws_store *st, int64_t ttl);
  * as it was, every other one is written, and the status is the failure). */
 cw_status ws_manifests_update(ws_store *st, const char *const *clients, size_t n, char *err,
                               size_t errsz);
+
+/* ws_manifests_update of every registered client, which stop (NULL: never) can cut short: it
+ * is asked before each client, every 1,024 objects listed and every 0.1 s while another
+ * update holds DATA/manifests/.lock, from this thread. When it says
+ * yes, *stopped is set and CW_OK returned at once: the manifests signed before are written,
+ * the others stay as they were and none is pruned. Unlike ws_manifests_update, it lists the
+ * objects afresh (ws_objiter) once per client and streams each manifest into the signing, so
+ * that memory holds neither every object's entry nor a manifest's whole text, whatever the
+ * number of objects and clients (docs/BENCHMARKS.md), and nothing of them once it returns.
+ * For `wallet serve`, which runs for months and whose stop must not wait for every client. */
+cw_status ws_manifests_refresh(ws_store *st, bool (*stop)(void *arg), void *arg, bool *stopped,
+                               char *err, size_t errsz);
 
 #endif

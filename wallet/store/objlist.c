@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strv.h"
+
 struct ws_cache_ent {
 	char *name;
 	char created[40];
@@ -156,6 +158,16 @@ out:
 	return s;
 }
 
+/* The next entry of objects/ that names an object, its name in name. */
+static struct dirent *next_object(DIR *d, char name[CW_NAME_MAX + 1])
+{
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && cw_name_from_file(de->d_name, name, CW_NAME_MAX + 1))
+			return de;
+	return NULL;
+}
+
 /* Collects the names of objects/, sorted, as cache entries carrying only name, ino, mtime. */
 static cw_status scan(ws_store *st, struct ws_cache_ent **out, size_t *n)
 {
@@ -168,11 +180,9 @@ static cw_status scan(ws_store *st, struct ws_cache_ent **out, size_t *n)
 	if (d == NULL)
 		return CW_ERR_IO;
 	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		char name[CW_NAME_MAX + 1];
+	char name[CW_NAME_MAX + 1];
+	while ((de = next_object(d, name)) != NULL) {
 		struct stat sb;
-		if (de->d_name[0] == '.' || !cw_name_from_file(de->d_name, name, sizeof name))
-			continue;
 		if (fstatat(st->objfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISDIR(sb.st_mode))
 			continue;
@@ -217,6 +227,35 @@ static bool racy(const struct timespec *mt)
 	return mt->tv_sec + 2 >= now.tv_sec;
 }
 
+/* The version objects/FILE/latest names; false when the object is removed, not published yet
+ * or its name has no file name. */
+static bool latest_of(ws_store *st, const char *name, uint64_t *latest)
+{
+	char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16], target[32];
+	if (!cw_name_to_file(name, file, sizeof file))
+		return false;
+	snprintf(rel, sizeof rel, "%s/latest", file);
+	ssize_t tl = readlinkat(st->objfd, rel, target, sizeof target - 1);
+	if (tl < 0)
+		return false;
+	target[tl] = '\0';
+	return ws_parse_vdir(target, latest);
+}
+
+/* A listed entry as callers see it (recipients borrowed from e). */
+static void to_entry(const struct ws_cache_ent *e, ws_entry *we)
+{
+	memset(we, 0, sizeof *we);
+	snprintf(we->name, sizeof we->name, "%s", e->name);
+	we->version = e->version;
+	memcpy(we->created, e->created, sizeof we->created);
+	memcpy(we->sha256, e->sha256, sizeof we->sha256);
+	we->size = e->size;
+	we->nversions = e->nversions;
+	we->recipients = e->recips;
+	we->nrecipients = e->nrecips;
+}
+
 cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 {
 	struct ws_cache_ent *cur = NULL;
@@ -227,18 +266,8 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 		goto out;
 	for (size_t i = 0; i < ncur; i++) {
 		struct ws_cache_ent *e = &cur[i];
-		char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16];
 		uint64_t latest;
-		if (!cw_name_to_file(e->name, file, sizeof file)) {
-			ent_clear(e);
-			continue;
-		}
-		snprintf(rel, sizeof rel, "%s/latest", file);
-		char target[32];
-		ssize_t tl = readlinkat(st->objfd, rel, target, sizeof target - 1);
-		if (tl >= 0)
-			target[tl] = '\0';
-		if (tl < 0 || !ws_parse_vdir(target, &latest)) {
+		if (!latest_of(st, e->name, &latest)) {
 			ent_clear(e); /* removed, or not published yet */
 			continue;
 		}
@@ -273,21 +302,76 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 	st->ncache = kept;
 	cur = NULL;
 	for (size_t i = 0; i < st->ncache && s == CW_OK; i++) {
-		const struct ws_cache_ent *e = &st->cache[i];
 		ws_entry we;
-		memset(&we, 0, sizeof we);
-		snprintf(we.name, sizeof we.name, "%s", e->name);
-		we.version = e->version;
-		memcpy(we.created, e->created, sizeof we.created);
-		memcpy(we.sha256, e->sha256, sizeof we.sha256);
-		we.size = e->size;
-		we.nversions = e->nversions;
-		we.recipients = e->recips;
-		we.nrecipients = e->nrecips;
+		to_entry(&st->cache[i], &we);
 		s = fn(&we, arg);
 	}
 out:
 	free(cur);
 	pthread_mutex_unlock(&st->list_lock);
 	return s;
+}
+
+struct ws_objiter {
+	ws_store *st;
+	char **names; /* from ws_object_names: sorted as scan sorts them (strcmp of the names) */
+	size_t n, i;
+	struct ws_cache_ent cur; /* the entry handed out last; its name is names[i - 1] */
+};
+
+cw_status ws_objiter_new(ws_store *st, ws_objiter **out)
+{
+	ws_objiter *it = calloc(1, sizeof *it);
+	*out = NULL;
+	if (it == NULL)
+		return CW_ERR_NOMEM;
+	it->st = st;
+	cw_status s = ws_object_names(st, &it->names, &it->n);
+	if (s != CW_OK) {
+		free(it);
+		return s;
+	}
+	*out = it;
+	return CW_OK;
+}
+
+cw_status ws_objiter_next(ws_objiter *it, ws_entry *e)
+{
+	while (it->i < it->n) {
+		struct ws_cache_ent *c = &it->cur;
+		uint64_t latest;
+		free(c->recips);
+		memset(c, 0, sizeof *c);
+		c->name = it->names[it->i++];
+		if (!latest_of(it->st, c->name, &latest) ||
+		    ent_load(it->st, c->name, latest, c) != CW_OK)
+			continue; /* vanished or damaged, as in ws_list */
+		to_entry(c, e);
+		return CW_OK;
+	}
+	return CW_ERR_NOTFOUND;
+}
+
+void ws_objiter_free(ws_objiter *it)
+{
+	if (it == NULL)
+		return;
+	free(it->cur.recips);
+	cw_strv_free(it->names, it->n);
+	free(it);
+}
+
+cw_status ws_object_count(ws_store *st, size_t *n)
+{
+	DIR *d = ws_opendir_at(st->objfd);
+	*n = 0;
+	if (d == NULL)
+		return CW_ERR_IO;
+	char name[CW_NAME_MAX + 1];
+	uint64_t latest;
+	while (next_object(d, name) != NULL)
+		if (latest_of(st, name, &latest))
+			(*n)++;
+	closedir(d);
+	return CW_OK;
 }

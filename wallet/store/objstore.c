@@ -40,14 +40,16 @@ cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out
 
 DIR *ws_opendir_at(int dfd)
 {
-	int fd = dup(dfd);
+	/* a new open file description, not dup(dfd): dups share the directory offset, and two
+	 * threads listing objects/ at once (serve's refresh, /metrics, a listing) would each see
+	 * part of it */
+	int fd = openat(dfd, ".", CW_DIR_FLAGS);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (d == NULL) {
 		if (fd >= 0)
 			close(fd);
 		return NULL;
 	}
-	rewinddir(d);
 	return d;
 }
 

@@ -66,6 +66,20 @@ typedef struct ws_entry {
  * fn's status when it is not CW_OK. */
 typedef cw_status (*ws_list_fn)(const ws_entry *e, void *arg);
 cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg);
+/* The entries ws_list lists, in the same order, one at a time and each read afresh: memory
+ * holds the object names and one entry, whatever the store holds (ws_list keeps an entry of
+ * every object in the handle for the next call). For a caller that visits the store once in a
+ * long while and is asked for its data piece by piece (wallet serve's refresh streams each
+ * manifest into gpgme). next fills e (its recipients valid until the next call) and returns
+ * CW_OK, or CW_ERR_NOTFOUND after the last. One thread at a time; free accepts NULL. */
+typedef struct ws_objiter ws_objiter;
+cw_status ws_objiter_new(ws_store *st, ws_objiter **out);
+cw_status ws_objiter_next(ws_objiter *it, ws_entry *e);
+void ws_objiter_free(ws_objiter *it);
+/* How many objects have a latest version (what ws_list would list, but for one whose
+ * meta.json is unreadable): one pass over objects/ without reading any meta.json or keeping
+ * anything. For /metrics. */
+cw_status ws_object_count(ws_store *st, size_t *n);
 
 /* One certificate of a client refused by itself (wallet revoke --cert), named by its
  * fingerprint: the lowercase hex SHA-256 of its DER encoding. */

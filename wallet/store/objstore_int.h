@@ -38,7 +38,8 @@ struct ws_store {
 cw_status ws_read_at(int dfd, const char *rel, size_t limit, unsigned char **out, size_t *len);
 
 /* A directory stream over a held directory descriptor (which stays open: the stream reads a
- * duplicate), positioned at the start. NULL on failure. Close with closedir(). */
+ * descriptor of its own, opened anew, so that several threads may list one directory at once),
+ * positioned at the start. NULL on failure. Close with closedir(). */
 DIR *ws_opendir_at(int dfd);
 
 /* "v123" -> 123; false for anything else (leading zeros, v0, overflow). */

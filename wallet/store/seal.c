@@ -127,15 +127,15 @@ out:
 
 /* Signs len bytes of data with the context's signer in mode (a detached signature, or a
  * signed message); *out is malloc'd. what names it in err. */
-static cw_status sign_mem(gpgme_ctx_t ctx, const void *data, size_t len, gpgme_sig_mode_t mode,
-                          const char *what, unsigned char **out, size_t *outlen, char *err,
-                          size_t errsz)
+/* Signs what din holds into malloc'd *out. */
+static cw_status sign_data(gpgme_ctx_t ctx, gpgme_data_t din, gpgme_sig_mode_t mode,
+                           const char *what, unsigned char **out, size_t *outlen, char *err,
+                           size_t errsz)
 {
-	gpgme_data_t din = NULL, dout = NULL;
+	gpgme_data_t dout = NULL;
 	gpgme_error_t ge;
 	cw_status st = CW_ERR_CRYPTO;
-	if ((ge = gpgme_data_new_from_mem(&din, (const char *)data, len, 0)) != 0 ||
-	    (ge = gpgme_data_new(&dout)) != 0) {
+	if ((ge = gpgme_data_new(&dout)) != 0) {
 		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
 		goto out;
 	}
@@ -147,8 +147,22 @@ static cw_status sign_mem(gpgme_ctx_t ctx, const void *data, size_t len, gpgme_s
 	}
 	st = take_mem(&dout, out, outlen);
 out:
-	gpgme_data_release(din);
 	gpgme_data_release(dout);
+	return st;
+}
+
+static cw_status sign_mem(gpgme_ctx_t ctx, const void *data, size_t len, gpgme_sig_mode_t mode,
+                          const char *what, unsigned char **out, size_t *outlen, char *err,
+                          size_t errsz)
+{
+	gpgme_data_t din = NULL;
+	gpgme_error_t ge = gpgme_data_new_from_mem(&din, (const char *)data, len, 0);
+	if (ge != 0) {
+		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
+		return CW_ERR_CRYPTO;
+	}
+	cw_status st = sign_data(ctx, din, mode, what, out, outlen, err, errsz);
+	gpgme_data_release(din);
 	return st;
 }
 
@@ -348,41 +362,75 @@ out:
 	return st;
 }
 
-cw_status wg_sign_manifest(const char *home, const char *signer, const char *client,
-                           const void *doc, size_t len, unsigned char **out, size_t *outlen,
-                           char *err, size_t errsz)
+/* ctx set up to sign a manifest for client: the wallet key, binary, the notation. */
+static cw_status manifest_ctx(const char *home, const char *signer, const char *client,
+                              gpgme_ctx_t *ctx, gpgme_key_t *skey, char *err, size_t errsz)
 {
-	gpgme_ctx_t ctx = NULL;
-	gpgme_key_t skey = NULL;
 	gpgme_error_t ge;
-	cw_status st;
 	err[0] = '\0';
-	*out = NULL;
-	*outlen = 0;
-	if ((st = cw_gpg_ctx(home, &ctx)) != CW_OK) {
+	if (cw_gpg_ctx(home, ctx) != CW_OK) {
 		cw_gpg_errfmt(err, errsz, "cannot start gpgme", 0);
-		goto out;
+		return CW_ERR_CRYPTO;
 	}
-	st = CW_ERR_KEY;
-	if ((ge = gpgme_get_key(ctx, signer, &skey, 1)) != 0 ||
-	    (ge = gpgme_signers_add(ctx, skey)) != 0) {
+	if ((ge = gpgme_get_key(*ctx, signer, skey, 1)) != 0 ||
+	    (ge = gpgme_signers_add(*ctx, *skey)) != 0) {
 		cw_gpg_errfmt(err, errsz, "wallet signing key unusable", ge);
-		goto out;
+		return CW_ERR_KEY;
 	}
-	gpgme_set_armor(ctx, 0);
-	if ((ge = gpgme_sig_notation_add(ctx, CW_NOTATION_MANIFEST, client,
+	gpgme_set_armor(*ctx, 0);
+	if ((ge = gpgme_sig_notation_add(*ctx, CW_NOTATION_MANIFEST, client,
 	                                 GPGME_SIG_NOTATION_HUMAN_READABLE)) != 0) {
 		cw_gpg_errfmt(err, errsz, "gpgme notation", ge);
-		st = CW_ERR_CRYPTO;
-		goto out;
+		return CW_ERR_CRYPTO;
 	}
-	st = sign_mem(ctx, doc, len, GPGME_SIG_MODE_NORMAL, "signing the manifest failed", out,
-	              outlen, err, errsz);
+	return CW_OK;
+}
+
+/* The manifest from memory (doc) or, with doc NULL, from rd. */
+static cw_status sign_manifest(const char *home, const char *signer, const char *client,
+                               const void *doc, size_t len, wg_read_fn rd, void *arg,
+                               unsigned char **out, size_t *outlen, char *err, size_t errsz)
+{
+	static const char what[] = "signing the manifest failed";
+	gpgme_ctx_t ctx = NULL;
+	gpgme_key_t skey = NULL;
+	gpgme_data_t din = NULL;
+	struct gpgme_data_cbs cbs = {.read = rd};
+	gpgme_error_t ge;
+	*out = NULL;
+	*outlen = 0;
+	cw_status st = manifest_ctx(home, signer, client, &ctx, &skey, err, errsz);
+	if (st != CW_OK)
+		goto out;
+	if (doc != NULL) {
+		st = sign_mem(ctx, doc, len, GPGME_SIG_MODE_NORMAL, what, out, outlen, err, errsz);
+	} else if ((ge = gpgme_data_new_from_cbs(&din, &cbs, arg)) != 0) {
+		cw_gpg_errfmt(err, errsz, "gpgme data", ge);
+		st = CW_ERR_CRYPTO;
+	} else {
+		st = sign_data(ctx, din, GPGME_SIG_MODE_NORMAL, what, out, outlen, err, errsz);
+	}
 out:
+	gpgme_data_release(din);
 	if (skey != NULL)
 		gpgme_key_unref(skey);
 	gpgme_release(ctx);
 	return st;
+}
+
+cw_status wg_sign_manifest(const char *home, const char *signer, const char *client,
+                           const void *doc, size_t len, unsigned char **out, size_t *outlen,
+                           char *err, size_t errsz)
+{
+	return sign_manifest(home, signer, client, doc != NULL ? doc : "", len, NULL, NULL, out,
+	                     outlen, err, errsz);
+}
+
+cw_status wg_sign_manifest_from(const char *home, const char *signer, const char *client,
+                                wg_read_fn rd, void *arg, unsigned char **out, size_t *outlen,
+                                char *err, size_t errsz)
+{
+	return sign_manifest(home, signer, client, NULL, 0, rd, arg, out, outlen, err, errsz);
 }
 
 cw_status wg_open_manifest(const char *home, const char *signer, const char *client,

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "objstore.h"
 #include "status.h"
@@ -54,6 +55,13 @@ cw_status wg_signature_maker(const char *home, const void *data, size_t len, con
 cw_status wg_sign_manifest(const char *home, const char *signer, const char *client,
                            const void *doc, size_t len, unsigned char **out, size_t *outlen,
                            char *err, size_t errsz);
+/* The same with the document read piece by piece from rd (arg passed on), so that it need
+ * not be in memory whole: rd returns the bytes it put in buf (at most size), 0 at the end, or
+ * -1 with errno set to fail the signing (CW_ERR_CRYPTO). Called from this thread only. */
+typedef ssize_t (*wg_read_fn)(void *arg, void *buf, size_t size);
+cw_status wg_sign_manifest_from(const char *home, const char *signer, const char *client,
+                                wg_read_fn rd, void *arg, unsigned char **out, size_t *outlen,
+                                char *err, size_t errsz);
 /* Verifies a signed manifest (one good signature by signer, for client) and returns its
  * content (*doclen bytes, malloc'd). CW_ERR_BADSIG when anything is off. */
 cw_status wg_open_manifest(const char *home, const char *signer, const char *client,
