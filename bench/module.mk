@@ -34,6 +34,7 @@ include bench/entry.mk
 include bench/manifest.mk
 include bench/watch.mk
 include bench/fleet.mk
+include bench/memory.mk
 # Every benchmark, then their figures (docs/bench/*.png, from the tables in $(O)/bench/).
 bench: $(BENCH_TARGETS)
 	@O=$(O) bench/plot.sh
