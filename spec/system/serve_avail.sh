@@ -27,10 +27,7 @@ get_db() {
 	cfetch "$A1" /v1/objects/db_pass --max-time "$1" -o "$T_DIR/db.body" -w '%{http_code}'
 }
 served() { [ "$(get_db 10)" = 200 ] && [ -s "$T_DIR/db.body" ]; }
-hs_failures() {
-	curl -s --max-time 10 "http://127.0.0.1:$SERVE_HPORT/metrics" |
-		awk '/^wallet_tls_handshake_failures_total /{print $2}'
-}
+hs_failures() { serve_metric wallet_tls_handshake_failures_total; }
 nfds() { ls "/proc/$SERVE_PID/fd" | wc -l; }
 fds_at_most() { [ "$(nfds)" -le "$1" ]; }
 count_lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }

@@ -116,6 +116,11 @@ serve_up() {
 	kill -0 "$SERVE_PID" 2>/dev/null || return 2
 	curl -sf "http://127.0.0.1:$SERVE_HPORT/healthz" >/dev/null
 }
+# serve_metric SAMPLE: the value of the /metrics sample SAMPLE (the name with its labels, as
+# printed: wallet_tls_sessions, wallet_tls_handshakes_total{kind="full"}); "" when absent
+serve_metric() {
+	curl -s --max-time 10 "http://127.0.0.1:$SERVE_HPORT/metrics" | awk -v s="$1" '$1 == s {print $2}'
+}
 
 # cfetch CLIENTDIR PATH [curl args...]: prints the body; -w etc. may be added. Counts its
 # calls in $T_DIR/cfetch.count (one line each), also from subshells.

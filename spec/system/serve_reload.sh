@@ -191,10 +191,7 @@ t_cond "both CAs: app1's certificate from the new CA accepted" "$(code_of "$T_DI
 # --- /metrics -------------------------------------------------------------------------------------
 # enddate FILE: the notAfter of FILE's (first) certificate in Unix seconds
 enddate() { date -u -d "$(openssl x509 -noout -enddate -in "$1" | cut -d= -f2)" +%s; }
-metric() {
-	curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" |
-		awk -v c="$1" '$1 == "wallet_certificate_expiry_seconds{cert=\"" c "\"}" {print $2}'
-}
+metric() { serve_metric "wallet_certificate_expiry_seconds{cert=\"$1\"}"; }
 # near VALUE EXPECTED: within 10 s (the clock ticks between the two readings)
 near() { [ -n "$1" ] && [ "$1" -ge $(($2 - 10)) ] && [ "$1" -le $(($2 + 10)) ]; }
 now=$(date +%s)

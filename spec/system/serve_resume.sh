@@ -38,7 +38,7 @@ rget() {
 how() { sed -n 's/^\(New\|Reused\), .*/\1/p' "$1" | head -1 | grep . || echo none; }
 # status OUT: the HTTP status code of the answer
 status() { sed -n 's#^HTTP/1\.1 \([0-9]*\) .*#\1#p' "$1" | head -1; }
-metric() { curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | sed -n "s/^wallet_tls_handshakes_total{kind=\"$1\"} //p"; }
+metric() { serve_metric "wallet_tls_handshakes_total{kind=\"$1\"}"; }
 metric_at_least() { [ "$(metric "$1")" -ge "$2" ] 2>/dev/null; }
 
 # --- TLS 1.3: a ticket, then a resumption that is the same client --------------------------
@@ -134,7 +134,7 @@ t_grep "...the full handshake refused the expired certificate" "certificate expi
 
 # --- wallet-entry --watch resumes its polls ------------------------------------------------
 r0=$(metric resumed)
-n0=$(curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | sed -n 's/^wallet_tls_sessions //p')
+n0=$(serve_metric wallet_tls_sessions)
 SIDE=$(mktemp -d /dev/shm/cwtest-side.XXXXXX)
 at_exit "rm -rf $SIDE"
 wallet-entry --url "https://127.0.0.1:$SERVE_PORT" --watch 1 \
@@ -142,7 +142,7 @@ wallet-entry --url "https://127.0.0.1:$SERVE_PORT" --watch 1 \
 EPID=$!
 at_exit "kill -9 $EPID"
 t_ok "wallet-entry --watch 1: five polls resumed" wait_until 60 metric_at_least resumed $((r0 + 5))
-n1=$(curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | sed -n 's/^wallet_tls_sessions //p')
+n1=$(serve_metric wallet_tls_sessions)
 t_cond "...holding one session in the server, not one per poll" "$n1" -le $((n0 + 1))
 kill -TERM "$EPID"
 wait "$EPID"

@@ -34,7 +34,7 @@ sclient_quiet() {
 		-ign_eof "$@" </dev/null >"$out" 2>&1
 }
 CERT=(-cert "$A1/tls.crt" -key "$A1/tls.key")
-hs0=$(curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | awk '/^wallet_tls_handshake_failures_total/{print $2}')
+hs0=$(serve_metric wallet_tls_handshake_failures_total)
 
 for v in 1_2 1_3; do
 	sclient "$T_DIR/ok$v" "-tls$v" "${CERT[@]}"
@@ -71,7 +71,7 @@ t_cond "curl with a foreign CA's certificate (same CN): refused" "$code" = 000
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$KEYS/ca/ca.crt" --cert "$KEYS/wallet/server.crt" \
 	--key "$KEYS/wallet/server.key" "https://127.0.0.1:$SERVE_PORT/healthz")
 t_cond "a certificate without clientAuth: refused" "$code" = 000
-hs1=$(curl -s "http://127.0.0.1:$SERVE_HPORT/metrics" | awk '/^wallet_tls_handshake_failures_total/{print $2}')
+hs1=$(serve_metric wallet_tls_handshake_failures_total)
 t_cond "handshake failures counted in /metrics" "$hs1" -ge $((hs0 + 13))
 t_nogrep "refused handshakes are not audited as requests" '"client":"app1","cert_sha256":"'"$(openssl x509 -in "$KEYS/rogue/tls.crt" -outform DER | sha256sum | cut -d' ' -f1)" "$T_DIR/audit.log"
 code=$(cfetch "$A1" /v1/objects/one -o /dev/null -w '%{http_code}')
