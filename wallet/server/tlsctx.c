@@ -323,11 +323,10 @@ static cw_status configure(cw_tls *t, SSL_CTX *ctx, uint32_t generation, cw_tls_
 	sid_of(generation, sid);
 	if (SSL_CTX_set_ex_data(ctx, ex_index, t) != 1)
 		goto params;
+	/* NO_TICKET: TLS 1.3 tickets are stateful (a session id) and TLS 1.2 gets none; no
+	 * resumption without a new key exchange (ALLOW_NO_DHE_KEX cleared). */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-	                             SSL_OP_CIPHER_SERVER_PREFERENCE);
-	/* Stateful tickets (TLS 1.3 with NO_TICKET: a session id) and no TLS 1.2 ticket; no
-	 * resumption without a new key exchange. */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	                             SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
 	SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_NO_DHE_KEX);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
