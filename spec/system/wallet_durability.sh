@@ -60,6 +60,19 @@ t_ok "a store after the kills works" sh -c "echo after | '$W' --data '$D' store 
 t_cond "leftovers under tmp/ are cleaned by a later store" "$(ls "$D/tmp" | wc -l)" -eq 0
 t_exit "no gpg-agent left running after the kills" 1 pgrep -f "[g]pg-agent --homedir $D/gnupg "
 
+# --- a version above latest, made deterministic: the state a store killed between renaming its
+# vN into place and swapping latest leaves (its manifest still lists the latest version) ---
+hi=$(readlink "$D/objects/crash/latest")
+up=v$((${hi#v} + 1))
+cp -a "$D/objects/crash/$hi" "$D/objects/crash/$up"
+t_ok "checkintegrity passes with a version above latest" sh -c "'$W' --data '$D' checkintegrity >'$T_DIR/ck'"
+t_grep "it warns that $up is not published" "WARN object crash $up is not published" "$T_DIR/ck"
+t_ok "a store after that works" sh -c "echo again | '$W' --data '$D' store crash --to app1"
+t_cond "the store removed the unpublished $up" ! -e "$D/objects/crash/$up"
+t_cond "and did not reuse its number" "$(readlink "$D/objects/crash/latest")" = "v$((${hi#v} + 2))"
+"$W" --data "$D" checkintegrity >"$T_DIR/ck" 2>&1
+t_nogrep "checkintegrity has nothing left to warn about" "not published" "$T_DIR/ck"
+
 # --- no gpg-agent outlives a store killed while it holds the agent ---
 # The store's watchdog (wg_agent_enter) stops the agent as soon as the store dies: without any
 # later command. The kill lands while the agent runs (polled, not timed); a store that ends

@@ -262,6 +262,78 @@ static void test_list_remove(void **state)
 	ws_store_close(st);
 }
 
+/* latest is swapped back from a version's directory, as a store killed between renaming its vN
+ * into place and swapping latest leaves it (or an rm killed after its swap) */
+static void point_latest_at(const char *name, const char *target)
+{
+	char link[256];
+	snprintf(link, sizeof link, "%s/objects/%s/latest", dir, name);
+	(void)unlink(link);
+	if (target != NULL)
+		assert_int_equal(symlink(target, link), 0);
+}
+
+static bool vdir_exists(const char *name, unsigned v)
+{
+	char p[256];
+	struct stat sb;
+	snprintf(p, sizeof p, "%s/objects/%s/v%u", dir, name, v);
+	return stat(p, &sb) == 0;
+}
+
+/* Versions above latest are not published: never loaded, and removed by the next writer. */
+static void test_unpublished(void **state)
+{
+	(void)state;
+	ws_store *st;
+	ws_object *o;
+	uint64_t *vers, latest;
+	size_t nv;
+	assert_int_equal(ws_store_open(dir, &st), CW_OK);
+	for (int i = 1; i <= 3; i++)
+		assert_int_equal(publish(st, "x", "v"), i);
+	point_latest_at("x", "v2");
+	assert_int_equal(ws_object_load(st, "x", 3, &o), CW_ERR_NOTFOUND);
+	assert_null(o);
+	assert_int_equal(ws_version_exists(st, "x", 3), CW_ERR_NOTFOUND); /* serve's cache check */
+	assert_int_equal(ws_version_exists(st, "x", 2), CW_OK);
+	assert_int_equal(ws_object_load(st, "x", 0, &o), CW_OK);
+	assert_int_equal(o->version, 2);
+	ws_object_free(o);
+	assert_int_equal(ws_object_versions(st, "x", &vers, &nv, &latest), CW_OK);
+	assert_int_equal(nv, 3);
+	assert_int_equal(latest, 2);
+	free(vers);
+	/* the next store removes v3 and does not reuse its number */
+	assert_int_equal(publish(st, "x", "v"), 4);
+	assert_false(vdir_exists("x", 3));
+	assert_true(vdir_exists("x", 2));
+
+	/* an rm finishes the job too, before its own: v5 goes, then v4 as asked */
+	assert_int_equal(publish(st, "x", "v"), 5);
+	point_latest_at("x", "v4");
+	assert_int_equal(ws_remove(st, "x", 4), CW_OK);
+	assert_false(vdir_exists("x", 5));
+	assert_false(vdir_exists("x", 4));
+	assert_int_equal(ws_object_load(st, "x", 0, &o), CW_OK);
+	assert_int_equal(o->version, 2);
+	ws_object_free(o);
+
+	/* no latest: nothing is published, whatever versions there are */
+	assert_int_equal(publish(st, "y", "v"), 1);
+	point_latest_at("y", NULL);
+	assert_int_equal(ws_object_load(st, "y", 1, &o), CW_ERR_NOTFOUND);
+	assert_int_equal(ws_version_exists(st, "y", 1), CW_ERR_NOTFOUND);
+	assert_int_equal(ws_object_load(st, "y", 0, &o), CW_ERR_NOTFOUND);
+	assert_int_equal(ws_remove(st, "y", 0), CW_ERR_NOTFOUND);
+	assert_false(vdir_exists("y", 1));
+	assert_int_equal(publish(st, "y", "v"), 2);
+	char p[256];
+	snprintf(p, sizeof p, "test -z \"$(ls %s/tmp)\"", dir);
+	assert_int_equal(system(p), 0);
+	ws_store_close(st);
+}
+
 static size_t read_all(DIR *d)
 {
 	size_t n = 0;
@@ -419,6 +491,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_escape, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_meta_mismatch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_list_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unpublished, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_opendir_streams, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_txn_abort, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clients, setup, teardown),

@@ -94,7 +94,7 @@ static void object_versions(struct signed_by *sb, const char *name)
 		    wl_fail(CMD, WL_EXIT_FAIL, "object %s: cannot list its versions", name);
 		return;
 	}
-	for (size_t i = 0; i < nv; i++) {
+	for (size_t i = 0; i < nv && vers[i] <= latest; i++) { /* above: not published */
 		ws_object *o = NULL;
 		cw_status s = ws_object_load(sb->st, name, vers[i], &o);
 		if (s == CW_OK)

@@ -355,12 +355,16 @@ cw_status ws_object_load(ws_store *st, const char *name, uint64_t version, ws_ob
 	cw_status s = ws_open_objdir(st, name, &odfd);
 	if (s != CW_OK)
 		goto out;
-	if (version == 0 && (s = ws_latest_at(odfd, &version)) != CW_OK) {
+	uint64_t latest;
+	if ((s = ws_latest_at(odfd, &latest)) != CW_OK) {
 		if (s == CW_ERR_INTEGRITY)
 			s = CW_ERR_NOTFOUND;
 		goto out;
 	}
-	if (version > CW_VERSION_MAX) {
+	if (version == 0)
+		version = latest;
+	/* above latest: not published yet, or being removed (drop_unpublished in objwrite.c) */
+	if (version > latest) {
 		s = CW_ERR_NOTFOUND;
 		goto out;
 	}
@@ -425,8 +429,12 @@ cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version)
 	struct stat sb;
 	if (name == NULL || !cw_name_to_file(name, file, sizeof file))
 		return CW_ERR_NAME;
-	if (version == 0 || version > CW_VERSION_MAX)
-		return CW_ERR_NOTFOUND;
+	uint64_t latest;
+	cw_status s = ws_object_latest(st, name, &latest);
+	if (s != CW_OK)
+		return s;
+	if (version == 0 || version > latest)
+		return CW_ERR_NOTFOUND; /* above latest: not published (ws_object_load) */
 	snprintf(rel, sizeof rel, "%s/v%llu", file, (unsigned long long)version);
 	if (fstatat(st->objfd, rel, &sb, AT_SYMLINK_NOFOLLOW) != 0)
 		return ws_errno_status();

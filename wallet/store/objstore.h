@@ -44,7 +44,8 @@ typedef struct ws_object {
 } ws_object;
 
 /* Loads a version of name (version 0 = latest). CW_ERR_NAME for a name outside the grammar,
- * CW_ERR_NOTFOUND when there is no such object or version. Never reads outside the data
+ * CW_ERR_NOTFOUND when there is no such object or version, or the version is above latest
+ * (not published: a store or rm was killed half-way). Never reads outside the data
  * directory. The caller frees with ws_object_free. */
 cw_status ws_object_load(ws_store *st, const char *name, uint64_t version, ws_object **out);
 void ws_object_free(ws_object *obj); /* NULL accepted */
@@ -123,8 +124,9 @@ bool ws_client_unrevoke_cert(ws_client *c, const char *sha256);
  * ws_object_load, with its usual checks. */
 cw_status ws_object_latest(ws_store *st, const char *name, uint64_t *version);
 
-/* CW_OK when version (> 0) of name is published (objects/FILE/vN is a directory: one
- * fstatat), CW_ERR_NOTFOUND when it is not (never was, or removed). Versions are immutable
+/* CW_OK when version (> 0) of name is published (objects/FILE/vN is a directory, at or
+ * below latest: a readlinkat and an fstatat), CW_ERR_NOTFOUND when it is not (never was, not
+ * yet, or removed). Versions are immutable
  * and never reused, so this tells whether a copy loaded earlier is still the published one. */
 cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version);
 

@@ -164,6 +164,44 @@ static cw_status set_latest(int odfd, uint64_t v)
 	return fsync(odfd) == 0 ? CW_OK : io_fail();
 }
 
+/* Moves vN out of the object directory into tmp/ (one atomic step readers cannot see half of),
+ * then deletes it there. */
+static cw_status drop_version(ws_store *st, int odfd, int tmpfd, uint64_t v)
+{
+	char vdir[32], dst[CW_NAME_MAX + 64], p[PATH_MAX];
+	unsigned char rnd[4];
+	if (getentropy(rnd, sizeof rnd) != 0)
+		return CW_ERR_INTERNAL;
+	snprintf(vdir, sizeof vdir, "v%llu", (unsigned long long)v);
+	snprintf(dst, sizeof dst, "rm-%02x%02x%02x%02x-%s", rnd[0], rnd[1], rnd[2], rnd[3], vdir);
+	if (renameat2(odfd, vdir, tmpfd, dst, RENAME_NOREPLACE) != 0)
+		return errno == ENOENT ? CW_ERR_NOTFOUND : io_fail();
+	if (fsync(odfd) != 0)
+		return io_fail();
+	if (cw_path(p, sizeof p, "%s/tmp/%s", st->dir, dst) == CW_OK)
+		(void)cw_rm_rf(p);
+	return CW_OK;
+}
+
+/* Versions above latest (every version, when there is no latest) are not published: a store
+ * killed between renaming its vN into place and swapping latest leaves one, and so does an rm
+ * killed between its swap and the removal. Readers never load them (ws_object_load). The next
+ * writer of the object, holding its lock, finishes the job: it removes them, so that latest is
+ * the highest version again. vers is ascending; *nv shrinks to what stays. */
+static cw_status drop_unpublished(ws_store *st, int odfd, int tmpfd, const uint64_t *vers,
+                                  size_t *nv, uint64_t latest)
+{
+	cw_status s = CW_OK;
+	while (s == CW_OK && *nv > 0 && vers[*nv - 1] > latest) {
+		s = drop_version(st, odfd, tmpfd, vers[*nv - 1]);
+		if (s == CW_ERR_NOTFOUND)
+			s = CW_OK;
+		if (s == CW_OK)
+			(*nv)--;
+	}
+	return s;
+}
+
 cw_status ws_publish_begin(ws_store *st, const char *name, ws_txn **out)
 {
 	uint64_t seq, *vers = NULL, latest;
@@ -193,6 +231,8 @@ cw_status ws_publish_begin(ws_store *st, const char *name, ws_txn **out)
 		seq = vers[nv - 1];
 	if (latest > seq)
 		seq = latest;
+	if ((s = drop_unpublished(st, t->odfd, t->tmpfd, vers, &nv, latest)) != CW_OK)
+		goto out;
 	if (seq >= CW_VERSION_MAX) {
 		s = CW_ERR_TOOBIG;
 		goto out;
@@ -307,26 +347,6 @@ void ws_txn_end(ws_txn *t)
 	free(t);
 }
 
-/* Moves vN out of the object directory into tmp/ (one atomic step readers cannot see half of),
- * then deletes it there. */
-static cw_status drop_version(ws_store *st, int odfd, int tmpfd, const char *file, uint64_t v)
-{
-	char vdir[32], dst[CW_NAME_MAX + 64], p[PATH_MAX];
-	unsigned char rnd[4];
-	if (getentropy(rnd, sizeof rnd) != 0)
-		return CW_ERR_INTERNAL;
-	snprintf(vdir, sizeof vdir, "v%llu", (unsigned long long)v);
-	snprintf(dst, sizeof dst, "rm-%02x%02x%02x%02x-%s", rnd[0], rnd[1], rnd[2], rnd[3], vdir);
-	if (renameat2(odfd, vdir, tmpfd, dst, RENAME_NOREPLACE) != 0)
-		return errno == ENOENT ? CW_ERR_NOTFOUND : io_fail();
-	(void)file;
-	if (fsync(odfd) != 0)
-		return io_fail();
-	if (cw_path(p, sizeof p, "%s/tmp/%s", st->dir, dst) == CW_OK)
-		(void)cw_rm_rf(p);
-	return CW_OK;
-}
-
 cw_status ws_remove(ws_store *st, const char *name, uint64_t version)
 {
 	char file[CW_NAME_MAX + 1];
@@ -338,7 +358,8 @@ cw_status ws_remove(ws_store *st, const char *name, uint64_t version)
 		return CW_ERR_NAME;
 	if ((s = tmp_enter(st, &tmpfd, &tmplock)) != CW_OK ||
 	    (s = obj_enter(st, file, false, &odfd, &lockfd)) != CW_OK ||
-	    (s = ws_object_versions(st, name, &vers, &nv, &latest)) != CW_OK)
+	    (s = ws_object_versions(st, name, &vers, &nv, &latest)) != CW_OK ||
+	    (s = drop_unpublished(st, odfd, tmpfd, vers, &nv, latest)) != CW_OK)
 		goto out;
 	if (version == 0) {
 		if (nv == 0 && latest == 0) {
@@ -349,7 +370,7 @@ cw_status ws_remove(ws_store *st, const char *name, uint64_t version)
 		if ((s = set_latest(odfd, 0)) != CW_OK)
 			goto out;
 		for (size_t i = 0; i < nv && s == CW_OK; i++) {
-			s = drop_version(st, odfd, tmpfd, file, vers[i]);
+			s = drop_version(st, odfd, tmpfd, vers[i]);
 			if (s == CW_ERR_NOTFOUND)
 				s = CW_OK;
 		}
@@ -372,7 +393,7 @@ cw_status ws_remove(ws_store *st, const char *name, uint64_t version)
 		if ((s = set_latest(odfd, next)) != CW_OK)
 			goto out;
 	}
-	s = drop_version(st, odfd, tmpfd, file, version);
+	s = drop_version(st, odfd, tmpfd, version);
 out:;
 	int saved = errno;
 	free(vers);
