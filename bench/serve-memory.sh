@@ -1,8 +1,9 @@
 #!/bin/bash
 # Resident memory of `wallet serve` on the writer's data directory (which signs every client's
 # manifest at start and keeps them fresh) with 10 and with BENCH_OBJECTS stored objects:
-# VmRSS and VmHWM (/proc/PID/status) once it listens, i.e. after the first refresh, and how
-# long a SIGTERM sent during the first refresh takes to stop it. Figures in docs/BENCHMARKS.md.
+# VmRSS and VmHWM (/proc/PID/status) once it listens, i.e. after the first refresh, and after a
+# client has listed every object (GET /v1/objects); and how long a SIGTERM sent during the
+# first refresh takes to stop it. Figures in docs/BENCHMARKS.md.
 #
 # Loopback only; every process it starts is stopped at exit (by PID).
 # Usage: O=build-x bench/serve-memory.sh
@@ -70,6 +71,13 @@ sync
 serve_listening
 report "$NOBJ objects"
 echo "  manifest of app1: $(stat -c %s "$D/manifests/app1") bytes"
+# A client lists every object it reads (GET /v1/objects), then the server is idle again.
+C=$K/clients/app1
+t0=$(date +%s.%N)
+n=$(curl -sf --cacert "$K/ca/ca.crt" --cert "$C/tls.crt" --key "$C/tls.key" \
+	"https://127.0.0.1:$P/v1/objects" | grep -o '"name"' | wc -l)
+printf '  GET /v1/objects: %d objects listed in %.2f s\n' "$n" "$(echo "$(date +%s.%N) - $t0" | bc)"
+printf '%-16s VmRSS %7d KiB   VmHWM %7d KiB\n' "after a listing" "$(vm VmRSS)" "$(vm VmHWM)"
 stop_timed >/dev/null
 # A stop during the first refresh: SIGTERM a second after the start.
 P=$(bl_pick_port)

@@ -230,6 +230,16 @@ static void test_list_remove(void **state)
 	assert_int_equal(c.versions[1], 2);
 	assert_int_equal(c.nversions[1], 2);
 	assert_same_listings(st, 3);
+	/* an iterator with a prefix: app1-x and zeta are skipped, app1/b is whole */
+	ws_objiter *it;
+	ws_entry e;
+	assert_int_equal(ws_objiter_new(st, &it), CW_OK);
+	ws_objiter_prefix(it, "app1/");
+	assert_int_equal(ws_objiter_next(it, &e), CW_OK);
+	assert_string_equal(e.name, "app1/b");
+	assert_int_equal(e.version, 2);
+	assert_int_equal(ws_objiter_next(it, &e), CW_ERR_NOTFOUND);
+	ws_objiter_free(it);
 
 	/* a new version shows up in the next listing (cached entries are revalidated) */
 	publish(st, "zeta", "z2");

@@ -301,40 +301,38 @@ static void h_manifest(cw_https_req *req, void *arg)
 	free(doc);
 }
 
-struct list_arg {
-	const char *client;
-	const char *prefix;
-	cJSON *arr;
-	int failed;
-};
-
-static cw_status list_one(const ws_entry *e, void *arg)
+/* Appends e to the listing in out when client is one of its recipients: each entry as cJSON
+ * prints it, so that the text is that of one array printed whole. */
+static cw_status list_one(const ws_entry *e, const char *client, cw_text *out)
 {
-	struct list_arg *la = arg;
 	bool mine = false;
 	for (size_t i = 0; i < e->nrecipients && !mine; i++)
-		mine = strcmp(e->recipients[i].client, la->client) == 0;
-	if (!mine || strncmp(e->name, la->prefix, strlen(la->prefix)) != 0)
+		mine = strcmp(e->recipients[i].client, client) == 0;
+	if (!mine)
 		return CW_OK;
+	char *item = NULL;
+	cw_status st = CW_ERR_NOMEM;
 	cJSON *o = cJSON_CreateObject();
-	if (o == NULL || !cJSON_AddItemToArray(la->arr, o)) {
-		cJSON_Delete(o);
-		return CW_ERR_NOMEM;
-	}
-	if (cJSON_AddStringToObject(o, "name", e->name) == NULL ||
-	    cJSON_AddNumberToObject(o, "version", (double)e->version) == NULL ||
-	    cJSON_AddStringToObject(o, "created", e->created) == NULL ||
-	    cJSON_AddNumberToObject(o, "size", (double)e->size) == NULL)
-		return CW_ERR_NOMEM;
-	return CW_OK;
+	if (o != NULL && cJSON_AddStringToObject(o, "name", e->name) != NULL &&
+	    cJSON_AddNumberToObject(o, "version", (double)e->version) != NULL &&
+	    cJSON_AddStringToObject(o, "created", e->created) != NULL &&
+	    cJSON_AddNumberToObject(o, "size", (double)e->size) != NULL &&
+	    (item = cJSON_PrintUnformatted(o)) != NULL)
+		st = out->len > 1 ? cw_text_append(out, ",", 1) : CW_OK; /* "[" and an entry */
+	if (st == CW_OK)
+		st = cw_text_append(out, item, strlen(item));
+	free(item);
+	cJSON_Delete(o);
+	return st;
 }
 
 static void h_list(cw_https_req *req, void *arg)
 {
 	server *srv = arg;
 	char prefix[CW_NAME_MAX + 2];
-	char *text = NULL;
-	struct list_arg la = {.client = req->peer->cn, .prefix = prefix};
+	cw_text text = {0};
+	ws_objiter *it = NULL;
+	ws_entry e;
 
 	if (!only_get(req))
 		goto out;
@@ -344,16 +342,24 @@ static void h_list(cw_https_req *req, void *arg)
 	}
 	if (!authorized(srv, req))
 		goto out;
-	la.arr = cJSON_CreateArray();
-	if (la.arr == NULL || ws_list(srv->st, list_one, &la) != CW_OK ||
-	    (text = cJSON_PrintUnformatted(la.arr)) == NULL) {
+	/* One object at a time into one text, not ws_list into a cJSON tree: ws_list's cache
+	 * would keep an entry of every object for good, and the tree's many small blocks would
+	 * stay with the heap after the answer (docs/BENCHMARKS.md, "Memory"). */
+	cw_status st = ws_objiter_new(srv->st, &it);
+	if (st == CW_OK) {
+		ws_objiter_prefix(it, prefix);
+		st = cw_text_append(&text, "[", 1);
+	}
+	while (st == CW_OK && (st = ws_objiter_next(it, &e)) == CW_OK)
+		st = list_one(&e, req->peer->cn, &text);
+	if (st != CW_ERR_NOTFOUND || cw_text_append(&text, "]", 1) != CW_OK) {
 		reply_text(req, 500, "internal error\n", "listing failed");
 		goto out;
 	}
-	cw_https_reply(req, 200, "application/json", NULL, text, strlen(text));
+	cw_https_reply(req, 200, "application/json", NULL, text.buf, text.len);
 out:
-	free(text);
-	cJSON_Delete(la.arr);
+	ws_objiter_free(it);
+	cw_text_free(&text);
 }
 
 static bool same_file(const struct stat *a, const struct stat *b)

@@ -87,12 +87,11 @@ struct build {
 #define STOP_EVERY 1024
 
 /* One client's manifest as it is written: its JSON text, growing entry by entry, or when it
- * is streamed the part not read yet (buf[pos..len]). */
+ * is streamed the part not read yet (out.buf[pos..out.len]). */
 struct text {
 	struct build *b;
 	const char *client;
-	char *buf;
-	size_t len, cap;
+	cw_text out;
 	size_t seen; /* objects listed so far */
 	bool any;    /* an entry is in */
 	/* streamed: */
@@ -104,20 +103,7 @@ struct text {
 
 static cw_status append(struct text *t, const char *s, size_t n)
 {
-	if (t->cap - t->len <= n) {
-		size_t nc = t->cap ? t->cap : 4096;
-		while (nc - t->len <= n)
-			nc *= 2;
-		char *nb = realloc(t->buf, nc);
-		if (nb == NULL)
-			return CW_ERR_NOMEM;
-		t->buf = nb;
-		t->cap = nc;
-	}
-	memcpy(t->buf + t->len, s, n);
-	t->len += n;
-	t->buf[t->len] = '\0';
-	return CW_OK;
+	return cw_text_append(&t->out, s, n);
 }
 
 /* The header as cJSON prints the whole document, with "objects" (the last member) left open:
@@ -184,14 +170,14 @@ static cw_status collect(const ws_entry *e, void *arg)
 	return CW_OK;
 }
 
-/* The next entry of t's client (or the end) into t->buf, consumed. */
+/* The next entry of t's client (or the end) into t->out, consumed. */
 static cw_status next_piece(struct text *t)
 {
 	ws_entry e;
 	cw_status s;
-	t->pos = t->len = 0;
+	t->pos = t->out.len = 0;
 	while ((s = ws_objiter_next(t->it, &e)) == CW_OK)
-		if ((s = collect(&e, t)) != CW_OK || t->len > 0)
+		if ((s = collect(&e, t)) != CW_OK || t->out.len > 0)
 			return s;
 	if (s != CW_ERR_NOTFOUND)
 		return s;
@@ -203,13 +189,13 @@ static cw_status next_piece(struct text *t)
 static ssize_t read_text(void *arg, void *buf, size_t size)
 {
 	struct text *t = arg;
-	while (t->pos == t->len && !t->done)
+	while (t->pos == t->out.len && !t->done)
 		if ((t->status = next_piece(t)) != CW_OK) {
 			errno = ECANCELED;
 			return -1;
 		}
-	size_t n = t->len - t->pos < size ? t->len - t->pos : size;
-	memcpy(buf, t->buf + t->pos, n);
+	size_t n = t->out.len - t->pos < size ? t->out.len - t->pos : size;
+	memcpy(buf, t->out.buf + t->pos, n);
 	t->pos += n;
 	return (ssize_t)n;
 }
@@ -232,10 +218,10 @@ static cw_status sign_one(ws_store *st, struct build *b, const char *client, int
 		ws_objiter_free(t.it);
 	} else if (s == CW_OK) {
 		if ((s = b->list(st, collect, &t)) == CW_OK && (s = append(&t, "]}", 2)) == CW_OK)
-			s = wg_sign_manifest(home, fpr, client, t.buf, t.len, out, outlen, err,
-			                     errsz);
+			s = wg_sign_manifest(home, fpr, client, t.out.buf, t.out.len, out, outlen,
+			                     err, errsz);
 	}
-	free(t.buf);
+	cw_text_free(&t.out);
 	return s;
 }
 

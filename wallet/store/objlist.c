@@ -316,6 +316,7 @@ struct ws_objiter {
 	ws_store *st;
 	char **names; /* from ws_object_names: sorted as scan sorts them (strcmp of the names) */
 	size_t n, i;
+	const char *prefix;      /* only names that start with it (ws_objiter_prefix) */
 	struct ws_cache_ent cur; /* the entry handed out last; its name is names[i - 1] */
 };
 
@@ -343,6 +344,8 @@ cw_status ws_objiter_next(ws_objiter *it, ws_entry *e)
 		free(c->recips);
 		memset(c, 0, sizeof *c);
 		c->name = it->names[it->i++];
+		if (it->prefix != NULL && strncmp(c->name, it->prefix, strlen(it->prefix)) != 0)
+			continue; /* not read at all */
 		if (!latest_of(it->st, c->name, &latest) ||
 		    ent_load(it->st, c->name, latest, c) != CW_OK)
 			continue; /* vanished or damaged, as in ws_list */
@@ -350,6 +353,11 @@ cw_status ws_objiter_next(ws_objiter *it, ws_entry *e)
 		return CW_OK;
 	}
 	return CW_ERR_NOTFOUND;
+}
+
+void ws_objiter_prefix(ws_objiter *it, const char *prefix)
+{
+	it->prefix = prefix != NULL && prefix[0] != '\0' ? prefix : NULL;
 }
 
 void ws_objiter_free(ws_objiter *it)

@@ -76,6 +76,9 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg);
 typedef struct ws_objiter ws_objiter;
 cw_status ws_objiter_new(ws_store *st, ws_objiter **out);
 cw_status ws_objiter_next(ws_objiter *it, ws_entry *e);
+/* From now on, only objects whose name starts with prefix (kept by reference; NULL or "": all);
+ * the others are skipped without reading anything of them. */
+void ws_objiter_prefix(ws_objiter *it, const char *prefix);
 void ws_objiter_free(ws_objiter *it);
 /* How many objects have a latest version (what ws_list would list, but for one whose
  * meta.json is unreadable): one pass over objects/ without reading any meta.json or keeping
