@@ -21,10 +21,39 @@ static void test_add_and_free(void **state)
 	cw_strv_free(NULL, 0);
 }
 
+/* cw_text grows past its first block, stays NUL-terminated, and is empty again when freed */
+static void test_text(void **state)
+{
+	(void)state;
+	cw_text t = {0};
+	char piece[1000];
+	memset(piece, 'x', sizeof piece);
+	assert_int_equal(cw_text_append(&t, "[", 1), CW_OK);
+	assert_string_equal(t.buf, "[");
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(cw_text_append(&t, piece, sizeof piece), CW_OK);
+	assert_int_equal(cw_text_append(&t, "]", 1), CW_OK);
+	assert_int_equal(t.len, 10002);
+	assert_true(t.cap > t.len);
+	assert_int_equal(strlen(t.buf), t.len);
+	assert_int_equal(t.buf[0], '[');
+	assert_int_equal(t.buf[5000], 'x');
+	assert_int_equal(t.buf[10001], ']');
+	assert_int_equal(cw_text_append(&t, "", 0), CW_OK);
+	assert_int_equal(t.len, 10002);
+	cw_text_free(&t);
+	assert_null(t.buf);
+	assert_int_equal(t.len, 0);
+	assert_int_equal(cw_text_append(&t, "a", 1), CW_OK); /* usable again */
+	assert_string_equal(t.buf, "a");
+	cw_text_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_add_and_free),
+	    cmocka_unit_test(test_text),
 	};
 	return cmocka_run_group_tests_name("strv", tests, NULL, NULL);
 }
