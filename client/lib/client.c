@@ -157,10 +157,11 @@ size_t wc_plan_next(wallet_client *c, char (*paths)[WC_PIPE_PATH_MAX], size_t ma
 	size_t k = 0;
 	for (size_t i = 0; !c->mf_loaded && i < c->nplan && k < max; i++) {
 		const char *name = c->plan[i];
-		int n = snprintf(paths[k], sizeof paths[k], CW_API_OBJECTS "/%s", name);
+		if (name == NULL || !cw_name_valid(name, strlen(name)))
+			continue; /* its fetch says why */
 		/* names use only [A-Za-z0-9._-@/]: no escaping needed in the URL */
-		if (name != NULL && cw_name_valid(name, strlen(name)) && n > 0 &&
-		    (size_t)n < sizeof paths[k])
+		int n = snprintf(paths[k], sizeof paths[k], CW_API_OBJECTS "/%s", name);
+		if (n > 0 && (size_t)n < sizeof paths[k])
 			k++;
 	}
 	return k;

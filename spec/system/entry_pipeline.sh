@@ -60,39 +60,41 @@ MIRROR_HTTP_EXTRA="log_format pipe '\$connection \$pipe \$status \$request_uri';
 mirror_start "$EXP" "$KEYS" || t_bail "nginx"
 M=https://127.0.0.1:$MIRROR_PORT
 touch "$T_DIR/pipe.log"
-# requests LOG FROM: "CONNECTION PIPE STATUS PATH" per request after line FROM, ";" between
-requests() { tail -n "+$(($2 + 1))" "$1" | tr '\n' ';'; }
-conns() { tail -n "+$(($2 + 1))" "$1" | awk '{print $1}' | sort -u | wc -l; }
 
-n=$(lines "$T_DIR/pipe.log")
-t_ok "nginx: one secret" wallet-entry --url "$M" --fetch db_pass -- \
+# mirror_run DESC REQUESTS CMD...: t_ok DESC CMD, then waits for REQUESTS more lines in
+# nginx's log and sets RUN to them, "PIPE STATUS PATH;" each, and RUN_CONNS to the number of
+# connections they came on
+mirror_run() {
+	local desc=$1 k=$2 n
+	shift 2
+	n=$(wc -l <"$T_DIR/pipe.log")
+	t_ok "$desc" "$@"
+	wait_until 10 test "$(wc -l <"$T_DIR/pipe.log")" -ge $((n + k))
+	RUN=$(tail -n "+$((n + 1))" "$T_DIR/pipe.log" | cut -d' ' -f2- | tr '\n' ';')
+	RUN_CONNS=$(tail -n "+$((n + 1))" "$T_DIR/pipe.log" | cut -d' ' -f1 | sort -u | wc -l)
+}
+
+mirror_run "nginx: one secret" 4 wallet-entry --url "$M" --fetch db_pass -- \
 	sh -c '[ "$(cat "$DB_PASS_FILE")" = second ]'
-wait_until 10 test "$(lines "$T_DIR/pipe.log")" -ge $((n + 4))
-got=$(requests "$T_DIR/pipe.log" "$n" | sed 's/^[0-9]* //; s/;[0-9]* /;/g')
 t_cond "nginx: ... the manifest and the object pipelined behind the key, then v2 by its path" \
-	"$got" = ". 200 /signing-key.asc;p 200 /manifests/app1;p 404 /v1/objects/db_pass;. 200 /objects/db_pass/v2/object.gpg;"
-t_cond "nginx: ... all on one connection" "$(conns "$T_DIR/pipe.log" "$n")" = 1
+	"$RUN" = ". 200 /signing-key.asc;p 200 /manifests/app1;p 404 /v1/objects/db_pass;. 200 /objects/db_pass/v2/object.gpg;"
+t_cond "nginx: ... all on one connection" "$RUN_CONNS" = 1
 
 # the latest version's path serving an older version (a store that landed between the
 # manifest and the object, or a mirror that lags): refused, and the manifest's asked for
 mkdir -p "$EXP/v1/objects"
 cp "$EXP/objects/db_pass/v1/object.gpg" "$EXP/v1/objects/db_pass"
-n=$(lines "$T_DIR/pipe.log")
-t_ok "nginx: an older version sent ahead: the manifest's version instead" wallet-entry --verbose \
-	--url "$M" --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = second ]'
+mirror_run "nginx: an older version sent ahead: the manifest's version instead" 4 \
+	wallet-entry --verbose --url "$M" --fetch db_pass -- sh -c '[ "$(cat "$DB_PASS_FILE")" = second ]'
 t_grep "nginx: ... said so" "db_pass: the answer sent ahead is not v2 of the manifest" \
 	"$T_DIR/last.out"
 t_grep "nginx: ... version 2 verified" "db_pass: version 2 verified" "$T_DIR/last.out"
-wait_until 10 test "$(lines "$T_DIR/pipe.log")" -ge $((n + 4))
-t_cond "nginx: ... v2 asked for by its path" \
-	"$(requests "$T_DIR/pipe.log" "$n" | grep -c '200 /objects/db_pass/v2/object.gpg;')" = 1
+t_cond "nginx: ... v2 asked for by its path, on the same connection" \
+	"$RUN;$RUN_CONNS" = ". 200 /signing-key.asc;p 200 /manifests/app1;p 200 /v1/objects/db_pass;. 200 /objects/db_pass/v2/object.gpg;;1"
 # the latest version's path serving the manifest's version: taken as it came
 cp "$EXP/objects/db_pass/v2/object.gpg" "$EXP/v1/objects/db_pass"
-n=$(lines "$T_DIR/pipe.log")
-t_ok "nginx: the manifest's version sent ahead" wallet-entry --url "$M" --fetch db_pass -- \
+mirror_run "nginx: the manifest's version sent ahead" 3 wallet-entry --url "$M" --fetch db_pass -- \
 	sh -c '[ "$(cat "$DB_PASS_FILE")" = second ]'
-wait_until 10 test "$(lines "$T_DIR/pipe.log")" -ge $((n + 3))
-got=$(requests "$T_DIR/pipe.log" "$n" | sed 's/^[0-9]* //; s/;[0-9]* /;/g')
 t_cond "nginx: ... used: three requests, one write" \
-	"$got" = ". 200 /signing-key.asc;p 200 /manifests/app1;p 200 /v1/objects/db_pass;"
+	"$RUN" = ". 200 /signing-key.asc;p 200 /manifests/app1;p 200 /v1/objects/db_pass;"
 exit 0
