@@ -147,6 +147,12 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 	if (w.jobs == NULL)
 		return WALLET_ERR_NOMEM;
 	pthread_mutex_init(&w.mu, NULL);
+	/* every name's latest version goes with the manifest's request (wc_plan_next) */
+	const char **plan = calloc(n ? n : 1, sizeof *plan);
+	for (size_t i = 0; plan != NULL && i < n; i++)
+		plan[i] = reqs[i].name;
+	c->plan = plan;
+	c->nplan = plan != NULL ? n : 0;
 	cw_status sst = wc_signer_ensure(c);
 	for (size_t i = 0; i < n; i++) {
 		struct job *j = &w.jobs[i];
@@ -169,6 +175,9 @@ WALLET_API wallet_status wallet_fetch_many(wallet_client *c, wallet_request *req
 		j->fetched = true;
 		nready++;
 	}
+	c->plan = NULL;
+	c->nplan = 0;
+	free(plan);
 	/* every object came through the verified manifest, hence after the engine was ready;
 	 * the wait costs nothing then, and keeps the engine's first use behind it */
 	if (nready > 0 && (st = wc_engine_ready(c)) != CW_OK) {

@@ -37,6 +37,10 @@ struct wc_conn {
 	bool eof;      /* the server closed its side */
 	bool reusable; /* the last answer was read whole and the server keeps the connection */
 	size_t got;    /* bytes of the current answer read so far */
+	/* the paths of GETs written after the current one (pipelined), in order: their answers
+	 * follow, and only a GET of the first, unconditional, may read the next one */
+	char queue[WC_PIPE_DEPTH][WC_PIPE_PATH_MAX];
+	size_t nq;
 	size_t off, len;
 	unsigned char buf[CONN_BUF];
 };
@@ -678,29 +682,111 @@ static cw_status read_body(wallet_client *c, struct wc_conn *cn, const struct wc
 	}
 }
 
-cw_status wc_conn_get(wallet_client *c, struct wc_conn *cn, const char *path, struct wc_resp *r,
-                      bool *early)
+/* Whether a request for path sends If-None-Match: the entity tag is this URL's own (valid:
+ * cw_etag_valid). */
+static bool conditional(const struct wc_conn *cn, const struct wc_resp *r)
+{
+	return r->inm != NULL && r->inm_url == cn->url && cw_etag_valid(r->inm, strlen(r->inm));
+}
+
+bool wc_conn_reusable_for(const struct wc_conn *cn, const char *path, const struct wc_resp *r)
+{
+	return wc_conn_reusable(cn) &&
+	       (cn->nq == 0 || (strcmp(cn->queue[0], path) == 0 && !conditional(cn, r)));
+}
+
+bool wc_conn_queued(const struct wc_conn *cn, const char *path)
+{
+	for (size_t i = 0; cn != NULL && i < cn->nq; i++)
+		if (path == NULL || strcmp(cn->queue[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* Appends GET path's request to req (at *n); false when it does not fit. */
+static bool put_request(const struct url *u, const char *path, const char *inm, char *req,
+                        size_t size, size_t *n)
+{
+	int k =
+	    snprintf(req + *n, size - *n,
+	             "GET %s%s HTTP/1.1\r\nHost: %.*s\r\nUser-Agent: libwalletclient/%s\r\n"
+	             "Accept: */*\r\n%s\r\n",
+	             u->prefix, path, (int)u->authlen, u->auth, WALLET_CLIENT_VERSION_STRING, inm);
+	if (k < 0 || (size_t)k >= size - *n)
+		return false;
+	*n += (size_t)k;
+	return true;
+}
+
+#define REQ_MAX (4096 + 512 + CW_ETAG_MAX) /* one request: its URL's prefix and path */
+
+/* Sends GET path, followed in the same write by a GET of each of then[] (queued: the next
+ * calls for them read their answers). When path's request went with one before, nothing is
+ * sent: its answer is on the way, perhaps in the buffer already. */
+static cw_status send_request(wallet_client *c, struct wc_conn *cn, const char *path,
+                              const char (*then)[WC_PIPE_PATH_MAX], size_t nthen,
+                              const struct wc_resp *r)
 {
 	struct url u;
-	struct wc_http_head h;
-	char req[4096 + 512 + CW_ETAG_MAX], inm[sizeof "If-None-Match: \r\n" + CW_ETAG_MAX] = "";
-	*early = false;
-	cn->reusable = false;
+	char inm[sizeof "If-None-Match: \r\n" + CW_ETAG_MAX] = "";
+	size_t n = 0;
+	if (cn->nq > 0) {
+		/* wc_conn_reusable_for said it is this one */
+		memmove(cn->queue[0], cn->queue[1], --cn->nq * sizeof cn->queue[0]);
+		cn->got = cn->len - cn->off;
+		return CW_OK;
+	}
+	cn->off = cn->len = cn->got = 0;
 	if (!parse_url(c->cfg.urls[cn->url], &u))
 		return CW_ERR_USAGE; /* it parsed when the connection was opened */
-	/* a conditional request: the entity tag is this URL's own (valid: cw_etag_valid) */
-	if (r->inm != NULL && r->inm_url == cn->url && cw_etag_valid(r->inm, strlen(r->inm)))
+	if (conditional(cn, r))
 		snprintf(inm, sizeof inm, "If-None-Match: %s\r\n", r->inm);
-	int n = snprintf(req, sizeof req,
-	                 "GET %s%s HTTP/1.1\r\nHost: %.*s\r\nUser-Agent: libwalletclient/%s\r\n"
-	                 "Accept: */*\r\n%s\r\n",
-	                 u.prefix, path, (int)u.authlen, u.auth, WALLET_CLIENT_VERSION_STRING, inm);
-	if (n < 0 || (size_t)n >= sizeof req) {
+	if (nthen > WC_PIPE_DEPTH)
+		nthen = WC_PIPE_DEPTH;
+	size_t size = REQ_MAX * (1 + nthen);
+	char *req = malloc(size);
+	if (req == NULL) {
+		wc_err(c, "out of memory");
+		return CW_ERR_NOMEM;
+	}
+	if (!put_request(&u, path, inm, req, size, &n)) {
+		free(req);
 		wc_err(c, "URL too long");
 		return CW_ERR_USAGE;
 	}
-	cn->off = cn->len = cn->got = 0;
-	cw_status st = send_all(c, cn, req, (size_t)n);
+	for (size_t i = 0; i < nthen && put_request(&u, then[i], "", req, size, &n); i++)
+		memcpy(cn->queue[cn->nq++], then[i], sizeof then[i]);
+	/* one write: a server that reads one request and closes after its answer finds the
+	 * others in what it read already, not unread in its socket (which would reset the
+	 * connection under the answer) */
+	cw_status st = send_all(c, cn, req, n);
+	free(req);
+	return st;
+}
+
+cw_status wc_conn_skip_to(wallet_client *c, struct wc_conn *cn, const char *path)
+{
+	cw_status st = CW_OK;
+	while (st == CW_OK && wc_conn_reusable(cn) && cn->nq > 0 &&
+	       strcmp(cn->queue[0], path) != 0) {
+		struct wc_resp junk = {.limit = WC_MAX_OBJECT};
+		char head[WC_PIPE_PATH_MAX];
+		bool early;
+		memcpy(head, cn->queue[0], sizeof head);
+		st = wc_conn_get(c, cn, head, NULL, 0, &junk, &early);
+		wc_resp_free(&junk);
+	}
+	return st;
+}
+
+cw_status wc_conn_get(wallet_client *c, struct wc_conn *cn, const char *path,
+                      const char (*then)[WC_PIPE_PATH_MAX], size_t nthen, struct wc_resp *r,
+                      bool *early)
+{
+	struct wc_http_head h;
+	*early = false;
+	cn->reusable = false;
+	cw_status st = send_request(c, cn, path, then, nthen, r);
 	if (st == CW_OK)
 		st = read_head(c, cn, &h);
 	if (st != CW_OK) {
@@ -718,7 +804,8 @@ cw_status wc_conn_get(wallet_client *c, struct wc_conn *cn, const char *path, st
 			wc_err(c, "answer over %zu bytes", r->limit);
 		return st;
 	}
-	/* bytes beyond the answer would be an answer to nothing: not used again */
-	cn->reusable = !h.close && cn->off == cn->len;
+	/* bytes beyond the answer are the queued request's answer, or else an answer to
+	 * nothing: the connection is not used again then */
+	cn->reusable = !h.close && (cn->nq > 0 || cn->off == cn->len);
 	return CW_OK;
 }

@@ -31,13 +31,30 @@ cw_status wc_conn_open(wallet_client *c, size_t idx, struct wc_conn **out);
  * *early is true when the connection failed before the first byte of an answer arrived (a
  * kept-alive connection the server had closed meanwhile: worth one try on a new one).
  * Errors as for wc_conn_open, CW_ERR_NOMEM; a malformed answer is CW_ERR_NETWORK, as an
- * unreachable server is. */
-cw_status wc_conn_get(wallet_client *c, struct wc_conn *cn, const char *path, struct wc_resp *r,
+ * unreachable server is.
+ *
+ * then[0..nthen) (at most WC_PIPE_DEPTH) are paths the caller will GET next on this
+ * connection, in that order, unconditionally: their requests are written with path's, in
+ * one write (HTTP/1.1 pipelining), and their answers, read after path's, are what the next
+ * calls for them take without sending anything. When path's own request went with an
+ * earlier one, nothing is written (then is ignored). A server that closes after one answer
+ * loses the others: the connection is not reusable then, and the caller asks again on a
+ * new one. */
+cw_status wc_conn_get(wallet_client *c, struct wc_conn *cn, const char *path,
+                      const char (*then)[WC_PIPE_PATH_MAX], size_t nthen, struct wc_resp *r,
                       bool *early);
+/* Reads and drops the answers queued ahead of path's (all of them when path is not
+ * queued), so that the connection may carry a GET of path. */
+cw_status wc_conn_skip_to(wallet_client *c, struct wc_conn *cn, const char *path);
 
 /* Whether cn may carry the next request (the last answer was whole, the server keeps the
  * connection), and to which URL it goes. */
 bool wc_conn_reusable(const struct wc_conn *cn);
+/* Whether cn may carry a GET of path for r: reusable, and no request queued on it but that
+ * one first (unconditional). wc_conn_queued: whether a pipelined GET of path (NULL: any)
+ * still has its answer to be read. */
+bool wc_conn_reusable_for(const struct wc_conn *cn, const char *path, const struct wc_resp *r);
+bool wc_conn_queued(const struct wc_conn *cn, const char *path);
 size_t wc_conn_url(const struct wc_conn *cn);
 
 /* Closes cn (NULL accepted), telling the server with a close_notify when it can be sent at

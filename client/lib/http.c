@@ -65,10 +65,17 @@ static void deadline_in(struct timespec *t, long ms)
 
 /* One GET on URL idx: over the kept connection when it goes there, else a new one. A kept
  * connection that fails before any byte of the answer (the server closed it meanwhile) gets
- * one more try on a new connection; the request is a GET, which may be sent twice. */
-static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct wc_resp *r)
+ * one more try on a new connection; the request is a GET, which may be sent twice.
+ *
+ * next (NULL: none) names the request the caller makes after this one: it is pipelined
+ * (written with this one, wc_conn_get) unless an earlier try showed that this client's
+ * servers do not keep a second request (c->pipe_off). A try that pipelined and failed, or
+ * lost the queued answer, is tried once more on a new connection, one request at a time: a
+ * server that closes after one answer may reset the connection under it. */
+static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct wc_resp *r,
+                         wc_next_fn next)
 {
-	char why[sizeof c->err];
+	char why[sizeof c->err], then[WC_PIPE_DEPTH][WC_PIPE_PATH_MAX];
 	const char *base = c->cfg.urls[idx];
 	cw_status st = c->warm_st;
 	if (st != CW_OK && c->warm_url == idx) {
@@ -79,19 +86,31 @@ static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct 
 	}
 	deadline_in(&c->io_connect_by, c->cfg.connect_ms);
 	deadline_in(&c->io_done_by, c->cfg.request_ms);
+	/* answers on the way ahead of this one (asked for by a call that did not take them) */
+	if (wc_conn_queued(c->conn, NULL) && wc_conn_url(c->conn) == idx)
+		(void)wc_conn_skip_to(c, c->conn, path);
 	for (int tries = 0; tries < 2; tries++) {
-		bool kept = wc_conn_reusable(c->conn) && wc_conn_url(c->conn) == idx, early = false;
+		bool kept = wc_conn_reusable_for(c->conn, path, r) && wc_conn_url(c->conn) == idx,
+		     early = false;
 		if (!kept) {
 			wc_conn_close(c->conn);
 			c->conn = NULL;
 			if ((st = wc_conn_open(c, idx, &c->conn)) != CW_OK)
 				break;
 		}
+		size_t nthen = 0;
+		bool piped = kept && wc_conn_queued(c->conn, path); /* asked for before */
+		if (next != NULL && !piped && !c->pipe_off && !c->close_after_get)
+			nthen = next(c, then, WC_PIPE_DEPTH);
+		piped = piped || nthen > 0;
 		resp_reset(r);
-		st = wc_conn_get(c, c->conn, path, r, &early);
-		if (st == CW_OK || !kept || !early)
+		st = wc_conn_get(c, c->conn, path, then, nthen, r, &early);
+		if (piped && (st != CW_OK || (nthen > 0 && !wc_conn_reusable(c->conn))))
+			c->pipe_off = true; /* from now on, one request at a time */
+		if (st == CW_OK || st != CW_ERR_NETWORK || !((kept && early) || piped))
 			break;
-		wc_log(c, "%s: the kept connection was closed (%s); a new one", base, c->err);
+		wc_log(c, "%s: the %s connection failed (%s); a new one", base,
+		       piped ? "pipelined" : "kept", c->err);
 	}
 	if (c->close_after_get || (st != CW_OK && !wc_conn_reusable(c->conn))) {
 		if (st == CW_OK && c->close_after_get)
@@ -111,6 +130,33 @@ static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct 
 	if (st != CW_OK)
 		wc_err(c, "%s: HTTP status %ld", base, r->status);
 	return st;
+}
+
+cw_status wc_http_take(wallet_client *c, const char *path, size_t limit, struct wc_resp *r)
+{
+	char keep[sizeof c->err];
+	bool early = false;
+	if (!wc_conn_queued(c->conn, path))
+		return CW_ERR_NOTFOUND;
+	memcpy(keep, c->err, sizeof keep);
+	deadline_in(&c->io_connect_by, c->cfg.connect_ms);
+	deadline_in(&c->io_done_by, c->cfg.request_ms);
+	r->limit = limit;
+	resp_reset(r);
+	cw_status st = wc_conn_skip_to(c, c->conn, path);
+	if (st == CW_OK && !wc_conn_reusable_for(c->conn, path, r))
+		st = CW_ERR_NETWORK;
+	if (st == CW_OK)
+		st = wc_conn_get(c, c->conn, path, NULL, 0, r, &early);
+	if (st != CW_OK) {
+		c->pipe_off = true;
+		if (!wc_conn_reusable(c->conn)) {
+			wc_conn_close(c->conn);
+			c->conn = NULL;
+		}
+	}
+	memcpy(c->err, keep, sizeof keep);
+	return st == CW_OK ? map_http(r->status) : st;
 }
 
 void wc_http_warm(wallet_client *c)
@@ -156,6 +202,12 @@ cw_status wc_no_fresh_url(wallet_client *c)
 
 cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct wc_resp *r)
 {
+	return wc_http_get_then(c, path, limit, r, NULL);
+}
+
+cw_status wc_http_get_then(wallet_client *c, const char *path, size_t limit, struct wc_resp *r,
+                           wc_next_fn next)
+{
 	long backoff = 100;
 	if (!c->wait_started) {
 		clock_gettime(CLOCK_MONOTONIC, &c->wait_deadline);
@@ -177,7 +229,7 @@ cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct w
 			if (c->url_bad[idx])
 				continue; /* it served stale or contradicted data: never again */
 			tried++;
-			st = one_get(c, idx, path, r);
+			st = one_get(c, idx, path, r, next);
 			if (st != CW_ERR_NETWORK && st != CW_ERR_TLS) {
 				c->cur_url =
 				    idx; /* the next request starts with the one that answered */

@@ -234,9 +234,10 @@ void wc_engine_teardown(wallet_client *c)
 	c->eng = NULL;
 }
 
-/* The wallet's public key: from the configured file, or as the wallet serves it. */
+/* The wallet's public key: from the configured file, or as the wallet serves it; next: the
+ * request that follows, sent with the key's (the manifest's, at the first request). */
 static cw_status signer_key(wallet_client *c, cw_sbuf *file, struct wc_resp *r,
-                            const unsigned char **pub, size_t *publen)
+                            const unsigned char **pub, size_t *publen, wc_next_fn next)
 {
 	cw_status st;
 	if (c->cfg.signer_key_file != NULL) {
@@ -244,7 +245,7 @@ static cw_status signer_key(wallet_client *c, cw_sbuf *file, struct wc_resp *r,
 		*pub = file->data;
 		*publen = file->len;
 	} else {
-		st = wc_http_get(c, CW_PATH_SIGNING_KEY, WC_MAX_KEY, r);
+		st = wc_http_get_then(c, CW_PATH_SIGNING_KEY, WC_MAX_KEY, r, next);
 		*pub = r->body;
 		*publen = r->len;
 	}
@@ -272,7 +273,8 @@ cw_status wc_signer_ensure(wallet_client *c)
 		wc_http_warm(c); /* the connection opens beside it */
 		return CW_OK;
 	}
-	if ((st = signer_key(c, &file, &r, &pub, &publen)) != CW_OK)
+	/* every caller asks for the manifest next, if it holds none */
+	if ((st = signer_key(c, &file, &r, &pub, &publen, wc_manifest_next)) != CW_OK)
 		goto out;
 	/* the preparing thread, if it still runs, imports it while this thread asks for the
 	 * manifest; the engine's first use waits for it and takes its status (wc_engine_ready) */
@@ -304,7 +306,7 @@ bool wc_signer_retry(wallet_client *c, bool unknown)
 	memcpy(why, c->err, sizeof why);
 	/* the URL that served what failed stays the current one, for the caller to judge */
 	size_t url = c->cur_url;
-	if ((st = signer_key(c, &file, &r, &pub, &publen)) == CW_OK)
+	if ((st = signer_key(c, &file, &r, &pub, &publen, NULL)) == CW_OK)
 		st = c->engine->refresh_signer(c, pub, publen);
 	c->cur_url = url;
 	wc_log(c, "signed by a key this client does not have: fetched the wallet's key again (%s)",

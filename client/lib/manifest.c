@@ -281,6 +281,21 @@ static cw_status take_answer(wallet_client *c, cw_status st, const struct wc_res
 	return CW_OK;
 }
 
+size_t wc_manifest_next(wallet_client *c, char (*paths)[WC_PIPE_PATH_MAX], size_t max)
+{
+	char keep[sizeof c->err];
+	if (max == 0 || c->mf_loaded || (c->client_name[0] == '\0' && c->tls == NULL))
+		return 0;
+	memcpy(keep, c->err, sizeof keep);
+	bool ok = wc_client_name(c) == CW_OK; /* its failure is the manifest request's to tell */
+	memcpy(c->err, keep, sizeof keep);
+	int n =
+	    ok ? snprintf(paths[0], sizeof paths[0], CW_PATH_MANIFESTS "%s", c->client_name) : -1;
+	if (n <= 0 || (size_t)n >= sizeof paths[0])
+		return 0;
+	return 1 + wc_plan_next(c, paths + 1, max - 1);
+}
+
 cw_status wc_manifest_load(wallet_client *c, bool *changed)
 {
 	char path[sizeof CW_PATH_MANIFESTS + CW_CLIENT_NAME_MAX];
@@ -299,7 +314,7 @@ cw_status wc_manifest_load(wallet_client *c, bool *changed)
 			r.inm = c->mf_etag;
 			r.inm_url = c->mf_etag_url;
 		}
-		st = wc_http_get(c, path, CW_MANIFEST_MAX, &r);
+		st = wc_http_get_then(c, path, CW_MANIFEST_MAX, &r, wc_plan_next);
 		if (st == CW_ERR_NETWORK || st == CW_ERR_TLS || st == CW_ERR_NOMEM ||
 		    st == CW_ERR_INTERNAL || st == CW_ERR_USAGE || wc_urls_exhausted(c)) {
 			wc_resp_free(&r);

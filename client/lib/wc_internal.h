@@ -117,6 +117,11 @@ struct wallet_client {
 	 * takes this result instead of trying the URL a second time at once */
 	cw_status warm_st;
 	size_t warm_url;
+	bool pipe_off; /* a pipelined request was lost once: one request at a time */
+	/* client.c: the names the current fetch call asks for the latest version of (borrowed,
+	 * for its length): their requests go with the manifest's (wc_plan_next) */
+	const char *const *plan;
+	size_t nplan;
 	char warm_err[768];
 	bool signer_ready;
 	/* this request got the pinned key fresh (first import, wc_signer_retry): no other fetch
@@ -196,6 +201,23 @@ void wc_http_teardown(wallet_client *c);
  * thread prepares the engine, so that both overlap. A failure is kept for that request. */
 void wc_http_warm(wallet_client *c);
 cw_status wc_http_get(wallet_client *c, const char *path, size_t limit, struct wc_resp *r);
+/* The longest path whose request may be pipelined, and how many may be on the way at once. */
+#define WC_PIPE_PATH_MAX 320
+#define WC_PIPE_DEPTH 16
+/* The paths of the GETs the caller makes right after this one, in order, written into
+ * paths (at most max); the number written. Asked once the connection is open. */
+typedef size_t (*wc_next_fn)(wallet_client *c, char (*paths)[WC_PIPE_PATH_MAX], size_t max);
+/* wc_http_get, with next's requests sent along with path's on the same connection (HTTP/1.1
+ * pipelining), unless a server lost such requests before (c->pipe_off); the next
+ * wc_http_get of each of those paths reads its answer. */
+cw_status wc_http_get_then(wallet_client *c, const char *path, size_t limit, struct wc_resp *r,
+                           wc_next_fn next);
+/* The answer to a GET of path that went ahead with an earlier request (wc_http_get_then),
+ * if the kept connection has one on the way: the answers queued before it are read and
+ * dropped. CW_ERR_NOTFOUND when none is on the way; else as wc_http_get, without fail-over
+ * or retry (the caller asks as usual when it is not the answer it wants). c->err is left as
+ * it was. */
+cw_status wc_http_take(wallet_client *c, const char *path, size_t limit, struct wc_resp *r);
 /* Decodes base64 (RFC 4648, padding honoured) into malloc'd memory. */
 cw_status wc_b64_decode(const char *in, unsigned char **out, size_t *outlen);
 
@@ -243,6 +265,14 @@ bool wc_canceled(const wallet_client *c);
  * fails with CW_ERR_STALE, naming each URL, when none has a good one. */
 cw_status wc_client_name(wallet_client *c);
 cw_status wc_manifest_ensure(wallet_client *c);
+/* wc_next_fn for the wallet's key: the manifest's path when the next wc_manifest_ensure
+ * will ask for it in full (none is held) and the client's name is known without reading a
+ * file, then wc_plan_next's. */
+size_t wc_manifest_next(wallet_client *c, char (*paths)[WC_PIPE_PATH_MAX], size_t max);
+/* wc_next_fn for the manifest (none held): the latest version of each object the current
+ * call will fetch (c->plan), GET /v1/objects/NAME, checked against the manifest when it
+ * arrives (wc_fetch_raw). */
+size_t wc_plan_next(wallet_client *c, char (*paths)[WC_PIPE_PATH_MAX], size_t max);
 cw_status wc_manifest_parse(wallet_client *c, const char *doc, size_t len, struct wc_manifest *m,
                             char *why, size_t whysz);
 const struct wc_mf_entry *wc_manifest_find(const struct wc_manifest *m, const char *name);
