@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "httpmsg.h"
+#include "strv.h"
 
 /* TLS 1.2: forward-secret key exchange and AEAD only (TLS 1.3 suites are all of that kind). */
 #define TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20"
@@ -587,20 +588,13 @@ static cw_status body_append(void *arg, const unsigned char *data, size_t n)
 		r->too_big = true;
 		return CW_ERR_TOOBIG;
 	}
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 8192;
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		unsigned char *b = realloc(r->body, cap);
-		if (b == NULL)
-			return CW_ERR_NOMEM;
-		r->body = b;
-		r->cap = cap;
-	}
-	memcpy(r->body + r->len, data, n);
-	r->len += n;
-	r->body[r->len] = '\0';
-	return CW_OK;
+	/* the body is a cw_text (NUL-terminated, for the JSON parser) kept as bytes */
+	cw_text t = {.buf = (char *)r->body, .len = r->len, .cap = r->cap};
+	cw_status st = cw_text_append(&t, (const char *)data, n);
+	r->body = (unsigned char *)t.buf;
+	r->len = t.len;
+	r->cap = t.cap;
+	return st;
 }
 
 /* The head of the answer (1xx answers skipped) into *h. */
