@@ -86,9 +86,13 @@ static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct 
 	}
 	deadline_in(&c->io_connect_by, c->cfg.connect_ms);
 	deadline_in(&c->io_done_by, c->cfg.request_ms);
-	/* answers on the way ahead of this one (asked for by a call that did not take them) */
-	if (wc_conn_queued(c->conn, NULL) && wc_conn_url(c->conn) == idx)
+	/* answers on the way ahead of this one (asked for by a call that did not take them);
+	 * a failure there leaves the connection unusable, and this request a new one */
+	if (wc_conn_queued(c->conn, NULL) && wc_conn_url(c->conn) == idx) {
+		memcpy(why, c->err, sizeof why);
 		(void)wc_conn_skip_to(c, c->conn, path);
+		memcpy(c->err, why, sizeof why);
+	}
 	for (int tries = 0; tries < 2; tries++) {
 		bool kept = wc_conn_reusable_for(c->conn, path, r) && wc_conn_url(c->conn) == idx,
 		     early = false;
@@ -111,6 +115,10 @@ static cw_status one_get(wallet_client *c, size_t idx, const char *path, struct 
 			break;
 		wc_log(c, "%s: the %s connection failed (%s); a new one", base,
 		       piped ? "pipelined" : "kept", c->err);
+		/* the new try has its own time: the failed one may have used all of it waiting
+		 * for an answer that a server dropped */
+		deadline_in(&c->io_connect_by, c->cfg.connect_ms);
+		deadline_in(&c->io_done_by, c->cfg.request_ms);
 	}
 	if (c->close_after_get || (st != CW_OK && !wc_conn_reusable(c->conn))) {
 		if (st == CW_OK && c->close_after_get)

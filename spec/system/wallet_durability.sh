@@ -72,6 +72,13 @@ t_cond "the store removed the unpublished $up" ! -e "$D/objects/crash/$up"
 t_cond "and did not reuse its number" "$(readlink "$D/objects/crash/latest")" = "v$((${hi#v} + 2))"
 "$W" --data "$D" checkintegrity >"$T_DIR/ck" 2>&1
 t_nogrep "checkintegrity has nothing left to warn about" "not published" "$T_DIR/ck"
+# a lost latest link (a copy that skipped symlinks) is damage: reported, and no version removed
+cur=$(readlink "$D/objects/crash/latest")
+rm "$D/objects/crash/latest"
+t_exit "checkintegrity without a latest link: exit 1" 1 sh -c "'$W' --data '$D' checkintegrity >'$T_DIR/ck'"
+t_grep "it names the missing link" "ERROR object crash: its latest link is missing" "$T_DIR/ck"
+ln -s "$cur" "$D/objects/crash/latest"
+t_ok "the link made again by hand: checkintegrity passes" "$W" --data "$D" checkintegrity
 
 # --- no gpg-agent outlives a store killed while it holds the agent ---
 # The store's watchdog (wg_agent_enter) stops the agent as soon as the store dies: without any

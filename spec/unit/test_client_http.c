@@ -340,6 +340,8 @@ enum peer_mode {
 	PEER_KEEPS,  /* answers every request, keeps the connection */
 	PEER_CLOSES, /* answers the first request with Connection: close, then closes */
 	PEER_DROPS,  /* answers the first request as if it kept the connection, then closes */
+	PEER_SILENT, /* answers the first request of each read, drops the others, keeps the
+	              * connection (a proxy that discards what came along with a request) */
 };
 
 struct peer {
@@ -403,9 +405,9 @@ static void serve_one(struct peer *p, SSL_CTX *ctx, int fd)
 		if (reads > 0)
 			logf_(p, "|");
 		int k = take_heads(p, buf, &len, paths, 16);
-		for (int i = 0; i < k; i++) {
+		for (int i = 0; i < k && (i == 0 || p->mode != PEER_SILENT); i++) {
 			answer(s, paths[i], p->mode == PEER_CLOSES);
-			if (p->mode != PEER_KEEPS)
+			if (p->mode != PEER_KEEPS && p->mode != PEER_SILENT)
 				goto out;
 		}
 	}
@@ -522,15 +524,16 @@ static void run_abc(wallet_client *c, char *got)
 }
 
 /* run_abc against a peer in mode: what the peer logged, how many connections it took, and
- * whether the client stopped pipelining. */
-static void abc_against(enum peer_mode mode, const char *want_log, int want_conns,
-                        bool want_pipe_off)
+ * whether the client stopped pipelining. request_ms: the client's time for each request. */
+static void abc_against_in(enum peer_mode mode, const char *want_log, int want_conns,
+                           bool want_pipe_off, long request_ms)
 {
 	struct peer p;
 	pthread_t tid;
 	char got[4];
 	peer_start(&p, mode, &tid);
 	wallet_client *c = client_for(&p);
+	c->cfg.connect_ms = c->cfg.request_ms = request_ms;
 	run_abc(c, got);
 	assert_string_equal(got, "ABC");
 	assert_int_equal(c->pipe_off, want_pipe_off);
@@ -538,6 +541,12 @@ static void abc_against(enum peer_mode mode, const char *want_log, int want_conn
 	peer_stop(&p, tid);
 	assert_int_equal(p.conns, want_conns);
 	assert_string_equal(p.log, want_log);
+}
+
+static void abc_against(enum peer_mode mode, const char *want_log, int want_conns,
+                        bool want_pipe_off)
+{
+	abc_against_in(mode, want_log, want_conns, want_pipe_off, 30000);
 }
 
 static void test_pipelined(void **state)
@@ -559,6 +568,14 @@ static void test_peer_drops(void **state)
 	(void)state;
 	/* /b's queued answer never came: asked again on a new connection, alone */
 	abc_against(PEER_DROPS, "1:/a,/b,/c;2:/b;3:/c", 3, true);
+}
+
+static void test_peer_silent(void **state)
+{
+	(void)state;
+	/* /b's queued answer never comes and the connection stays open: /b times out (2 s),
+	 * then is asked alone on a new connection, with time of its own; /c follows on it */
+	abc_against_in(PEER_SILENT, "1:/a,/b,/c;2:/b|/c", 2, true, 2000);
 }
 
 /* A request for another path than the one queued first: the queued answers are read and
@@ -588,7 +605,7 @@ int main(void)
 	const struct CMUnitTest chain_tests[] = {
 	    cmocka_unit_test(test_client_chain), cmocka_unit_test(test_pipelined),
 	    cmocka_unit_test(test_peer_closes),  cmocka_unit_test(test_peer_drops),
-	    cmocka_unit_test(test_skip_queued),
+	    cmocka_unit_test(test_peer_silent),  cmocka_unit_test(test_skip_queued),
 	};
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_head_end),     cmocka_unit_test(test_head_framing),

@@ -329,15 +329,48 @@ static void test_unpublished(void **state)
 	assert_int_equal(o->version, 2);
 	ws_object_free(o);
 
-	/* no latest: nothing is published, whatever versions there are */
+	/* latest at "none" (a first store, or rm NAME, killed half-way): nothing is published */
 	assert_int_equal(publish(st, "y", "v"), 1);
-	point_latest_at("y", NULL);
+	point_latest_at("y", "v0");
 	assert_int_equal(ws_object_load(st, "y", 1, &o), CW_ERR_NOTFOUND);
 	assert_int_equal(ws_version_exists(st, "y", 1), CW_ERR_NOTFOUND);
 	assert_int_equal(ws_object_load(st, "y", 0, &o), CW_ERR_NOTFOUND);
+	assert_true(ws_object_linked(st, "y"));
 	assert_int_equal(ws_remove(st, "y", 0), CW_ERR_NOTFOUND);
 	assert_false(vdir_exists("y", 1));
 	assert_int_equal(publish(st, "y", "v"), 2);
+
+	/* rm NAME leaves latest at "none"; so does a first store before its version appears */
+	assert_int_equal(ws_remove(st, "y", 0), CW_OK);
+	assert_true(ws_object_linked(st, "y"));
+	assert_int_equal(ws_object_load(st, "y", 0, &o), CW_ERR_NOTFOUND);
+	ws_txn *t;
+	assert_int_equal(ws_publish_begin(st, "new", &t), CW_OK);
+	char link[256], target[16] = "";
+	snprintf(link, sizeof link, "%s/objects/new/latest", dir);
+	assert_int_equal(readlink(link, target, sizeof target - 1), 2);
+	assert_string_equal(target, "v0");
+	ws_txn_end(t);
+	assert_int_equal(ws_object_load(st, "new", 0, &o), CW_ERR_NOTFOUND);
+
+	/* no latest at all is damage, not a step of ours: every version stays */
+	assert_int_equal(publish(st, "z", "v"), 1);
+	assert_int_equal(publish(st, "z", "v"), 2);
+	point_latest_at("z", NULL);
+	assert_false(ws_object_linked(st, "z"));
+	assert_int_equal(publish(st, "z", "v"), 3);
+	assert_true(vdir_exists("z", 1));
+	assert_true(vdir_exists("z", 2));
+
+	/* removing a version above a lost seq raises seq first: its number is never issued again */
+	assert_int_equal(publish(st, "w", "v"), 1);
+	assert_int_equal(publish(st, "w", "v"), 2);
+	point_latest_at("w", "v1");
+	snprintf(link, sizeof link, "%s/objects/w/seq", dir);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(ws_remove(st, "w", 1), CW_OK); /* drops v2 (unpublished), then v1 */
+	assert_false(vdir_exists("w", 2));
+	assert_int_equal(publish(st, "w", "v"), 3);
 	char p[256];
 	snprintf(p, sizeof p, "test -z \"$(ls %s/tmp)\"", dir);
 	assert_int_equal(system(p), 0);

@@ -262,6 +262,18 @@ static void check_objects(ws_store *st)
 			bad("object %s: cannot list its versions", names[i]);
 			continue;
 		}
+		if (latest == 0 && nv > 0 && !ws_object_linked(st, names[i])) {
+			char file[CW_NAME_MAX + 1];
+			(void)cw_name_to_file(names[i], file, sizeof file);
+			bad("object %s: its latest link is missing, so none of its versions (v%llu "
+			    "to "
+			    "v%llu) is published; link the one to publish (ln -s vN "
+			    "%s/objects/%s/latest)",
+			    names[i], (unsigned long long)vers[0], (unsigned long long)vers[nv - 1],
+			    ws_store_dir(st), file);
+			free(vers);
+			continue;
+		}
 		bool found = latest == 0;
 		for (size_t j = 0; j < nv; j++) {
 			found = found || vers[j] == latest;

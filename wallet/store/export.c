@@ -115,10 +115,15 @@ static cw_status export_object(struct xp *x, const char *name)
 		free(vers);
 		return s == CW_OK ? CW_ERR_NAME : s;
 	}
-	for (size_t i = 0; i < nv && s == CW_OK; i++) {
+	for (size_t i = 0; i < nv && s == CW_OK && vers[i] <= latest;
+	     i++) { /* above: unpublished */
 		ws_object *obj = NULL;
 		bool mine = false;
-		if ((s = ws_object_load(x->st, name, vers[i], &obj)) != CW_OK)
+		if ((s = ws_object_load(x->st, name, vers[i], &obj)) == CW_ERR_NOTFOUND) {
+			s = CW_OK; /* removed since it was listed (rm) */
+			continue;
+		}
+		if (s != CW_OK)
 			break;
 		for (size_t r = 0; r < obj->nrecipients && !mine; r++)
 			mine = selected(x, obj->recipients[r].client);
@@ -127,7 +132,7 @@ static cw_status export_object(struct xp *x, const char *name)
 			continue;
 		snprintf(kept, sizeof kept, "%s/v%llu", file, (unsigned long long)vers[i]);
 		if ((s = export_version(x, file, vers[i])) == CW_OK &&
-		    (s = cw_strv_add(&x->kept, &x->nkept, kept)) == CW_OK && vers[i] <= latest)
+		    (s = cw_strv_add(&x->kept, &x->nkept, kept)) == CW_OK)
 			newest = vers[i];
 	}
 	if (s == CW_OK && newest != 0)

@@ -143,7 +143,9 @@ static cw_status ent_load(ws_store *st, const char *name, uint64_t latest, struc
 		goto out;
 	}
 	e->version = latest;
-	e->nversions = nv;
+	e->nversions = 0; /* the published ones: above latest, none is (drop_unpublished) */
+	for (size_t i = 0; i < nv; i++)
+		e->nversions += vers[i] <= latest;
 	memcpy(e->created, obj.created, sizeof e->created);
 	memcpy(e->sha256, obj.sha256, sizeof e->sha256);
 	e->recips = obj.recipients;

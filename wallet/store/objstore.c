@@ -65,6 +65,9 @@ cw_status ws_latest_at(int odfd, uint64_t *v)
 	if (n < 0)
 		return errno == ENOENT ? CW_ERR_NOTFOUND : CW_ERR_IO;
 	target[n] = '\0';
+	*v = 0;
+	if (strcmp(target, WS_LATEST_NONE) == 0)
+		return CW_OK;
 	return ws_parse_vdir(target, v) ? CW_OK : CW_ERR_INTEGRITY;
 }
 
@@ -363,8 +366,9 @@ cw_status ws_object_load(ws_store *st, const char *name, uint64_t version, ws_ob
 	}
 	if (version == 0)
 		version = latest;
-	/* above latest: not published yet, or being removed (drop_unpublished in objwrite.c) */
-	if (version > latest) {
+	/* above latest: not published yet, or being removed (drop_unpublished in objwrite.c);
+	 * latest 0: none published */
+	if (latest == 0 || version > latest) {
 		s = CW_ERR_NOTFOUND;
 		goto out;
 	}
@@ -421,6 +425,16 @@ cw_status ws_object_latest(ws_store *st, const char *name, uint64_t *version)
 		                                                              : CW_ERR_IO;
 	target[n] = '\0';
 	return ws_parse_vdir(target, version) ? CW_OK : CW_ERR_NOTFOUND;
+}
+
+bool ws_object_linked(ws_store *st, const char *name)
+{
+	char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16];
+	struct stat sb;
+	if (name == NULL || !cw_name_to_file(name, file, sizeof file))
+		return false;
+	snprintf(rel, sizeof rel, "%s/latest", file);
+	return fstatat(st->objfd, rel, &sb, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version)

@@ -126,6 +126,9 @@ bool ws_client_unrevoke_cert(ws_client *c, const char *sha256);
  * (or latest is not a version link). Only the number is read: whatever it names is loaded by
  * ws_object_load, with its usual checks. */
 cw_status ws_object_latest(ws_store *st, const char *name, uint64_t *version);
+/* Whether objects/FILE/latest exists at all, naming a version or that none is published (a
+ * removed object). An object with versions and no latest is damaged: checkintegrity. */
+bool ws_object_linked(ws_store *st, const char *name);
 
 /* CW_OK when version (> 0) of name is published (objects/FILE/vN is a directory, at or
  * below latest: a readlinkat and an fstatat), CW_ERR_NOTFOUND when it is not (never was, not

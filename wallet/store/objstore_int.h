@@ -51,7 +51,11 @@ cw_status ws_meta_parse(const char *json, ws_object *obj, size_t *size);
 /* Serialises obj's metadata (size = obj->sealed_len); malloc'd string or NULL. */
 char *ws_meta_json(const ws_object *obj);
 
-/* Reads the target of objdir/latest: CW_ERR_NOTFOUND when there is none. */
+/* The target latest has while no version of the object is published: a removed object, or
+ * one whose first store is under way. Never a version directory (versions start at 1). */
+#define WS_LATEST_NONE "v0"
+/* Reads the target of objdir/latest: its version, 0 for WS_LATEST_NONE; CW_ERR_NOTFOUND when
+ * there is no latest at all (damage: see drop_unpublished in objwrite.c). */
 cw_status ws_latest_at(int odfd, uint64_t *v);
 
 /* Opens objects/FILE for name (O_DIRECTORY|O_NOFOLLOW). CW_ERR_NAME, CW_ERR_NOTFOUND. */

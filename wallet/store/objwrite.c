@@ -138,19 +138,17 @@ static cw_status read_seq(int odfd, uint64_t *seq)
 	return ws_parse_vdir(vd, seq) ? CW_OK : CW_ERR_INTEGRITY;
 }
 
-/* Points latest at version v (0: removes latest), atomically, durably. */
+/* Points latest at version v (0: at WS_LATEST_NONE, nothing published), atomically, durably. */
 static cw_status set_latest(int odfd, uint64_t v)
 {
 	char target[32], tmp[40];
 	unsigned char rnd[8];
-	if (v == 0) {
-		if (unlinkat(odfd, "latest", 0) != 0 && errno != ENOENT)
-			return io_fail();
-		return fsync(odfd) == 0 ? CW_OK : io_fail();
-	}
 	if (getentropy(rnd, sizeof rnd) != 0)
 		return CW_ERR_INTERNAL;
-	snprintf(target, sizeof target, "v%llu", (unsigned long long)v);
+	if (v == 0)
+		snprintf(target, sizeof target, "%s", WS_LATEST_NONE);
+	else
+		snprintf(target, sizeof target, "v%llu", (unsigned long long)v);
 	snprintf(tmp, sizeof tmp, ".latest-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
 	         rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	if (symlinkat(target, odfd, tmp) != 0)
@@ -164,12 +162,34 @@ static cw_status set_latest(int odfd, uint64_t v)
 	return fsync(odfd) == 0 ? CW_OK : io_fail();
 }
 
+/* Makes seq at least v, durably: a version directory is the only other record of a number
+ * issued, and removing one must not let the number be issued again. */
+static cw_status seq_at_least(ws_store *st, int odfd, const char *file, uint64_t v)
+{
+	char dir[PATH_MAX], txt[32];
+	uint64_t seq;
+	cw_status s = read_seq(odfd, &seq);
+	if (s == CW_ERR_INTEGRITY)
+		seq = 0; /* unreadable: written again */
+	else if (s != CW_OK)
+		return s;
+	if (seq >= v)
+		return CW_OK;
+	if ((s = cw_path(dir, sizeof dir, "%s/objects/%s", st->dir, file)) != CW_OK)
+		return s;
+	snprintf(txt, sizeof txt, "%llu\n", (unsigned long long)v);
+	return cw_write_atomic(dir, "seq", txt, strlen(txt), 0600, true);
+}
+
 /* Moves vN out of the object directory into tmp/ (one atomic step readers cannot see half of),
  * then deletes it there. */
-static cw_status drop_version(ws_store *st, int odfd, int tmpfd, uint64_t v)
+static cw_status drop_version(ws_store *st, int odfd, int tmpfd, const char *file, uint64_t v)
 {
 	char vdir[32], dst[CW_NAME_MAX + 64], p[PATH_MAX];
 	unsigned char rnd[4];
+	cw_status s = seq_at_least(st, odfd, file, v);
+	if (s != CW_OK)
+		return s;
 	if (getentropy(rnd, sizeof rnd) != 0)
 		return CW_ERR_INTERNAL;
 	snprintf(vdir, sizeof vdir, "v%llu", (unsigned long long)v);
@@ -183,17 +203,23 @@ static cw_status drop_version(ws_store *st, int odfd, int tmpfd, uint64_t v)
 	return CW_OK;
 }
 
-/* Versions above latest (every version, when there is no latest) are not published: a store
- * killed between renaming its vN into place and swapping latest leaves one, and so does an rm
- * killed between its swap and the removal. Readers never load them (ws_object_load). The next
- * writer of the object, holding its lock, finishes the job: it removes them, so that latest is
- * the highest version again. vers is ascending; *nv shrinks to what stays. */
-static cw_status drop_unpublished(ws_store *st, int odfd, int tmpfd, const uint64_t *vers,
-                                  size_t *nv, uint64_t latest)
+/* Versions above latest are not published: a store killed between renaming its vN into place
+ * and swapping latest leaves one, and so does an rm killed between its swap and the removal
+ * (latest at WS_LATEST_NONE counts as 0: an object's first store sets it before anything
+ * else, and rm NAME leaves it). Readers never load them (ws_object_load). The next writer of
+ * the object, holding its lock, finishes the job: it removes them, so that latest is the
+ * highest version again. With no latest at all, which none of our steps leaves, nothing is
+ * removed: that is damage (a link lost in a copy), which checkintegrity reports, and every
+ * version stays for the operator. vers is ascending; *nv shrinks to what stays. */
+static cw_status drop_unpublished(ws_store *st, int odfd, int tmpfd, const char *file,
+                                  const uint64_t *vers, size_t *nv)
 {
-	cw_status s = CW_OK;
+	uint64_t latest;
+	cw_status s = ws_latest_at(odfd, &latest);
+	if (s == CW_ERR_NOTFOUND)
+		return CW_OK;
 	while (s == CW_OK && *nv > 0 && vers[*nv - 1] > latest) {
-		s = drop_version(st, odfd, tmpfd, vers[*nv - 1]);
+		s = drop_version(st, odfd, tmpfd, file, vers[*nv - 1]);
 		if (s == CW_ERR_NOTFOUND)
 			s = CW_OK;
 		if (s == CW_OK)
@@ -231,7 +257,14 @@ cw_status ws_publish_begin(ws_store *st, const char *name, ws_txn **out)
 		seq = vers[nv - 1];
 	if (latest > seq)
 		seq = latest;
-	if ((s = drop_unpublished(st, t->odfd, t->tmpfd, vers, &nv, latest)) != CW_OK)
+	if ((s = drop_unpublished(st, t->odfd, t->tmpfd, t->file, vers, &nv)) != CW_OK)
+		goto out;
+	/* a first store (or the first after rm NAME by an older version) marks the object as
+	 * having nothing published before its version can appear: a kill leaves that version
+	 * above latest, not beside no latest at all */
+	uint64_t mark;
+	if (nv == 0 && ws_latest_at(t->odfd, &mark) == CW_ERR_NOTFOUND &&
+	    (s = set_latest(t->odfd, 0)) != CW_OK)
 		goto out;
 	if (seq >= CW_VERSION_MAX) {
 		s = CW_ERR_TOOBIG;
@@ -359,7 +392,7 @@ cw_status ws_remove(ws_store *st, const char *name, uint64_t version)
 	if ((s = tmp_enter(st, &tmpfd, &tmplock)) != CW_OK ||
 	    (s = obj_enter(st, file, false, &odfd, &lockfd)) != CW_OK ||
 	    (s = ws_object_versions(st, name, &vers, &nv, &latest)) != CW_OK ||
-	    (s = drop_unpublished(st, odfd, tmpfd, vers, &nv, latest)) != CW_OK)
+	    (s = drop_unpublished(st, odfd, tmpfd, file, vers, &nv)) != CW_OK)
 		goto out;
 	if (version == 0) {
 		if (nv == 0 && latest == 0) {
@@ -370,7 +403,7 @@ cw_status ws_remove(ws_store *st, const char *name, uint64_t version)
 		if ((s = set_latest(odfd, 0)) != CW_OK)
 			goto out;
 		for (size_t i = 0; i < nv && s == CW_OK; i++) {
-			s = drop_version(st, odfd, tmpfd, vers[i]);
+			s = drop_version(st, odfd, tmpfd, file, vers[i]);
 			if (s == CW_ERR_NOTFOUND)
 				s = CW_OK;
 		}
@@ -393,7 +426,7 @@ cw_status ws_remove(ws_store *st, const char *name, uint64_t version)
 		if ((s = set_latest(odfd, next)) != CW_OK)
 			goto out;
 	}
-	s = drop_version(st, odfd, tmpfd, version);
+	s = drop_version(st, odfd, tmpfd, file, version);
 out:;
 	int saved = errno;
 	free(vers);
