@@ -97,6 +97,26 @@ wallet refresh >/dev/null
 t_ok "...and refresh heals it" wallet checkintegrity
 t_nogrep "...without a warning left" "WARN" "$T_DIR/last.out"
 
+# an rm killed after the removal but before signing leaves a manifest that lists what is gone:
+# a warning too (clients get a 404 for it, as they will once the manifest is signed again)
+cp "$D/manifests/app1" "$T_DIR/app1.old"
+wallet rm other --version 2 >/dev/null
+cp "$T_DIR/app1.old" "$D/manifests/app1"
+t_ok "checkintegrity: a manifest listing a removed version still passes" wallet checkintegrity
+t_grep "...with a warning that says what to do" "WARN manifest app1: lists other v2, removed since it was signed: run 'wallet refresh'" "$T_DIR/last.out"
+t_nogrep "...and no error" "ERROR" "$T_DIR/last.out"
+echo six | wallet store gone --to app1 >/dev/null
+cp "$D/manifests/app1" "$T_DIR/app1.old"
+wallet rm gone >/dev/null
+cp "$T_DIR/app1.old" "$D/manifests/app1"
+t_ok "checkintegrity: a manifest listing a removed object still passes" wallet checkintegrity
+t_grep "...with a warning" "WARN manifest app1: lists gone v1, removed since it was signed" "$T_DIR/last.out"
+wallet refresh >/dev/null
+t_ok "...and refresh heals both" wallet checkintegrity
+t_nogrep "...without a warning left" "WARN" "$T_DIR/last.out"
+echo seven | wallet store other --to app1 >/dev/null
+t_cond "...and other's next version is v3, not v2 again" "$(readlink "$D/objects/other/latest")" = v3
+
 # an object published under another name (sealed bytes, signature and a matching meta.json
 # copied by someone who can write the directory but holds no key): checkintegrity fails
 C=$T_DIR/copy

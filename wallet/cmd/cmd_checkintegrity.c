@@ -296,12 +296,55 @@ static void check_objects(ws_store *st)
 /* One manifest against the store: every object the client reads, at its latest version
  * with its hash and size, and nothing else. */
 struct mf_check {
+	ws_store *st;
 	const char *client;
 	const cJSON *objects;
 	double signed_at;
 	size_t matched;
+	size_t removed; /* entries of versions removed since the manifest was signed */
 	int problems;
 };
+
+/* Whether version v of name was published once and is not any more: its number was issued
+ * (seq) and no published vN is there. A manifest that lists it was signed before an rm that
+ * was killed before it signed the manifests again (or whose refresh has not run yet). */
+static bool removed_since(ws_store *st, const char *name, uint64_t v)
+{
+	uint64_t seq;
+	return v > 0 && ws_object_seq(st, name, &seq) == CW_OK && seq >= v &&
+	       ws_version_exists(st, name, v) == CW_ERR_NOTFOUND;
+}
+
+/* The version a manifest entry names, or 0 when it is not a version number. */
+static uint64_t entry_version(const cJSON *item)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, "version");
+	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > (double)CW_VERSION_MAX ||
+	    v->valuedouble != (double)(uint64_t)v->valuedouble)
+		return 0;
+	return (uint64_t)v->valuedouble;
+}
+
+/* The entries that name a version above what the store publishes (or an object it no longer
+ * publishes): removed since the manifest was signed (a warning), else wrong (left uncounted,
+ * an error below). */
+static void count_removed(struct mf_check *m)
+{
+	const cJSON *it;
+	cJSON_ArrayForEach(it, m->objects)
+	{
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+		uint64_t v = entry_version(it), latest;
+		if (!cJSON_IsString(n) || v == 0 ||
+		    (ws_object_latest(m->st, n->valuestring, &latest) == CW_OK && latest >= v) ||
+		    !removed_since(m->st, n->valuestring, v))
+			continue;
+		warn("manifest %s: lists %s v%llu, removed since it was signed: run 'wallet "
+		     "refresh'",
+		     m->client, n->valuestring, (unsigned long long)v);
+		m->removed++;
+	}
+}
 
 /* Whether version e was created no earlier than the manifest was signed: then a manifest that
  * does not list it yet is behind (a store killed between publishing and signing), not wrong. */
@@ -338,6 +381,8 @@ static cw_status match_entry(const ws_entry *e, void *arg)
 		}
 		if (cJSON_IsNumber(v) && v->valuedouble < (double)e->version)
 			m->matched++; /* listed, at an older version: behind or wrong, as below */
+		else if (removed_since(m->st, e->name, entry_version(it)))
+			return CW_OK; /* listed at a version removed since: count_removed */
 		break;
 	}
 	if (newer_than_manifest(e, m->signed_at)) {
@@ -375,8 +420,13 @@ static cw_status check_manifest(const ws_client *c, void *arg)
 	const cJSON *who = cJSON_GetObjectItemCaseSensitive(root, "client");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires");
 	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(root, "signed");
-	struct mf_check m = {c->client, cJSON_GetObjectItemCaseSensitive(root, "objects"),
-	                     cJSON_IsNumber(sig) ? sig->valuedouble : 0, 0, 0};
+	struct mf_check m = {st,
+	                     c->client,
+	                     cJSON_GetObjectItemCaseSensitive(root, "objects"),
+	                     cJSON_IsNumber(sig) ? sig->valuedouble : 0,
+	                     0,
+	                     0,
+	                     0};
 	if (!cJSON_IsString(who) || strcmp(who->valuestring, c->client) != 0 ||
 	    !cJSON_IsNumber(exp) || !cJSON_IsNumber(sig) || !cJSON_IsArray(m.objects)) {
 		bad("manifest %s: malformed content", c->client);
@@ -391,9 +441,10 @@ static cw_status check_manifest(const ws_client *c, void *arg)
 		bad("manifest %s: cannot list the objects", c->client);
 		goto out;
 	}
-	if (m.matched != (size_t)cJSON_GetArraySize(m.objects))
+	count_removed(&m);
+	if (m.matched + m.removed != (size_t)cJSON_GetArraySize(m.objects))
 		bad("manifest %s: lists objects the client does not read", c->client);
-	else if (m.problems == 0)
+	else if (m.problems == 0 && m.removed == 0)
 		ok("manifest %s (%zu objects, %.0f s left)", c->client, m.matched,
 		   exp->valuedouble - (double)time(NULL));
 out:

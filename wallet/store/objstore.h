@@ -129,6 +129,9 @@ cw_status ws_object_latest(ws_store *st, const char *name, uint64_t *version);
 /* Whether objects/FILE/latest exists at all, naming a version or that none is published (a
  * removed object). An object with versions and no latest is damaged: checkintegrity. */
 bool ws_object_linked(ws_store *st, const char *name);
+/* The highest version number ever issued for name (objects/FILE/seq; 0 when none was),
+ * published or not, removed or not. CW_ERR_NOTFOUND when name has no object directory. */
+cw_status ws_object_seq(ws_store *st, const char *name, uint64_t *seq);
 
 /* CW_OK when version (> 0) of name is published (objects/FILE/vN is a directory, at or
  * below latest: a readlinkat and an fstatat), CW_ERR_NOTFOUND when it is not (never was, not

@@ -138,6 +138,18 @@ static cw_status read_seq(int odfd, uint64_t *seq)
 	return ws_parse_vdir(vd, seq) ? CW_OK : CW_ERR_INTEGRITY;
 }
 
+cw_status ws_object_seq(ws_store *st, const char *name, uint64_t *seq)
+{
+	int odfd;
+	*seq = 0;
+	cw_status s = ws_open_objdir(st, name, &odfd);
+	if (s != CW_OK)
+		return s;
+	s = read_seq(odfd, seq);
+	close(odfd);
+	return s;
+}
+
 /* Points latest at version v (0: at WS_LATEST_NONE, nothing published), atomically, durably. */
 static cw_status set_latest(int odfd, uint64_t v)
 {
