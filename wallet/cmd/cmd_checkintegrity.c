@@ -339,9 +339,8 @@ static void count_removed(struct mf_check *m)
 		    (ws_object_latest(m->st, n->valuestring, &latest) == CW_OK && latest >= v) ||
 		    !removed_since(m->st, n->valuestring, v))
 			continue;
-		warn("manifest %s: lists %s v%llu, removed since it was signed: run 'wallet "
-		     "refresh'",
-		     m->client, n->valuestring, (unsigned long long)v);
+		warn("manifest %s: lists %s v%llu, removed since it was signed: %s", m->client,
+		     n->valuestring, (unsigned long long)v, "run 'wallet refresh'");
 		m->removed++;
 	}
 }
@@ -420,13 +419,10 @@ static cw_status check_manifest(const ws_client *c, void *arg)
 	const cJSON *who = cJSON_GetObjectItemCaseSensitive(root, "client");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expires");
 	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(root, "signed");
-	struct mf_check m = {st,
-	                     c->client,
-	                     cJSON_GetObjectItemCaseSensitive(root, "objects"),
-	                     cJSON_IsNumber(sig) ? sig->valuedouble : 0,
-	                     0,
-	                     0,
-	                     0};
+	struct mf_check m = {.st = st,
+	                     .client = c->client,
+	                     .objects = cJSON_GetObjectItemCaseSensitive(root, "objects"),
+	                     .signed_at = cJSON_IsNumber(sig) ? sig->valuedouble : 0};
 	if (!cJSON_IsString(who) || strcmp(who->valuestring, c->client) != 0 ||
 	    !cJSON_IsNumber(exp) || !cJSON_IsNumber(sig) || !cJSON_IsArray(m.objects)) {
 		bad("manifest %s: malformed content", c->client);
