@@ -115,8 +115,8 @@ static cw_status export_object(struct xp *x, const char *name)
 		free(vers);
 		return s == CW_OK ? CW_ERR_NAME : s;
 	}
-	for (size_t i = 0; i < nv && s == CW_OK && vers[i] <= latest;
-	     i++) { /* above: unpublished */
+	/* versions above latest are not published: not exported */
+	for (size_t i = 0; i < nv && s == CW_OK && vers[i] <= latest; i++) {
 		ws_object *obj = NULL;
 		bool mine = false;
 		if ((s = ws_object_load(x->st, name, vers[i], &obj)) == CW_ERR_NOTFOUND) {

@@ -101,11 +101,6 @@ struct text {
 	cw_status status; /* why reading failed */
 };
 
-static cw_status append(struct text *t, const char *s, size_t n)
-{
-	return cw_text_append(&t->out, s, n);
-}
-
 /* The header as cJSON prints the whole document, with "objects" (the last member) left open:
  * the entries follow as cJSON prints each, so that the bytes are those of one
  * cJSON_PrintUnformatted of the whole tree, which is what the manifests were before. */
@@ -125,7 +120,7 @@ static cw_status begin_text(ws_store *st, struct text *t, int64_t now, int64_t t
 	size_t n = strlen(head);
 	s = CW_ERR_INTERNAL;
 	if (n >= 2 && strcmp(head + n - 2, "]}") == 0)
-		s = append(t, head, n - 2);
+		s = cw_text_append(&t->out, head, n - 2);
 out:
 	free(head);
 	cJSON_Delete(root);
@@ -143,8 +138,8 @@ static cw_status add_entry(struct text *t, const ws_entry *e)
 	    !cJSON_AddStringToObject(o, "sha256", e->sha256) ||
 	    (item = cJSON_PrintUnformatted(o)) == NULL)
 		goto out;
-	if ((s = t->any ? append(t, ",", 1) : CW_OK) == CW_OK)
-		s = append(t, item, strlen(item));
+	if ((s = t->any ? cw_text_append(&t->out, ",", 1) : CW_OK) == CW_OK)
+		s = cw_text_append(&t->out, item, strlen(item));
 	t->any = true;
 out:
 	free(item);
@@ -182,7 +177,7 @@ static cw_status next_piece(struct text *t)
 	if (s != CW_ERR_NOTFOUND)
 		return s;
 	t->done = true;
-	return append(t, "]}", 2);
+	return cw_text_append(&t->out, "]}", 2);
 }
 
 /* The manifest's bytes for gpgme, as it asks for them. */
@@ -217,7 +212,8 @@ static cw_status sign_one(ws_store *st, struct build *b, const char *client, int
 		}
 		ws_objiter_free(t.it);
 	} else if (s == CW_OK) {
-		if ((s = b->list(st, collect, &t)) == CW_OK && (s = append(&t, "]}", 2)) == CW_OK)
+		if ((s = b->list(st, collect, &t)) == CW_OK &&
+		    (s = cw_text_append(&t.out, "]}", 2)) == CW_OK)
 			s = wg_sign_manifest(home, fpr, client, t.out.buf, t.out.len, out, outlen,
 			                     err, errsz);
 	}

@@ -229,21 +229,6 @@ static bool racy(const struct timespec *mt)
 	return mt->tv_sec + 2 >= now.tv_sec;
 }
 
-/* The version objects/FILE/latest names; false when the object is removed, not published yet
- * or its name has no file name. */
-static bool latest_of(ws_store *st, const char *name, uint64_t *latest)
-{
-	char file[CW_NAME_MAX + 1], rel[CW_NAME_MAX + 16], target[32];
-	if (!cw_name_to_file(name, file, sizeof file))
-		return false;
-	snprintf(rel, sizeof rel, "%s/latest", file);
-	ssize_t tl = readlinkat(st->objfd, rel, target, sizeof target - 1);
-	if (tl < 0)
-		return false;
-	target[tl] = '\0';
-	return ws_parse_vdir(target, latest);
-}
-
 /* A listed entry as callers see it (recipients borrowed from e). */
 static void to_entry(const struct ws_cache_ent *e, ws_entry *we)
 {
@@ -269,7 +254,7 @@ cw_status ws_list(ws_store *st, ws_list_fn fn, void *arg)
 	for (size_t i = 0; i < ncur; i++) {
 		struct ws_cache_ent *e = &cur[i];
 		uint64_t latest;
-		if (!latest_of(st, e->name, &latest)) {
+		if (ws_object_latest(st, e->name, &latest) != CW_OK) {
 			ent_clear(e); /* removed, or not published yet */
 			continue;
 		}
@@ -348,7 +333,7 @@ cw_status ws_objiter_next(ws_objiter *it, ws_entry *e)
 		c->name = it->names[it->i++];
 		if (it->prefix != NULL && strncmp(c->name, it->prefix, strlen(it->prefix)) != 0)
 			continue; /* not read at all */
-		if (!latest_of(it->st, c->name, &latest) ||
+		if (ws_object_latest(it->st, c->name, &latest) != CW_OK ||
 		    ent_load(it->st, c->name, latest, c) != CW_OK)
 			continue; /* vanished or damaged, as in ws_list */
 		to_entry(c, e);
@@ -380,7 +365,7 @@ cw_status ws_object_count(ws_store *st, size_t *n)
 	char name[CW_NAME_MAX + 1];
 	uint64_t latest;
 	while (next_object(d, name) != NULL)
-		if (latest_of(st, name, &latest))
+		if (ws_object_latest(st, name, &latest) == CW_OK)
 			(*n)++;
 	closedir(d);
 	return CW_OK;

@@ -135,8 +135,8 @@ cw_status ws_object_seq(ws_store *st, const char *name, uint64_t *seq);
 
 /* CW_OK when version (> 0) of name is published (objects/FILE/vN is a directory, at or
  * below latest: a readlinkat and an fstatat), CW_ERR_NOTFOUND when it is not (never was, not
- * yet, or removed). Versions are immutable
- * and never reused, so this tells whether a copy loaded earlier is still the published one. */
+ * yet, or removed). Versions are immutable and never reused, so this tells whether a copy
+ * loaded earlier is still the published one. */
 cw_status ws_version_exists(ws_store *st, const char *name, uint64_t version);
 
 /* Identity of clients/CLIENT.json (one fstatat, not following symlinks): the file is
