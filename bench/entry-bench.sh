@@ -87,7 +87,7 @@ time_run() {
 	local t0 t1
 	times >"$BL_DIR/times0"
 	t0=$(date +%s%N)
-	"$1" "$2" >/dev/null 2>&1 || bl_die "run failed: $*"
+	"$1" "$2" >/dev/null 2>"$BL_DIR/run.err" || bl_die "run failed: $*: $(tail -n 3 "$BL_DIR/run.err")"
 	t1=$(date +%s%N)
 	times >"$BL_DIR/times1"
 	awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", (b - a) / 1e6}' >>"$BL_DIR/$1-$2.wall"

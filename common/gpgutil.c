@@ -63,6 +63,24 @@ fail:
 	return CW_ERR_CRYPTO;
 }
 
+/* The throwaway home's gpg-agent.conf. gpg-agent's secure memory is a fixed 32 KiB by
+ * default; several gpg runs decrypting at once (libwalletclient runs 2 per CPU) exhaust it,
+ * and a decryption then fails with a misleading libgcrypt error ("Unmatched parentheses in
+ * S-expression", "Cannot allocate memory"). auto-expand-secmem lets libgcrypt add (locked)
+ * areas as needed. */
+static bool write_agent_conf(const char *home)
+{
+	static const char conf[] = "auto-expand-secmem\n";
+	char p[4096];
+	if (cw_path(p, sizeof p, "%s/gpg-agent.conf", home) != CW_OK)
+		return false;
+	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return false;
+	bool ok = write(fd, conf, sizeof conf - 1) == (ssize_t)(sizeof conf - 1);
+	return close(fd) == 0 && ok;
+}
+
 cw_status cw_gpg_tmphome(const char *prefix, char *path, size_t pathsz)
 {
 	const char *cands[3];
@@ -80,8 +98,8 @@ cw_status cw_gpg_tmphome(const char *prefix, char *path, size_t pathsz)
 			return CW_ERR_NAME;
 		if (mkdtemp(path) == NULL)
 			continue;
-		if (chmod(path, 0700) != 0) {
-			rmdir(path);
+		if (chmod(path, 0700) != 0 || !write_agent_conf(path)) {
+			(void)cw_gpg_destroy_home(path);
 			continue;
 		}
 		return CW_OK;

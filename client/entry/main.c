@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dest.h"
+#include "ecdecode.h"
 #include "options.h"
 #include "run.h"
 #include "secmem.h"
@@ -395,6 +396,9 @@ static bool prepare_process(void)
 	/* Freed heap memory is overwritten: librnp frees its decryption buffers without wiping
 	 * them. Process-wide, so the program sets it; the library cannot. */
 	(void)mallopt(M_PERTURB, 0xA5);
+	/* The CA file's, the client's and the wallet's certificates: their EC keys decoded by
+	 * OpenSSL's EC code rather than its provider decoders (common/ecdecode.h). */
+	(void)cw_ec_builtin_decoding();
 	if (cw_nodump() != CW_OK) {
 		fprintf(out_err(), "wallet-entry: cannot disable core dumps\n");
 		return false;

@@ -49,8 +49,20 @@ static void test_tmphome_lifecycle(void **state)
 	struct stat sb;
 	assert_int_equal(stat(home, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0700);
+	/* parallel decryptions must not exhaust the agent's secure memory */
+	char conf[4200], text[64] = "";
+	snprintf(conf, sizeof conf, "%s/gpg-agent.conf", home);
+	assert_int_equal(lstat(conf, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	FILE *f = fopen(conf, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof text, f));
+	fclose(f);
+	assert_string_equal(text, "auto-expand-secmem\n");
 
-	/* Make a key so that gpgme starts an agent in that home. */
+	/* Make a key so that gpgme starts an agent in that home (with that file: an option it
+	 * refused would stop it from starting). */
 	gpgme_ctx_t ctx;
 	assert_int_equal(cw_gpg_ctx(home, &ctx), CW_OK);
 	gpgme_error_t err =
