@@ -99,8 +99,23 @@ static void prepare_wallet_key(wallet_client *c)
 	while (!c->prep_handed)
 		pthread_cond_wait(&c->prep_cv, &c->prep_mu);
 	pthread_mutex_unlock(&c->prep_mu);
-	if (c->prep_key != NULL)
+	if (c->prep_key != NULL) {
+		/* the caller's thread waits for the manifest's part only */
+		c->prep_staging = c->prep_sync;
 		c->sign_st = c->engine->import_keys(c, c->prep_key, c->prep_key_len);
+		c->prep_staging = false;
+	}
+}
+
+bool wc_signer_announce(wallet_client *c)
+{
+	if (!c->prep_staging)
+		return false;
+	pthread_mutex_lock(&c->prep_mu);
+	c->prep_verify_ready = true;
+	pthread_cond_broadcast(&c->prep_cv);
+	pthread_mutex_unlock(&c->prep_mu);
+	return true;
 }
 
 static void *prepare_main(void *arg)
@@ -196,6 +211,13 @@ static cw_status prep_failed(wallet_client *c, cw_status st)
 cw_status wc_engine_ready(wallet_client *c)
 {
 	prep_join(c);
+	if (c->keys_discard_due) {
+		/* the import failed after manifests could be checked: the keys it left go now,
+		 * as the preparing thread would have let them go itself otherwise */
+		c->keys_discard_due = false;
+		if (c->engine->discard_keys != NULL)
+			c->engine->discard_keys(c);
+	}
 	bool handed = c->sign_pending;
 	c->sign_pending = false;
 	free(c->prep_key); /* the wallet's public key */
@@ -212,6 +234,19 @@ cw_status wc_engine_ready(wallet_client *c)
 		c->signer_ready = c->signer_refetched = true;
 	}
 	return CW_OK;
+}
+
+cw_status wc_engine_ready_to_verify(wallet_client *c)
+{
+	bool done = true;
+	if (c->prep_running && c->sign_pending && c->prep_sync) {
+		pthread_mutex_lock(&c->prep_mu);
+		while (!c->prep_verify_ready && !c->prep_done)
+			pthread_cond_wait(&c->prep_cv, &c->prep_mu);
+		done = c->prep_done;
+		pthread_mutex_unlock(&c->prep_mu);
+	}
+	return done ? wc_engine_ready(c) : CW_OK;
 }
 
 void wc_engine_teardown(wallet_client *c)

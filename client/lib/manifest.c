@@ -321,7 +321,7 @@ cw_status wc_manifest_load(wallet_client *c, bool *changed)
 			return st; /* no URL answers, or none is left */
 		}
 		if (st == CW_OK && r.status != 304) {
-			cw_status est = wc_engine_ready(c);
+			cw_status est = wc_engine_ready_to_verify(c);
 			if (est != CW_OK) {
 				wc_resp_free(&r); /* the keys, not this URL's answer, failed */
 				return est;

@@ -64,8 +64,16 @@ struct wc_engine_ops {
 	cw_status (*load_signer)(wallet_client *c);
 	/* Imports the client's key file (c->pending_key, if any: consumed) and pub, the wallet's
 	 * public key as served or read from a file; anything else in either is refused. Records
-	 * the pinned key's signing fingerprints into c->signer_fprs. Errors go to c->err. */
+	 * the pinned key's signing fingerprints into c->signer_fprs. Errors go to c->err.
+	 * An engine whose open_manifest needs only part of that may call wc_signer_announce
+	 * once that part is in (and c->signer_fprs recorded): when it returns true, the caller's
+	 * thread may check a manifest from then on while this import goes on, and a later
+	 * failure must leave the keys as they are, with c->keys_discard_due set (the caller's
+	 * thread calls discard_keys once this thread is done). */
 	cw_status (*import_keys)(wallet_client *c, const unsigned char *pub, size_t publen);
+	/* Empties the keys after a failed import_keys that set c->keys_discard_due (NULL: the
+	 * engine never sets it). Caller's thread, once no other thread uses the engine. */
+	void (*discard_keys)(wallet_client *c);
 	/* A fresh copy of the wallet's public key (pub, as served or read from the file again),
 	 * for a client whose keys were imported already: merged in when it holds the pinned key
 	 * and nothing else, so that signing subkeys added since (a rotation) count; what was

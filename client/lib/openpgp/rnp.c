@@ -392,20 +392,35 @@ static cw_status rnp_engine_prepare(wallet_client *c)
 	return st;
 }
 
+/* The pinned key into `pub` first: a manifest needs nothing else, and the caller's thread
+ * may check one there (wc_signer_announce) while the key goes into `ffi`, the other keyring
+ * (two librnp keyrings share no state). After the announcement a failure leaves both
+ * keyrings alone, as `pub` may be in use: the caller's thread discards them (discard_keys). */
 static cw_status rnp_engine_import_keys(wallet_client *c, const unsigned char *pub, size_t publen)
 {
 	struct wc_rnp *r = state_of(c);
+	bool announced = false;
 	cw_status st;
 	if ((st = rnp_engine_prepare(c)) == CW_OK &&
 	    (st = import_pinned(c, r->pub, pub, publen, false)) == CW_OK &&
-	    (st = import_pinned(c, r->ffi, pub, publen, true)) == CW_OK)
-		st = record_signer(c);
+	    (st = record_signer(c)) == CW_OK) {
+		announced = wc_signer_announce(c);
+		st = import_pinned(c, r->ffi, pub, publen, true);
+	}
 	if (st == CW_OK) {
 		cw_sbuf_free(&c->pending_key);
 		return st;
 	}
-	reset_keyrings(c, r);
+	if (announced)
+		c->keys_discard_due = true;
+	else
+		reset_keyrings(c, r);
 	return st;
+}
+
+static void rnp_engine_discard_keys(wallet_client *c)
+{
+	reset_keyrings(c, state_of(c));
 }
 
 /* Merges a fresh copy of the pinned key (a rotation added a signing subkey): the copy is
@@ -821,6 +836,7 @@ const struct wc_engine_ops wc_engine_rnp = {
     .prepare = rnp_engine_prepare,
     .load_signer = NULL, /* its keyrings start empty */
     .import_keys = rnp_engine_import_keys,
+    .discard_keys = rnp_engine_discard_keys,
     .refresh_signer = rnp_engine_refresh_signer,
     .thread_ctx = rnp_engine_thread_ctx,
     .open = rnp_engine_open,
