@@ -396,9 +396,6 @@ static bool prepare_process(void)
 	/* Freed heap memory is overwritten: librnp frees its decryption buffers without wiping
 	 * them. Process-wide, so the program sets it; the library cannot. */
 	(void)mallopt(M_PERTURB, 0xA5);
-	/* The CA file's, the client's and the wallet's certificates: their EC keys decoded by
-	 * OpenSSL's EC code rather than its provider decoders (common/ecdecode.h). */
-	(void)cw_ec_builtin_decoding();
 	if (cw_nodump() != CW_OK) {
 		fprintf(out_err(), "wallet-entry: cannot disable core dumps\n");
 		return false;
@@ -428,6 +425,11 @@ static int fetch_secrets(const struct ent_args *a, struct fetched **out, wallet_
 		        d);
 		goto out;
 	}
+	/* The CA file's, the client's and the wallet's certificates: their EC keys decoded by
+	 * OpenSSL's EC code rather than its provider decoders (common/ecdecode.h). Here, not
+	 * earlier: it reads OpenSSL's configuration (a millisecond), and the client's thread
+	 * that loads the OpenPGP engine has started by now. */
+	(void)cw_ec_builtin_decoding();
 	f = calloc(a->nspecs, sizeof *f);
 	if (f == NULL)
 		goto out;
