@@ -8,7 +8,12 @@
  * its own, started by wallet_client_new; the caller's thread meanwhile opens the connection
  * and fetches the wallet's key, which it hands to that thread: the thread imports it after
  * the client's while the caller's thread asks for the manifest, and the engine's first use
- * (wc_engine_ready) waits for both. */
+ * (wc_engine_ready) waits for both.
+ *
+ * An engine that checks signatures apart from where it decrypts (rnp: two keyrings) takes
+ * the wallet's key in halves: the caller's thread imports it where manifests are checked as
+ * soon as the keyrings exist, and checks the manifest, while the preparing thread is still
+ * busy with the client's key; that thread then imports it where objects are decrypted. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -99,23 +104,25 @@ static void prepare_wallet_key(wallet_client *c)
 	while (!c->prep_handed)
 		pthread_cond_wait(&c->prep_cv, &c->prep_mu);
 	pthread_mutex_unlock(&c->prep_mu);
-	if (c->prep_key != NULL) {
-		/* the caller's thread waits for the manifest's part only */
-		c->prep_staging = c->prep_sync;
+	if (c->prep_key == NULL)
+		return;
+	if (!c->prep_shares_keys) {
 		c->sign_st = c->engine->import_keys(c, c->prep_key, c->prep_key_len);
-		c->prep_staging = false;
+		return;
 	}
+	/* the other half is the caller's thread's (import_beside) */
+	c->sign_st = c->engine->import_decryptor(c, c->prep_key, c->prep_key_len);
+	if (c->sign_st != CW_OK)
+		c->keys_discard_due = true;
 }
 
-bool wc_signer_announce(wallet_client *c)
+/* Says that the engine's keyrings exist: the caller's thread may import its half. */
+static void prep_say_init(wallet_client *c)
 {
-	if (!c->prep_staging)
-		return false;
 	pthread_mutex_lock(&c->prep_mu);
-	c->prep_verify_ready = true;
+	c->prep_init_done = true;
 	pthread_cond_broadcast(&c->prep_cv);
 	pthread_mutex_unlock(&c->prep_mu);
-	return true;
 }
 
 static void *prepare_main(void *arg)
@@ -123,6 +130,8 @@ static void *prepare_main(void *arg)
 	wallet_client *c = arg;
 	wc_err_redirect(c->prep_err, sizeof c->prep_err);
 	cw_status st = c->engine->init(c, &c->eng);
+	if (st == CW_OK && c->prep_shares_keys)
+		prep_say_init(c);
 	if (st == CW_OK)
 		st = c->engine->prepare(c);
 	c->prep_st = st;
@@ -171,11 +180,14 @@ cw_status wc_engine_setup(wallet_client *c)
 			c->prep_sync = false;
 		}
 		c->prep_waits = c->prep_sync && !c->prep_signer && e->load_signer == NULL;
+		c->prep_shares_keys = c->prep_waits && e->import_verifier != NULL &&
+		                      e->import_decryptor != NULL && e->discard_keys != NULL;
 		if (pthread_create(&c->prep_tid, NULL, prepare_main, c) == 0) {
 			c->prep_running = true;
 			return CW_OK;
 		}
-		c->prep_waits = false; /* no thread: here, now, and the wallet's key later */
+		/* no thread: here, now, and the wallet's key later */
+		c->prep_waits = c->prep_shares_keys = false;
 		prepare_main(c);
 		return CW_OK;
 	}
@@ -208,16 +220,21 @@ static cw_status prep_failed(wallet_client *c, cw_status st)
 	return st;
 }
 
+/* Once the preparing thread is done: empties the keys a failure left behind. */
+static void discard_if_due(wallet_client *c)
+{
+	if (c->keys_discard_due && c->eng != NULL)
+		c->engine->discard_keys(c);
+	c->keys_discard_due = false;
+	c->prep_shares_keys = false;
+}
+
 cw_status wc_engine_ready(wallet_client *c)
 {
 	prep_join(c);
-	if (c->keys_discard_due) {
-		/* the import failed after manifests could be checked: the keys it left go now,
-		 * as the preparing thread would have let them go itself otherwise */
-		c->keys_discard_due = false;
-		if (c->engine->discard_keys != NULL)
-			c->engine->discard_keys(c);
-	}
+	discard_if_due(c);
+	bool verified = c->verify_ready;
+	c->verify_ready = false;
 	bool handed = c->sign_pending;
 	c->sign_pending = false;
 	free(c->prep_key); /* the wallet's public key */
@@ -231,6 +248,8 @@ cw_status wc_engine_ready(wallet_client *c)
 		 * failed (the next request asks for the key again) */
 		if (c->sign_st != CW_OK)
 			return prep_failed(c, c->sign_st);
+		if (verified)
+			cw_sbuf_free(&c->pending_key); /* both halves are in */
 		c->signer_ready = c->signer_refetched = true;
 	}
 	return CW_OK;
@@ -238,15 +257,50 @@ cw_status wc_engine_ready(wallet_client *c)
 
 cw_status wc_engine_ready_to_verify(wallet_client *c)
 {
-	bool done = true;
-	if (c->prep_running && c->sign_pending && c->prep_sync) {
-		pthread_mutex_lock(&c->prep_mu);
-		while (!c->prep_verify_ready && !c->prep_done)
-			pthread_cond_wait(&c->prep_cv, &c->prep_mu);
-		done = c->prep_done;
-		pthread_mutex_unlock(&c->prep_mu);
+	return c->verify_ready ? CW_OK : wc_engine_ready(c);
+}
+
+/* The wallet's key as served, in halves (c->prep_shares_keys): a copy goes to the preparing
+ * thread for the keyring that decrypts, and this thread imports it into the one that checks
+ * signatures as soon as the keyrings exist, while that thread may still import the client's
+ * key. On a failure the preparing thread is waited for and the keys emptied, so that the
+ * next request starts again from empty keyrings and asks for the key again. False when the
+ * thread takes no key any more (the usual way then), else *st is the result. */
+static bool import_beside(wallet_client *c, const struct wc_resp *r, cw_status *st)
+{
+	struct wc_resp copy = {.body = malloc(r->len ? r->len : 1), .len = r->len};
+	if (copy.body == NULL) {
+		*st = CW_ERR_NOMEM;
+		return true;
 	}
-	return done ? wc_engine_ready(c) : CW_OK;
+	memcpy(copy.body, r->body, r->len);
+	if (!prep_hand(c, &copy)) {
+		free(copy.body);
+		return false;
+	}
+	pthread_mutex_lock(&c->prep_mu);
+	while (!c->prep_init_done && !c->prep_done)
+		pthread_cond_wait(&c->prep_cv, &c->prep_mu);
+	bool init = c->prep_init_done;
+	pthread_mutex_unlock(&c->prep_mu);
+	*st = init ? c->engine->import_verifier(c, r->body, r->len) : CW_ERR_KEY;
+	if (*st == CW_OK) {
+		c->verify_ready = true;
+		return true;
+	}
+	char why[sizeof c->err];
+	memcpy(why, c->err, sizeof why);
+	prep_join(c);
+	c->keys_discard_due = init;
+	discard_if_due(c);
+	c->sign_pending = false;
+	free(c->prep_key);
+	c->prep_key = NULL;
+	if (c->prep_st != CW_OK) /* the thread's failure (the client's key) comes first */
+		*st = prep_failed(c, c->prep_st);
+	else
+		memcpy(c->err, why, sizeof why);
+	return true;
 }
 
 void wc_engine_teardown(wallet_client *c)
@@ -313,6 +367,10 @@ cw_status wc_signer_ensure(wallet_client *c)
 		goto out;
 	/* the preparing thread, if it still runs, imports it while this thread asks for the
 	 * manifest; the engine's first use waits for it and takes its status (wc_engine_ready) */
+	if (r.body != NULL && c->prep_shares_keys && import_beside(c, &r, &st)) {
+		wc_resp_free(&r);
+		return st;
+	}
 	if (r.body != NULL && prep_hand(c, &r))
 		return CW_OK;
 	if ((st = wc_engine_ready(c)) != CW_OK)

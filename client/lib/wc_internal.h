@@ -113,11 +113,13 @@ struct wallet_client {
 	size_t prep_key_len;
 	bool sign_pending;
 	cw_status sign_st;
-	/* the preparing thread imports a handed key in stages (prep_staging, its own), and has
-	 * said that manifests can be checked (prep_verify_ready, under prep_mu); a failure after
-	 * that left the keys for this thread to discard (keys_discard_due) */
-	bool prep_staging;
-	bool prep_verify_ready;
+	/* the engine's keys are imported in halves (import_verifier here, import_decryptor in
+	 * the preparing thread), which says when its keyrings exist (prep_init_done, under
+	 * prep_mu); verify_ready once this thread's half is in; keys_discard_due when a
+	 * failure left keys for this thread to empty (wc_engine_ready) */
+	bool prep_shares_keys;
+	bool prep_init_done;
+	bool verify_ready;
 	bool keys_discard_due;
 	/* http.c: a connection opened ahead of the first request failed: that first request
 	 * takes this result instead of trying the URL a second time at once */
@@ -237,14 +239,10 @@ void wc_engine_teardown(wallet_client *c);
  * may return before the wallet's key (from a file, or as served and handed to that thread)
  * is in; that import's failure is returned here then. */
 cw_status wc_engine_ready(wallet_client *c);
-/* Before a manifest's check (open_manifest): waits only until the preparing thread has the
- * wallet's key where manifests are checked (wc_signer_announce), or is done; the rest of its
- * import goes on meanwhile, and the engine's next use waits for it (wc_engine_ready). A
- * failure is returned as wc_engine_ready returns it. */
+/* Before a manifest's check (open_manifest): at once when this thread imported the wallet's
+ * key for checking signatures itself (the preparing thread may still import the rest);
+ * otherwise as wc_engine_ready. */
 cw_status wc_engine_ready_to_verify(wallet_client *c);
-/* Called by an engine's import_keys (the preparing thread) once manifests can be checked:
- * true when the caller's thread may begin to (see struct wc_engine_ops, import_keys). */
-bool wc_signer_announce(wallet_client *c);
 cw_status wc_signer_ensure(wallet_client *c);
 /* After a verification failed on a signature by a key the client does not have (unknown: the
  * opener's unknown_signer): a long-lived client may hold the pinned key from before a rotation

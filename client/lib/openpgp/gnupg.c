@@ -53,6 +53,7 @@ static cw_status gnupg_init(wallet_client *c, void **state)
 	*state = g;
 	if (g == NULL)
 		return CW_ERR_NOMEM;
+	g->first_mu_ok = pthread_mutex_init(&g->first_mu, NULL) == 0;
 	if (c->cfg.gpg_key_file != NULL) {
 		st = cw_gpg_tmphome("walletclient", g->home, sizeof g->home);
 		if (st != CW_OK) {
@@ -83,6 +84,8 @@ static void gnupg_free(void *state)
 			gpgme_release(g->pool[i]);
 	if (g->tmphome)
 		(void)cw_gpg_destroy_home(g->home);
+	if (g->first_mu_ok)
+		pthread_mutex_destroy(&g->first_mu);
 	cw_wipe(g, sizeof *g);
 	free(g);
 }
@@ -441,6 +444,28 @@ static cw_status decrypt_verify(struct wc_opener *o, gpgme_data_t cd, gpgme_data
 	return check_sigs(o, gpgme_op_verify_result(gpg), "inner signature", s);
 }
 
+/* gpg-agent (GnuPG 2.2) rewrites a secret key file in place the first time it uses a key
+ * that an import stored (it converts the key to its own format), and a decryption that
+ * reads the file meanwhile gets part of it: "Unmatched parentheses in S-expression". So a
+ * client's first decryption runs alone, the others wait for it, and once one succeeded
+ * they run in parallel. */
+static cw_status first_alone(struct wc_opener *o, gpgme_data_t cd, gpgme_data_t pd,
+                             gpgme_signature_t *s)
+{
+	struct wc_gnupg *g = state_of(o->c);
+	bool held = g->first_mu_ok && pthread_mutex_lock(&g->first_mu) == 0;
+	if (held && g->decrypted) {
+		pthread_mutex_unlock(&g->first_mu);
+		held = false;
+	}
+	cw_status st = decrypt_verify(o, cd, pd, s);
+	if (held) {
+		g->decrypted = st == CW_OK;
+		pthread_mutex_unlock(&g->first_mu);
+	}
+	return st;
+}
+
 static cw_status gnupg_open(struct wc_opener *o, const struct wc_sealed *in, cw_sbuf *plain,
                             uint64_t *version)
 {
@@ -468,7 +493,7 @@ static cw_status gnupg_open(struct wc_opener *o, const struct wc_sealed *in, cw_
 		if (st != CW_OK)
 			goto out;
 	}
-	if ((st = decrypt_verify(o, cd, pd, &s)) != CW_OK)
+	if ((st = first_alone(o, cd, pd, &s)) != CW_OK)
 		goto out;
 	/* 3. the binding: signed name and version */
 	bool dup = false;

@@ -64,15 +64,20 @@ struct wc_engine_ops {
 	cw_status (*load_signer)(wallet_client *c);
 	/* Imports the client's key file (c->pending_key, if any: consumed) and pub, the wallet's
 	 * public key as served or read from a file; anything else in either is refused. Records
-	 * the pinned key's signing fingerprints into c->signer_fprs. Errors go to c->err.
-	 * An engine whose open_manifest needs only part of that may call wc_signer_announce
-	 * once that part is in (and c->signer_fprs recorded): when it returns true, the caller's
-	 * thread may check a manifest from then on while this import goes on, and a later
-	 * failure must leave the keys as they are, with c->keys_discard_due set (the caller's
-	 * thread calls discard_keys once this thread is done). */
+	 * the pinned key's signing fingerprints into c->signer_fprs. Errors go to c->err. */
 	cw_status (*import_keys)(wallet_client *c, const unsigned char *pub, size_t publen);
-	/* Empties the keys after a failed import_keys that set c->keys_discard_due (NULL: the
-	 * engine never sets it). Caller's thread, once no other thread uses the engine. */
+	/* import_keys in two halves, for an engine whose signatures are checked apart from its
+	 * decryption (rnp: two keyrings): the wallet's key where manifests and detached
+	 * signatures are checked, recording c->signer_fprs (import_verifier); and, after the
+	 * client's key, where objects are decrypted (import_decryptor). Neither consumes
+	 * c->pending_key (the caller frees it once both are in) nor empties the keys on a
+	 * failure: the caller calls discard_keys then, once no other thread uses the engine.
+	 * keys.c runs them at once, the first in the caller's thread and the second in the
+	 * preparing thread, while c->prep_shares_keys (when the client's own import fails then,
+	 * the engine sets c->keys_discard_due instead of emptying the keys). NULL: import_keys
+	 * only. */
+	cw_status (*import_verifier)(wallet_client *c, const unsigned char *pub, size_t publen);
+	cw_status (*import_decryptor)(wallet_client *c, const unsigned char *pub, size_t publen);
 	void (*discard_keys)(wallet_client *c);
 	/* A fresh copy of the wallet's public key (pub, as served or read from the file again),
 	 * for a client whose keys were imported already: merged in when it holds the pinned key

@@ -376,6 +376,16 @@ static void reset_keyrings(wallet_client *c, struct wc_rnp *r)
 	memcpy(line, why, size);
 }
 
+/* After a failed import: empty keyrings, or, while the caller's thread may be using `pub`
+ * (keys imported in halves), the word that it must empty them once this thread is done. */
+static void keys_failed(wallet_client *c, struct wc_rnp *r)
+{
+	if (c->prep_shares_keys)
+		c->keys_discard_due = true;
+	else
+		reset_keyrings(c, r);
+}
+
 static cw_status rnp_engine_prepare(wallet_client *c)
 {
 	struct wc_rnp *r = state_of(c);
@@ -388,39 +398,47 @@ static cw_status rnp_engine_prepare(wallet_client *c)
 	cw_status st = import_secret(c);
 	r->secret_in = st == CW_OK;
 	if (st != CW_OK)
-		reset_keyrings(c, r); /* the next attempt loads into empty keyrings again */
+		keys_failed(c, r); /* the next attempt loads into empty keyrings again */
 	return st;
 }
 
-/* The pinned key into `pub` first: a manifest needs nothing else, and the caller's thread
- * may check one there (wc_signer_announce) while the key goes into `ffi`, the other keyring
- * (two librnp keyrings share no state). After the announcement a failure leaves both
- * keyrings alone, as `pub` may be in use: the caller's thread discards them (discard_keys). */
+/* The wallet's key into `pub`, which checks manifests and detached signatures; its signing
+ * fingerprints recorded. Touches `pub` and c->signer_fprs only: it may run beside
+ * rnp_engine_import_decryptor in another thread (two librnp keyrings share no state). */
+static cw_status rnp_engine_import_verifier(wallet_client *c, const unsigned char *pub,
+                                            size_t publen)
+{
+	cw_status st = import_pinned(c, state_of(c)->pub, pub, publen, false);
+	return st == CW_OK ? record_signer(c) : st;
+}
+
+/* The wallet's key into `ffi`, after the client's, for the inner signature of what it
+ * decrypts. Touches `ffi` and the client's key only (c->pending_key stays until both halves
+ * are in: a failure of either imports the client's key again at the next attempt). */
+static cw_status rnp_engine_import_decryptor(wallet_client *c, const unsigned char *pub,
+                                             size_t publen)
+{
+	cw_status st = rnp_engine_prepare(c);
+	return st == CW_OK ? import_pinned(c, state_of(c)->ffi, pub, publen, true) : st;
+}
+
 static cw_status rnp_engine_import_keys(wallet_client *c, const unsigned char *pub, size_t publen)
 {
-	struct wc_rnp *r = state_of(c);
-	bool announced = false;
 	cw_status st;
 	if ((st = rnp_engine_prepare(c)) == CW_OK &&
-	    (st = import_pinned(c, r->pub, pub, publen, false)) == CW_OK &&
-	    (st = record_signer(c)) == CW_OK) {
-		announced = wc_signer_announce(c);
-		st = import_pinned(c, r->ffi, pub, publen, true);
-	}
-	if (st == CW_OK) {
+	    (st = rnp_engine_import_verifier(c, pub, publen)) == CW_OK &&
+	    (st = rnp_engine_import_decryptor(c, pub, publen)) == CW_OK) {
 		cw_sbuf_free(&c->pending_key);
 		return st;
 	}
-	if (announced)
-		c->keys_discard_due = true;
-	else
-		reset_keyrings(c, r);
+	keys_failed(c, state_of(c));
 	return st;
 }
 
 static void rnp_engine_discard_keys(wallet_client *c)
 {
-	reset_keyrings(c, state_of(c));
+	if (state_of(c) != NULL)
+		reset_keyrings(c, state_of(c));
 }
 
 /* Merges a fresh copy of the pinned key (a rotation added a signing subkey): the copy is
@@ -836,6 +854,8 @@ const struct wc_engine_ops wc_engine_rnp = {
     .prepare = rnp_engine_prepare,
     .load_signer = NULL, /* its keyrings start empty */
     .import_keys = rnp_engine_import_keys,
+    .import_verifier = rnp_engine_import_verifier,
+    .import_decryptor = rnp_engine_import_decryptor,
     .discard_keys = rnp_engine_discard_keys,
     .refresh_signer = rnp_engine_refresh_signer,
     .thread_ctx = rnp_engine_thread_ctx,
