@@ -32,7 +32,7 @@ static int ec_methods(ENGINE *e, EVP_PKEY_METHOD **pmeth, const int **nids, int 
 
 static void register_once(void)
 {
-	const char *off = getenv("CW_OPENSSL_PROVIDER_DECODERS");
+	const char *off = getenv("WALLET_OPENSSL_PROVIDER_DECODERS");
 	if ((off != NULL && strcmp(off, "1") == 0) ||
 	    EVP_default_properties_is_fips_enabled(NULL) || EVP_PKEY_meth_find(EVP_PKEY_EC) == NULL)
 		return;

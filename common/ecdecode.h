@@ -12,7 +12,7 @@
  *
  * Only programs call this (wallet serve, wallet-entry), never libwalletclient: it changes
  * the whole process's OpenSSL. It does nothing when the default properties ask for FIPS
- * (a FIPS provider must then do all the cryptography) or when CW_OPENSSL_PROVIDER_DECODERS
+ * (a FIPS provider must then do all the cryptography) or when WALLET_OPENSSL_PROVIDER_DECODERS
  * is set in the environment (1: the provider decoders as before, for comparisons). */
 #ifndef CW_ECDECODE_H
 #define CW_ECDECODE_H

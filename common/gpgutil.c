@@ -63,11 +63,10 @@ fail:
 	return CW_ERR_CRYPTO;
 }
 
-/* The throwaway home's gpg-agent.conf. gpg-agent's secure memory is a fixed 32 KiB by
- * default; several gpg runs decrypting at once (libwalletclient runs 2 per CPU) exhaust it,
- * and a decryption then fails with a misleading libgcrypt error ("Unmatched parentheses in
- * S-expression", "Cannot allocate memory"). auto-expand-secmem lets libgcrypt add (locked)
- * areas as needed. */
+/* The throwaway home's gpg-agent.conf. gpg-agent's secure memory is a fixed area by
+ * default, and gpg runs that decrypt at once each hold some of it: libwalletclient runs 2 per
+ * CPU, dozens on a large host, and GnuPG documents decryptions failing then for want of secure
+ * memory. auto-expand-secmem lets libgcrypt add (locked) areas as needed. */
 static bool write_agent_conf(const char *home)
 {
 	static const char conf[] = "auto-expand-secmem\n";

@@ -19,7 +19,8 @@ cw_status cw_gpg_ctx(const char *home, gpgme_ctx_t *out);
 /* Creates a fresh GNUPGHOME (mode 0700) on a memory file system: under $XDG_RUNTIME_DIR when it
  * is tmpfs, else /dev/shm, else /run; fails with CW_ERR_IO when none of those is a memory file
  * system (a key must never land on a disk). It holds a gpg-agent.conf with
- * auto-expand-secmem, so that parallel decryptions cannot exhaust the agent's secure memory.
+ * auto-expand-secmem, so that many decryptions at once cannot exhaust the agent's secure
+ * memory.
  * path receives it (>= 4096 bytes). */
 cw_status cw_gpg_tmphome(const char *prefix, char *path, size_t pathsz);
 

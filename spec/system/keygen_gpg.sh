@@ -13,11 +13,13 @@ KG=wallet-keygen
 RT=$(mktemp -d /dev/shm/cwkgrt.XXXXXX) || t_bail "no /dev/shm"
 at_exit "rm -rf '$RT'"
 export XDG_RUNTIME_DIR=$RT
-# home NAME: a fresh gpg home for the CLI side; its agent is stopped at exit
+# home VAR NAME: a fresh gpg home for the CLI side, its path into VAR; its agent is stopped at
+# exit. Not through $(...): the stop registered in a subshell would be lost, and the agent left
+# to notice its removed home on its own.
 home() {
-	mkdir -m 700 "$T_DIR/$1"
-	at_exit "t_gpg_stop '$T_DIR/$1'"
-	echo "$T_DIR/$1"
+	mkdir -m 700 "$T_DIR/$2"
+	at_exit "t_gpg_stop '$T_DIR/$2'"
+	printf -v "$1" '%s' "$T_DIR/$2"
 }
 no_leftovers() {
 	[ -z "$(ls -A "$RT")" ] && ! pgrep -f "gpg-agent --homedir $RT" >/dev/null
@@ -37,8 +39,8 @@ t_cond "secret key is 0600" "$(stat -c %a keys/app1.sec.asc)" = 600
 t_cond "new dir is 0700" "$(stat -c %a keys)" = 700
 t_ok "throwaway GNUPGHOME removed and its agent stopped" no_leftovers
 
-A=$(home pubonly)
-B=$(home secret)
+home A pubonly
+home B secret
 t_ok "gpg imports the public key" gpg --homedir "$A" --batch --import keys/app1.pub.asc
 t_ok "gpg imports the secret key" gpg --homedir "$B" --batch --import keys/app1.sec.asc
 gpg --homedir "$B" --batch --with-colons -K >klist.txt 2>&1
@@ -71,7 +73,7 @@ t_cond "...no temp files left" "$(ls -A keys | tr '\n' ' ')" = "app1.pub.asc app
 # --- passphrase ------------------------------------------------------------------------
 printf 'correct horse battery\n' >pass.txt
 t_ok "gpg --passphrase-file" $KG gpg --out pkeys --name app2 --passphrase-file pass.txt
-C=$(home protected)
+home C protected
 t_ok "gpg imports the protected secret key" gpg --homedir "$C" --batch --pinentry-mode loopback \
 	--passphrase-file pass.txt --import pkeys/app2.sec.asc pkeys/app2.pub.asc
 gpg --homedir "$C" --batch --trust-model always -e -r app2 -o p.gpg msg.txt >/dev/null 2>&1
@@ -86,7 +88,7 @@ t_ok "no leftovers after the passphrase run" no_leftovers
 
 # --- rsa4096 ---------------------------------------------------------------------------
 t_ok "gpg --algo rsa4096" $KG gpg --out rkeys --name app3 --algo rsa4096
-D=$(home rsa)
+home D rsa
 gpg --homedir "$D" --batch --import rkeys/app3.sec.asc >/dev/null 2>&1
 gpg --homedir "$D" --batch --with-colons -K >rlist.txt 2>&1
 t_cond "primary: rsa4096, sign+certify" "$(awk -F: '/^sec/ {print $3 "/" $4 "/" $12}' rlist.txt)" = "4096/1/scESC"
