@@ -223,7 +223,7 @@ static cw_status prep_failed(wallet_client *c, cw_status st)
 /* Once the preparing thread is done: empties the keys a failure left behind. */
 static void discard_if_due(wallet_client *c)
 {
-	if (c->keys_discard_due && c->eng != NULL)
+	if (c->keys_discard_due && c->eng != NULL && c->engine->discard_keys != NULL)
 		c->engine->discard_keys(c);
 	c->keys_discard_due = false;
 	c->prep_shares_keys = false;
