@@ -9,6 +9,7 @@
 #include <openssl/engine.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 
 #include "ecdecode.h"
 
@@ -33,8 +34,11 @@ static int ec_methods(ENGINE *e, EVP_PKEY_METHOD **pmeth, const int **nids, int 
 static void register_once(void)
 {
 	const char *off = getenv("WALLET_OPENSSL_PROVIDER_DECODERS");
+	/* Under FIPS every EC operation must stay in the FIPS provider, whether the default
+	 * properties ask for it or the configuration only loads it. */
 	if ((off != NULL && strcmp(off, "1") == 0) ||
-	    EVP_default_properties_is_fips_enabled(NULL) || EVP_PKEY_meth_find(EVP_PKEY_EC) == NULL)
+	    EVP_default_properties_is_fips_enabled(NULL) || OSSL_PROVIDER_available(NULL, "fips") ||
+	    !OSSL_PROVIDER_available(NULL, "default") || EVP_PKEY_meth_find(EVP_PKEY_EC) == NULL)
 		return;
 	ENGINE *e = ENGINE_new();
 	if (e == NULL)

@@ -7,13 +7,21 @@
  * 65 bytes (openssl/openssl#17950; cached only from 3.1 on). d2i_X509 takes OpenSSL's
  * earlier EC path instead when an ENGINE is registered for EC key methods; the one this
  * registers hands back OpenSSL's built-in EC method, so that the same code parses and
- * checks the point (on the curve, the named group), and verifies with it. Keys that come
- * from providers (private keys read from PEM files) stay with their provider.
+ * checks the point (on the curve, the named group), and verifies with it.
+ *
+ * The registration reaches further than decoding: OpenSSL 3.0 asks the ENGINE table for
+ * every EC key operation, so signing with a private key read from PEM (a provider's key)
+ * runs in the same built-in EC code too (on a legacy copy of the key, wiped when freed),
+ * and making an EC key from parameters (EVP_PKEY_fromdata) or by the group name "P-256"
+ * fails in this process. TLS is not affected (X25519, P-256 and P-384 key shares, ECDSA
+ * certificates, tested); our programs make no EC keys of their own (OpenPGP is Botan's, in
+ * librnp, or gpg's).
  *
  * Only programs call this (wallet serve, wallet-entry), never libwalletclient: it changes
- * the whole process's OpenSSL. It does nothing when the default properties ask for FIPS
- * (a FIPS provider must then do all the cryptography) or when WALLET_OPENSSL_PROVIDER_DECODERS
- * is set in the environment (1: the provider decoders as before, for comparisons). */
+ * the whole process's OpenSSL. It does nothing under FIPS (the default properties ask for
+ * it, or a "fips" provider is loaded: then that provider must do all the cryptography),
+ * without the "default" provider, or when WALLET_OPENSSL_PROVIDER_DECODERS=1 is in the
+ * environment (the provider decoders as before, for comparisons). */
 #ifndef CW_ECDECODE_H
 #define CW_ECDECODE_H
 

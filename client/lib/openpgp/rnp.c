@@ -404,7 +404,9 @@ static cw_status rnp_engine_prepare(wallet_client *c)
 
 /* The wallet's key into `pub`, which checks manifests and detached signatures; its signing
  * fingerprints recorded. Touches `pub` and c->signer_fprs only: it may run beside
- * rnp_engine_import_decryptor in another thread (two librnp keyrings share no state). */
+ * rnp_engine_import_decryptor in another thread (two librnp keyrings share no keys, no
+ * random generator and no parser state; an import only reads librnp's process-wide log
+ * switches). */
 static cw_status rnp_engine_import_verifier(wallet_client *c, const unsigned char *pub,
                                             size_t publen)
 {
