@@ -116,11 +116,11 @@ static void prepare_wallet_key(wallet_client *c)
 		c->keys_discard_due = true;
 }
 
-/* Says that the engine's keyrings exist: the caller's thread may import its half. */
-static void prep_say_init(wallet_client *c)
+/* Sets one of the preparing thread's flags (under prep_mu) and wakes whoever waits for it. */
+static void prep_say(wallet_client *c, bool *flag)
 {
 	pthread_mutex_lock(&c->prep_mu);
-	c->prep_init_done = true;
+	*flag = true;
 	pthread_cond_broadcast(&c->prep_cv);
 	pthread_mutex_unlock(&c->prep_mu);
 }
@@ -131,7 +131,8 @@ static void *prepare_main(void *arg)
 	wc_err_redirect(c->prep_err, sizeof c->prep_err);
 	cw_status st = c->engine->init(c, &c->eng);
 	if (st == CW_OK && c->prep_shares_keys)
-		prep_say_init(c);
+		prep_say(c,
+		         &c->prep_init_done); /* the keyrings exist: the caller's half may begin */
 	if (st == CW_OK)
 		st = c->engine->prepare(c);
 	c->prep_st = st;
@@ -140,12 +141,8 @@ static void *prepare_main(void *arg)
 	wc_err_redirect(NULL, 0);
 	/* done with the client: the caller's thread goes on while this one zeroes its stack
 	 * and ends (joined at teardown) */
-	if (c->prep_sync) {
-		pthread_mutex_lock(&c->prep_mu);
-		c->prep_done = true;
-		pthread_cond_broadcast(&c->prep_cv);
-		pthread_mutex_unlock(&c->prep_mu);
-	}
+	if (c->prep_sync)
+		prep_say(c, &c->prep_done);
 	(void)cw_scrub_stack(PREP_STACK_SCRUB);
 	return NULL;
 }
@@ -220,7 +217,8 @@ static cw_status prep_failed(wallet_client *c, cw_status st)
 	return st;
 }
 
-/* Once the preparing thread is done: empties the keys a failure left behind. */
+/* Once the preparing thread is done: empties the keys a failure left behind, and ends the
+ * import in halves (from here on, one thread does everything). */
 static void discard_if_due(wallet_client *c)
 {
 	if (c->keys_discard_due && c->eng != NULL && c->engine->discard_keys != NULL)
