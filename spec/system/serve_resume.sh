@@ -181,6 +181,7 @@ serve_start off --tls-cert "$KEYS/wallet/server.crt" --tls-key "$KEYS/wallet/ser
 t_cond "a server with --tls-session-lifetime 0" "$?" = 0
 sget o25 -tls1_3 -sess_out "$T_DIR/s0.pem"
 t_cond "...a full handshake" "$(how o25):$(status o25)" = New:200
+t_nogrep "...and no ticket is sent (none could resume)" "New Session Ticket arrived" o25
 if [ -s "$T_DIR/s0.pem" ]; then
 	sget o24 -tls1_3 -sess_in "$T_DIR/s0.pem"
 	t_cond "...its session never resumes" "$(how o24):$(status o24)" = New:200

@@ -6,6 +6,7 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,33 @@ static void test_mutual_tls_versions(void **state)
 		curl_easy_cleanup(h);
 	}
 	cw_https_free(srv);
+}
+
+/* The server's TLS options are its own, whatever the context held before: civetweb 1.15 sets
+ * its OpenSSL 1.x SSL_OP_ALL (0x80000BFF), whose bits under OpenSSL 3 include
+ * NO_EXTENDED_MASTER_SECRET and ENABLE_KTLS. Here the context starts with every bit set. */
+static void test_options_are_ours(void **state)
+{
+	(void)state;
+	cw_tls_files f = {.cert_file = P("server.crt"),
+	                  .key_file = P("server.key"),
+	                  .ca_file = P("ca.crt"),
+	                  .verify_depth = 2,
+	                  .session_lifetime_s = CW_TLS_SESSION_DEFAULT_S,
+	                  .session_cache = 4};
+	cw_tls *t = NULL;
+	char err[256] = "";
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	assert_non_null(ctx);
+	SSL_CTX_set_options(ctx, ~(uint64_t)0);
+	assert_int_equal(cw_tls_new(&f, &t), CW_OK);
+	assert_int_equal(cw_tls_setup(t, ctx, err, sizeof err), CW_OK);
+	uint64_t want = SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+	                SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET |
+	                SSL_OP_ENABLE_MIDDLEBOX_COMPAT;
+	assert_int_equal(SSL_CTX_get_options(ctx), want);
+	cw_tls_free(t);
+	SSL_CTX_free(ctx);
 }
 
 static uint64_t failures(const cw_https *srv)
@@ -504,6 +532,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mutual_tls_versions),
+	    cmocka_unit_test(test_options_are_ours),
 	    cmocka_unit_test(test_refusals_then_still_serving),
 	    cmocka_unit_test(test_routing_raw_paths_and_plain),
 	    cmocka_unit_test(test_start_errors),

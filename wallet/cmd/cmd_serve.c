@@ -56,7 +56,7 @@ void usage_serve(FILE *out)
 	    "  --tls-session-lifetime SECONDS\n"
 	    "                            TLS 1.3 sessions resume from a ticket for at most\n"
 	    "                            SECONDS after the certificate's verification (default\n"
-	    "                            7200, at most 86400); 0: no resumption\n"
+	    "                            7200, at most 86400); 0: no resumption, no ticket\n"
 	    "  --tls-session-cache N     sessions held for resumption, about 6.5 KiB each\n"
 	    "                            (default 1024, at most 65536); the oldest go first\n"
 	    "  --data DIR                data directory (default: wallet's --data, WALLET_DATA,\n"

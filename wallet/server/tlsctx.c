@@ -19,6 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Every option of the server's contexts (configure clears the rest). MIDDLEBOX_COMPAT is
+ * OpenSSL's default, kept. */
+#define CW_TLS_SERVER_OPTIONS                                                            \
+	(SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | \
+	 SSL_OP_NO_TICKET | SSL_OP_ENABLE_MIDDLEBOX_COMPAT)
+
 struct cw_tls {
 	cw_tls_files f;
 	SSL_CTX *base; /* civetweb's: every connection's SSL starts on it */
@@ -323,11 +329,15 @@ static cw_status configure(cw_tls *t, SSL_CTX *ctx, uint32_t generation, cw_tls_
 	sid_of(generation, sid);
 	if (SSL_CTX_set_ex_data(ctx, ex_index, t) != 1)
 		goto params;
-	/* NO_TICKET: TLS 1.3 tickets are stateful (a session id) and TLS 1.2 gets none; no
-	 * resumption without a new key exchange (ALLOW_NO_DHE_KEX cleared). */
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-	                             SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
-	SSL_CTX_clear_options(ctx, SSL_OP_ALLOW_NO_DHE_KEX);
+	/* The options are ours alone. civetweb, built for OpenSSL 1.x, sets its SSL_OP_ALL of
+	 * that API (0x80000BFF) on the context it makes; under OpenSSL 3 those bits mean other
+	 * things, among them NO_EXTENDED_MASTER_SECRET (TLS 1.2 without RFC 7627's binding of
+	 * the session to its handshake), ENABLE_KTLS (two failed or costly setsockopt calls
+	 * per connection) and ALLOW_CLIENT_RENEGOTIATION. So every bit is cleared first.
+	 * NO_TICKET: TLS 1.3 tickets are stateful (a session id) and TLS 1.2 gets none; no
+	 * resumption without a new key exchange (ALLOW_NO_DHE_KEX stays clear). */
+	SSL_CTX_clear_options(ctx, SSL_CTX_get_options(ctx));
+	SSL_CTX_set_options(ctx, CW_TLS_SERVER_OPTIONS);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(ctx, CW_TLS12_CIPHERS) != 1 ||
@@ -353,6 +363,10 @@ static cw_status configure(cw_tls *t, SSL_CTX *ctx, uint32_t generation, cw_tls_
 	SSL_CTX_sess_set_get_cb(ctx, get_session_cb);
 	SSL_CTX_sess_set_remove_cb(ctx, remove_session_cb);
 	if (cw_tls_tune_ctx(ctx) != 1) /* the chain built once, one ticket: tlstune.h */
+		goto params;
+	/* Without resumption a ticket is work (a session id, a key derivation, a record) that
+	 * no client can use. */
+	if (!resumes(t) && SSL_CTX_set_num_tickets(ctx, 0) != 1)
 		goto params;
 	SSL_CTX_set_info_callback(ctx, info_cb);
 	SSL_CTX_set_client_hello_cb(ctx, hello_cb, t);
