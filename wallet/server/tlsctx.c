@@ -21,7 +21,7 @@
 
 /* Every option of the server's contexts (configure clears the rest). MIDDLEBOX_COMPAT is
  * OpenSSL's default, kept. */
-#define CW_TLS_SERVER_OPTIONS                                                            \
+#define CW_TLS_SERVER_OPTIONS                                                                \
 	(SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | \
 	 SSL_OP_NO_TICKET | SSL_OP_ENABLE_MIDDLEBOX_COMPAT)
 
