@@ -11,6 +11,10 @@ base=$1 ca=$2 cert=$3 key=$4 sec=$5
 shift 5
 GNUPGHOME=$(mktemp -d /dev/shm/proto.XXXXXX)
 export GNUPGHOME
+# Not the prototype's: a run that fails midway (set -e) stops its agent and removes its home
+# too, so that a failed benchmark leaves no gpg-agent behind. The exec below replaces the
+# shell, so the trap never runs on success, where the prototype's own two lines do it.
+trap 'gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$GNUPGHOME"' EXIT
 gpg --batch -q --import "$sec" 2>/dev/null
 [ -z "${PROTO_SIGNER_PUB:-}" ] || gpg --batch -q --import "$PROTO_SIGNER_PUB" 2>/dev/null
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
