@@ -173,8 +173,10 @@ TICK=$(getconf CLK_TCK)
 # lg SERVER MODE CONNS SECONDS [PATH]: one cw-loadgen run; its JSON goes to $OUT and to $J.
 # With SAMPLE=1, samples the server's RSS every 100 ms while it runs; the peak goes to $PEAK_KB.
 lg() {
-	local s=$1 mode=$2 c=$3 d=$4 path=${5:-$OBJPATH} lp peak=0 r c0 c1
+	local s=$1 mode=$2 c=$3 d=$4 path=${5:-$OBJPATH} lp peak=0 r c0 c1 g0 g1
 	c0=$(cpu_ticks "${PID[$s]}")
+	children_ms
+	g0=$CHILD_MS
 	"$LG" --cert "$K/app1.crt" --key "$K/app1.key" --cacert "$K/ca.crt" --servername localhost \
 		-m "$mode" -c "$c" -d "$d" "https://127.0.0.1:${PORT[$s]}$path" >"$BL_DIR/lg.json" 2>&1 &
 	lp=$!
@@ -184,6 +186,8 @@ lg() {
 		sleep 0.1
 	done
 	wait "$lp"
+	children_ms
+	g1=$CHILD_MS
 	c1=$(cpu_ticks "${PID[$s]}")
 	PEAK_KB=$peak
 	J=$(head -n 1 "$BL_DIR/lg.json")
@@ -191,7 +195,27 @@ lg() {
 	# is not (the machine is shared with the load generator, and maybe with other work).
 	SCPU=$(awk -v t=$((c1 - c0)) -v hz="$TICK" -v ok="$(f ok)" \
 		'BEGIN { if (ok > 0) printf "%.0f", t / hz * 1e6 / ok; else print "-" }')
-	printf '{"server":"%s","server_cpu_us_per_req":"%s",%s\n' "$s" "$SCPU" "${J#\{}" >>"$OUT"
+	# The load generator's own CPU per request, the same way (not while RSS sampling runs
+	# processes of its own): on a shared machine it is the part of each request's cost that
+	# is the same for every server, and that dilutes their rate ratio.
+	GCPU=-
+	[ "${SAMPLE:-0}" = 1 ] || GCPU=$(awk -v a="$g0" -v b="$g1" -v ok="$(f ok)" \
+		'BEGIN { if (ok > 0) printf "%.0f", (b - a) * 1e3 / ok; else print "-" }')
+	printf '{"server":"%s","server_cpu_us_per_req":"%s","loadgen_cpu_us_per_req":"%s",%s\n' \
+		"$s" "$SCPU" "$GCPU" "${J#\{}" >>"$OUT"
+}
+# CHILD_MS: user + system CPU milliseconds of this shell's waited-for children so far, from
+# bash's times, run in this shell (a subshell would count its own children only).
+children_ms() {
+	local u y m sec
+	times >"$BL_DIR/times"
+	{ read -r _ && read -r u y; } <"$BL_DIR/times"
+	CHILD_MS=0
+	for m in "$u" "$y"; do # e.g. 1m2.345s: 62345 ms
+		m=${m%s}
+		sec=${m#*m}
+		CHILD_MS=$((CHILD_MS + 10#${m%%m*} * 60000 + 10#${sec/./}))
+	done
 }
 f() { bl_json "$1" <<<"$J"; }
 
@@ -202,10 +226,14 @@ for s in "${servers[@]}"; do lg "$s" keepalive 4 1; done
 # ROUNDS rounds; in each, every server takes its turn at every point, so that a drift of the
 # machine's load weighs on all of them. The table shows medians over the rounds.
 ROUNDS=${BENCH_ROUNDS:-3}
-declare -A RPS P50 P99 ERR CPUS
+declare -A RPS P50 P99 ERR CPUS GCPUS
 for mode in keepalive handshake; do
 	for c in $LEVELS; do
-		for s in "${servers[@]}"; do : >"$BL_DIR/pt.$s.$mode.$c.rps"; : >"$BL_DIR/pt.$s.$mode.$c.cpu"; done
+		for s in "${servers[@]}"; do
+			: >"$BL_DIR/pt.$s.$mode.$c.rps"
+			: >"$BL_DIR/pt.$s.$mode.$c.cpu"
+			: >"$BL_DIR/pt.$s.$mode.$c.lg"
+		done
 	done
 done
 for round in $(seq 1 "$ROUNDS"); do
@@ -220,6 +248,7 @@ for round in $(seq 1 "$ROUNDS"); do
 				[ "$SAMPLE" = 1 ] && RSS_LOAD[$s]=$PEAK_KB
 				echo "$(f rps)" >>"$BL_DIR/pt.$s.$mode.$c.rps"
 				[ "$SCPU" != - ] && echo "$SCPU" >>"$BL_DIR/pt.$s.$mode.$c.cpu"
+				[ "$GCPU" != - ] && echo "$GCPU" >>"$BL_DIR/pt.$s.$mode.$c.lg"
 				ERR[$k]=$((${ERR[$k]:-0} + $(f errors)))
 				P50[$k]=$(f p50_ms)
 				P99[$k]=$(f p99_ms)
@@ -231,7 +260,7 @@ done
 echo
 echo "GET $OBJPATH ($(stat -c %s "$SEALED") bytes), ${SECS}s per run, medians of $ROUNDS rounds, $NCPU cores, load generator on the same machine (load $(bl_load) at the end)"
 hdr=$(printf '%-9s %5s' mode conns)
-for s in "${servers[@]}"; do hdr+=$(printf ' | %-8s %9s %7s %7s %6s' "$s" "req/s" "p50 ms" "p99 ms" "cpu us"); done
+for s in "${servers[@]}"; do hdr+=$(printf ' | %-8s %9s %7s %7s %6s %6s' "$s" "req/s" "p50 ms" "p99 ms" "cpu us" "lg us"); done
 has wallet && hdr+=' | wallet/nginx'
 has civetweb && hdr+=' | civetweb/nginx'
 echo "$hdr"
@@ -244,9 +273,11 @@ for mode in keepalive handshake; do
 			k=$s/$mode/$c
 			RPS[$k]=$(bl_median <"$BL_DIR/pt.$s.$mode.$c.rps")
 			CPUS[$k]=$(bl_median <"$BL_DIR/pt.$s.$mode.$c.cpu")
+			GCPUS[$k]=$(bl_median <"$BL_DIR/pt.$s.$mode.$c.lg")
 			mark=' '
 			[ "${ERR[$k]:-1}" != 0 ] && mark='!'
-			line+=$(printf ' | %-8s %8s%s %7s %7s %6s' '' "${RPS[$k]}" "$mark" "${P50[$k]}" "${P99[$k]}" "${CPUS[$k]}")
+			line+=$(printf ' | %-8s %8s%s %7s %7s %6s %6s' '' "${RPS[$k]}" "$mark" "${P50[$k]}" \
+				"${P99[$k]}" "${CPUS[$k]}" "${GCPUS[$k]}")
 			printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$c" "$s" "${RPS[$k]}" "${CPUS[$k]}" >>"$TSV"
 		done
 		for s in wallet civetweb; do
@@ -257,9 +288,11 @@ for mode in keepalive handshake; do
 		echo "$line"
 	done
 done
-echo "(req/s and cpu us: medians over the rounds; p50/p99: the last round; cpu us = server CPU"
-echo " time per successful request, user + system, microseconds; '!' = some run had errors:"
-echo " see the messages on stderr and $OUT)"
+echo "(req/s, cpu us and lg us: medians over the rounds; p50/p99: the last round; cpu us = server"
+echo " CPU time per successful request, user + system, microseconds; lg us = the load generator's"
+echo " own, which shares the machine's CPUs with the server: where both saturate them, a rate"
+echo " ratio is about (lg + cpu of one) / (lg + cpu of the other), nearer 1 than the CPU ratio;"
+echo " '!' = some run had errors: see the messages on stderr and $OUT)"
 
 # --- instructions per handshake (callgrind): independent of the machine's load --------------
 # Each server alone under callgrind (nginx with one worker, followed into it), 20 handshakes

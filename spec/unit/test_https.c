@@ -243,7 +243,7 @@ static void test_mutual_tls_versions(void **state)
 }
 
 /* The server's TLS options are its own, whatever the context held before: civetweb 1.15 sets
- * its OpenSSL 1.x SSL_OP_ALL (0x80000BFF), whose bits under OpenSSL 3 include
+ * OpenSSL 1.0's SSL_OP_ALL (0x80000BFF), whose bits under OpenSSL 3 include
  * NO_EXTENDED_MASTER_SECRET and ENABLE_KTLS. Here the context starts with every bit set. */
 static void test_options_are_ours(void **state)
 {

@@ -329,11 +329,12 @@ static cw_status configure(cw_tls *t, SSL_CTX *ctx, uint32_t generation, cw_tls_
 	sid_of(generation, sid);
 	if (SSL_CTX_set_ex_data(ctx, ex_index, t) != 1)
 		goto params;
-	/* The options are ours alone. civetweb, built for OpenSSL 1.x, sets its SSL_OP_ALL of
-	 * that API (0x80000BFF) on the context it makes; under OpenSSL 3 those bits mean other
-	 * things, among them NO_EXTENDED_MASTER_SECRET (TLS 1.2 without RFC 7627's binding of
-	 * the session to its handshake), ENABLE_KTLS (two failed or costly setsockopt calls
-	 * per connection) and ALLOW_CLIENT_RENEGOTIATION. So every bit is cleared first.
+	/* The options are ours alone. civetweb 1.15 loads libssl itself and sets the
+	 * SSL_OP_ALL of OpenSSL 1.0 (0x80000BFF, hard-coded) on the context it makes; under
+	 * OpenSSL 3 six of those bits mean other things, among them NO_EXTENDED_MASTER_SECRET
+	 * (TLS 1.2 without RFC 7627's binding of the session to its handshake), ENABLE_KTLS
+	 * (setsockopt calls per connection) and DISABLE_TLSEXT_CA_NAMES. So every bit is
+	 * cleared first, options from an OpenSSL configuration file included.
 	 * NO_TICKET: TLS 1.3 tickets are stateful (a session id) and TLS 1.2 gets none; no
 	 * resumption without a new key exchange (ALLOW_NO_DHE_KEX stays clear). */
 	SSL_CTX_clear_options(ctx, SSL_CTX_get_options(ctx));
