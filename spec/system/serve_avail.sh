@@ -38,6 +38,7 @@ none_alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 1; 
 
 # ================================================================================================
 # 1. Handshake flood, default threads and timeouts (16 workers, request timeout 10 s).
+flood_t0=$(date +%s)
 serve_start flood "${TLS[@]}" --audit-log "$T_DIR/audit-flood.log"
 t_cond "flood server started" "$?" = 0
 PID0=$SERVE_PID
@@ -149,6 +150,16 @@ t_ok "after the flood: the server's open descriptors are back to $fd0 (no leak)"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 t_cond "flood server: SIGTERM, exit 0" "$?" = 0
+# civetweb says something about most failed connections; the server logs at most 20 of those
+# lines at once, then one a second, and says how many it did not (https.c, log_admit).
+secs=$(($(date +%s) - flood_t0 + 1))
+civ=$(grep -c '"event":"civetweb"' "$T_DIR/serve-flood.log")
+echo "# flood server: $civ civetweb lines in $secs s, $((hs1 - hs0)) failed handshakes"
+t_cond "the flood's failures outnumber what the log may hold (else the next check proves nothing)" \
+	"$((hs1 - hs0 > 2 * (20 + secs) + 1))" = 1
+t_cond "the log holds at most 20 civetweb lines at once, then one a second, and the counts ($civ)" \
+	"$((civ <= 2 * (20 + secs) + 1))" = 1
+t_grep "... and says how many it did not log" "more messages not logged" "$T_DIR/serve-flood.log"
 
 # ================================================================================================
 # 2. Slow clients: 4 workers, request and keep-alive timeouts of 1.5 s; 10 slow clients.

@@ -2,6 +2,7 @@
 
 #include <civetweb.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <pthread.h>
@@ -33,6 +34,19 @@ struct listener {
 	int port;
 };
 
+/* civetweb's messages are mostly about connections that failed: a handshake abandoned or
+ * refused, a reset. One line each would let anyone who can open connections fill the log, so
+ * at most LOG_BURST are logged at once, then LOG_PER_S a second; the next line logged, or the
+ * stop, says how many were not. /metrics counts the failed handshakes themselves. */
+#define LOG_BURST 20
+#define LOG_PER_S 1
+struct log_limit {
+	pthread_mutex_t mu;
+	uint64_t refilled_us; /* when the tokens were last counted up */
+	uint64_t tokens;
+	uint64_t dropped; /* since the last line logged */
+};
+
 struct cw_https {
 	cw_https_opts o;
 	struct route routes[MAX_ROUTES];
@@ -45,7 +59,15 @@ struct cw_https {
 	cw_tls *tlsctx;      /* the TLS context and its reloads (tlsctx.c) */
 	atomic_bool started; /* civetweb's messages are logged from then on; before, the one
 	                        line of cw_https_start says what went wrong */
+	struct log_limit civet_log;
 };
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
 
 cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 {
@@ -78,6 +100,9 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 	srv->plain.srv = srv;
 	srv->plain.kind = CW_HTTPS_PLAIN;
 	atomic_init(&srv->started, false);
+	pthread_mutex_init(&srv->civet_log.mu, NULL);
+	srv->civet_log.tokens = LOG_BURST;
+	srv->civet_log.refilled_us = now_us();
 	cw_tls_files files = {.cert_file = srv->o.cert_file,
 	                      .key_file = srv->o.key_file,
 	                      .ca_file = srv->o.ca_file,
@@ -86,6 +111,7 @@ cw_status cw_https_new(const cw_https_opts *opts, cw_https **out)
 	                      .session_cache = srv->o.session_cache};
 	cw_status st = cw_tls_new(&files, &srv->tlsctx);
 	if (st != CW_OK) {
+		pthread_mutex_destroy(&srv->civet_log.mu);
 		free(srv);
 		return st;
 	}
@@ -149,27 +175,59 @@ static int init_ssl(void *ssl_ctx, void *user_data)
 	return -1;
 }
 
+/* Logs, when there were any, how many of civetweb's messages were not logged. */
+static void log_dropped(cw_https *srv, uint64_t dropped)
+{
+	char m[160];
+	if (dropped == 0 || srv->o.log == NULL)
+		return;
+	snprintf(m, sizeof m,
+	         "%" PRIu64 " more messages not logged (at most %d at once, then %d a second)",
+	         dropped, LOG_BURST, LOG_PER_S);
+	cw_log_event(srv->o.log, "warn", "civetweb", m);
+}
+
+/* Whether one more of civetweb's messages may be logged now; *dropped receives how many were
+ * not since the last one that was (and is reset when this one is). */
+static bool log_admit(struct log_limit *ll, uint64_t *dropped)
+{
+	bool ok;
+	uint64_t now = now_us();
+	pthread_mutex_lock(&ll->mu);
+	uint64_t add = (now - ll->refilled_us) * LOG_PER_S / 1000000u;
+	if (add > 0) {
+		ll->tokens = ll->tokens + add > LOG_BURST ? LOG_BURST : ll->tokens + add;
+		ll->refilled_us += add * 1000000u / LOG_PER_S;
+	}
+	ok = ll->tokens > 0;
+	if (ok) {
+		ll->tokens--;
+		*dropped = ll->dropped;
+		ll->dropped = 0;
+	} else {
+		ll->dropped++;
+	}
+	pthread_mutex_unlock(&ll->mu);
+	return ok;
+}
+
 static int log_message(const struct mg_connection *conn, const char *msg)
 {
 	const struct listener *l = conn != NULL ? mg_get_user_context_data(conn) : NULL;
 	if (l == NULL)
 		return 1;
 	if (atomic_load(&l->srv->started)) {
-		if (l->srv->o.log != NULL)
+		uint64_t dropped = 0;
+		if (l->srv->o.log != NULL && log_admit(&l->srv->civet_log, &dropped)) {
+			log_dropped(l->srv, dropped);
 			cw_log_event(l->srv->o.log, "warn", "civetweb", msg);
+		}
 	} else if (l->srv->err[0] == '\0') {
 		/* mg_start's own thread: the first reason, such as a port already taken */
 		snprintf(l->srv->err, sizeof l->srv->err, "cannot listen on %s: %s",
 		         l->kind == CW_HTTPS_TLS ? l->srv->o.listen : l->srv->o.plain_listen, msg);
 	}
 	return 1;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* Fills peer from the certificate civetweb kept for this connection. civetweb got it with
@@ -560,6 +618,8 @@ void cw_https_free(cw_https *srv)
 		mg_stop(srv->tls.ctx);
 	if (joined)
 		pthread_join(th, NULL);
+	log_dropped(srv, srv->civet_log.dropped); /* civetweb's threads are gone */
+	pthread_mutex_destroy(&srv->civet_log.mu);
 	cw_tls_free(srv->tlsctx); /* no connection is left to hold a reloaded context */
 	free(srv);
 }
