@@ -12,7 +12,9 @@
 # Environment: BENCH_SECONDS (per run, default 5), BENCH_ROUNDS (default 3), BENCH_LEVELS
 #   (default "1 8 32 64"), BENCH_CALLGRIND (default 1: instructions per handshake, profiles),
 #   BENCH_OBJECTS (default 100000), BENCH_SERVERS (default "nginx civetweb wallet", those
-#   available), BENCH_OUT (raw JSON lines, default $O/bench/server-bench.jsonl), BL_KEEP=1.
+#   available), BENCH_OUT (raw JSON lines, default $O/bench/server-bench.jsonl), BL_KEEP=1,
+#   BENCH_PIN (default 0; 1: the servers on CPU 0 and the load generator on the others, for
+#   the side-by-side table, so that a saturated server's rate is its own CPU's).
 . "$(dirname "$0")/bench-lib.sh"
 
 SECS=${BENCH_SECONDS:-5}
@@ -148,6 +150,21 @@ for s in "${servers[@]}"; do
 done
 servers=("${started[@]}")
 
+# BENCH_PIN=1: each server, its threads and its children (nginx's workers) on CPU 0, the load
+# generator on the other CPUs.
+LGPIN=()
+if [ "${BENCH_PIN:-0}" = 1 ]; then
+	[ "$NCPU" -ge 2 ] || bl_die "BENCH_PIN=1 needs 2 CPUs or more"
+	command -v taskset >/dev/null || bl_die "BENCH_PIN=1 needs taskset (util-linux)"
+	for s in "${servers[@]}"; do
+		for p in "${PID[$s]}" $(pgrep -P "${PID[$s]}"); do
+			taskset -a -p -c 0 "$p" >/dev/null || bl_die "taskset could not pin $s ($p)"
+		done
+	done
+	LGPIN=(taskset -c "1-$((NCPU - 1))")
+	bl_log "servers pinned to CPU 0, the load generator to CPUs 1-$((NCPU - 1))"
+fi
+
 # RSS in KiB of a process and its children (nginx: master + workers).
 rss_kb() {
 	local p t=0 r
@@ -177,8 +194,9 @@ lg() {
 	c0=$(cpu_ticks "${PID[$s]}")
 	children_ms
 	g0=$CHILD_MS
-	"$LG" --cert "$K/app1.crt" --key "$K/app1.key" --cacert "$K/ca.crt" --servername localhost \
-		-m "$mode" -c "$c" -d "$d" "https://127.0.0.1:${PORT[$s]}$path" >"$BL_DIR/lg.json" 2>&1 &
+	"${LGPIN[@]}" "$LG" --cert "$K/app1.crt" --key "$K/app1.key" --cacert "$K/ca.crt" \
+		--servername localhost -m "$mode" -c "$c" -d "$d" "https://127.0.0.1:${PORT[$s]}$path" \
+		>"$BL_DIR/lg.json" 2>&1 &
 	lp=$!
 	while [ "${SAMPLE:-0}" = 1 ] && kill -0 "$lp" 2>/dev/null; do
 		r=$(rss_kb "${PID[$s]}")
@@ -258,7 +276,9 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 done
 echo
-echo "GET $OBJPATH ($(stat -c %s "$SEALED") bytes), ${SECS}s per run, medians of $ROUNDS rounds, $NCPU cores, load generator on the same machine (load $(bl_load) at the end)"
+pinned=""
+[ "${#LGPIN[@]}" -gt 0 ] && pinned=", servers on CPU 0 and the load generator on CPUs 1-$((NCPU - 1))"
+echo "GET $OBJPATH ($(stat -c %s "$SEALED") bytes), ${SECS}s per run, medians of $ROUNDS rounds, $NCPU cores, load generator on the same machine$pinned (load $(bl_load) at the end)"
 hdr=$(printf '%-9s %5s' mode conns)
 for s in "${servers[@]}"; do hdr+=$(printf ' | %-8s %9s %7s %7s %6s %6s' "$s" "req/s" "p50 ms" "p99 ms" "cpu us" "lg us"); done
 has wallet && hdr+=' | wallet/nginx'
@@ -293,6 +313,7 @@ echo " CPU time per successful request, user + system, microseconds; lg us = the
 echo " own, which shares the machine's CPUs with the server: where both saturate them, a rate"
 echo " ratio is about (lg + cpu of one) / (lg + cpu of the other), nearer 1 than the CPU ratio;"
 echo " '!' = some run had errors: see the messages on stderr and $OUT)"
+LGPIN=() # BENCH_PIN is for the table above only
 
 # --- instructions per handshake (callgrind): independent of the machine's load --------------
 # Each server alone under callgrind (nginx with one worker, followed into it), 20 handshakes
