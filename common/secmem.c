@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,6 +42,34 @@ static __attribute__((noinline)) void scrub_down(size_t chunks)
 	__asm__ volatile("" : : "r"(buf) : "memory"); /* not a tail call */
 }
 
+/* Gives [lo, hi) of this thread's stack, below every frame in use, back to the kernel: the
+ * pages read as zeros afterwards, and a page never touched is not faulted in to be zeroed.
+ * One system call, during which no signal handler of this thread can run on those pages.
+ * A range that reaches below the main thread's stack mapping (not grown that far) holds
+ * holes: Linux applies the advice to every mapped page of the range and reports ENOMEM at
+ * the end (madvise(2)); a hole holds nothing to clear. Any other failure (EINVAL for locked
+ * pages: mlockall) leaves the pages as they were. */
+static bool release_below(uintptr_t lo, uintptr_t hi)
+{
+	if (hi <= lo)
+		return true;
+	return madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0 || errno == ENOMEM;
+}
+
+/* Zeroes [lo, hi), below every frame in use, by writing: for pages that cannot be released.
+ * With every signal blocked, no handler can put a frame there meanwhile. One write over the
+ * whole range: frames of a recursion (scrub_down) would leave their padding, a word or two
+ * per frame, as it was. */
+static void zero_below(uintptr_t lo, uintptr_t hi)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	bool masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0; /* fails for a bad `how` only */
+	explicit_bzero((void *)lo, hi - lo);
+	if (masked)
+		(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 size_t cw_scrub_stack(size_t want)
 {
 	pthread_attr_t attr;
@@ -62,8 +91,20 @@ size_t cw_scrub_stack(size_t want)
 	size_t chunks = (room - margin) / SCRUB_CHUNK;
 	if (chunks > want / SCRUB_CHUNK)
 		chunks = want / SCRUB_CHUNK;
-	if (chunks > 0)
-		scrub_down(chunks);
+	if (chunks == 0)
+		return 0;
+	/* The first chunk, next to the frames in use, is zeroed by writing; below it, whole
+	 * pages are released. The released range starts within the chunk just zeroed (its
+	 * page rounded up) and ends a page below the deepest chunk, so the two overlap and
+	 * nothing between them is left. */
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	if (page == 0 || (page & (page - 1)) != 0)
+		page = 4096;
+	scrub_down(1);
+	uintptr_t top = (here - SCRUB_CHUNK + page - 1) & ~(page - 1);
+	uintptr_t bottom = (here - chunks * SCRUB_CHUNK) & ~(page - 1); /* above base + 60 KiB */
+	if (chunks > 1 && !release_below(bottom, top))
+		zero_below(bottom, top);
 	return chunks * SCRUB_CHUNK;
 }
 

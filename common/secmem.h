@@ -13,10 +13,13 @@
 /* Zero n bytes in a way the optimiser may not elide. p may be NULL when n is 0. */
 void cw_wipe(void *p, size_t n);
 
-/* Zeroes up to `want` bytes of the calling thread's stack below the caller's frame, where the
- * functions it just called (a crypto library) may have left copies of secrets. Never more than
- * the thread's stack has room for, minus a safety margin; does nothing when the stack's bounds
- * are unknown. Returns the number of bytes zeroed. */
+/* Clears up to `want` bytes of the calling thread's stack below the caller's frame, where the
+ * functions it just called (a crypto library) may have left copies of secrets: the nearest
+ * 16 KiB by writing zeros, the rest by giving its pages back to the kernel (they read as
+ * zeros afterwards; pages never used are not touched), or by writing zeros where the kernel
+ * keeps them (locked memory). Never more than the thread's stack has room for, minus a
+ * safety margin; does nothing when the stack's bounds are unknown. Returns the number of
+ * bytes cleared. */
 size_t cw_scrub_stack(size_t want);
 
 /* Constant-time comparison: true when the n bytes are equal. */

@@ -48,9 +48,10 @@ static const struct wc_engine_ops *choose_engine(const struct wallet_config *cfg
 	return &wc_engine_gnupg;
 }
 
-/* How much of its stack the preparing thread zeroes before it ends: the key file went
+/* How much of its stack the preparing thread clears before it ends: the key file went
  * through librnp's parser in its frames, and glibc keeps a finished thread's stack for the
- * next thread without clearing it. */
+ * next thread (releasing at the thread's end only what lies more than about 16 KiB below
+ * its first frame: 18 KiB of 96 KiB of marks stayed, measured with glibc 2.36). */
 #define PREP_STACK_SCRUB ((size_t)256 << 10)
 
 /* The wallet's key from its file (--signer-key), imported where the engine got ready: no

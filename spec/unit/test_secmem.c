@@ -1,7 +1,12 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -97,6 +102,27 @@ static void test_nodump(void **state)
 	assert_int_equal(rl.rlim_cur, 0);
 }
 
+/* Whether the mapping that starts at `start` has `flag` (" dd", " lo") in /proc/self/smaps. */
+static bool vm_flag(const void *start, const char *flag)
+{
+	char needle[64];
+	snprintf(needle, sizeof needle, "%lx-", (unsigned long)(uintptr_t)start);
+	FILE *f = fopen("/proc/self/smaps", "r");
+	assert_non_null(f);
+	char line[512];
+	bool in_block = false, found = false;
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, needle, strlen(needle)) == 0)
+			in_block = true;
+		else if (in_block && strncmp(line, "VmFlags:", 8) == 0) {
+			found = strstr(line, flag) != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 static void test_locked_and_dontdump(void **state)
 {
 	(void)state;
@@ -106,32 +132,181 @@ static void test_locked_and_dontdump(void **state)
 	if (geteuid() == 0)
 		assert_true(cw_secure_locked(p));
 	/* The mapping carries the dd (dont-dump) flag in smaps. */
-	char needle[64];
-	snprintf(needle, sizeof needle, "%lx-", (unsigned long)((unsigned char *)p - 64));
-	FILE *f = fopen("/proc/self/smaps", "r");
-	assert_non_null(f);
-	char line[512];
-	int in_block = 0, found = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (strncmp(line, needle, strlen(needle)) == 0)
-			in_block = 1;
-		else if (in_block && strncmp(line, "VmFlags:", 8) == 0) {
-			found = strstr(line, " dd") != NULL;
-			break;
-		}
-	}
-	fclose(f);
-	assert_true(found);
+	assert_true(vm_flag((unsigned char *)p - 64, " dd"));
 	cw_secure_free(p);
+}
+
+/* cw_scrub_stack: a callee (a crypto library) left bytes far below its caller's frame; after
+ * the caller scrubs, none of them may be left. The frames are read with process_vm_readv,
+ * as another process would read them, so that no sanitizer's view of a dead frame is
+ * involved. The work runs in the thread under test and only records; the checks are made
+ * by the test's own thread (cmocka's failures cannot leave another thread). */
+#define MARK_DEPTH ((size_t)96 << 10)
+#define SCRUB_WANT ((size_t)256 << 10)
+/* The marks: 8-byte words that neither a return address nor a stack canary repeats. */
+static const uint64_t MARK = 0x5A17C3E9A5D2B4F1u;
+
+struct scrub_run {
+	bool count_resident; /* the stack is a mapping of the test's own (mincore works below) */
+	bool marked;         /* the deepest mark was there before the scrub */
+	bool read_back;
+	size_t cleared;  /* cw_scrub_stack's answer */
+	size_t left;     /* marks left afterwards */
+	size_t resident; /* pages in RAM afterwards, from below the marks to near the caller */
+	int mincore_err;
+};
+
+static __attribute__((noinline)) void leave_marks(uintptr_t *deepest)
+{
+	uint64_t buf[MARK_DEPTH / 8];
+	for (size_t i = 0; i < MARK_DEPTH / 8; i++)
+		buf[i] = MARK;
+	*deepest = (uintptr_t)buf; /* an address to read from outside, never dereferenced */
+	__asm__ volatile("" : : "r"(buf) : "memory");
+}
+
+static bool stack_bytes(uintptr_t p, unsigned char *out, size_t n)
+{
+	struct iovec local = {out, n}, remote = {(void *)p, n};
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n;
+}
+
+/* Pages of [lo, hi) in RAM; before anything reads them (a read maps the zero page). */
+static size_t resident_pages(uintptr_t lo, uintptr_t hi, int *err)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t page = pg > 0 ? (uintptr_t)pg : 4096;
+	lo &= ~(page - 1);
+	hi &= ~(page - 1);
+	size_t np = (hi - lo) / page, n = 0;
+	unsigned char *vec = calloc(np ? np : 1, 1);
+	*err = vec == NULL || mincore((void *)lo, hi - lo, vec) != 0 ? errno : 0;
+	for (size_t i = 0; vec != NULL && i < np; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n;
+}
+
+/* Marks, then the scrub. Every mark but the top 4 KiB (where this function's own callees
+ * have frames by the time it looks) is read back. Scrubbing leaves zeros, or, where it
+ * writes through frames of its own, their return addresses and canaries: no mark. */
+static __attribute__((noinline)) void marks_scrubbed(struct scrub_run *r)
+{
+	uintptr_t deep = 0;
+	uint64_t first = 0;
+	leave_marks(&deep);
+	r->marked = stack_bytes(deep, (unsigned char *)&first, sizeof first) && first == MARK;
+	r->cleared = cw_scrub_stack(SCRUB_WANT);
+	/* from 64 KiB below the lowest mark (never used) to 32 KiB below the highest */
+	if (r->count_resident)
+		r->resident =
+		    resident_pages(deep - ((size_t)64 << 10),
+		                   deep + MARK_DEPTH - ((size_t)32 << 10), &r->mincore_err);
+	size_t n = (MARK_DEPTH - 4096) / 8;
+	uint64_t *got = malloc(n * 8);
+	r->read_back = got != NULL && stack_bytes(deep, (unsigned char *)got, n * 8);
+	for (size_t i = 0; r->read_back && i < n; i++)
+		r->left += got[i] == MARK;
+	free(got);
+}
+
+static void assert_scrubbed(const struct scrub_run *r)
+{
+	assert_true(r->marked); /* the marks were there to be scrubbed */
+	assert_in_range(r->cleared, MARK_DEPTH + 4096, SCRUB_WANT);
+	assert_true(r->read_back);
+	assert_int_equal(r->left, 0);
+}
+
+static void test_scrub_main_thread(void **state)
+{
+	(void)state;
+	struct scrub_run r = {0};
+	marks_scrubbed(&r);
+	assert_scrubbed(&r);
+}
+
+static void *scrub_thread(void *arg)
+{
+	marks_scrubbed(arg);
+	return NULL;
+}
+
+static void test_scrub_other_thread(void **state)
+{
+	(void)state;
+	struct scrub_run r = {0};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, scrub_thread, &r), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_scrubbed(&r);
+}
+
+/* A thread on a stack of the test's own mapping, locked in RAM or not. */
+#define OWN_STACK ((size_t)1 << 20)
+static bool run_on_own_stack(bool lock, struct scrub_run *r)
+{
+	unsigned char *stk = mmap(NULL, OWN_STACK, PROT_READ | PROT_WRITE,
+	                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	assert_true(stk != MAP_FAILED);
+	if (lock && geteuid() == 0)
+		assert_int_equal(mlock(stk, OWN_STACK), 0);
+	/* AddressSanitizer makes mlock do nothing: the kernel's word is what counts */
+	bool locked = vm_flag(stk, " lo");
+	pthread_attr_t a;
+	pthread_t t;
+	assert_int_equal(pthread_attr_init(&a), 0);
+	assert_int_equal(pthread_attr_setstack(&a, stk, OWN_STACK), 0);
+	int e = pthread_create(&t, &a, scrub_thread, r);
+	if (e == 0)
+		e = pthread_join(t, NULL);
+	pthread_attr_destroy(&a);
+	munlock(stk, OWN_STACK);
+	munmap(stk, OWN_STACK);
+	assert_int_equal(e, 0);
+	return locked;
+}
+
+/* The pages below the frames nearest the caller are given back, not written: after the
+ * scrub, neither the marked pages nor the ones below them that nothing used are in RAM. */
+static void test_scrub_releases_pages(void **state)
+{
+	(void)state;
+	struct scrub_run r = {.count_resident = true};
+	assert_false(run_on_own_stack(false, &r));
+	assert_scrubbed(&r);
+	assert_int_equal(r.mincore_err, 0);
+	assert_int_equal(r.resident, 0);
+}
+
+/* Locked pages cannot be given back (mlockall in the calling program): they are zeroed by
+ * writing instead, and stay in RAM. As root the stack is locked (but in a build with
+ * AddressSanitizer, whose mlock does nothing); elsewhere this is the test above again. */
+static void test_scrub_locked_stack(void **state)
+{
+	(void)state;
+	struct scrub_run r = {.count_resident = true};
+	bool locked = run_on_own_stack(true, &r);
+	assert_scrubbed(&r);
+	assert_int_equal(r.mincore_err, 0);
+	size_t all = (((size_t)64 << 10) + MARK_DEPTH - ((size_t)32 << 10)) / 4096;
+	assert_int_equal(r.resident, locked ? all : 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_alloc_free),   cmocka_unit_test(test_wipe),
-	    cmocka_unit_test(test_ct_equal),     cmocka_unit_test(test_sbuf),
-	    cmocka_unit_test(test_sbuf_read_fd), cmocka_unit_test(test_locked_and_dontdump),
+	    cmocka_unit_test(test_alloc_free),
+	    cmocka_unit_test(test_wipe),
+	    cmocka_unit_test(test_ct_equal),
+	    cmocka_unit_test(test_sbuf),
+	    cmocka_unit_test(test_sbuf_read_fd),
+	    cmocka_unit_test(test_locked_and_dontdump),
 	    cmocka_unit_test(test_nodump),
+	    cmocka_unit_test(test_scrub_main_thread),
+	    cmocka_unit_test(test_scrub_other_thread),
+	    cmocka_unit_test(test_scrub_releases_pages),
+	    cmocka_unit_test(test_scrub_locked_stack),
 	};
 	return cmocka_run_group_tests_name("secmem", tests, NULL, NULL);
 }
