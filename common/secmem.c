@@ -12,6 +12,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+/* Where valgrind's headers are present, zero_below tells memcheck that it writes below the
+ * stack pointer on purpose (the requests cost a few instructions outside valgrind). */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define CW_HAVE_MEMCHECK 1
+#endif
+#endif
+
 /* Each block is its own mapping, so that mlock() and MADV_DONTDUMP cover exactly it and
  * nothing else shares its pages. The header sits in the first bytes of the mapping. */
 struct hdr {
@@ -30,47 +39,80 @@ void cw_wipe(void *p, size_t n)
 		explicit_bzero(p, n);
 }
 
-/* One chunk of the scrub: a frame of SCRUB_CHUNK bytes, zeroed, then deeper. Not inlined, so
- * that each level's buffer is a frame of its own, below the previous one. */
+/* The scrub's first part: a frame of SCRUB_CHUNK bytes right below the caller's, zeroed by
+ * writing. Returns the buffer's lowest address, where what lies below may be released. Not
+ * inlined, so that the buffer is a frame of its own; not instrumented by AddressSanitizer,
+ * whose fake stacks (detect_stack_use_after_return) would move the buffer off this stack. */
 #define SCRUB_CHUNK ((size_t)16384)
-static __attribute__((noinline)) void scrub_down(size_t chunks)
+/* Room kept between the released pages and the buffer's top, for the frames of the calls
+ * that release or write them (a few hundred bytes; more under AddressSanitizer). */
+#define SCRUB_SLACK ((size_t)4096)
+static __attribute__((noinline, no_sanitize_address)) uintptr_t scrub_near(void)
 {
 	unsigned char buf[SCRUB_CHUNK];
 	explicit_bzero(buf, sizeof buf);
-	if (chunks > 1)
-		scrub_down(chunks - 1);
-	__asm__ volatile("" : : "r"(buf) : "memory"); /* not a tail call */
+	__asm__ volatile("" : : "r"(buf) : "memory");
+	return (uintptr_t)buf;
 }
 
-/* Gives [lo, hi) of this thread's stack, below every frame in use, back to the kernel: the
- * pages read as zeros afterwards, and a page never touched is not faulted in to be zeroed.
- * One system call, during which no signal handler of this thread can run on those pages.
- * A range that reaches below the main thread's stack mapping (not grown that far) holds
- * holes: Linux applies the advice to every mapped page of the range and reports ENOMEM at
- * the end (madvise(2)); a hole holds nothing to clear. Any other failure (EINVAL for locked
- * pages: mlockall) leaves the pages as they were. */
+/* The lowest page from which [lo, hi) is mapped up to hi without a gap (lo and hi page
+ * aligned, the page below hi mapped: the caller's frames are above it). The main thread's
+ * stack mapping reaches only as deep as the stack has grown; below it lies a gap that
+ * nothing of this stack may be written or released in. mincore fails with ENOMEM when a
+ * range holds an unmapped page, so [m, hi) mapped is monotonic in m: a binary search. Any
+ * failure counts as a hole: less is cleared, and nothing unmapped is written. */
+#define SCRUB_MAX_PAGES 256
+static uintptr_t mapped_from(uintptr_t lo, uintptr_t hi, uintptr_t page)
+{
+	unsigned char vec[SCRUB_MAX_PAGES + 1]; /* the range: at most that many, and a part */
+	if (hi <= lo || mincore((void *)lo, hi - lo, vec) == 0)
+		return lo;
+	size_t bad = 0, good = (hi - lo) / page; /* [lo + bad*page, hi) has a hole; good: none */
+	while (good - bad > 1) {
+		size_t mid = bad + (good - bad) / 2;
+		if (mincore((void *)(lo + mid * page), hi - lo - mid * page, vec) == 0)
+			good = mid;
+		else
+			bad = mid;
+	}
+	return lo + good * page;
+}
+
+/* Gives [lo, hi) of this thread's stack, below every frame in use and mapped throughout, back
+ * to the kernel: private pages read as zeros afterwards, and a page never touched is not
+ * faulted in to be zeroed. One system call, during which no signal handler of this thread
+ * can run on those pages. Fails (EINVAL) for locked pages (mlockall), leaving them as they
+ * were. */
 static bool release_below(uintptr_t lo, uintptr_t hi)
 {
-	if (hi <= lo)
-		return true;
-	return madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0 || errno == ENOMEM;
+	/* ENOMEM: a hole (none is expected here, see mapped_from), which holds nothing */
+	return hi <= lo || madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0 || errno == ENOMEM;
 }
 
 /* Zeroes [lo, hi), below every frame in use, by writing: for pages that cannot be released.
- * With every signal blocked, no handler can put a frame there meanwhile. One write over the
- * whole range: frames of a recursion (scrub_down) would leave their padding, a word or two
- * per frame, as it was. */
+ * With the signals blocked that a program can block (glibc keeps two of its own, whose
+ * handlers are shallow), no handler leaves a frame in the part already written. One write
+ * over the whole range, so that no frame of the scrub's own lies inside it. */
 static void zero_below(uintptr_t lo, uintptr_t hi)
 {
+	if (hi <= lo)
+		return;
 	sigset_t all, old;
 	sigfillset(&all);
 	bool masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0; /* fails for a bad `how` only */
+#ifdef CW_HAVE_MEMCHECK
+	(void)VALGRIND_MAKE_MEM_UNDEFINED((void *)lo, hi - lo);
+#endif
 	explicit_bzero((void *)lo, hi - lo);
+#ifdef CW_HAVE_MEMCHECK
+	(void)VALGRIND_MAKE_MEM_NOACCESS((void *)lo, hi - lo); /* below the stack pointer again */
+#endif
 	if (masked)
 		(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-size_t cw_scrub_stack(size_t want)
+/* Not inlined: `here` must be this function's own frame, right above scrub_near's. */
+__attribute__((noinline)) size_t cw_scrub_stack(size_t want)
 {
 	pthread_attr_t attr;
 	void *lo = NULL;
@@ -82,29 +124,39 @@ size_t cw_scrub_stack(size_t want)
 	if (e != 0 || lo == NULL)
 		return 0;
 	uintptr_t here = (uintptr_t)__builtin_frame_address(0), base = (uintptr_t)lo;
-	if (here <= base)
+	/* on another stack than the thread's own (a coroutine's, a signal stack): nothing */
+	if (here <= base || here - base > size)
 		return 0;
 	/* keep a quarter of what is left, and at least 64 KiB, for signal handlers and guard */
 	size_t room = here - base, margin = room / 4 > 65536 ? room / 4 : 65536;
 	if (room <= margin + SCRUB_CHUNK)
 		return 0;
-	size_t chunks = (room - margin) / SCRUB_CHUNK;
-	if (chunks > want / SCRUB_CHUNK)
-		chunks = want / SCRUB_CHUNK;
-	if (chunks == 0)
-		return 0;
-	/* The first chunk, next to the frames in use, is zeroed by writing; below it, whole
-	 * pages are released. The released range starts within the chunk just zeroed (its
-	 * page rounded up) and ends a page below the deepest chunk, so the two overlap and
-	 * nothing between them is left. */
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 	if (page == 0 || (page & (page - 1)) != 0)
 		page = 4096;
-	scrub_down(1);
-	uintptr_t top = (here - SCRUB_CHUNK + page - 1) & ~(page - 1);
+	size_t chunks = (room - margin) / SCRUB_CHUNK, most = want / SCRUB_CHUNK;
+	/* at most SCRUB_MAX_PAGES pages (1 MiB of 4 KiB pages), mapped_from's vector */
+	if (most > SCRUB_MAX_PAGES * page / SCRUB_CHUNK)
+		most = SCRUB_MAX_PAGES * page / SCRUB_CHUNK;
+	if (chunks > most)
+		chunks = most;
+	if (chunks == 0)
+		return 0;
+	/* The chunk next to the frames in use is zeroed by writing. Below it, whole pages are
+	 * released: from within that chunk (its lowest page boundary) down to a page below the
+	 * deepest chunk, so that nothing is left between the two. Where a page is too large
+	 * for a boundary to lie low enough in the chunk, the rest is written too. */
+	uintptr_t near = scrub_near();
 	uintptr_t bottom = (here - chunks * SCRUB_CHUNK) & ~(page - 1); /* above base + 60 KiB */
-	if (chunks > 1 && !release_below(bottom, top))
-		zero_below(bottom, top);
+	uintptr_t top = (near + page - 1) & ~(page - 1);
+	bool big_pages = top + SCRUB_SLACK > near + SCRUB_CHUNK;
+	if (big_pages)
+		top = near & ~(page - 1);
+	if (chunks > 1 && bottom < top) {
+		uintptr_t from = mapped_from(bottom, top, page);
+		if (big_pages || !release_below(from, top))
+			zero_below(from, big_pages ? near : top);
+	}
 	return chunks * SCRUB_CHUNK;
 }
 
