@@ -14,7 +14,7 @@
 
 /* Where valgrind's headers are present, zero_below tells memcheck that it writes below the
  * stack pointer on purpose (the requests cost a few instructions outside valgrind). */
-#if defined(__has_include)
+#if defined(__has_include) && !defined(__CPPCHECK__) /* cppcheck 2.10 cannot evaluate it */
 #if __has_include(<valgrind/memcheck.h>)
 #include <valgrind/memcheck.h>
 #define CW_HAVE_MEMCHECK 1
@@ -51,8 +51,9 @@ static __attribute__((noinline, no_sanitize_address)) uintptr_t scrub_near(void)
 {
 	unsigned char buf[SCRUB_CHUNK];
 	explicit_bzero(buf, sizeof buf);
-	__asm__ volatile("" : : "r"(buf) : "memory");
-	return (uintptr_t)buf;
+	uintptr_t at = (uintptr_t)buf;
+	__asm__ volatile("" : "+r"(at) : : "memory"); /* the address, not a pointer to return */
+	return at;
 }
 
 /* The lowest page from which [lo, hi) is mapped up to hi without a gap (lo and hi page
@@ -145,17 +146,19 @@ __attribute__((noinline)) size_t cw_scrub_stack(size_t want)
 	/* The chunk next to the frames in use is zeroed by writing. Below it, whole pages are
 	 * released: from within that chunk (its lowest page boundary) down to a page below the
 	 * deepest chunk, so that nothing is left between the two. Where a page is too large
-	 * for a boundary to lie low enough in the chunk, the rest is written too. */
+	 * for a boundary to lie low enough in the chunk, the pages below the chunk's lowest
+	 * one are released and the rest of that page is written. */
 	uintptr_t near = scrub_near();
 	uintptr_t bottom = (here - chunks * SCRUB_CHUNK) & ~(page - 1); /* above base + 60 KiB */
 	uintptr_t top = (near + page - 1) & ~(page - 1);
-	bool big_pages = top + SCRUB_SLACK > near + SCRUB_CHUNK;
-	if (big_pages)
+	if (top + SCRUB_SLACK > near + SCRUB_CHUNK)
 		top = near & ~(page - 1);
-	if (chunks > 1 && bottom < top) {
-		uintptr_t from = mapped_from(bottom, top, page);
-		if (big_pages || !release_below(from, top))
-			zero_below(from, big_pages ? near : top);
+	if (chunks > 1) {
+		uintptr_t from = bottom < top ? mapped_from(bottom, top, page) : top;
+		if (!release_below(from, top))
+			zero_below(from, top);
+		if (top < near)
+			zero_below(top, near);
 	}
 	return chunks * SCRUB_CHUNK;
 }

@@ -19,12 +19,15 @@ void cw_wipe(void *p, size_t n);
  * zeros afterwards; pages never used are not touched), or by writing zeros where the kernel
  * keeps them (locked memory). Only the pages mapped without a gap below the caller are
  * touched (the main thread's stack is mapped only as deep as it has grown). Never more than
- * the thread's stack has room for, minus a safety margin, nor more than 1 MiB; does nothing
- * when the stack's bounds are unknown or the caller runs on another stack (a coroutine's, a
- * signal stack). The stack must be private memory (glibc's stacks are; a stack given to
+ * the thread's stack has room for, minus a safety margin, nor more than 256 pages (1 MiB of
+ * 4 KiB pages); does nothing when the stack's bounds are unknown or the caller runs outside
+ * them (a coroutine's stack, a signal stack, mapped elsewhere). A stack set up inside the
+ * thread's own (a buffer of one of its frames) is not told apart: do not call this there.
+ * The stack must be private memory (glibc's stacks are; a stack given to
  * pthread_attr_setstack must be a private mapping too). Cleared means gone from the
  * process: a page given back is erased by the kernel before its next use, not at once.
- * Returns the number of bytes cleared. */
+ * Returns the number of bytes below the caller cleared or found unmapped (a hole holds
+ * nothing). */
 size_t cw_scrub_stack(size_t want);
 
 /* Constant-time comparison: true when the n bytes are equal. */

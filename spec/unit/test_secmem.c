@@ -319,7 +319,9 @@ static void test_scrub_locked_stack_hole(void **state)
 {
 	(void)state;
 	struct scrub_run r = {0};
-	(void)run_on_own_stack(true, (size_t)160 << 10, &r);
+	if (!run_on_own_stack(true, (size_t)160 << 10, &r))
+		print_message(
+		    "# the stack is not locked: the pages were given back, not written\n");
 	assert_scrubbed(&r);
 }
 
