@@ -340,7 +340,6 @@ static void co_scrub(void)
 
 static void *on_coroutine(void *arg)
 {
-	(void)arg;
 	co_cleared = 1; /* not 0 unless the scrub said so */
 	if (getcontext(&co_ctx) == 0) {
 		co_ctx.uc_link = &co_main;
