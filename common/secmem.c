@@ -33,6 +33,13 @@ struct hdr {
 #define HDR_SIZE ((size_t)64)
 _Static_assert(sizeof(struct hdr) <= 64, "header fits");
 
+/* The system's page size; 4096 should sysconf fail or answer something not a power of two. */
+static size_t page_size(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	return pg > 0 && ((size_t)pg & ((size_t)pg - 1)) == 0 ? (size_t)pg : 4096;
+}
+
 void cw_wipe(void *p, size_t n)
 {
 	if (p != NULL && n > 0)
@@ -132,9 +139,7 @@ __attribute__((noinline)) size_t cw_scrub_stack(size_t want)
 	size_t room = here - base, margin = room / 4 > 65536 ? room / 4 : 65536;
 	if (room <= margin + SCRUB_CHUNK)
 		return 0;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	if (page == 0 || (page & (page - 1)) != 0)
-		page = 4096;
+	uintptr_t page = page_size();
 	size_t chunks = (room - margin) / SCRUB_CHUNK, most = want / SCRUB_CHUNK;
 	/* at most SCRUB_MAX_PAGES pages (1 MiB of 4 KiB pages), mapped_from's vector */
 	if (most > SCRUB_MAX_PAGES * page / SCRUB_CHUNK)
@@ -179,8 +184,7 @@ static struct hdr *hdr_of(const void *p)
 
 void *cw_secure_alloc(size_t n)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-	size_t page = pg > 0 ? (size_t)pg : 4096;
+	size_t page = page_size();
 	if (n > SIZE_MAX - HDR_SIZE - page)
 		return NULL;
 	size_t map_len = (HDR_SIZE + n + page - 1) / page * page;
